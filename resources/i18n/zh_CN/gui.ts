@@ -1,0 +1,196 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1">
+    <context>
+        <name>AboutDialog</name>
+        <message>
+            <source>About Model Studio</source>
+            <translation>关于 Model Studio</translation>
+        </message>
+        <message>
+            <source>&lt;h2&gt;Model Studio {version}&lt;/h2&gt;</source>
+            <translation>&lt;h2&gt;Model Studio {version}&lt;/h2&gt;</translation>
+        </message>
+        <message>
+            <source>Train, compress, encrypt and audit language models on your own machine. Nothing leaves this computer.</source>
+            <translation>在您自己的电脑上训练、压缩、加密和审计语言模型。任何数据都不会离开这台电脑。</translation>
+        </message>
+        <message>
+            <source>loading…</source>
+            <translation>加载中…</translation>
+        </message>
+        <message>
+            <source>Studio</source>
+            <translation>Studio</translation>
+        </message>
+        <message>
+            <source>Python</source>
+            <translation>Python</translation>
+        </message>
+        <message>
+            <source>Qt</source>
+            <translation>Qt</translation>
+        </message>
+        <message>
+            <source>{qt} (PySide6 {pyside})</source>
+            <translation>{qt}（PySide6 {pyside}）</translation>
+        </message>
+        <message>
+            <source>PyTorch</source>
+            <translation>PyTorch</translation>
+        </message>
+        <message>
+            <source>Device</source>
+            <translation>设备</translation>
+        </message>
+        <message>
+            <source>not available: {error}</source>
+            <translation>不可用：{error}</translation>
+        </message>
+    </context>
+    <context>
+        <name>App</name>
+        <message>
+            <source>Model Studio cannot start</source>
+            <translation>Model Studio 无法启动</translation>
+        </message>
+    </context>
+    <context>
+        <name>CrashReporter</name>
+        <message>
+            <source>Something went wrong</source>
+            <translation>出错了</translation>
+        </message>
+        <message>
+            <source>{error}
+
+The details are in the log file:
+{path}</source>
+            <translation>{error}
+
+详细信息见日志文件：
+{path}</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>Model Studio</source>
+            <translation>Model Studio</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>文件(&amp;F)</translation>
+        </message>
+        <message>
+            <source>Show data folder</source>
+            <translation>打开数据文件夹</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>退出(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>视图(&amp;V)</translation>
+        </message>
+        <message>
+            <source>Theme</source>
+            <translation>主题</translation>
+        </message>
+        <message>
+            <source>Follow the system</source>
+            <translation>跟随系统</translation>
+        </message>
+        <message>
+            <source>Light</source>
+            <translation>浅色</translation>
+        </message>
+        <message>
+            <source>Dark</source>
+            <translation>深色</translation>
+        </message>
+        <message>
+            <source>Language</source>
+            <translation>语言</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>帮助(&amp;H)</translation>
+        </message>
+        <message>
+            <source>Show log folder</source>
+            <translation>打开日志文件夹</translation>
+        </message>
+        <message>
+            <source>&amp;About Model Studio</source>
+            <translation>关于 Model Studio(&amp;A)</translation>
+        </message>
+        <message>
+            <source>Data: {path}</source>
+            <translation>数据：{path}</translation>
+        </message>
+        <message>
+            <source>User: {name}</source>
+            <translation>用户：{name}</translation>
+        </message>
+        <message>
+            <source>Not signed in</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <source>Vault: unlocked</source>
+            <translation>保险库：已解锁</translation>
+        </message>
+        <message>
+            <source>Vault: locked</source>
+            <translation>保险库：已锁定</translation>
+        </message>
+        <message>
+            <source>The new language is used from the next start of Model Studio.</source>
+            <translation>新的语言将在下次启动 Model Studio 时生效。</translation>
+        </message>
+    </context>
+    <context>
+        <name>Panes</name>
+        <message>
+            <source>Datasets</source>
+            <translation>数据集</translation>
+        </message>
+        <message>
+            <source>Training</source>
+            <translation>训练</translation>
+        </message>
+        <message>
+            <source>Compression</source>
+            <translation>压缩</translation>
+        </message>
+        <message>
+            <source>Vault</source>
+            <translation>保险库</translation>
+        </message>
+        <message>
+            <source>Users &amp; Access</source>
+            <translation>用户与权限</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>审计日志</translation>
+        </message>
+    </context>
+    <context>
+        <name>TaskProgress</name>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>{message}  (about {eta} left)</source>
+            <translation>{message}（大约还剩 {eta}）</translation>
+        </message>
+        <message>
+            <source>Cancelling…</source>
+            <translation>正在取消…</translation>
+        </message>
+    </context>
+</TS>

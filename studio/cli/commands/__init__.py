@@ -1,0 +1,8 @@
+"""Every CLI verb, registered statically (no plugin discovery: the frozen build must see them all).
+
+A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
+"""
+
+from studio.cli.commands import doctor
+
+COMMANDS = [doctor]

@@ -1,0 +1,84 @@
+"""Engine and session scope. Every connection gets WAL, foreign keys and a busy timeout; every database
+error leaves the scope as one of the project's own exceptions."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.orm import Session, sessionmaker
+
+from studio.core.errors import DatabaseBusyError, DatabaseError, StudioError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # NORMAL is durable in WAL except for the last commits on power loss; the audit log asks for FULL
+        # around its own writes (see studio.core.security).
+        cur.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cur.close()
+
+
+def translate_db_error(error: exc.SQLAlchemyError) -> StudioError:
+    text = str(getattr(error, "orig", None) or error)
+    if isinstance(error, exc.OperationalError) and "locked" in text:
+        return DatabaseBusyError(
+            "The database stayed busy for too long (another Model Studio process is writing). Try again."
+        )
+    if isinstance(error, exc.IntegrityError):
+        return DatabaseError(f"The change conflicts with data already stored ({text}).")
+    return DatabaseError(f"Database error: {text}")
+
+
+class Database:
+    """One SQLite file. Use `with db.session() as s:`; it commits on success and rolls back on error."""
+
+    def __init__(self, path: Path, echo: bool = False):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(
+            f"sqlite:///{self.path}", echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        event.listen(self.engine, "connect", _set_pragmas)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        session = self._factory()
+        try:
+            yield session
+            session.commit()
+        except exc.SQLAlchemyError as error:
+            session.rollback()
+            log.warning("database error: %s", error.__class__.__name__)
+            raise translate_db_error(error) from error
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[object]:
+        """A Core connection in a transaction (for bulk inserts with executemany)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except exc.SQLAlchemyError as error:
+            raise translate_db_error(error) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()

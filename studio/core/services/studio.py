@@ -1,0 +1,49 @@
+"""The studio context: one open data folder (its paths, its database) and the services over it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from studio.core.db import Database
+from studio.core.db.migrate import upgrade_database
+from studio.core.logsetup import configure_logging
+from studio.core.paths import DataPaths, resolve_data_dir
+from studio.core.services.system import SystemService
+from studio.core.stores.settings import SettingsStore
+
+log = logging.getLogger(__name__)
+
+
+class Studio:
+    """Open with `Studio.open(data_dir)`; close with `close()` or use it as a context manager."""
+
+    def __init__(self, paths: DataPaths, db: Database, backup: Path | None = None):
+        self.paths = paths
+        self.db = db
+        self.migration_backup = backup
+        self.settings = SettingsStore(db)
+        self.system = SystemService(self)
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
+        paths = DataPaths(resolve_data_dir(data_dir)).ensure()
+        if log_to_file:
+            configure_logging(paths.log_file)
+        db = Database(paths.db)
+        try:
+            backup = upgrade_database(db.engine, paths.db, paths.backups)
+        except BaseException:
+            db.dispose()
+            raise
+        log.info("opened data folder %s", paths.root)
+        return cls(paths, db, backup)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Studio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,209 @@
+"""The main window: a sidebar of panes, the pane stack, menus and the status bar. Panes are built the
+first time they are shown. This class wires things together; the panes do the work."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from studio.core.resources import resource_path
+from studio.gui import theme
+from studio.gui.context import AppContext
+from studio.gui.i18n import SUPPORTED
+from studio.gui.panes import PANES, PaneSpec
+from studio.gui.panes.base import Pane
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    sig_pane_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Model Studio"))
+        self.setWindowIcon(QIcon(str(resource_path("icons", "studio.svg"))))
+        self._panes: dict[str, Pane] = {}
+        self._build_sidebar()
+        self._build_menus()
+        self._build_status_bar()
+        self._restore()
+        ctx.sig_session_changed.connect(self._session_changed)
+        ctx.sig_status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+
+    # -- layout ---------------------------------------------------------------------------------------
+    def _build_sidebar(self) -> None:
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(22, 22))
+        self.sidebar.setFixedWidth(190)
+        self.sidebar.setSpacing(2)
+        self.stack = QStackedWidget()
+        for spec in PANES:
+            title = QCoreApplication.translate("Panes", spec.title)
+            item = QListWidgetItem(QIcon(str(resource_path("icons", spec.icon))), title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.id)
+            item.setSizeHint(QSize(170, 38))
+            self.sidebar.addItem(item)
+            self.stack.addWidget(QWidget())  # replaced by the pane on first show
+        self.sidebar.currentRowChanged.connect(self.show_pane_at)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.menu_file = bar.addMenu(self.tr("&File"))
+        open_folder = QAction(self.tr("Show data folder"), self)
+        open_folder.triggered.connect(lambda: self._open_path(self.ctx.studio.paths.root))
+        self.menu_file.addAction(open_folder)
+        self.menu_file.addSeparator()
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.menu_file.addAction(quit_action)
+
+        self.menu_view = bar.addMenu(self.tr("&View"))
+        for n, spec in enumerate(PANES):
+            action = QAction(QCoreApplication.translate("Panes", spec.title), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
+            action.triggered.connect(lambda _=False, row=n: self.sidebar.setCurrentRow(row))
+            self.menu_view.addAction(action)
+        self.menu_view.addSeparator()
+        theme_menu = self.menu_view.addMenu(self.tr("Theme"))
+        group = QActionGroup(self)
+        labels = {"system": self.tr("Follow the system"), "light": self.tr("Light"), "dark": self.tr("Dark")}
+        current_theme = self.ctx.settings.value("theme", "system")
+        for mode in theme.THEMES:
+            action = QAction(labels[mode], self, checkable=True)
+            action.setChecked(mode == current_theme)
+            action.triggered.connect(lambda _=False, m=mode: self._set_theme(m))
+            group.addAction(action)
+            theme_menu.addAction(action)
+        lang_menu = self.menu_view.addMenu(self.tr("Language"))
+        lang_group = QActionGroup(self)
+        current_lang = self.ctx.settings.value("language", "system")
+        for code, name in [("system", self.tr("Follow the system"))] + list(SUPPORTED.items()):
+            action = QAction(name, self, checkable=True)
+            action.setChecked(code == current_lang)
+            action.triggered.connect(lambda _=False, c=code: self._set_language(c))
+            lang_group.addAction(action)
+            lang_menu.addAction(action)
+
+        self.menu_help = bar.addMenu(self.tr("&Help"))
+        logs = QAction(self.tr("Show log folder"), self)
+        logs.triggered.connect(lambda: self._open_path(self.ctx.studio.paths.logs))
+        self.menu_help.addAction(logs)
+        about = QAction(self.tr("&About Model Studio"), self)
+        about.triggered.connect(self.show_about)
+        self.menu_help.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.status_user = QLabel()
+        self.status_vault = QLabel()
+        self.status_folder = QLabel(self.tr("Data: {path}").format(path=self.ctx.studio.paths.root))
+        self.status_folder.setToolTip(str(self.ctx.studio.paths.root))
+        for w in (self.status_user, self.status_vault, self.status_folder):
+            status.addPermanentWidget(w)
+        self._session_changed(self.ctx.session)
+
+    # -- panes ------------------------------------------------------------------------------------------
+    def pane(self, pane_id: str) -> Pane:
+        """The pane with this id, built if it was not yet."""
+        if pane_id not in self._panes:
+            index, spec = next((i, s) for i, s in enumerate(PANES) if s.id == pane_id)
+            widget = self._create(spec)
+            old = self.stack.widget(index)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self.stack.insertWidget(index, widget)
+            self._panes[pane_id] = widget
+        return self._panes[pane_id]
+
+    def _create(self, spec: PaneSpec) -> Pane:
+        module = importlib.import_module(spec.module)
+        return getattr(module, spec.cls)(self.ctx)
+
+    def show_pane_at(self, row: int) -> None:
+        if row < 0:
+            return
+        spec = PANES[row]
+        pane = self.pane(spec.id)
+        self.stack.setCurrentIndex(row)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.setCurrentRow(row)
+        pane.pane_shown()
+        self.ctx.settings.setValue("last_pane", spec.id)
+        self.sig_pane_changed.emit(spec.id)
+
+    def show_pane(self, pane_id: str) -> Pane:
+        row = next(i for i, s in enumerate(PANES) if s.id == pane_id)
+        self.sidebar.setCurrentRow(row)
+        return self._panes[pane_id]
+
+    def current_pane_id(self) -> str:
+        return PANES[self.stack.currentIndex()].id
+
+    # -- state ------------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        settings = self.ctx.settings
+        geometry = settings.value("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = settings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+        last = settings.value("last_pane", PANES[0].id)
+        ids = [s.id for s in PANES]
+        self.sidebar.setCurrentRow(ids.index(last) if last in ids else 0)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.ctx.settings.setValue("geometry", self.saveGeometry())
+        self.ctx.settings.setValue("window_state", self.saveState())
+        self.ctx.settings.sync()
+        super().closeEvent(event)
+
+    def _session_changed(self, session) -> None:
+        name = getattr(session, "user_name", None)
+        self.status_user.setText(self.tr("User: {name}").format(name=name) if name else self.tr("Not signed in"))
+        self.status_vault.setText(self.tr("Vault: unlocked") if session is not None else self.tr("Vault: locked"))
+
+    def _set_theme(self, mode: str) -> None:
+        self.ctx.settings.setValue("theme", mode)
+        theme.apply_theme(QApplication.instance(), mode)
+
+    def _set_language(self, code: str) -> None:
+        self.ctx.settings.setValue("language", code)
+        QMessageBox.information(
+            self, self.tr("Language"), self.tr("The new language is used from the next start of Model Studio.")
+        )
+
+    def _open_path(self, path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def show_about(self) -> None:
+        from studio.gui.about import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()

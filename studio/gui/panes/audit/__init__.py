@@ -1,0 +1,1 @@
+"""The Audit log pane."""

@@ -1,0 +1,40 @@
+"""The base of every pane: built lazily the first time it is shown, told when it becomes visible."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from studio.gui.context import AppContext
+
+
+class Pane(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+
+    def pane_shown(self) -> None:
+        """Called each time the pane becomes the visible one (refresh cheap state here)."""
+
+
+class PlaceholderPane(Pane):
+    """A pane whose real content is still to come: it says what it will hold."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        layout = QVBoxLayout(self)
+        heading = QLabel()
+        heading.setObjectName("paneHeading")
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        heading.setFont(font)
+        body = QLabel()
+        body.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addWidget(body)
+        layout.addStretch(1)
+        self.heading, self.body = heading, body
+
+    def set_texts(self, title: str, text: str) -> None:
+        self.heading.setText(title)
+        self.body.setText(text)

@@ -1,0 +1,37 @@
+"""GUI tests: offscreen Qt (set in tests/conftest.py before any QApplication exists), Qt's test mode for
+standard paths, and a main window over a fresh data folder for each test."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QStandardPaths
+
+QStandardPaths.setTestModeEnabled(True)
+
+
+@pytest.fixture
+def make_window(qtbot, qapp):
+    from studio.gui.app import build_window
+
+    windows = []
+
+    def make(data_dir, **kwargs):
+        window = build_window(qapp, data_dir, **kwargs)
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for w in windows:
+        w.ctx.studio.close()
+    for translator in qapp.findChildren(__import__("studio.gui.i18n", fromlist=["x"]).CatalogueTranslator):
+        qapp.removeTranslator(translator)
+        translator.deleteLater()
+
+
+@pytest.fixture
+def window(make_window, data_dir, qtbot):
+    w = make_window(data_dir, theme_mode="light", language="en")
+    w.show()
+    qtbot.waitExposed(w)
+    return w
