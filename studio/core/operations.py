@@ -1,0 +1,70 @@
+"""The catalogue of service operations: the names the policy decides on and the audit log records.
+
+Every service method that reads a model, changes anything, exports, grants, logs in or fails to, runs
+inside `Service.operation(actor, OP, obj_type, obj_id)` (studio.core.services.base). Use these constants,
+never a string literal, so that the policy matrix test sees every operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    obj_type: str | None  # the kind of object it acts on, or None for global operations
+    grant: str | None  # the per-object grant that lets a non-owner do it (use, export, manage), if any
+    roles: tuple[str, ...]  # the roles that may do it at all (still subject to ownership/grants)
+    description: str
+
+
+_ALL = ("admin", "trainer", "viewer")
+_MAKERS = ("admin", "trainer")
+
+OPERATIONS: dict[str, OpSpec] = {}
+
+
+def _op(name: str, obj_type: str | None, grant: str | None, roles: tuple[str, ...], description: str) -> str:
+    OPERATIONS[name] = OpSpec(name, obj_type, grant, roles, description)
+    return name
+
+
+# Accounts and access
+AUTH_LOGIN = _op("auth.login", "user", None, _ALL, "log in")
+AUTH_LOGOUT = _op("auth.logout", "user", None, _ALL, "log out or lock")
+USER_CREATE = _op("user.create", "user", None, ("admin",), "create a user")
+USER_LIST = _op("user.list", None, None, ("admin",), "list users")
+USER_UPDATE = _op("user.update", "user", None, ("admin",), "disable, enable, unlock, change role")
+USER_RESET_PASSWORD = _op("user.reset_password", "user", None, ("admin",), "reset another user's password")
+USER_CHANGE_PASSWORD = _op("user.change_password", "user", None, _ALL, "change one's own password")
+GRANT_ADD = _op("grant.add", None, "manage", _MAKERS, "grant use/export/manage on an object")
+GRANT_REVOKE = _op("grant.revoke", None, "manage", _MAKERS, "revoke a grant")
+GRANT_LIST = _op("grant.list", None, None, _ALL, "list grants")
+AUDIT_READ = _op("audit.read", None, None, ("admin",), "read, filter and export the audit log")
+AUDIT_VERIFY = _op("audit.verify", None, None, ("admin",), "verify the audit chain")
+
+# Datasets
+DATASET_IMPORT = _op("dataset.import", "dataset", None, _MAKERS, "import a dataset")
+DATASET_LIST = _op("dataset.list", None, None, _ALL, "list visible datasets")
+DATASET_READ = _op("dataset.read", "dataset", "use", _ALL, "show, preview, read statistics, train on")
+DATASET_UPDATE = _op("dataset.update", "dataset", "manage", _MAKERS, "rename, tag")
+DATASET_DELETE = _op("dataset.delete", "dataset", "manage", _MAKERS, "delete")
+
+# Models in the vault
+MODEL_IMPORT = _op("model.import", "model", None, _MAKERS, "import or create a model (or a new version)")
+MODEL_LIST = _op("model.list", None, None, _ALL, "list visible models")
+MODEL_READ = _op("model.read", "model", "use", _ALL, "load into memory, show, generate, evaluate, verify")
+MODEL_UPDATE = _op("model.update", "model", "manage", _MAKERS, "rename, tag, notes, rotate the key")
+MODEL_EXPORT = _op("model.export", "model", "export", _MAKERS, "write plaintext weights or a bundle")
+MODEL_DELETE = _op("model.delete", "model", "manage", _MAKERS, "delete (crypto-shred)")
+
+# Training runs
+RUN_START = _op("run.start", "run", None, _MAKERS, "start a training run")
+RUN_LIST = _op("run.list", None, None, _ALL, "list visible runs")
+RUN_READ = _op("run.read", "run", "use", _ALL, "see settings, metrics, log, checkpoints")
+RUN_CONTROL = _op("run.control", "run", "manage", _MAKERS, "pause, resume, stop, kill")
+RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its metrics and checkpoints")
+
+# Compression
+COMPRESS_RUN = _op("compress.run", "model", "use", _MAKERS, "prune or quantize into a new version")
