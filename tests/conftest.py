@@ -40,3 +40,24 @@ def studio(data_dir):
     s = Studio.open(data_dir)
     yield s
     s.close()
+
+
+# Actors for service tests. FOUNDATION STATE: plain Actors; the accounts issue replaces these fixtures with
+# real logged-in sessions of created users (same names and call shapes), so tests written against them
+# keep working.
+@pytest.fixture
+def make_user(studio):
+    from studio.core.actor import Actor
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "trainer", name: str | None = None):
+        n = next(counter)
+        return Actor(n, name or f"{role}{n}", role)
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", "admin")

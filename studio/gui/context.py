@@ -21,6 +21,18 @@ class AppContext(QObject):
         self.settings = settings
         self.session: Any = None
 
+    @property
+    def actor(self) -> Any:
+        """Who the panes act as when they call a service.
+
+        FOUNDATION STATE: until accounts arrive (issue 3) this is a local administrator; then it is the
+        logged-in session."""
+        if self.session is not None:
+            return self.session
+        from studio.core.actor import Actor
+
+        return Actor(1, "local", "admin")
+
     def set_session(self, session: Any) -> None:
         self.session = session
         self.sig_session_changed.emit(session)
