@@ -20,6 +20,7 @@ _DROP_DATA = [
     re.compile(r"^PySide6/Qt/resources/qtwebengine"),
     re.compile(r"^PySide6/(include|typesystems|glue|scripts|support)/"),
     re.compile(r"^PySide6/[^/]+\.pyi$"),
+    re.compile(r"^pyarrow/include/"),
 ]
 _DROP_BIN_QT_MODULES = re.compile(
     r"(Qt6?(Quick|Qml|WebEngine|3D|Designer|Multimedia|Pdf|Charts|DataVisualization|Graphs|Sensors|"
@@ -52,8 +53,14 @@ def keep_data(dest: str) -> bool:
     return _qt_plugin_kept(dest)
 
 
+# pyarrow is used for reading Parquet only: no Flight RPC, Substrait, S3 or Gandiva.
+_DROP_BIN_PYARROW = re.compile(r"pyarrow/.*(flight|substrait|_s3|arrow_s3|gandiva)")
+
+
 def keep_binary(dest: str) -> bool:
     dest = dest.replace("\\", "/")
+    if _DROP_BIN_PYARROW.search(dest):
+        return False
     if "PySide6/" in dest and _DROP_BIN_QT_MODULES.search(dest.rsplit("/", 1)[-1]):
         return False
     if dest.startswith("torch/include/") or "/tests/" in dest:

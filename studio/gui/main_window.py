@@ -113,6 +113,9 @@ class MainWindow(QMainWindow):
         logs = QAction(self.tr("Show log folder"), self)
         logs.triggered.connect(lambda: self._open_path(self.ctx.studio.paths.logs))
         self.menu_help.addAction(logs)
+        selftest = QAction(self.tr("Self-test…"), self)
+        selftest.triggered.connect(self.show_self_test)
+        self.menu_help.addAction(selftest)
         about = QAction(self.tr("&About Model Studio"), self)
         about.triggered.connect(self.show_about)
         self.menu_help.addAction(about)
@@ -200,6 +203,13 @@ class MainWindow(QMainWindow):
 
     def _open_path(self, path) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def show_self_test(self) -> None:
+        from studio.gui.selftest_dialog import SelfTestDialog
+
+        dialog = SelfTestDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def show_about(self) -> None:
         from studio.gui.about import AboutDialog

@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
-<TS version="2.1">
+<TS version="2.1" language="zh_CN">
     <context>
         <name>AboutDialog</name>
         <message>
@@ -123,6 +123,10 @@ The details are in the log file:
             <translation>打开日志文件夹</translation>
         </message>
         <message>
+            <source>Self-test…</source>
+            <translation>自检…</translation>
+        </message>
+        <message>
             <source>&amp;About Model Studio</source>
             <translation>关于 Model Studio(&amp;A)</translation>
         </message>
@@ -176,6 +180,41 @@ The details are in the log file:
         <message>
             <source>Audit log</source>
             <translation>审计日志</translation>
+        </message>
+    </context>
+    <context>
+        <name>SelfTestDialog</name>
+        <message>
+            <source>Self-test</source>
+            <translation>自检</translation>
+        </message>
+        <message>
+            <source>Running the self-test in a temporary data folder…</source>
+            <translation>正在临时数据文件夹中运行自检…</translation>
+        </message>
+        <message>
+            <source>The self-test could not run: {error}</source>
+            <translation>无法运行自检：{error}</translation>
+        </message>
+        <message>
+            <source>ok</source>
+            <translation>通过</translation>
+        </message>
+        <message>
+            <source>FAILED</source>
+            <translation>失败</translation>
+        </message>
+        <message>
+            <source>skipped</source>
+            <translation>跳过</translation>
+        </message>
+        <message>
+            <source>Self-test passed.</source>
+            <translation>自检通过。</translation>
+        </message>
+        <message>
+            <source>Self-test FAILED: see the steps below.</source>
+            <translation>自检失败：请查看下面的步骤。</translation>
         </message>
     </context>
     <context>
