@@ -115,10 +115,13 @@ class Trainer:
     # --- set-up helpers ---------------------------------------------------------------------------------
 
     def _use_bf16(self, precision: str) -> bool:
-        supported = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
-        if precision == "bf16" and not supported:
-            raise ValidationError("bf16 needs a GPU that supports it; use precision auto or fp32.", field="precision")
-        return precision == "bf16" or (precision == "auto" and supported)
+        """auto: bf16 autocast on CUDA GPUs that support it (Ampere and later), else float32. bf16 may also be
+        asked for on a CPU (worth it only on CPUs with bf16 instructions); MPS autocast is not used."""
+        cuda_bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+        if precision == "bf16" and not (cuda_bf16 or self.device.type == "cpu"):
+            raise ValidationError(f"bf16 is not supported on {self.device}; use precision auto or fp32.",
+                                  field="precision")
+        return precision == "bf16" or (precision == "auto" and cuda_bf16)
 
     def _autocast(self) -> Any:
         if self.bf16:
@@ -186,12 +189,14 @@ class Trainer:
                              cfg.seed, self.device, self._autocast)
 
     def _between_steps(self, poll: Callable[[Trainer], None] | None,
-                       on_status: Callable[[str, str], None] | None) -> None:
+                       on_status: Callable[[str, str], None] | None) -> float:
+        """Poll, then hold while paused; returns the seconds spent paused (not counted as run time)."""
         if poll is not None:
             poll(self)
         with self._control:
             if not self._pause or self._stop:
-                return
+                return 0.0
+        held = time.perf_counter()
         if on_status is not None:
             on_status("paused", f"paused after step {self.step}")
         while True:
@@ -203,6 +208,7 @@ class Trainer:
                 poll(self)
         if on_status is not None and not self._stop:
             on_status("running", f"resumed at step {self.step}")
+        return time.perf_counter() - held
 
     def steps(self, poll: Callable[[Trainer], None] | None = None,
               on_status: Callable[[str, str], None] | None = None) -> Iterator[StepMetrics]:
@@ -213,8 +219,9 @@ class Trainer:
         if cfg.patience and self.bad_evals >= cfg.patience:  # a state taken right at an early stop
             self.result = self._end("completed", "early_stopping", f"Stopped early at step {self.step}.")
             return
+        clock = time.perf_counter()  # run time counts the caller's work on metrics too, not pauses
         while self.step < cfg.max_steps:
-            self._between_steps(poll, on_status)
+            clock += self._between_steps(poll, on_status)
             if self._stop:
                 self.result = self._end("stopped", "stop_requested", f"Stopped at step {self.step}.")
                 return
@@ -240,7 +247,9 @@ class Trainer:
                 else:
                     self.bad_evals += 1
                     early_stop = cfg.patience > 0 and self.bad_evals >= cfg.patience
-            self.elapsed_s += time.perf_counter() - started
+            now = time.perf_counter()
+            self.elapsed_s += now - clock
+            clock = now
             yield StepMetrics(self.step, self.tokens_seen, loss, lr, norm, tokens_per_step / train_time,
                               self.elapsed_s, val, ppl, best)
             if early_stop:

@@ -155,3 +155,27 @@ def test_fine_tuning_starts_from_the_given_weights(model_config, data, train_con
     assert bigger.vocab_size == VOCAB + 7 and grown["transformer.wte.weight"].shape[0] == VOCAB + 7
     assert torch.equal(grown["transformer.wte.weight"][:VOCAB], base["transformer.wte.weight"])
     assert Trainer(bigger, replace(train_config, max_steps=2), data, weights=grown).run().status == "completed"
+
+
+def test_bf16_autocast_trains_close_to_float32(model_config, data, train_config):
+    cfg = replace(train_config, max_steps=3)
+    _, fp32 = losses(Trainer(model_config, cfg, data))
+    trainer = Trainer(model_config, replace(cfg, precision="bf16"), data)
+    assert trainer.bf16
+    _, bf16 = losses(trainer)
+    assert all(abs(a.train_loss - b.train_loss) < 0.05 for a, b in zip(fp32, bf16, strict=True))
+    assert any(a.train_loss != b.train_loss for a, b in zip(fp32, bf16, strict=True))  # autocast was really on
+    assert trainer.model.transformer.wte.weight.dtype == torch.float32  # master weights stay float32
+
+
+@pytest.mark.slow
+def test_torch_compile_gives_the_same_losses(model_config, data, train_config):
+    cfg = replace(train_config, max_steps=3, eval_every=3)
+    plain_cfg = replace(model_config, dropout=0.0)
+    _, plain = losses(Trainer(plain_cfg, cfg, data))
+    compiled = Trainer(plain_cfg, replace(cfg, compile=True), data)
+    assert compiled._forward is not compiled.model
+    _, seen = losses(compiled)
+    for a, b in zip(plain, seen, strict=True):
+        assert abs(a.train_loss - b.train_loss) < 1e-4
+    assert compiled.state_bytes()  # the state holds the plain module's names, not _orig_mod.
