@@ -93,3 +93,30 @@ def test_bad_weights_and_settings_are_clear_errors():
         preset("huge", 100)
     assert preset("tiny", 65).n_layer == 4 and preset("tiny", 65).n_embd == 128
     assert GPTConfig.from_dict(small(layer_mlp=(3, 4)).to_dict()) == small(layer_mlp=(3, 4))
+
+
+def test_the_documented_pruning_recipe_removes_exactly_one_head_and_mlp_units():
+    """docs/architecture.md tells issue 8 how to shrink a layer; removing head 1 of layer 0 and MLP units must
+    equal the unpruned model with those units' outputs zeroed."""
+    torch.manual_seed(1)
+    cfg = small(n_head=4, n_embd=32)
+    model = GPT(cfg).eval()
+    hd, d = cfg.head_dim, cfg.n_embd
+    tensors = {k: v.clone() for k, v in model_tensors(model).items()}
+    keep_rows = [r for third in range(3) for r in range(third * d, (third + 1) * d) if (r - third * d) // hd != 1]
+    keep_cols = [c for c in range(d) if c // hd != 1]
+    pre = "transformer.h.0."
+    tensors[pre + "attn.c_attn.weight"] = tensors[pre + "attn.c_attn.weight"][keep_rows]
+    tensors[pre + "attn.c_attn.bias"] = tensors[pre + "attn.c_attn.bias"][keep_rows]
+    tensors[pre + "attn.c_proj.weight"] = tensors[pre + "attn.c_proj.weight"][:, keep_cols]
+    units = list(range(0, 4 * d, 2))
+    tensors[pre + "mlp.c_fc.weight"] = tensors[pre + "mlp.c_fc.weight"][units]
+    tensors[pre + "mlp.c_fc.bias"] = tensors[pre + "mlp.c_fc.bias"][units]
+    tensors[pre + "mlp.c_proj.weight"] = tensors[pre + "mlp.c_proj.weight"][:, units]
+    pruned = build_model(cfg, tensors).eval()
+    assert pruned.config.layer_heads == (3, 4) and pruned.config.layer_mlp == (2 * d, 4 * d)
+    with torch.no_grad():
+        model.transformer.h[0].attn.c_proj.weight[:, hd:2 * hd] = 0
+        model.transformer.h[0].mlp.c_proj.weight[:, 1::2] = 0
+    x = torch.randint(0, 37, (2, 10))
+    assert torch.allclose(pruned(x)[0], model(x)[0], atol=1e-5)
