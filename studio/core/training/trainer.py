@@ -89,6 +89,9 @@ class Trainer:
             raise ValidationError(
                 f"seq_len {self.seq_len} is longer than the model's context ({model_config.block_size}).", field="seq_len")
         data.check(model_config.vocab_size, self.seq_len)
+        if cfg.patience and data.val is None:
+            raise ValidationError("Early stopping needs a validation split; add one or set patience to 0.",
+                                  field="patience")
         self.data = data
         self.device = resolve_device(cfg.device)
         if cfg.threads:
@@ -327,3 +330,13 @@ class Trainer:
         except KeyError as exc:
             raise ValidationError(f"The training state lacks {exc.args[0]!r}.") from exc
         return trainer
+
+
+def model_from_state(blob: bytes | TrainingState, device: str | torch.device = "cpu") -> GPT:
+    """The model held in a training state (e.g. a checkpoint to sample from), in eval mode."""
+    state = blob if isinstance(blob, TrainingState) else read_state(blob)
+    try:
+        config = GPTConfig.from_dict(state.meta["model_config"])
+    except KeyError as exc:
+        raise ValidationError("The training state lacks its model configuration.") from exc
+    return build_model(config, state.section("model")).to(device).eval()

@@ -96,3 +96,15 @@ def test_resume_refuses_damaged_states_and_math_changing_settings(model_config, 
         Trainer.from_state(blob, data, lr=1.0)
     longer = Trainer.from_state(blob, data, max_steps=20)
     assert longer.train_config.max_steps == 20
+
+
+def test_a_checkpoint_gives_back_its_model_for_sampling(model_config, data, train_config):
+    from studio.core.training.trainer import model_from_state
+
+    trainer = Trainer(replace(model_config, layer_mlp=(20, 64)), replace(train_config, max_steps=2), data)
+    trainer.run()
+    model = model_from_state(trainer.state_bytes())
+    x = torch.randint(0, model_config.vocab_size, (1, 10))
+    with torch.no_grad():
+        assert torch.equal(model(x)[0], trainer.model.eval()(x)[0])
+    assert model.config.layer_mlp == (20, 64)

@@ -179,3 +179,8 @@ def test_torch_compile_gives_the_same_losses(model_config, data, train_config):
     for a, b in zip(plain, seen, strict=True):
         assert abs(a.train_loss - b.train_loss) < 1e-4
     assert compiled.state_bytes()  # the state holds the plain module's names, not _orig_mod.
+
+
+def test_early_stopping_without_a_validation_split_is_refused(model_config, data, train_config):
+    with pytest.raises(ValidationError, match="needs a validation split"):
+        Trainer(model_config, replace(train_config, patience=2), TrainData(data.train))
