@@ -166,5 +166,5 @@ def check_password_rules(password: str, user_name: str = "") -> None:
         raise ValidationError("This password is on the list of common passwords; choose another.", field="password")
     if len(set(password)) < 4:
         raise ValidationError("The password repeats too few characters; choose a longer mix.", field="password")
-    if user_name and user_name.lower() in lowered:
+    if len(user_name) >= 3 and user_name.lower() in lowered:
         raise ValidationError("The password must not contain the user name.", field="password")

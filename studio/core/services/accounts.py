@@ -14,6 +14,7 @@ The administrator never gets the user's keys; the user must choose a new passwor
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from datetime import UTC, datetime
@@ -42,12 +43,14 @@ from studio.core.stores.accounts import (
     require_user_row,
     to_user,
     user_row_by_name,
+    user_subject,
 )
 
 log = logging.getLogger(__name__)
 
 WRONG_LOGIN = "Wrong user name or password."
 _AUDIT_AAD = b"model-studio audit secret v1"
+_THROTTLE_SALT = "security.throttle_salt"
 
 
 def utcnow() -> datetime:
@@ -102,11 +105,11 @@ class AccountService(Service):
 
     # -- login ---------------------------------------------------------------------------------------------
     def login(self, name: str, password: str) -> UserSession:
-        key = name_key(name)[:64]
         store = self.studio.audit_store
         with self.studio.db.session() as s:
-            row = user_row_by_name(s, key) if key else None
-            attempt = s.get(LoginAttemptRow, key) if key else None
+            row = user_row_by_name(s, name[:200]) if name else None
+            key = user_subject(row.id) if row else self._unknown_subject(s, name)
+            attempt = s.get(LoginAttemptRow, key)
             failures = attempt.failures if attempt else 0
             last_failure = attempt.last_failure_at if attempt else None
             user_id, user_name = (row.id, row.name) if row else (None, None)
@@ -137,16 +140,25 @@ class AccountService(Service):
             raise AuthenticationError(WRONG_LOGIN)
         return self._open_session(user_id, password, who)
 
+    def _unknown_subject(self, session, name: str) -> str:
+        """A 16-bit keyed hash of a name that matches no account: enough to throttle it, too little to tell
+        what was typed (a password typed into the name field must not be recoverable from the database)."""
+        salt = self.studio.settings.get(_THROTTLE_SALT)
+        if salt is None:
+            salt = os.urandom(16).hex()
+            self.studio.settings.set(_THROTTLE_SALT, salt)
+        digest = hmac.digest(bytes.fromhex(salt), name_key(name).encode("utf-8"), "sha256")
+        return f"name:{digest[:2].hex()}"
+
     def _record_failed_login(self, key: str, who: dict, failures: int, reason: str) -> None:
         with self.studio.db.session(durable=True) as s:
-            attempt = s.get(LoginAttemptRow, key) if key else None
-            if key and attempt is None:
-                attempt = LoginAttemptRow(name_key=key, failures=0)
+            attempt = s.get(LoginAttemptRow, key)
+            if attempt is None:
+                attempt = LoginAttemptRow(subject=key, failures=0)
                 s.add(attempt)
-            if attempt is not None:
-                attempt.failures = (attempt.failures or 0) + 1
-                attempt.last_failure_at = self.now()
-                failures = attempt.failures
+            attempt.failures = (attempt.failures or 0) + 1
+            attempt.last_failure_at = self.now()
+            failures = attempt.failures
             details = {"reason": reason, "failures": failures}
             if throttle.is_locked(failures):
                 details["locked"] = True
@@ -176,7 +188,7 @@ class AccountService(Service):
                 row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, user_id)
                 details["key_rewrapped"] = True
             row.last_login_at = self.now()
-            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.name_key == row.name_key))
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
             if row.must_change_password:
                 details["must_change_password"] = True
             _, head = store.append(s, **{**who, "actor_id": user_id, "actor_name": name, "keys": akeys},
@@ -220,7 +232,6 @@ class AccountService(Service):
             s.add(row)
             s.flush()
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
-            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.name_key == row.name_key))
             op.obj_id = str(row.id)
             return to_user(row, 0)
 
@@ -234,14 +245,14 @@ class AccountService(Service):
             if disabled and row.role == "admin":
                 self._keep_an_admin(op.session, row.id)
             row.disabled = disabled
-            return to_user(row, failures_of(op.session, row.name_key))
+            return to_user(row, failures_of(op.session, row.id))
 
     def unlock(self, actor, name: str) -> User:
         with self.operation(actor, ops.USER_UPDATE, "user", None, name=name, change="unlock") as op:
             row = require_user_row(op.session, name)
             op.obj_id = str(row.id)
-            op.details["failures"] = failures_of(op.session, row.name_key)
-            op.session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.name_key == row.name_key))
+            op.details["failures"] = failures_of(op.session, row.id)
+            op.session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
             return to_user(row, 0)
 
     def set_role(self, actor, name: str, role: str) -> User:
@@ -253,7 +264,7 @@ class AccountService(Service):
             if row.role == "admin" and role != "admin":
                 self._keep_an_admin(op.session, row.id)
             row.role = role
-            return to_user(row, failures_of(op.session, row.name_key))
+            return to_user(row, failures_of(op.session, row.id))
 
     def _keep_an_admin(self, session, leaving_id: int) -> None:
         others = session.scalar(select(func.count()).select_from(UserRow).where(
@@ -282,7 +293,7 @@ class AccountService(Service):
             row.sealed_audit_secret = keys.seal(public, secret, _AUDIT_AAD) if secret else None
             row.must_change_password = True
             row.password_changed_at = self.now()
-            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.name_key == row.name_key))
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
             op.details.update(key_generation=row.key_generation,
                               revoked_grants=[f"{g.permission} {g.obj_type}:{g.obj_id}" for g in revoked])
             for g in revoked:

@@ -73,8 +73,13 @@ def require_user_row(session: Session, name: str) -> UserRow:
     return row
 
 
-def failures_of(session: Session, key: str) -> int:
-    row = session.get(LoginAttemptRow, key)
+def user_subject(user_id: int) -> str:
+    """The login-throttling key of an existing account."""
+    return f"user:{user_id}"
+
+
+def failures_of(session: Session, user_id: int) -> int:
+    row = session.get(LoginAttemptRow, user_subject(user_id))
     return row.failures if row else 0
 
 
@@ -119,24 +124,21 @@ class AccountStore:
 
     def list_users(self) -> list[User]:
         with self._db.session() as s:
-            rows = s.execute(
-                select(UserRow, LoginAttemptRow.failures)
-                .outerjoin(LoginAttemptRow, LoginAttemptRow.name_key == UserRow.name_key)
-                .order_by(UserRow.name_key)
-            ).all()
-            return [to_user(u, f or 0) for u, f in rows]
+            failures = dict(s.execute(select(LoginAttemptRow.subject, LoginAttemptRow.failures)).all())
+            rows = s.scalars(select(UserRow).order_by(UserRow.name_key)).all()
+            return [to_user(u, failures.get(user_subject(u.id), 0)) for u in rows]
 
     def find(self, name: str) -> User | None:
         with self._db.session() as s:
             row = user_row_by_name(s, name)
-            return None if row is None else to_user(row, failures_of(s, row.name_key))
+            return None if row is None else to_user(row, failures_of(s, row.id))
 
     def get(self, user_id: int) -> User:
         with self._db.session() as s:
             row = s.get(UserRow, user_id)
             if row is None:
                 raise NotFoundError(f"There is no user with id {user_id}.")
-            return to_user(row, failures_of(s, row.name_key))
+            return to_user(row, failures_of(s, row.id))
 
     def public_key(self, user_id: int) -> bytes:
         with self._db.session() as s:

@@ -47,10 +47,12 @@ class GrantRow(Base):
 
 
 class LoginAttemptRow(Base):
-    """Consecutive failed logins per name (known or not, so that both behave alike), kept across restarts."""
+    """Consecutive failed logins, kept across restarts, per subject: "user:<id>" for an existing account, and
+    "name:<4 hex digits>" (a keyed hash of the name, cut to 16 bits) for a name that does not exist, so that
+    unknown names are throttled alike without storing what was typed (people type passwords as names)."""
 
     __tablename__ = "login_attempts"
 
-    name_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime)

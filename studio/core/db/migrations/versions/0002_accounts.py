@@ -54,10 +54,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_grants_user_id"), ["user_id"], unique=False)
     op.create_table(
         "login_attempts",
-        sa.Column("name_key", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_failure_at", sa.DateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("name_key", name=op.f("pk_login_attempts")),
+        sa.PrimaryKeyConstraint("subject", name=op.f("pk_login_attempts")),
     )
     op.create_table(
         "audit_log",
