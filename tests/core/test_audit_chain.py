@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from studio.core import operations as ops
+from studio.core.errors import AuthenticationError
 from studio.core.security import chain
 from studio.core.services import Studio
 from studio.core.services.base import Service
@@ -144,7 +145,7 @@ def test_entries_written_before_login_are_sealed_at_the_next_login(data_dir):
     with Studio.open(data_dir) as studio:
         studio.accounts.create_first_admin("root", TEST_PASSWORD)
     with Studio.open(data_dir) as studio:
-        with pytest.raises(Exception):
+        with pytest.raises(AuthenticationError):
             studio.accounts.login("root", "Wrong-Password-0000")
         pending = studio.audit_store.page(limit=1)[0]
         assert pending.action == ops.AUTH_LOGIN and pending.outcome == "denied" and not pending.sealed

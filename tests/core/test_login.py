@@ -9,6 +9,7 @@ from studio.core.errors import (
     AccountLockedError,
     AuthenticationError,
     ConflictError,
+    IntegrityError,
     LoginThrottledError,
     SessionLockedError,
     ValidationError,
@@ -206,7 +207,7 @@ def test_an_admin_reset_gives_new_keys_and_revokes_grants(studio, make_user, adm
     assert seen == [("admin", alice.user_id)]
     again = studio.accounts.login("alice", "Granite-Otter-5521")
     assert again.public_key != alice.public_key and again.key_generation == alice.key_generation + 1
-    with pytest.raises(Exception, match="does not open"):
+    with pytest.raises(IntegrityError, match="does not open"):
         again.open_sealed(sealed, b"model:1")  # the admin did not get, and could not pass on, her old key
     assert studio.grants.list(admin, user_name="alice") == []
     assert studio.accounts.user("alice").must_change_password

@@ -162,7 +162,7 @@ def test_every_operation_for_every_role_granted_or_not(studio, world, role):
 def test_owners_do_everything_their_role_allows_on_their_objects(studio, world):
     service = Service(studio)
     owner = world["owner"]
-    for name, spec in sorted(ops.OPERATIONS.items()):
+    for name in sorted(ops.OPERATIONS):
         obj_type, obj_id, _ = target(name, world)
         if obj_id is None or obj_type == "user":
             continue
