@@ -13,6 +13,7 @@ from studio.core.errors import AuthenticationError
 from studio.core.security import chain
 from studio.core.services import Studio
 from studio.core.services.base import Service
+from studio.core.stores.audit import AuditFilter
 from tests.conftest import TEST_PASSWORD
 
 N = 12
@@ -164,3 +165,14 @@ def test_the_mac_key_is_not_stored(studio, admin, log):
         if path.is_file():
             data = path.read_bytes()
             assert keys.mac_key not in data and keys.anchor_key not in data, path
+
+
+def test_the_first_administrator_records_how_many_earlier_entries_it_sealed(data_dir):
+    with Studio.open(data_dir) as studio:
+        for _ in range(2):
+            with pytest.raises(AuthenticationError):
+                studio.accounts.login("nobody", "Wrong-Password-0000")
+        root = studio.accounts.create_first_admin("root", TEST_PASSWORD)
+        first = studio.audit_store.page(AuditFilter(action=ops.USER_CREATE))[0]
+        assert first.details["sealed_earlier_entries"] == 2
+        assert studio.audit.verify(root).ok

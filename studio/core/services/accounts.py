@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from studio.core import operations as ops
 from studio.core.actor import ROLES
 from studio.core.db.tables.accounts import GrantRow, LoginAttemptRow, UserRow
+from studio.core.db.tables.audit import AuditEntryRow
 from studio.core.errors import (
     AccountLockedError,
     AuthenticationError,
@@ -94,7 +95,11 @@ class AccountService(Service):
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
             session = UserSession(row.id, row.name, row.role, private, audit_secret, row.key_generation)
             akeys = audit_keys_of(session)
-            for action, details in ((ops.USER_CREATE, {"name": name, "role": "admin", "first_admin": True}),
+            # Entries from before (failed logins at an empty studio) are sealed now; say how many, so that a
+            # studio restarted from nothing cannot pass off an old log as its own history unnoticed.
+            earlier = s.scalar(select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.mac.is_(None)))
+            first = {"name": name, "role": "admin", "first_admin": True, "sealed_earlier_entries": earlier}
+            for action, details in ((ops.USER_CREATE, first),
                                     (ops.AUTH_LOGIN, {})):
                 _, head = store.append(s, actor_id=row.id, actor_name=row.name, action=action, obj_type="user",
                                        obj_id=str(row.id), outcome="allowed", details=details, keys=akeys,

@@ -33,6 +33,7 @@ from studio.core.security.session import AuditKeys
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("allowed", "denied", "failed")
+_HEAD = "audit_sealed_head"  # Session.info key: (seq, mac, keys) sealed last in this transaction
 _COLUMNS = "seq, ts, actor_id, actor_name, action, obj_type, obj_id, outcome, details, mac"
 # Detail keys whose values never enter the log, whatever a caller passes (defence in depth: callers
 # should not pass them at all).
@@ -165,7 +166,7 @@ class AuditStore:
                 (now_ts(), actor_id, actor_name[:64], action, obj_type, obj_id, outcome, text),
             )
             seq = int(cur.lastrowid)
-            head = self._seal(cur, keys, allow_genesis) if keys is not None else None
+            head = self._seal(session, cur, keys, allow_genesis, seq) if keys is not None else None
             cur.close()
         except sqlite3.Error as error:
             raise AuditWriteError(f"The audit log could not be written ({error}), so nothing was done.") from error
@@ -173,9 +174,30 @@ class AuditStore:
             raise AuditWriteError(f"The audit entry could not be encoded ({error}), so nothing was done.") from error
         return seq, head
 
-    def _seal(self, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool) -> tuple[int, bytes] | None:
+    def _seal(self, session: Session, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool,
+              seq: int) -> tuple[int, bytes] | None:
         """MAC every unsealed entry, walking from the head anchor. Refuses (and leaves the entries unsealed)
-        when what it finds does not match the anchor: that is tampering, for `audit verify` to report."""
+        when what it finds does not match the anchor: that is tampering, for `audit verify` to report.
+        Within one transaction the head sealed last is remembered, so that appending many entries in one
+        transaction costs one MAC each, not a walk from the anchor each."""
+        known = session.info.get(_HEAD)
+        if known is not None and known[0] == seq - 1 and known[2] is keys and self._mac_at(cur, seq - 1) == known[1]:
+            row = cur.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+            mac = chain.entry_mac(keys.mac_key, known[1], row)
+            cur.execute("UPDATE audit_log SET mac = ? WHERE seq = ?", (mac, seq))
+            session.info[_HEAD] = (seq, mac, keys)
+            return seq, mac
+        head = self._seal_from_anchor(cur, keys, allow_genesis)
+        if head is not None:
+            session.info[_HEAD] = (head[0], head[1], keys)
+        return head
+
+    @staticmethod
+    def _mac_at(cur: sqlite3.Cursor, seq: int) -> bytes | None:
+        row = cur.execute("SELECT mac FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def _seal_from_anchor(self, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool) -> tuple[int, bytes] | None:
         try:
             anchor = self.anchor.read(keys.anchor_key)
         except AnchorError as error:

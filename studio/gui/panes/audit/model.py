@@ -4,7 +4,8 @@ Rows are addressed by position from the oldest matching entry (pos = count - 1 -
 which arrive at the top, never shift what is cached. Position -> sequence number is arithmetic while the log
 is unfiltered and gap-free (the normal case: nothing to load), otherwise a compact array of the matching
 sequence numbers (8 bytes each), computed on a worker thread. Rows are fetched in pages of 256 by sequence
-number (primary-key lookups) when the view first paints them, and kept in a small LRU cache.
+number (primary-key lookups) when the view first paints them, and kept in a small LRU cache together with
+their display texts, so that painting (a few thousand data() calls a frame) is only lookups.
 """
 
 from __future__ import annotations
@@ -12,18 +13,32 @@ from __future__ import annotations
 import json
 from array import array
 from collections import OrderedDict
+from functools import lru_cache
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from studio.core.stores.audit import AuditEntry, AuditFilter, AuditStore
 
-PAGE = 256
-MAX_PAGES = 64  # 16k entries cached at most
+PAGE = 64  # a screenful or two: a jump fetches little
+MAX_PAGES = 256  # 16k entries cached at most
 
 COLUMNS = ("seq", "time", "user", "action", "object", "outcome", "details")
 
 _OUTCOME_COLOURS = {"denied": QColor(215, 70, 60), "failed": QColor(215, 140, 30)}
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_FONT = Qt.ItemDataRole.FontRole
+_ROLES = frozenset((_DISPLAY, _FOREGROUND, _FONT, Qt.ItemDataRole.ToolTipRole))
+_OUTCOME_COLUMN = COLUMNS.index("outcome")
+_DETAILS_COLUMN = COLUMNS.index("details")
+
+
+@lru_cache(maxsize=1)
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -37,7 +52,7 @@ class AuditTableModel(QAbstractTableModel):
         self._base = 1  # dense mode: the oldest sequence number
         self._seqs: array | None = None  # sparse mode: matching sequence numbers, oldest first
         self._top = 0  # the newest sequence number looked at
-        self._cache: OrderedDict[int, list[AuditEntry | None]] = OrderedDict()
+        self._cache: OrderedDict[int, list[tuple[AuditEntry, tuple] | None]] = OrderedDict()
         self._headers = {"seq": self.tr("#"), "time": self.tr("Time (UTC)"), "user": self.tr("User"),
                          "action": self.tr("Action"), "object": self.tr("Object"), "outcome": self.tr("Outcome"),
                          "details": self.tr("Details")}
@@ -101,6 +116,10 @@ class AuditTableModel(QAbstractTableModel):
         return self._seqs[pos] if self._seqs is not None else self._base + pos
 
     def entry(self, row: int) -> AuditEntry | None:
+        item = self._item(row)
+        return None if item is None else item[0]
+
+    def _item(self, row: int) -> tuple[AuditEntry, tuple] | None:
         if not 0 <= row < self._count:
             return None
         pos = self._count - 1 - row
@@ -112,14 +131,15 @@ class AuditTableModel(QAbstractTableModel):
             self._cache.move_to_end(page)
         return entries[pos - page * PAGE]
 
-    def _fetch(self, page: int) -> list[AuditEntry | None]:
+    def _fetch(self, page: int) -> list[tuple[AuditEntry, tuple] | None]:
         first, last = page * PAGE, min((page + 1) * PAGE, self._count)
         if self._seqs is not None:
             seqs = list(self._seqs[first:last])
         else:
             seqs = list(range(self._base + first, self._base + last))
         found = self.store.by_seqs(seqs)
-        entries = [found.get(s) for s in seqs]
+        entries = [None if e is None else (e, tuple(_display(e, c) for c in COLUMNS))
+                   for e in (found.get(s) for s in seqs)]
         self._cache[page] = entries
         while len(self._cache) > MAX_PAGES:
             self._cache.popitem(last=False)
@@ -137,29 +157,24 @@ class AuditTableModel(QAbstractTableModel):
             return self._headers[COLUMNS[section]]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
+        # Called a few thousand times a frame: cheap tests first, texts precomputed per page.
+        if role not in _ROLES or not index.isValid():
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole,
-                        Qt.ItemDataRole.FontRole):
-            return None
-        e = self.entry(index.row())
-        if e is None:
-            return self.tr("(missing)") if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return _OUTCOME_COLOURS.get(e.outcome) if column == "outcome" else None
-        if role == Qt.ItemDataRole.FontRole:
-            if not e.sealed:
-                font = QFont()
-                font.setItalic(True)
-                return font
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if not e.sealed:
-                return self.tr("Waiting to be sealed into the chain (written while nobody was signed in)")
-            return e.details_json if column == "details" else None
-        return _display(e, column)
+        item = self._item(index.row())
+        column = index.column()
+        if item is None:
+            return self.tr("(missing)") if role == _DISPLAY and column == 0 else None
+        e, texts = item
+        if role == _DISPLAY:
+            return texts[column]
+        if role == _FOREGROUND:
+            return _OUTCOME_COLOURS.get(e.outcome) if column == _OUTCOME_COLUMN else None
+        if role == _FONT:
+            return None if e.sealed else _italic()
+        if not e.sealed:  # tooltip
+            return self.tr("Waiting to be sealed into the chain (written while nobody was signed in)")
+        return e.details_json if column == _DETAILS_COLUMN else None
 
 
 def _display(e: AuditEntry, column: str) -> str | int:

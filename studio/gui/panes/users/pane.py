@@ -160,6 +160,7 @@ class UsersPane(Pane):
         layout.addWidget(heading)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        self.message.hide()
 
         self.new_button.clicked.connect(self.new_user)
         self.disable_button.clicked.connect(self.toggle_disabled)
@@ -200,7 +201,7 @@ class UsersPane(Pane):
                     self.users.selectRow(row)
                 self.tabs.setTabText(0, self.tr("Grants of the selected user"))
             else:
-                self.message.setText(self.tr("Only administrators manage users. These are your grants."))
+                self.show_message(self.tr("Only administrators manage users. These are your grants."))
                 self.user_grants_model.set_rows(self.ctx.studio.grants.list(self.ctx.actor))
                 self.tabs.setTabText(0, self.tr("My grants"))
         except StudioError as error:
@@ -244,6 +245,7 @@ class UsersPane(Pane):
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
         self.message.setStyleSheet("color: #d04040;" if error else "")
 
     # -- actions ------------------------------------------------------------------------------------------
