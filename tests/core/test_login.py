@@ -227,3 +227,21 @@ def test_non_admins_cannot_manage_users(studio, make_user):
         with pytest.raises(AccessDenied):
             call()
     assert studio.accounts.user("bob").role == "viewer" and studio.accounts.user("carol") is None
+
+
+def test_only_real_sessions_with_the_current_keys_pass_the_door(studio, make_user, admin):
+    from studio.core.actor import Actor
+    from studio.core.services.base import Service
+
+    alice = make_user("trainer", "alice")
+    service = Service(studio)
+    impostor_key, _ = keys.new_key_pair()
+    for actor, reason in ((Actor(alice.user_id, "alice", "trainer"), "not a logged-in session"),
+                          (UserSession(alice.user_id, "alice", "admin", impostor_key, None), "keys were replaced")):
+        with pytest.raises(AccessDenied, match=reason):
+            with service.operation(actor, ops.MODEL_LIST):
+                pass
+    studio.accounts.reset_password(admin, "alice", "Granite-Otter-5521")
+    with pytest.raises(AccessDenied, match="password reset"):
+        with service.operation(alice, ops.MODEL_LIST):  # her session from before the reset
+            pass

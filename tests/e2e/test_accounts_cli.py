@@ -116,7 +116,6 @@ def test_verify_exits_1_and_names_the_first_bad_entry(cli, data_dir):
     assert code == 1 and "entry 2" in out
 
 
-@pytest.mark.slow
 def test_the_real_command_at_production_cost(data_dir):
     env = {"STUDIO_PASSWORD": TEST_PASSWORD}
     result = run_process("init", "--admin", "root", data_dir=data_dir, env=env)

@@ -5,7 +5,9 @@
 It reads the actor's account afresh (a role change or a disabled account takes effect at once, whatever
 the session object says), then applies, in order:
 
-1. the session must be open (not locked) and the account active;
+1. the actor must be a logged-in UserSession (or studio.core.actor.SYSTEM, the studio's own in-process
+   work), not locked, of an active account, holding the account's current key pair (a session opened
+   before an administrator's password reset is refused);
 2. the role must be one the catalogue (studio.core.operations) lists for the operation;
 3. an operation without an object (create, import, list) is then allowed: list operations filter what they
    return with `permission_on` / `visible_ids`;
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from studio.core.db.tables.accounts import GrantRow, UserRow
 from studio.core.operations import OPERATIONS
+from studio.core.security.session import UserSession
 
 PERMISSIONS = ("use", "export", "manage")  # each includes the ones before it
 GRANTABLE_TYPES = ("model", "dataset")
@@ -96,13 +99,17 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
     oid = None if obj_id is None else str(obj_id)
     if getattr(actor, "role", None) == "system" and getattr(actor, "user_id", 0) is None:
         return Decision(True, "the studio itself")
-    if getattr(actor, "locked", False):
+    if not isinstance(actor, UserSession):
+        return Decision(False, "not a logged-in session")
+    if actor.locked:
         return Decision(False, "the session is locked")
     user = _user_of(session, actor)
     if user is None:
         return Decision(False, "not logged in as a known user")
     if user.disabled:
         return Decision(False, "the account is disabled")
+    if bytes(user.public_key) != actor.public_key:
+        return Decision(False, "the account's keys were replaced by a password reset; log in again")
     if user.role not in spec.roles:
         return Decision(False, f"the {user.role} role may not {spec.description}")
     if oid is None or obj_type is None:
