@@ -44,9 +44,11 @@ def verify(studio, admin):
 
 
 def test_an_untouched_log_verifies(studio, admin, log):
+    last_mac = rows(log)[-1][9]
     report = studio.audit.verify(admin)
     assert report.ok and report.unsealed == 0 and report.checked == report.sealed == report.last_seq
-    assert report.anchor_seq == report.last_seq
+    assert report.anchor_seq == report.last_seq == report.head_seq
+    assert report.head_mac == last_mac.hex()
     assert "intact" in report.summary()
 
 

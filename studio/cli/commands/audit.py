@@ -56,6 +56,9 @@ def _verify(studio, args, out):
         out.json(report)
     else:
         out.line(report.summary())
+        if report.ok and report.head_seq:
+            out.line(f"Head: entry {report.head_seq}, MAC {report.head_mac} (keep a copy elsewhere to detect a "
+                     "rollback of the whole folder)")
     return 0 if report.ok else 1
 
 

@@ -56,6 +56,8 @@ class VerifyReport:
     anchor_seq: int | None
     first_bad_seq: int | None = None
     problem: str = ""
+    head_seq: int = 0  # the newest sealed entry and its MAC: copy them somewhere safe to detect a rollback
+    head_mac: str = ""
 
     def summary(self) -> str:
         if self.ok:
@@ -115,4 +117,6 @@ def verify_rows(rows: Iterable[tuple], mac_key: bytes, anchor: Anchor | None, an
     elif anchor.seq > 0 and (anchor_mac_seen is None or not compare(anchor_mac_seen, anchor.mac)):
         return bad(anchor.seq, f"entry {anchor.seq} is not the entry the head anchor names (replaced, or the log "
                                "was rolled back).")
-    return VerifyReport(True, checked, sealed, unsealed, last, anchor.seq if anchor else None)
+    head_seq = last - unsealed
+    return VerifyReport(True, checked, sealed, unsealed, last, anchor.seq if anchor else None,
+                        head_seq=head_seq, head_mac=previous.hex() if head_seq else "")
