@@ -200,6 +200,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(ids.index(last) if last in ids else 0)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not all(pane.close_requested() for pane in self._panes.values()):
+            event.ignore()
+            return
+        for pane in self._panes.values():
+            pane.shutdown()
         self.ctx.settings.setValue("geometry", self.saveGeometry())
         self.ctx.settings.setValue("window_state", self.saveState())
         self.ctx.settings.sync()
@@ -234,6 +239,7 @@ class MainWindow(QMainWindow):
             placeholder = QWidget()
             self.stack.insertWidget(index, placeholder)
             self.stack.removeWidget(pane)
+            pane.shutdown()
             pane.deleteLater()
             del self._panes[pane_id]
 

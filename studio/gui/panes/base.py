@@ -15,6 +15,13 @@ class Pane(QWidget):
     def pane_shown(self) -> None:
         """Called each time the pane becomes the visible one (refresh cheap state here)."""
 
+    def close_requested(self) -> bool:
+        """The window is about to close: return False to keep it open (after asking the user)."""
+        return True
+
+    def shutdown(self) -> None:
+        """The pane goes away (window closed, another user signed in): stop timers and worker threads."""
+
 
 class PlaceholderPane(Pane):
     """A pane whose real content is still to come: it says what it will hold."""

@@ -44,3 +44,10 @@ class FakeMetrics:
                 if i < len(steps):
                     out[name] = (steps[i:].copy(), values[i:].copy())
         return out
+
+    def truncate_after(self, run_id: int, step: int) -> None:
+        with self.lock:
+            run = self.data.get(run_id, {})
+            for name, (steps, values) in list(run.items()):
+                keep = steps <= step
+                run[name] = (steps[keep], values[keep])

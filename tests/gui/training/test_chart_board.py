@@ -27,6 +27,16 @@ def board(qtbot, qapp):
     widget.close_feed()
 
 
+def held(board, run_id, metric, n):
+    """The run holds n points of metric, and they are drawn (the feed appends them under the run's lock)."""
+    run = board.run_data(run_id)
+    with run.lock:
+        if len(run.series.get(metric, ())) != n:
+            return False
+    board.redraw()
+    return True
+
+
 def shown_steps(board, run_id, metric="train_loss"):
     x, _ = board.curve(run_id, metric).getData()
     return x
@@ -55,8 +65,7 @@ def test_a_million_point_curve_is_drawn_with_a_few_thousand_points(board, qtbot)
     values[654_321] = 9.0
     board.store.write(7, steps, train_loss=values)
     board.set_runs([(7, "big")])
-    qtbot.waitUntil(lambda: len(board.run_data(7).series.get("train_loss", ())) == n, timeout=10_000)
-    board.redraw()
+    qtbot.waitUntil(lambda: held(board, 7, "train_loss", n), timeout=10_000)
     x, y = board.curve(7, "train_loss").getData()
     assert len(x) < 10_000
     assert y.max() == 9.0 and x[0] == 1  # the spike survives; the whole range is there
@@ -65,7 +74,7 @@ def test_a_million_point_curve_is_drawn_with_a_few_thousand_points(board, qtbot)
 def test_hover_reads_the_exact_values_raw_and_smoothed(board, qtbot):
     board.store.write_run(1, 200)
     board.set_runs([(1, "r")])
-    qtbot.waitUntil(lambda: len(board.run_data(1).series.get("val_loss", ())) == 20, timeout=3000)
+    qtbot.waitUntil(lambda: held(board, 1, "val_loss", 20), timeout=3000)
     board.set_smoothing(0.5)
     qtbot.waitUntil(lambda: board.run_data(1).series["train_loss"].weight == 0.5, timeout=3000)
     text = board.show_values_at(120.2)
@@ -81,7 +90,7 @@ def test_hover_reads_the_exact_values_raw_and_smoothed(board, qtbot):
 def test_smoothing_log_scale_axis_and_reset(board, qtbot):
     board.store.write_run(1, 300)
     board.set_runs([(1, "r")])
-    qtbot.waitUntil(lambda: len(board.run_data(1).series.get("train_loss", ())) == 300, timeout=3000)
+    qtbot.waitUntil(lambda: held(board, 1, "train_loss", 300), timeout=3000)
     board.redraw()
     raw = board.curve(1, "train_loss").getData()[1]
     smooth = board.curve(1, "train_loss", smoothed=True).getData()[1]
@@ -125,7 +134,7 @@ def test_exports(board, qtbot, tmp_path):
 
     board.store.write_run(1, 40)
     board.set_runs([(1, "r,1")])
-    qtbot.waitUntil(lambda: len(board.run_data(1).series.get("val_loss", ())) == 4, timeout=3000)
+    qtbot.waitUntil(lambda: held(board, 1, "val_loss", 4), timeout=3000)
     board.redraw()
     export_png(board.graphics, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

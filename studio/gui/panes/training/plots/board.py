@@ -10,7 +10,7 @@ on, pen width 1.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -185,6 +185,15 @@ class ChartBoard(QWidget):
         self._idle_readout()
         self.reset_view()
 
+    def reload(self, run_id: int) -> None:
+        """Forget a run's points and read them all again (it was resumed from an earlier checkpoint)."""
+        if run_id not in self._runs:
+            return
+        runs = [(i, self._runs[i].name) for i in self._order]
+        self._drop(run_id)
+        self._order = [i for i in self._order if i != run_id]
+        self.set_runs(runs)
+
     def refresh(self) -> None:
         """Read now instead of at the next poll (a run was just started or resumed)."""
         self.feed.poll_now()
@@ -236,9 +245,9 @@ class ChartBoard(QWidget):
                     self.legend.addItem(main, self._runs[run_id].name)
         if self.comparing:
             grey = QColor(128, 128, 128)
-            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1)), tr("train loss"))
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1)), QCoreApplication.translate("Charts", "train loss"))
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1, style=Qt.PenStyle.DashLine)),
-                                tr("validation loss"))
+                                QCoreApplication.translate("Charts", "validation loss"))
         self.legend.setVisible(self.comparing)
         self._range_dirty = True
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
 from studio.gui.panes.training.plots.charts import (
@@ -61,9 +62,9 @@ class Crosshair:
                         head = self._position(run, point.step)
                     text = f"{html.escape(tr(curve.label))} <b>{fmt_value(point.value)}</b>"
                     if point.smoothed is not None:
-                        text += " " + html.escape(tr("(smoothed {value})").format(value=fmt_value(point.smoothed)))
+                        text += " " + html.escape(QCoreApplication.translate("Charts", "(smoothed {value})").format(value=fmt_value(point.smoothed)))
                     if point.step != int(round(step)) and curve.metric == "val_loss":
-                        text += " " + html.escape(tr("at step {step}").format(step=f"{point.step:,}"))
+                        text += " " + html.escape(QCoreApplication.translate("Charts", "at step {step}").format(step=f"{point.step:,}"))
                     parts.append(text)
                     xs, ys, brushes = points[chart_of[curve.metric]]
                     xs.append(float(run.to_x([point.step], axis)[0]))
@@ -78,9 +79,9 @@ class Crosshair:
 
     @staticmethod
     def _position(run: RunData, step: int) -> str:
-        bits = [tr("step {step}").format(step=f"{step:,}")]
+        bits = [QCoreApplication.translate("Charts", "step {step}").format(step=f"{step:,}")]
         if run.axis_available("tokens"):
-            bits.append(tr("{tokens} tokens").format(tokens=fmt_count(run.to_x([step], "tokens")[0])))
+            bits.append(QCoreApplication.translate("Charts", "{tokens} tokens").format(tokens=fmt_count(run.to_x([step], "tokens")[0])))
         if run.axis_available("time"):
             bits.append(fmt_duration(run.to_x([step], "time")[0]))
         return html.escape(" · ".join(bits))

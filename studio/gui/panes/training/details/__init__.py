@@ -1,0 +1,1 @@
+"""The run details tabs: settings, log, checkpoints, system, audit entries."""

@@ -1,0 +1,52 @@
+"""A two-column tree of sections and their settings (run settings, system info)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value)
+    return str(value)
+
+
+class KeyValueTree(QTreeWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels([self.tr("Setting"), self.tr("Value")])
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.setAlternatingRowColors(True)
+        self.setRootIsDecorated(True)
+
+    def set_sections(self, sections: list[tuple[str, dict[str, Any]]]) -> None:
+        self.clear()
+        for title, values in sections:
+            top = QTreeWidgetItem([title, ""])
+            font = top.font(0)
+            font.setBold(True)
+            top.setFont(0, font)
+            self.addTopLevelItem(top)
+            for key in sorted(values):
+                top.addChild(QTreeWidgetItem([key, fmt(values[key])]))
+            top.setExpanded(True)
+
+    def value(self, section: str, key: str) -> str | None:
+        for i in range(self.topLevelItemCount()):
+            top = self.topLevelItem(i)
+            if top.text(0) != section:
+                continue
+            for j in range(top.childCount()):
+                if top.child(j).text(0) == key:
+                    return top.child(j).text(1)
+        return None

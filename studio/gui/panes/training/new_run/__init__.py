@@ -1,0 +1,1 @@
+"""The New-run dialog: fields, checks, the dialog."""

@@ -1,0 +1,355 @@
+"""The New-run dialog: the basic settings, presets, an advanced section with every engine setting, checks as
+the user types (the reason next to the field), the estimate of parameters, memory and time per step, and Start.
+Also opened pre-filled: clone the settings of a past run, or fine-tune from a checkpoint or a model version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.models.config import PRESETS, GPTConfig, parameter_count
+from studio.gui.panes.training.backend import DatasetChoice, ModelChoice, RunSpec
+from studio.gui.panes.training.new_run.fields import FIELD, MODEL_KEYS, PRESET_NAMES
+from studio.gui.panes.training.new_run.form import FieldRows, section_box
+from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check
+from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration
+
+ESTIMATE_DELAY_MS = 600
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("NewRun", text)
+
+
+def fmt_bytes(n: float | None) -> str:
+    if n is None:
+        return "?"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+class NewRunDialog(QDialog):
+    """`submit(spec, done, failed)` starts the run (the pane runs it off the GUI thread); `estimate(spec, vocab,
+    done)` asks for the estimate the same way. The dialog closes when the run has started."""
+
+    def __init__(self, datasets: list[DatasetChoice], models: list[ModelChoice], taken_names: set[str],
+                 submit: Callable, estimate: Callable, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("New training run"))
+        self.setObjectName("newRunDialog")
+        self._taken = {n.lower() for n in taken_names}
+        self._submit, self._estimate = submit, estimate
+        self._fixed_model: dict[str, Any] | None = None
+        self._from_checkpoint: tuple[int, int] | None = None
+        self._estimate_seq = 0
+        self.issues: dict = {}
+
+        self.name = QLineEdit()
+        self.name.setObjectName("field_name")
+        self.dataset = QComboBox()
+        self.dataset.setObjectName("field_dataset")
+        for d in datasets:
+            self.dataset.addItem(self.tr("{name} ({tokens} tokens)").format(name=d.name, tokens=fmt_count(d.train_tokens)), d)
+        self.start_from = QComboBox()
+        self.start_from.setObjectName("field_start_from")
+        self.start_from.addItem(self.tr("Random weights (train from scratch)"), None)
+        for m in models:
+            self.start_from.addItem(self.tr("Fine-tune {name} v{version}").format(name=m.name, version=m.version), m)
+        self.preset = QComboBox()
+        self.preset.setObjectName("field_preset")
+        for name in PRESET_NAMES:
+            self.preset.addItem(name if name != "custom" else self.tr("custom"), name)
+        self.basic = FieldRows("basic", before=(
+            ("name", self.tr("Name"), self.name), ("dataset", self.tr("Dataset"), self.dataset),
+            ("start_from", self.tr("Start from"), self.start_from), ("preset", self.tr("Model preset"), self.preset),
+        ))
+        self.sections = {s: FieldRows(s) for s in ("model", "training", "run")}
+        self.rows = [self.basic, *self.sections.values()]
+
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText(self.tr("Advanced settings"))
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced = QWidget()
+        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout.setContentsMargins(0, 0, 0, 0)
+        for section, rows in self.sections.items():
+            advanced_layout.addWidget(section_box(section, rows))
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.advanced)
+        self.scroll.setVisible(False)
+        self.advanced_button.toggled.connect(self._toggle_advanced)
+
+        self.estimate_label = QLabel()
+        self.estimate_label.setObjectName("estimate")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_label.setTextFormat(Qt.TextFormat.RichText)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("color: #d64545;")
+        self.banner.hide()
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton(self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setObjectName("startButton")
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.basic)
+        layout.addWidget(self.advanced_button)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.estimate_label)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(ESTIMATE_DELAY_MS)
+        self._timer.timeout.connect(self._ask_estimate)
+        for rows in self.rows:
+            rows.sig_changed.connect(self._changed)
+        self.name.textChanged.connect(self.revalidate)
+        self.dataset.currentIndexChanged.connect(self._dataset_changed)
+        self.start_from.currentIndexChanged.connect(self._source_changed)
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self._applying = False
+        self._preset_changed()
+        self._dataset_changed()
+        self.resize(760, 560)
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def value_of(self, key: str) -> Any:
+        errors: dict[str, str] = {}
+        for rows in self.rows:
+            if key in rows.editors:
+                return rows.values(errors).get(key)
+        return None
+
+    def set_value(self, key: str, value: Any) -> None:
+        for rows in self.rows:
+            rows.set_value(key, value)
+
+    def editor(self, key: str) -> QWidget:
+        for rows in self.rows:
+            if key in rows.editors:
+                return rows.editors[key]
+        raise KeyError(key)
+
+    def values(self) -> tuple[dict[str, Any], dict[str, str]]:
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {"name": self.name.text()}
+        for rows in self.rows:
+            values.update(rows.values(errors))
+        return values, errors
+
+    @property
+    def chosen_dataset(self) -> DatasetChoice | None:
+        return self.dataset.currentData()
+
+    def spec(self) -> RunSpec:
+        values, _ = self.values()
+        model = {k: values[k] for k in MODEL_KEYS if k in values}
+        model["n_inner"] = model.get("n_inner") or None
+        train = {k: v for k, v in values.items() if FIELD.get(k) is not None and FIELD[k].target == "train"}
+        train["seq_len"] = train.get("seq_len") or None
+        options = {k: v for k, v in values.items() if FIELD.get(k) is not None and FIELD[k].target == "options"}
+        tags = tuple(t.strip() for t in str(values.get("tags", "")).split(",") if t.strip())
+        source = self.start_from.currentData()
+        dataset = self.chosen_dataset
+        return RunSpec(
+            name=values["name"].strip(), dataset_id=dataset.id if dataset else 0, model=model, train=train,
+            options=options, tags=tags, group=str(values.get("group", "")).strip(),
+            source=(source.id, source.version) if isinstance(source, ModelChoice) else None,
+            from_checkpoint=self._from_checkpoint,
+        )
+
+    # -- checking -----------------------------------------------------------------------------------------
+    def _changed(self) -> None:
+        if self._applying:
+            return
+        self._sync_preset()
+        self.revalidate()
+
+    def revalidate(self) -> dict:
+        values, parse_errors = self.values()
+        taken = values["name"].strip().lower() in self._taken
+        self.issues = check(values, self.chosen_dataset, name_taken=taken, parse_errors=parse_errors)
+        for rows in self.rows:
+            rows.show_issues(self.issues)
+        if any(k in self.issues for rows in self.sections.values() for k in rows.editors):
+            self.advanced_button.setChecked(True)  # never hide the field that holds the problem
+        self.start_button.setEnabled(not blocking(self.issues))
+        self._show_parameters(values)
+        if not blocking(self.issues):
+            self._timer.start()
+        return self.issues
+
+    def _show_parameters(self, values: dict[str, Any], extra: str = "") -> None:
+        dataset = self.chosen_dataset
+        try:
+            model = {k: values[k] for k in MODEL_KEYS}
+            model["n_inner"] = model.get("n_inner") or None
+            params = parameter_count(GPTConfig(vocab_size=dataset.vocab_size if dataset else 256, **model))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            params = None
+        text = self.tr("Parameters: <b>{n}</b>").format(n=fmt_count(params) if params is not None else "?")
+        self.estimate_label.setText(text + (f"<br>{extra}" if extra else ""))
+
+    def _ask_estimate(self) -> None:
+        if blocking(self.issues) or self.chosen_dataset is None:
+            return
+        self._estimate_seq += 1
+        seq = self._estimate_seq
+        values, _ = self.values()
+        self._show_parameters(values, self.tr("Estimating memory and time per step…"))
+        self._estimate(self.spec(), self.chosen_dataset.vocab_size,
+                       lambda est: self._estimated(seq, est), lambda exc: self._estimate_failed(seq, exc))
+
+    def _estimated(self, seq: int, est: Any) -> None:
+        if seq != self._estimate_seq:
+            return
+        values, _ = self.values()
+        memory = self.tr("Memory: <b>{total}</b> (weights {w}, gradients {g}, optimizer {o}, activations {a})").format(
+            total=fmt_bytes(est.total_bytes), w=fmt_bytes(est.weights_bytes), g=fmt_bytes(est.gradients_bytes),
+            o=fmt_bytes(est.optimizer_bytes), a=fmt_bytes(est.activations_bytes))
+        if est.device_memory_bytes:
+            memory += " " + self.tr("of {have} on {device}").format(have=fmt_bytes(est.device_memory_bytes),
+                                                                   device=est.device)
+        steps = values.get("max_steps") or 0
+        timing = self.tr("Time per step: <b>{t}</b> ({how}); the run: about {total}").format(
+            t=f"{est.step_time_s * 1000:.0f} ms", how=est.time_method, total=fmt_duration(est.step_time_s * steps))
+        text = memory + "<br>" + timing
+        if est.fits is False:
+            text += "<br><span style='color:#d64545'>" + self.tr(
+                "This does not fit in the device's memory: lower the batch size or the model size.") + "</span>"
+        self._show_parameters(values, text)
+
+    def _estimate_failed(self, seq: int, exc: BaseException) -> None:
+        if seq == self._estimate_seq:
+            values, _ = self.values()
+            self._show_parameters(values, self.tr("No estimate: {error}").format(error=exc))
+
+    # -- presets, datasets, sources ----------------------------------------------------------------------
+    def _preset_changed(self) -> None:
+        name = self.preset.currentData()
+        if name in PRESETS and self._fixed_model is None:
+            self._applying = True
+            for key, value in PRESETS[name].items():
+                self.set_value(key, value)
+            self._applying = False
+        self.revalidate()
+
+    def _sync_preset(self) -> None:
+        """A model setting edited away from the preset makes the preset "custom"."""
+        values, _ = self.values()
+        match = next((n for n, p in PRESETS.items() if all(values.get(k) == v for k, v in p.items())), "custom")
+        if match != self.preset.currentData():
+            self.preset.blockSignals(True)
+            self.preset.setCurrentIndex(self.preset.findData(match))
+            self.preset.blockSignals(False)
+
+    def _dataset_changed(self) -> None:
+        dataset = self.chosen_dataset
+        if dataset is not None and (not self.name.text() or self.name.property("auto")):
+            self.name.setText(self._unique(f"{dataset.name}-{self.preset.currentData()}"))
+            self.name.setProperty("auto", True)
+        self.revalidate()
+
+    def _unique(self, base: str) -> str:
+        base = "".join(c if c.isalnum() or c in "._- " else "-" for c in base).strip("-. ") or "run"
+        name, n = base, 2
+        while name.lower() in self._taken:
+            name, n = f"{base}-{n}", n + 1
+        return name
+
+    def _source_changed(self) -> None:
+        source = self.start_from.currentData()
+        if isinstance(source, ModelChoice):
+            self.fix_model(source.config, self.tr("The model's shape comes from {name} v{version}.")
+                           .format(name=source.name, version=source.version))
+        elif self._from_checkpoint is None:
+            self.fix_model(None)
+        self.revalidate()
+
+    def fix_model(self, config: dict[str, Any] | None, why: str = "") -> None:
+        """Fine-tuning: the architecture is the source's; its fields show it, greyed out."""
+        self._fixed_model = config
+        self._applying = True
+        for key in (*MODEL_KEYS, "preset"):
+            editor = self.editor(key) if key != "preset" else self.preset
+            editor.setEnabled(config is None)
+            editor.setToolTip(why if config is not None else "")
+        if config is not None:
+            for key in MODEL_KEYS:
+                if key in config:
+                    self.set_value(key, config[key] if key != "n_inner" else (config[key] or 0))
+        self._applying = False
+        self._sync_preset()
+
+    # -- pre-filling --------------------------------------------------------------------------------------
+    def load_settings(self, run: Any, *, fine_tune_checkpoint: tuple[int, int] | None = None) -> None:
+        """Fill the form with a past run's settings (clone), or for fine-tuning from one of its checkpoints."""
+        self._applying = True
+        for key, value in {**run.model_config, **run.train_config, **run.options}.items():
+            if key in FIELD:
+                self.set_value(key, 0 if value is None and FIELD[key].kind == "int" else value)
+        self.set_value("tags", ", ".join(run.tags))
+        self.set_value("group", run.group)
+        index = next((i for i in range(self.dataset.count()) if self.dataset.itemData(i).id == run.dataset_id), -1)
+        if index >= 0:
+            self.dataset.setCurrentIndex(index)
+        self._applying = False
+        self._sync_preset()
+        if fine_tune_checkpoint is not None:
+            self._from_checkpoint = fine_tune_checkpoint
+            self.name.setText(self._unique(f"{run.name}-finetune"))
+            self.fix_model(run.model_config, self.tr("Fine-tuning keeps the checkpoint's model shape."))
+            self.setWindowTitle(self.tr("Fine-tune from a checkpoint of {name}").format(name=run.name))
+        else:
+            self.name.setText(self._unique(f"{run.name}-copy"))
+        self.name.setProperty("auto", False)
+        self.revalidate()
+
+    # -- starting -----------------------------------------------------------------------------------------
+    def _toggle_advanced(self, on: bool) -> None:
+        self.scroll.setVisible(on)
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    def start(self) -> None:
+        if blocking(self.revalidate()):
+            return
+        self.start_button.setEnabled(False)
+        self.banner.hide()
+        self._submit(self.spec(), self._started, self._failed)
+
+    def _started(self, run: Any) -> None:
+        self.started_run = run
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.start_button.setEnabled(True)
+        self.banner.setText(self.tr("The run did not start: {error}").format(error=exc))
+        self.banner.show()
+        field = getattr(exc, "field", None)
+        if field:
+            self.issues[field] = Issue(ERROR, str(exc))
+            for rows in self.rows:
+                rows.show_issues(self.issues)

@@ -1,0 +1,214 @@
+"""The Training pane end to end over the fake run service: start from the form, watch it live, control it,
+reopen the window, compare, generate, delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+
+def start_from_form(pane, qtbot, name="first", steps=300, **fields):
+    pane.open_new_run()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=3000)
+    dialog = pane.new_run_dialog
+    dialog.name.setText(name)
+    dialog.set_value("max_steps", steps)
+    dialog.set_value("eval_every", 50)
+    dialog.set_value("checkpoint_every", 50)
+    for key, value in fields.items():
+        dialog.set_value(key, value)
+    assert dialog.start_button.isEnabled(), dialog.issues
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: pane.new_run_dialog is None, timeout=3000)
+    qtbot.waitUntil(lambda: [r.name for r in pane._selected] == [name], timeout=3000)
+    return pane._selected[0]
+
+
+def current(pane, run_id):
+    return next(r for r in pane._runs if r.id == run_id)
+
+
+def drawn_steps(pane, run_id):
+    x, _ = pane.board.curve(run_id, "train_loss").getData()
+    return 0 if x is None or len(x) == 0 else int(x[-1])
+
+
+def test_start_watch_pause_resume_stop(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, steps=100_000, lr=3e-3)
+    spec = fake.calls[0][1]
+    assert spec.train["lr"] == 3e-3 and spec.train["max_steps"] == 100_000 and spec.model["n_layer"] == 4
+
+    qtbot.waitUntil(lambda: drawn_steps(pane, run.id) > 20, timeout=5000)  # points arrive on the chart
+    first = drawn_steps(pane, run.id)
+    qtbot.waitUntil(lambda: drawn_steps(pane, run.id) > first + 10, timeout=5000)
+
+    qtbot.waitUntil(lambda: pane.actions.actions["pause"].isEnabled(), timeout=3000)
+    pane.actions.actions["pause"].trigger()
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "paused", timeout=5000)
+    assert pane.actions.actions["resume"].isEnabled() and not pane.actions.actions["pause"].isEnabled()
+    paused_at = fake.run(None, run.id).step
+    qtbot.waitUntil(lambda: drawn_steps(pane, run.id) == paused_at, timeout=3000)  # the last points arrive
+    held = drawn_steps(pane, run.id)
+    qtbot.wait(400)
+    assert drawn_steps(pane, run.id) == held  # paused: no new points
+
+    pane.actions.actions["resume"].trigger()
+    qtbot.waitUntil(lambda: drawn_steps(pane, run.id) > held + 5, timeout=5000)
+    assert current(pane, run.id).status == "running"
+
+    pane.actions.actions["stop"].trigger()
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "stopped", timeout=5000)
+    assert pane.actions.actions["resume_from"].isEnabled() and pane.actions.actions["delete"].isEnabled()
+    assert [c[0] for c in fake.calls] == ["start", "pause", "resume", "stop"]
+    assert "stopped" in pane.runs_table.model.index(0, 1).data()
+
+
+def test_the_form_says_what_is_wrong_next_to_the_field(training, fake, qtbot):
+    window, pane = training()
+    pane.open_new_run()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=3000)
+    dialog = pane.new_run_dialog
+    rows = {k: r for r in dialog.rows for k in r.messages}
+
+    def message(key):
+        label = rows[key].messages[key]
+        return label.text() if label.isVisible() or not label.isHidden() else ""
+
+    dialog.set_value("lr", 0.0)
+    assert "learns nothing" in message("lr") and not dialog.start_button.isEnabled()
+    dialog.set_value("lr", "abc")
+    assert "Not a number" in message("lr")
+    dialog.set_value("lr", 1e-3)
+    assert message("lr") == "" and dialog.start_button.isEnabled()
+
+    dialog.set_value("seq_len", 512)  # the tiny preset's context is 128
+    assert "does not fit the model's context of 128" in message("seq_len")
+    assert dialog.advanced_button.isChecked()  # the advanced section opened to show it
+    dialog.set_value("seq_len", 0)
+
+    dialog.dataset.setCurrentIndex(1)  # a dataset without a validation split
+    assert "no validation split" in message("dataset") and dialog.start_button.isEnabled()  # a warning
+    dialog.set_value("patience", 3)
+    assert "no validation split" in message("patience") and not dialog.start_button.isEnabled()
+    dialog.set_value("patience", 0)
+
+    dialog.set_value("n_head", 3)  # 128 is not divisible by 3
+    assert "divisible" in message("n_head")
+    assert dialog.preset.currentData() == "custom"
+    dialog.preset.setCurrentIndex(dialog.preset.findData("small"))
+    assert dialog.value_of("n_head") == 6 and message("n_head") == ""
+    assert "Parameters:" in dialog.estimate_label.text()
+    qtbot.waitUntil(lambda: "Memory" in dialog.estimate_label.text(), timeout=3000)
+    dialog.reject()
+
+
+def test_reopening_the_window_finds_the_run_with_its_full_curve(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, steps=120)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
+    window.close()
+    assert not pane.timer.isActive()  # the pane shut down with the window
+
+    window2, pane2 = training()
+    qtbot.waitUntil(lambda: any(r.id == run.id for r in pane2._runs), timeout=3000)
+    pane2.select_run(run.id)
+    qtbot.waitUntil(lambda: len(pane2.board.run_data(run.id).series.get("train_loss", ())) == 120, timeout=3000)
+    qtbot.waitUntil(lambda: drawn_steps(pane2, run.id) == 120, timeout=3000)
+    steps, values = pane2.board.run_data(run.id).arrays("train_loss")
+    assert list(steps) == list(range(1, 121))
+    assert len(pane2.board.run_data(run.id).series["val_loss"]) == 3  # steps 50, 100, 120
+
+
+def test_closing_with_live_runs_asks_and_can_stop_them(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, steps=100_000)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "running", timeout=3000)
+    fake.close_answers.extend(["cancel", "stop"])
+    window.close()
+    assert window.isVisible() and pane.timer.isActive()  # cancelled
+    window.close()
+    assert not window.isVisible()
+    assert ("stop", run.id) in fake.calls
+    qtbot.waitUntil(lambda: fake.run(None, run.id).status == "stopped", timeout=5000)
+
+
+def test_compare_two_runs(training, fake, qtbot):
+    window, pane = training()
+    a = start_from_form(pane, qtbot, name="alpha", steps=80)
+    b = start_from_form(pane, qtbot, name="beta", steps=60, lr=3e-3)
+    qtbot.waitUntil(lambda: all(current(pane, i).status == "completed" for i in (a.id, b.id)), timeout=10_000)
+    pane.runs_table.select([a.id, b.id])
+    qtbot.waitUntil(lambda: len(pane._selected) == 2, timeout=3000)
+    assert pane.board.comparing
+    names = [label.text for _, label in pane.board.legend.items]
+    assert "alpha" in names and "beta" in names
+    qtbot.waitUntil(lambda: drawn_steps(pane, a.id) == 80 and drawn_steps(pane, b.id) == 60, timeout=5000)
+    assert "train.lr" in pane.compare.differing and "train.max_steps" in pane.compare.differing
+    assert "model.n_layer" not in pane.compare.differing
+    pane.compare.only_diff.setChecked(True)
+    assert pane.compare.table.rowCount() == len(pane.compare.differing)
+
+
+def test_generate_from_a_checkpoint_and_keep_the_sample(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, steps=100)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
+    pane.tabs.setCurrentWidget(pane.generate)
+    qtbot.waitUntil(lambda: pane.generate.source.count() >= 1 and "step 100" in pane.generate.source.itemText(0),
+                    timeout=3000)  # the newest checkpoint first
+    pane.generate.prompt.setPlainText(">> ")
+    pane.generate.max_tokens.setValue(30)
+    pane.generate.generate_button.click()
+    assert pane.generate.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not pane.generate.busy, timeout=5000)
+    assert pane.generate.output.toPlainText() == ">> Once upon a time there was a t"  # 30 tokens
+    assert pane.generate.samples.topLevelItemCount() == 1
+    qtbot.waitUntil(lambda: len(fake.samples(None, run.id)) == 1, timeout=3000)
+    assert fake.samples(None, run.id)[0].step == 100
+
+    pane.generate.max_tokens.setValue(1000)  # and the stop button
+    pane.generate.generate_button.click()
+    qtbot.wait(60)
+    pane.generate.stop_button.click()
+    qtbot.waitUntil(lambda: not pane.generate.busy, timeout=5000)
+    assert "Stopped" in pane.generate.status.text()
+    assert len(pane.generate.output.toPlainText()) < len(">> Once upon a time there was a tiny model that learned")
+
+
+def test_details_tail_the_log_and_list_checkpoints(training, fake, qtbot):
+    window, pane = training()
+    start_from_form(pane, qtbot, steps=150)
+    pane.tabs.setCurrentWidget(pane.details)
+    pane.details.setCurrentWidget(pane.details.log)
+    qtbot.waitUntil(lambda: "completed" in pane.details.log.toPlainText(), timeout=10_000)
+    assert "step 100: loss" in pane.details.log.toPlainText()
+    pane.details.setCurrentWidget(pane.details.checkpoints)
+    qtbot.waitUntil(lambda: pane.details.checkpoints.tree.topLevelItemCount() == 2, timeout=3000)
+    assert pane.details.settings.value("Training", "lr") == "0.001"
+    assert pane.details.system.value("System", "device") == "cpu"
+    pane.details.setCurrentWidget(pane.details.audit)
+    qtbot.waitUntil(lambda: pane.details.audit.topLevelItemCount() == 1, timeout=3000)
+
+
+def test_delete_asks_with_what_is_deleted(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, steps=60)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
+    qtbot.waitUntil(lambda: pane.actions.actions["delete"].isEnabled(), timeout=3000)
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text() == "Delete").click()
+
+    QTimer.singleShot(50, answer)
+    pane.actions.actions["delete"].trigger()
+    qtbot.waitUntil(lambda: not pane._runs, timeout=5000)
+    # 6 metrics x 60 steps, and validation at steps 50 and 60; the best and the latest checkpoint
+    assert "362 metric points" in seen[0] and "2 checkpoints" in seen[0]
+    assert ("delete", run.id) in fake.calls
