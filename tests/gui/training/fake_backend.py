@@ -286,9 +286,6 @@ class FakeBackend:
     def export_checkpoint(self, actor, run_id, checkpoint_id, folder):
         self.calls.append(("export", run_id, checkpoint_id, folder))
 
-    def load_checkpoint(self, actor, run_id, checkpoint_id, name):
-        self.calls.append(("load", run_id, checkpoint_id, name))
-
     def audit(self, actor, run_id):
         return [SimpleNamespace(ts="2026-11-28T12:00:00.000000Z", actor_name="root", action="run.start",
                                 outcome="allowed", details_json='{"name": "x"}')]

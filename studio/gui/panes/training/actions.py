@@ -182,13 +182,6 @@ class RunActions(QObject):
             self.resume_from(run, checkpoint)
         elif action == "fine_tune":
             self.sig_new_run.emit((run, checkpoint.id))
-        elif action == "load":
-            name, ok = QInputDialog.getText(self.pane, self.tr("Save as model"),
-                                            self.tr("Name of the model in the vault"),
-                                            text=f"{run.name}-step{checkpoint.step}")
-            if ok and name.strip():
-                self.calls.run(self.backend.load_checkpoint, self.actor(), run.id, checkpoint.id, name.strip(),
-                               done=self._done(self.tr("Saved as model {name}.").format(name=name.strip())))
         elif action == "export":
             folder = QFileDialog.getExistingDirectory(self.pane, self.tr("Export the checkpoint to a folder"))
             if folder:

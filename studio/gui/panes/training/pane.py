@@ -90,6 +90,8 @@ class TrainingPane(Pane):
         self.board.sig_read_failed.connect(lambda _id, message: self._show_error(message))
         self.details = RunDetails()
         self.details.checkpoints.sig_action.connect(self._checkpoint_action)
+        if not getattr(self.backend, "supports_checkpoint_delete", True):
+            self.details.checkpoints.hide_action("delete")
         self.compare = CompareView()
         self.generate = GenerateView()
         self.generate.generate_fn = self._generate
@@ -165,9 +167,12 @@ class TrainingPane(Pane):
             self.calls.run(self.backend.log, actor, run.id, self.details.log.offset, key="log",
                            done=lambda r, rid=run.id: self._log_read(rid, r))
             if self.details.currentWidget() is self.details.audit:
-                self.calls.run(self.backend.audit, actor, run.id, key="audit",
-                               done=self.details.audit.set_entries,
-                               failed=lambda exc: self.details.audit.set_unavailable(str(exc)))
+                if self.ctx.is_admin:  # the audit log is the administrators'; asking would record a denial
+                    self.calls.run(self.backend.audit, actor, run.id, key="audit",
+                                   done=self.details.audit.set_entries,
+                                   failed=lambda exc: self.details.audit.set_unavailable(str(exc)))
+                else:
+                    self.details.audit.set_unavailable(self.tr("Only administrators read the audit log."))
         if self.tabs.currentWidget() in (self.details, self.generate) or run.status in LIVE:
             self.calls.run(self.backend.checkpoints, actor, run.id, key="checkpoints",
                            done=lambda cs, rid=run.id: self._checkpoints_read(rid, cs))

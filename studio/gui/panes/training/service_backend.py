@@ -1,12 +1,219 @@
-"""The Training pane's backend over the studio's run service (studio.core.services: `studio.runs`)."""
+"""The Training pane's backend over the studio's services: `studio.runs` (RunService: runs, metrics, control,
+checkpoints, sampling), `studio.datasets`, `studio.vault` and `studio.audit`. Everything here is called off the
+GUI thread (Calls, the metrics feed, the generation thread)."""
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 
-def service_backend(studio: Any):
-    """The adapter, or None while this build has no run service."""
+from studio.core.errors import StudioError, ValidationError
+from studio.core.fsutil import atomic_write_bytes
+from studio.gui.panes.training.backend import (
+    DatasetChoice,
+    DeleteSummary,
+    GenerationSource,
+    ModelChoice,
+    RunSpec,
+    Sample,
+)
+from studio.gui.panes.training.plots.charts import METRICS
+
+log = logging.getLogger(__name__)
+SAMPLES_FILE = "samples.jsonl"
+MAX_SAMPLES = 500  # per run; the oldest go first
+
+
+def service_backend(studio: Any) -> ServiceBackend | None:
+    """The adapter, or None in a build without the run service."""
     if getattr(studio, "runs", None) is None:
         return None
-    raise NotImplementedError("connect the run service")  # replaced when the engine's run service is merged
+    return ServiceBackend(studio)
+
+
+def _split_tokens(info: Any, name: str) -> int:
+    for split in getattr(info.stats, "splits", ()):
+        if split.name == name:
+            return int(split.tokens)
+    return 0
+
+
+class ServiceBackend:
+    supports_checkpoint_delete = False  # the run service keeps checkpoints in rolling slots; no single delete
+
+    def __init__(self, studio: Any):
+        self.studio = studio
+        self.service = studio.runs
+
+    # -- runs -------------------------------------------------------------------------------------------
+    def runs(self, actor) -> list[Any]:
+        return self.service.list(actor)
+
+    def run(self, actor, run_id: int) -> Any:
+        return self.service.get(actor, run_id)
+
+    def metrics(self, actor, run_id: int, since: dict[str, int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """New points per metric. Metrics that hold the same last step are read in one query."""
+        by_after: dict[int, list[str]] = {}
+        for metric in METRICS:
+            by_after.setdefault(since.get(metric, -1), []).append(metric)
+        out = {}
+        for after, names in by_after.items():
+            curves = self.service.metrics(actor, run_id, names, after_step=None if after < 0 else after)
+            for name, curve in curves.items():
+                if len(curve):
+                    out[name] = (curve.steps, curve.values)
+        return out
+
+    def datasets(self, actor) -> list[DatasetChoice]:
+        service = getattr(self.studio, "datasets", None)
+        if service is None:
+            return []
+        return [DatasetChoice(d.id, d.name, d.vocab_size, _split_tokens(d, "train") or d.tokens,
+                              _split_tokens(d, "val"), getattr(d, "kind", "text")) for d in service.list(actor)]
+
+    def models(self, actor) -> list[ModelChoice]:
+        vault = getattr(self.studio, "vault", None)
+        if vault is None:
+            return []
+        out = []
+        for m in vault.list_models(actor):
+            latest = m.latest
+            if latest is not None and latest.kind != "checkpoint":
+                out.append(ModelChoice(m.id, m.name, latest.number, {}))
+        return out
+
+    def settings(self, actor, spec: RunSpec) -> Any:
+        from studio.core.services.runs import RunSettings
+
+        source = None
+        if spec.source is not None:
+            model_id, version = spec.source
+            source = f"{model_id}:{version}" if version is not None else str(model_id)
+        elif spec.from_checkpoint is not None:
+            source = self._checkpoint_source(actor, spec.from_checkpoint)
+        options = dict(spec.options)
+        return RunSettings(
+            dataset=spec.dataset_id, name=spec.name or None, preset=None, model={} if source else dict(spec.model),
+            train=dict(spec.train), source=source, checkpoint_every=int(options.get("checkpoint_every", 500)),
+            keep_last=int(options.get("keep_last", 2)), keep_best=bool(options.get("keep_best", True)),
+            nproc=int(options.get("nproc", 1)), tags=tuple(spec.tags), group=spec.group,
+        )
+
+    def _checkpoint_source(self, actor, which: tuple[int, int]) -> str:
+        """A run's checkpoint as a fine-tuning source: it is a version of the run's checkpoint model."""
+        run_id, checkpoint_id = which
+        checkpoint = next((c for c in self.service.checkpoints(actor, run_id) if c.id == checkpoint_id), None)
+        if checkpoint is None or "model_id" not in checkpoint.ref:
+            raise ValidationError("This checkpoint cannot be fine-tuned from.", field="start_from")
+        if checkpoint.state != "kept":
+            raise ValidationError("This checkpoint is still being written; fine-tune from it once its run has ended.",
+                                  field="start_from")
+        return f"{checkpoint.ref['model_id']}:{checkpoint.ref['version']}"
+
+    def estimate(self, actor, spec: RunSpec, vocab_size: int) -> Any:
+        plan = self.service.plan(actor, self.settings(actor, spec), estimate="auto")
+        est = plan.estimate
+        values = asdict(est) if est is not None else {}
+        return SimpleNamespace(**values, fits=None if est is None else est.fits, notes=tuple(plan.notes),
+                               parameters_planned=plan.parameters)
+
+    def start(self, actor, spec: RunSpec) -> Any:
+        return self.service.start(actor, self.settings(actor, spec))
+
+    def control(self, actor, run_id: int, action: str) -> Any:
+        if action not in ("pause", "resume", "stop", "kill"):
+            raise ValueError(action)
+        return getattr(self.service, action)(actor, run_id)
+
+    def resume_from(self, actor, run_id: int, checkpoint_id: int | None, max_steps: int | None = None) -> Any:
+        return self.service.resume(actor, run_id, checkpoint=checkpoint_id, max_steps=max_steps)
+
+    def delete_summary(self, actor, run_id: int) -> DeleteSummary:
+        run = self.service.get(actor, run_id)
+        points = sum(len(c) for c in self.service.metrics(actor, run_id).values())
+        checkpoints = [c for c in self.service.checkpoints(actor, run_id, usable_only=False)
+                       if c.state in ("written", "kept")]
+        path = self.service.log_path(actor, run_id)
+        return DeleteSummary(run.name, points, len(checkpoints), sum(c.size_bytes for c in checkpoints),
+                             path.stat().st_size if path.exists() else 0)
+
+    def delete(self, actor, run_id: int) -> None:
+        self.service.delete(actor, run_id)
+
+    def set_tags(self, actor, run_id: int, tags: tuple[str, ...]) -> Any:
+        return self.service.update(actor, run_id, tags=tags)
+
+    def set_group(self, actor, run_id: int, group: str) -> Any:
+        return self.service.update(actor, run_id, group=group)
+
+    # -- details ----------------------------------------------------------------------------------------
+    def log(self, actor, run_id: int, offset: int) -> tuple[str, int]:
+        return self.service.read_log(actor, run_id, offset)
+
+    def checkpoints(self, actor, run_id: int) -> list[Any]:
+        return self.service.checkpoints(actor, run_id)
+
+    def delete_checkpoint(self, actor, run_id: int, checkpoint_id: int) -> None:
+        raise StudioError("Single checkpoints cannot be deleted; deleting the run deletes them all.")
+
+    def export_checkpoint(self, actor, run_id: int, checkpoint_id: int, folder: str) -> Path:
+        """The checkpoint's weights as a plaintext safetensors file (needs the export grant; audited)."""
+        checkpoint = next((c for c in self.service.checkpoints(actor, run_id) if c.id == checkpoint_id), None)
+        if checkpoint is None or "model_id" not in checkpoint.ref:
+            raise StudioError("This checkpoint is gone (a newer one replaced it); choose another.")
+        if checkpoint.state != "kept":
+            raise StudioError("This checkpoint is still being written; export it once its run has ended.")
+        run = self.service.get(actor, run_id)
+        out = Path(folder) / f"{run.name}-step{checkpoint.step}.safetensors"
+        return self.studio.vault.export(actor, int(checkpoint.ref["model_id"]), out,
+                                        version=int(checkpoint.ref["version"]))
+
+    def audit(self, actor, run_id: int) -> list[Any]:
+        from studio.core.stores.audit import AuditFilter
+
+        return self.studio.audit.page(actor, AuditFilter(obj_type="run", obj_id=str(run_id)), limit=500)
+
+    # -- generation -------------------------------------------------------------------------------------
+    def generate(self, actor, source: GenerationSource, prompt: str, settings: dict[str, Any],
+                 should_stop: Callable[[], bool]) -> Iterator[str]:
+        from studio.core.models.generate import SamplingConfig
+
+        config = SamplingConfig(max_new_tokens=int(settings["max_new_tokens"]), temperature=float(settings["temperature"]),
+                                top_k=settings.get("top_k"), top_p=settings.get("top_p"),
+                                greedy=bool(settings.get("greedy")), seed=settings.get("seed"))
+        if source.checkpoint_id is not None:
+            pieces = self.service.sample(actor, f"run:{source.run_id}", prompt, config,
+                                         checkpoint=source.checkpoint_id, should_stop=should_stop)
+        else:
+            ref = f"model:{source.model_id}" + (f":{source.version}" if source.version is not None else "")
+            pieces = self.service.sample(actor, ref, prompt, config, should_stop=should_stop)
+        yield from pieces
+
+    def _samples_path(self, actor, run_id: int) -> Path:
+        self.service.get(actor, run_id)  # the reader may see the run
+        return self.studio.paths.run_dir(run_id) / SAMPLES_FILE
+
+    def samples(self, actor, run_id: int) -> list[Sample]:
+        path = self._samples_path(actor, run_id)
+        if not path.exists():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(Sample(**json.loads(line)))
+            except (ValueError, TypeError):
+                log.warning("skipped a damaged line in %s", path)
+        return out
+
+    def keep_sample(self, actor, run_id: int, sample: Sample) -> None:
+        kept = self.samples(actor, run_id)[-(MAX_SAMPLES - 1):] + [sample]
+        text = "".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in kept)
+        atomic_write_bytes(self._samples_path(actor, run_id), text.encode("utf-8"))

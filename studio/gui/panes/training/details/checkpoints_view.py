@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from studio.gui.panes.training.new_run.dialog import fmt_bytes
 
-ACTIONS = ("generate", "resume", "fine_tune", "load", "export", "delete")
+ACTIONS = ("generate", "resume", "fine_tune", "export", "delete")
 
 
 class CheckpointsView(QWidget):
@@ -37,8 +38,8 @@ class CheckpointsView(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.buttons: dict[str, QPushButton] = {}
         labels = {"generate": self.tr("Generate from it"), "resume": self.tr("Resume from it"),
-                  "fine_tune": self.tr("Fine-tune from it…"), "load": self.tr("Save as model…"),
-                  "export": self.tr("Export…"), "delete": self.tr("Delete…")}
+                  "fine_tune": self.tr("Fine-tune from it…"), "export": self.tr("Export weights…"),
+                  "delete": self.tr("Delete…")}
         row = QHBoxLayout()
         for action in ACTIONS:
             button = QPushButton(labels[action])
@@ -52,6 +53,10 @@ class CheckpointsView(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(row)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.note = QLabel(self.tr("Checkpoints are versions of the run's model in the vault (named after the run): "
+                                   "they can also be exported, compressed and shared from the Vault pane."))
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
         self._checkpoints: list[Any] = []
         self._allowed: set[str] = set(ACTIONS)
         self._update_buttons()
@@ -89,6 +94,10 @@ class CheckpointsView(QWidget):
         """Which actions the user and the run's state allow (the service refuses anyway)."""
         self._allowed = actions
         self._update_buttons()
+
+    def hide_action(self, action: str) -> None:
+        self.buttons[action].hide()
+        self._allowed.discard(action)
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None

@@ -4,6 +4,7 @@ Also opened pre-filled: clone the settings of a past run, or fine-tune from a ch
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -203,15 +204,22 @@ class NewRunDialog(QDialog):
         return self.issues
 
     def _show_parameters(self, values: dict[str, Any], extra: str = "") -> None:
+        """Parameters at once from the shape (the plan's count when it has one: a fine-tuned model's shape
+        comes from its weights), then whatever the estimate adds."""
+        params: int | None = values.get("_parameters")
+        if params is None and self._fixed_model != {}:
+            params = self._local_parameters(values)
+        text = self.tr("Parameters: <b>{n}</b>").format(n=fmt_count(params) if params is not None else "?")
+        self.estimate_label.setText(text + (f"<br>{extra}" if extra else ""))
+
+    def _local_parameters(self, values: dict[str, Any]) -> int | None:
         dataset = self.chosen_dataset
         try:
             model = {k: values[k] for k in MODEL_KEYS}
             model["n_inner"] = model.get("n_inner") or None
-            params = parameter_count(GPTConfig(vocab_size=dataset.vocab_size if dataset else 256, **model))
+            return parameter_count(GPTConfig(vocab_size=dataset.vocab_size if dataset else 256, **model))
         except (KeyError, TypeError, ValueError, ZeroDivisionError):
-            params = None
-        text = self.tr("Parameters: <b>{n}</b>").format(n=fmt_count(params) if params is not None else "?")
-        self.estimate_label.setText(text + (f"<br>{extra}" if extra else ""))
+            return None
 
     def _ask_estimate(self) -> None:
         if blocking(self.issues) or self.chosen_dataset is None:
@@ -237,6 +245,11 @@ class NewRunDialog(QDialog):
         timing = self.tr("Time per step: <b>{t}</b> ({how}); the run: about {total}").format(
             t=f"{est.step_time_s * 1000:.0f} ms", how=est.time_method, total=fmt_duration(est.step_time_s * steps))
         text = memory + "<br>" + timing
+        planned = getattr(est, "parameters_planned", None)
+        if planned:
+            values = dict(values, _parameters=planned)
+        for note in getattr(est, "notes", ()):
+            text += "<br><span style='color:#c88a12'>" + html.escape(note) + "</span>"
         if est.fits is False:
             text += "<br><span style='color:#d64545'>" + self.tr(
                 "This does not fit in the device's memory: lower the batch size or the model size.") + "</span>"

@@ -68,8 +68,12 @@ FIELDS: tuple[Field, ...] = (
     Field("compile", F("NewRun", "torch.compile"), "bool", "train", "training", False),
     Field("threads", F("NewRun", "CPU threads (0 = default)"), "int", "train", "training", 0, 0, 1024),
     # Run options
-    Field("checkpoint_every", F("NewRun", "Checkpoint every (steps)"), "int", "options", "run", 500, 1),
-    Field("keep_last", F("NewRun", "Checkpoints kept (besides the best)"), "int", "options", "run", 2, 1, 100),
+    Field("checkpoint_every", F("NewRun", "Checkpoint every (steps, 0 = only at the end)"), "int", "options", "run",
+          500, 0),
+    Field("keep_last", F("NewRun", "Latest checkpoints kept"), "int", "options", "run", 2, 2, 20),
+    Field("keep_best", F("NewRun", "Also keep the best (lowest validation loss)"), "bool", "options", "run", True),
+    Field("nproc", F("NewRun", "Processes (GPUs) on this machine"), "int", "options", "run", 1, 1, 64,
+          help=F("NewRun", "More than one starts the worker with torchrun and DistributedDataParallel.")),
     Field("tags", F("NewRun", "Tags (comma separated)"), "text", "run", "run", ""),
     Field("group", F("NewRun", "Group"), "text", "run", "run", ""),
 )
