@@ -207,8 +207,9 @@ class FakeBackend:
             step += 1
             elapsed += 1.0 / self.steps_per_s
             loss = 1.0 + 3.0 * math.exp(-step / 100.0) + 0.05 * math.sin(step)
-            values = dict(train_loss=loss, lr=cfg.get("lr", 1e-3), grad_norm=0.5, tokens_per_s=1000.0,
-                          tokens_seen=step * 256.0, elapsed_s=elapsed)
+            lr = cfg.get("lr", 1e-3) * min(1.0, step / 50) * (0.55 + 0.45 * math.cos(math.pi * step / run.max_steps))
+            values = dict(train_loss=loss, lr=lr, grad_norm=0.5 + 0.2 * abs(math.sin(step * 1.7)),
+                          tokens_per_s=1000.0 + 40 * math.sin(step * 0.9), tokens_seen=step * 256.0, elapsed_s=elapsed)
             self.store.write(run_id, [step], **values)
             update = dict(step=step, tokens_seen=step * 256, elapsed_s=elapsed, train_loss=loss, tokens_per_s=1000.0,
                           heartbeat_at=now())

@@ -109,7 +109,7 @@ class TrainingPane(Pane):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
-        split.setSizes([220, 600])
+        split.setSizes([170, 650])
         layout = QVBoxLayout(self)
         layout.addWidget(self.actions.toolbar)
         layout.addWidget(self.notice)
@@ -119,6 +119,9 @@ class TrainingPane(Pane):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.refresh)
         ctx.sig_session_changed.connect(self._session_changed)
+        app = QCoreApplication.instance()
+        if app is not None:  # threads end before Qt tears down, even when the window is never closed
+            app.aboutToQuit.connect(self.shutdown)
         if self.backend is None:
             self.notice.setText(self.tr("This build has no training engine: runs cannot be started or shown."))
             self.notice.show()

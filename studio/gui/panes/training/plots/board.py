@@ -120,7 +120,9 @@ class ChartBoard(QWidget):
             plot.setClipToView(True)
             # No grid: pyqtgraph draws grid lines with the axes, and they cost 10x the curves (60 ms a frame
             # for the four charts here against 6 ms without).
-            plot.setLabel("left", tr(chart.title))
+            # Titles above the charts: a vertical axis label does not fit a short chart.
+            plot.setTitle(tr(chart.title), size="9pt", justify="left")
+            plot.getAxis("left").enableAutoSIPrefix(False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.vb.setAutoVisible(y=True)
@@ -131,7 +133,8 @@ class ChartBoard(QWidget):
             else:
                 plot.setXLink(master)
             self.plots[chart.id] = plot
-        self.graphics.ci.layout.setRowStretchFactor(0, 2)
+        for row in range(len(CHARTS)):
+            self.graphics.ci.layout.setRowStretchFactor(row, 5 if row == 0 else 2)
         self.legend = self.plots["loss"].addLegend(offset=(-10, 8))
         self.legend.hide()
         self.crosshair = Crosshair(self.plots)
@@ -370,7 +373,9 @@ class ChartBoard(QWidget):
         palette = self.palette()
         self.graphics.setBackground(palette.base().color())
         text = palette.text().color()
-        for plot in self.plots.values():
+        for chart in CHARTS:
+            plot = self.plots[chart.id]
+            plot.setTitle(tr(chart.title), size="9pt", justify="left", color=text)
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(text, width=1))
