@@ -99,8 +99,29 @@ class FakeCheckpoint:
         return self.state in ("written", "kept") and self.step is not None
 
 
+BACKEND_METHODS = frozenset({
+    "runs", "run", "metrics", "datasets", "models", "estimate", "start", "control", "resume_from", "delete_summary",
+    "delete", "set_tags", "set_group", "log", "checkpoints", "delete_checkpoint", "export_checkpoint", "audit",
+    "generate", "samples", "keep_sample"})
+
+
 class FakeBackend:
+    def __getattribute__(self, name: str):
+        # Which service calls the GUI thread made itself (it must make none: it never waits on the database).
+        value = object.__getattribute__(self, name)
+        if name not in BACKEND_METHODS:
+            return value
+        calls = object.__getattribute__(self, "gui_thread_calls")
+
+        def noted(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                calls.append(name)
+            return value(*args, **kwargs)
+
+        return noted
+
     def __init__(self, steps_per_s: float = 100.0):
+        self.gui_thread_calls: list[str] = []
         self.steps_per_s = steps_per_s
         self.store = FakeMetrics()
         self.lock = threading.Lock()
@@ -237,7 +258,7 @@ class FakeBackend:
 
     def control(self, actor, run_id: int, action: str) -> FakeRun:
         self.calls.append((action, run_id))
-        run = self.run(actor, run_id)
+        run = self._runs[run_id]
         if run.status in FINAL:
             raise StudioError(f"Run {run.name} is {run.status}; it cannot {action}.")
         return self._update(run_id, control=action)

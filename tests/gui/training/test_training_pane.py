@@ -47,7 +47,7 @@ def test_start_watch_pause_resume_stop(training, fake, qtbot):
     pane.actions.actions["pause"].trigger()
     qtbot.waitUntil(lambda: current(pane, run.id).status == "paused", timeout=5000)
     assert pane.actions.actions["resume"].isEnabled() and not pane.actions.actions["pause"].isEnabled()
-    paused_at = fake.run(None, run.id).step
+    paused_at = fake._runs[run.id].step
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) == paused_at, timeout=3000)  # the last points arrive
     held = drawn_steps(pane, run.id)
     qtbot.wait(400)
@@ -130,7 +130,7 @@ def test_closing_with_live_runs_asks_and_can_stop_them(training, fake, qtbot):
     window.close()
     assert not window.isVisible()
     assert ("stop", run.id) in fake.calls
-    qtbot.waitUntil(lambda: fake.run(None, run.id).status == "stopped", timeout=5000)
+    qtbot.waitUntil(lambda: fake._runs[run.id].status == "stopped", timeout=5000)
 
 
 def test_compare_two_runs(training, fake, qtbot):
@@ -164,8 +164,8 @@ def test_generate_from_a_checkpoint_and_keep_the_sample(training, fake, qtbot):
     qtbot.waitUntil(lambda: not pane.generate.busy, timeout=5000)
     assert pane.generate.output.toPlainText() == ">> Once upon a time there was a t"  # 30 tokens
     assert pane.generate.samples.topLevelItemCount() == 1
-    qtbot.waitUntil(lambda: len(fake.samples(None, run.id)) == 1, timeout=3000)
-    assert fake.samples(None, run.id)[0].step == 100
+    qtbot.waitUntil(lambda: len(fake._samples.get(run.id, [])) == 1, timeout=3000)
+    assert fake._samples.get(run.id, [])[0].step == 100
 
     pane.generate.max_tokens.setValue(1000)  # and the stop button
     pane.generate.generate_button.click()
