@@ -148,3 +148,17 @@ def test_exports(board, qtbot, tmp_path):
     assert len(table) == rows + 1 == 6 * 40 + 4 + 1
     loss = [r for r in table[1:] if r[2] == "train_loss"]
     assert loss[4][:2] == ["1", "r,1"] and float(loss[4][4]) == 3 * np.exp(-5 / 200) + 1 + 0.05 * np.sin(5)
+
+
+def test_a_finished_run_is_read_until_nothing_new_then_left_alone(board, qtbot):
+    board.store.write_run(3, 40)
+    board.set_runs([(3, "done")])
+    board.set_live(3, False)
+    qtbot.waitUntil(lambda: board.run_data(3).settled, timeout=3000)
+    assert len(board.run_data(3).series["train_loss"]) == 40
+    reads = board.store.reads
+    qtbot.wait(700)  # three polls' worth
+    assert board.store.reads == reads
+    board.store.write_run(3, 10, first=41)  # resumed: live again
+    board.set_live(3, True)
+    qtbot.waitUntil(lambda: held(board, 3, "train_loss", 50), timeout=3000)

@@ -160,6 +160,7 @@ class TrainingPane(Pane):
             if run.id in self._attempts and self._attempts[run.id] != run.attempt and run.id in self.board._runs:
                 self.board.reload(run.id)
             self._attempts[run.id] = run.attempt
+            self.board.set_live(run.id, run.status in LIVE)
 
     def _poll_details(self) -> None:
         run = self._selected[0] if len(self._selected) == 1 else None
@@ -198,6 +199,8 @@ class TrainingPane(Pane):
         self._selected = runs
         self.actions.update(runs)
         self.board.set_runs([(r.id, r.name) for r in runs])
+        for run in runs:
+            self.board.set_live(run.id, run.status in LIVE)
         self.compare.set_runs(runs)
         self.details.show_run(runs[0] if len(runs) == 1 else None)
         if len(runs) >= 2 and [r.id for r in runs] != previous:

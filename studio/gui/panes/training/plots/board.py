@@ -161,6 +161,10 @@ class ChartBoard(QWidget):
     def runs(self) -> list[RunData]:
         return [self._runs[i] for i in self._order]
 
+    def set_live(self, run_id: int, live: bool) -> None:
+        """Whether the run's worker still writes (finished runs are read until nothing new comes)."""
+        self.feed.set_live(run_id, live)
+
     def set_runs(self, runs: list[tuple[int, str]]) -> None:
         """Show these runs (id, name): one run, or several overlaid. Runs already shown keep their points."""
         wanted = [run_id for run_id, _ in runs]

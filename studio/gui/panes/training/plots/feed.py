@@ -56,6 +56,14 @@ class MetricsFeed(QObject):
             self._weight = weight
         self._wake.set()
 
+    def set_live(self, run_id: int, live: bool) -> None:
+        with self._lock:
+            run = self._runs.get(run_id)
+        if run is not None and run.live != live:
+            run.live = live
+            run.settled = False  # read once more: the last points may have come with the status
+            self._wake.set()
+
     def poll_now(self) -> None:
         self._wake.set()
 
@@ -80,7 +88,8 @@ class MetricsFeed(QObject):
             for run in runs:
                 if self._closing.is_set():
                     break
-                self._read(run)
+                if run.live or not run.settled:
+                    self._read(run)
 
     def _read(self, run: RunData) -> None:
         try:
@@ -98,6 +107,8 @@ class MetricsFeed(QObject):
                 return
         if run.append(arrays):
             self._emit(run.run_id)
+        elif not run.live:
+            run.settled = True  # finished and fully read: no more polling
 
     def _emit(self, run_id: int) -> None:
         if not self._closing.is_set():

@@ -105,6 +105,9 @@ class RunData:
         self.smoothed_metrics = smoothed_metrics
         self.weight = weight
         self.version = 0  # bumped on every change; the charts redraw what changed
+        # A finished run is read until a read brings nothing new; a live one on every poll.
+        self.live = True
+        self.settled = False
 
     # -- writing (the feed's thread) -----------------------------------------------------------------------
     def append(self, arrays: dict[str, tuple[np.ndarray, np.ndarray]]) -> bool:
