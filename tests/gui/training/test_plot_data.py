@@ -92,3 +92,46 @@ def test_x_axes_map_steps_to_tokens_and_time_and_back():
     assert x[0] <= 1000 and x[-1] >= 2048 and len(x) <= 10
     point = run.at("train_loss", 499.6)
     assert point.step == 500 and point.value == 1.0
+
+
+def test_buffers_grow_with_headroom_and_a_reader_keeps_the_same_values():
+    from studio.gui.panes.training.plots.lod import GrowingArray
+
+    buffer = GrowingArray(capacity=16)
+    buffer.append(np.arange(1000.0))
+    seen = buffer.view
+    buffer.reserve(10_000)  # the feed grows buffers before it takes the run's lock
+    assert np.array_equal(seen, np.arange(1000.0)) and np.array_equal(buffer.view, seen)
+    assert len(buffer._data) >= 11_000 + 5_500  # room to spare: growing is rare
+    buffer.append(np.ones(10_000))
+    assert len(buffer) == 11_000 and buffer.view[-1] == 1.0
+
+
+def test_a_run_holds_its_lock_only_to_publish(monkeypatch):
+    """The charts take the run's lock to draw: the feed must not hold it while it builds a million points."""
+    import threading
+    import time
+
+    run = RunData(1, "r", frozenset({"train_loss"}), 0.6)
+    held = []
+
+    class TimedLock:
+        def __init__(self):
+            self._lock = threading.Lock()
+
+        def __enter__(self):
+            self._lock.acquire()
+            self._t = time.perf_counter()
+
+        def __exit__(self, *exc):
+            held.append(time.perf_counter() - self._t)
+            self._lock.release()
+
+    run.lock = TimedLock()
+    n = 1_000_000
+    build = time.perf_counter()
+    run.append({"train_loss": (np.arange(1, n + 1), np.random.default_rng(0).random(n))})
+    build = time.perf_counter() - build
+    run.append({"train_loss": (np.arange(n + 1, n + 21), np.ones(20))})
+    assert len(run.series["train_loss"]) == n + 20
+    assert max(held) < build / 10, (held, build)

@@ -59,6 +59,15 @@ class Series:
             self.smooth.append(self._ema.feed(values))
             self.smooth_levels.update(self.smooth.view)
 
+    def reserve(self, extra: int) -> None:
+        """Grow every buffer for `extra` more points, without changing what a reader sees."""
+        self.steps.reserve(extra)
+        self.values.reserve(extra)
+        self.levels.reserve(len(self.values) + extra)
+        if self.smooth is not None:
+            self.smooth.reserve(extra)
+            self.smooth_levels.reserve(len(self.values) + extra)
+
     def truncate(self, n: int) -> None:
         self.steps.truncate(n)
         self.values.truncate(n)
@@ -111,19 +120,27 @@ class RunData:
 
     # -- writing (the feed's thread) -----------------------------------------------------------------------
     def append(self, arrays: dict[str, tuple[np.ndarray, np.ndarray]]) -> bool:
-        changed = False
+        """Add new points. The heavy part happens outside the lock, so that the charts never wait on it: a
+        new metric's series is built whole before it is published, and existing buffers grow first."""
+        fresh: dict[str, Series] = {}
+        for metric, (steps, values) in arrays.items():
+            if len(steps) == 0:
+                continue
+            series = self.series.get(metric)  # only this thread adds series: reading without the lock is safe
+            if series is None:
+                series = fresh[metric] = Series(metric in self.smoothed_metrics, self.weight)
+                series.append(steps, values)
+            else:
+                series.reserve(len(steps))
+        if not fresh and not any(len(steps) for steps, _ in arrays.values()):
+            return False
         with self.lock:
             for metric, (steps, values) in arrays.items():
-                if len(steps) == 0:
-                    continue
-                series = self.series.get(metric)
-                if series is None:
-                    series = self.series[metric] = Series(metric in self.smoothed_metrics, self.weight)
-                series.append(steps, values)
-                changed = True
-            if changed:
-                self.version += 1
-        return changed
+                if len(steps) and metric not in fresh:
+                    self.series[metric].append(steps, values)
+            self.series.update(fresh)
+            self.version += 1
+        return True
 
     def since(self) -> dict[str, int]:
         """The last step held per metric: what to ask the store for next."""
