@@ -385,6 +385,10 @@ class ChartBoard(QWidget):
                 axis.setPen(pg.mkPen(text, width=1))
                 axis.setTextPen(pg.mkPen(text))
         self.legend.setLabelTextColor(text)
+        backdrop = QColor(palette.base().color())
+        backdrop.setAlpha(220)  # the legend stays readable over the curves
+        self.legend.setBrush(pg.mkBrush(backdrop))
+        self.legend.setPen(pg.mkPen(palette.mid().color(), width=1))
 
     def close_feed(self) -> None:
         self.timer.stop()
