@@ -135,7 +135,7 @@ class ChartBoard(QWidget):
             self.plots[chart.id] = plot
         for row in range(len(CHARTS)):
             self.graphics.ci.layout.setRowStretchFactor(row, 5 if row == 0 else 2)
-        self.legend = self.plots["loss"].addLegend(offset=(-10, 8))
+        self.legend = self.plots["loss"].addLegend(offset=(-10, 8), labelTextSize="8pt", verSpacing=-4)
         self.legend.hide()
         self.crosshair = Crosshair(self.plots)
         self._set_axis_label()
@@ -255,6 +255,7 @@ class ChartBoard(QWidget):
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1)), QCoreApplication.translate("Charts", "train loss"))
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1, style=Qt.PenStyle.DashLine)),
                                 QCoreApplication.translate("Charts", "validation loss"))
+        self.legend.setColumnCount(2 if len(self._order) + 2 > 3 else 1)  # keep it short over a short chart
         self.legend.setVisible(self.comparing)
         self._range_dirty = True
 
