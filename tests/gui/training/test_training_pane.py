@@ -57,6 +57,13 @@ def test_start_watch_pause_resume_stop(training, fake, qtbot):
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) > held + 5, timeout=5000)
     assert current(pane, run.id).status == "running"
 
+    # Zoomed in while it trains: the refreshes (every 0.1 s here) keep the view and the hover.
+    pane.board.plots["loss"].vb.setXRange(5, 15, padding=0)
+    pane.board.show_values_at(10)
+    qtbot.wait(600)
+    assert pane.board.plots["loss"].vb.viewRange()[0] == [5, 15]
+    assert "step 10" in pane.board.readout.text()
+
     pane.actions.actions["stop"].trigger()
     qtbot.waitUntil(lambda: current(pane, run.id).status == "stopped", timeout=5000)
     assert pane.actions.actions["resume_from"].isEnabled() and pane.actions.actions["delete"].isEnabled()

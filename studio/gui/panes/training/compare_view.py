@@ -52,6 +52,10 @@ class CompareView(QWidget):
         self.differing: list[str] = []
 
     def set_runs(self, runs: list[Any]) -> None:
+        if [flat_settings(r) for r in runs] == [flat_settings(r) for r in self._runs] and \
+                [r.name for r in runs] == [r.name for r in self._runs]:
+            self._runs = list(runs)
+            return  # nothing shown changed: keep the scroll position
         self._runs = list(runs)
         self.hint.setVisible(len(runs) < 2)
         self._fill()

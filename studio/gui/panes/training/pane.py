@@ -203,8 +203,8 @@ class TrainingPane(Pane):
             self.board.set_live(run.id, run.status in LIVE)
         self.compare.set_runs(runs)
         self.details.show_run(runs[0] if len(runs) == 1 else None)
-        if len(runs) >= 2 and [r.id for r in runs] != previous:
-            self.tabs.setCurrentWidget(self.compare if self.tabs.currentWidget() is not self.board else self.board)
+        if len(runs) >= 2 and [r.id for r in runs] != previous and self.tabs.currentWidget() is not self.board:
+            self.tabs.setCurrentWidget(self.compare)  # details and generation are for one run
         if len(runs) == 1 and (not previous or previous[0] != runs[0].id):
             self.generate.set_sources([])
             self.calls.run(self.backend.samples, self.ctx.actor, runs[0].id, done=self.generate.set_samples)

@@ -28,18 +28,27 @@ class KeyValueTree(QTreeWidget):
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.setAlternatingRowColors(True)
         self.setRootIsDecorated(True)
+        self._shown: list | None = None
 
     def set_sections(self, sections: list[tuple[str, dict[str, Any]]]) -> None:
-        self.clear()
-        for title, values in sections:
+        shown = [(title, {k: fmt(v) for k, v in values.items()}) for title, values in sections]
+        if shown == self._shown:
+            return  # unchanged: keep what the user expanded and where they scrolled
+        super().clear()
+        self._shown = shown
+        for title, values in shown:
             top = QTreeWidgetItem([title, ""])
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
             self.addTopLevelItem(top)
             for key in sorted(values):
-                top.addChild(QTreeWidgetItem([key, fmt(values[key])]))
+                top.addChild(QTreeWidgetItem([key, values[key]]))
             top.setExpanded(True)
+
+    def clear(self) -> None:
+        super().clear()
+        self._shown = None
 
     def value(self, section: str, key: str) -> str | None:
         for i in range(self.topLevelItemCount()):

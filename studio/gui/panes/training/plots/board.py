@@ -168,6 +168,12 @@ class ChartBoard(QWidget):
     def set_runs(self, runs: list[tuple[int, str]]) -> None:
         """Show these runs (id, name): one run, or several overlaid. Runs already shown keep their points."""
         wanted = [run_id for run_id, _ in runs]
+        if wanted == self._order:  # the same runs (their details changed): keep the view, the hover, the zoom
+            for run_id, name in runs:
+                if self._runs[run_id].name != name:
+                    self._runs[run_id].name = name
+                    self._style_curves()
+            return
         for run_id in list(self._order):
             if run_id not in wanted:
                 self._drop(run_id)
