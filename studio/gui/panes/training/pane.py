@@ -157,7 +157,7 @@ class TrainingPane(Pane):
             self._select_when_listed = None
             self.select_run(wanted)
         for run in runs:  # a resumed run computes its steps again from a checkpoint: read its curves afresh
-            if run.id in self._attempts and self._attempts[run.id] != run.attempt and run.id in self.board._runs:
+            if run.id in self._attempts and self._attempts[run.id] != run.attempt and self.board.shows(run.id):
                 self.board.reload(run.id)
             self._attempts[run.id] = run.attempt
             self.board.set_live(run.id, run.status in LIVE)

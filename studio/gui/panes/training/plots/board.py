@@ -225,6 +225,9 @@ class ChartBoard(QWidget):
                 return self.plots[chart.id]
         raise KeyError(metric)
 
+    def shows(self, run_id: int) -> bool:
+        return run_id in self._runs
+
     def curve(self, run_id: int, metric: str, smoothed: bool = False) -> pg.PlotDataItem:
         return self._curves[(run_id, metric, smoothed)]
 
