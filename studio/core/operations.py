@@ -65,6 +65,7 @@ RUN_START = _op("run.start", "run", None, _MAKERS, "start a training run")
 RUN_LIST = _op("run.list", None, None, _ALL, "list visible runs")
 RUN_READ = _op("run.read", "run", "use", _ALL, "see settings, metrics, log, checkpoints")
 RUN_CONTROL = _op("run.control", "run", "manage", _MAKERS, "pause, resume, stop, kill")
+RUN_UPDATE = _op("run.update", "run", "manage", _MAKERS, "rename, tag, group")
 RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its metrics and checkpoints")
 
 # Compression
