@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from studio.core.stores.run_metrics import Curve
 from studio.core.procs import studio_command
 from studio.core.services.runs import objects
+from studio.core.services.runs.sampling import SamplingMixin
 from studio.core.services.runs.settings import (
     DataInfo,
     RunPlan,
@@ -75,7 +76,7 @@ log = logging.getLogger(__name__)
 objects.register()
 
 
-class RunService(Service):
+class RunService(SamplingMixin, Service):
     def __init__(self, studio: Any):
         super().__init__(studio)
         self.store = RunStore(studio.db)
