@@ -1,4 +1,4 @@
-"""The worker process: one training run, started by the run service as `studio worker --run ID` (or by
+"""The worker process: one training run, started by the run service as `studio worker --run-id ID --data-dir DIR` (or by
 torchrun, once per rank). Its stdout and stderr are the run's log (runs/<id>/run.log).
 
 It reads its launch message from standard input (rank 0; the others get what they need from rank 0), opens
@@ -292,9 +292,9 @@ def _json(value: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`studio worker --run ID [--data-dir DIR]`: started by the run service, never by hand."""
+    """`studio worker --run-id ID --data-dir DIR`: started by the run service, never by hand."""
     parser = argparse.ArgumentParser(prog="studio worker", description="a training run's worker process")
-    parser.add_argument("--run", type=int, required=True)
+    parser.add_argument("--run-id", type=int, required=True)  # not --run: torchrun would take it for --run-path
     parser.add_argument("--data-dir", required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.services.studio import Studio
 
     studio = Studio.open(Path(args.data_dir), log_to_file=False)
-    worker = Worker(studio, args.run, message, world)
+    worker = Worker(studio, args.run_id, message, world)
     del message
     signal.signal(signal.SIGTERM, lambda *_: worker.stop_signal.set())
     if hasattr(signal, "SIGINT"):

@@ -94,7 +94,7 @@ def thread_launcher(data_dir, results: list, before_step=None):
         message.write_to(buf)
         buf.seek(0)
         msg = LaunchMessage.read_from(buf)
-        run_id = int(command[command.index("--run") + 1])
+        run_id = int(command[command.index("--run-id") + 1])
         held = os.dup(lock_fd) if lock_fd is not None else None  # the "child" holds the lock while it runs
 
         def body():

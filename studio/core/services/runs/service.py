@@ -220,7 +220,7 @@ class RunService(SamplingMixin, Service):
         return self.store.get(run.id)
 
     def _command(self, run: RunInfo) -> list[str]:
-        args = ["--run", str(run.id), "--data-dir", str(self.studio.paths.root)]
+        args = ["--run-id", str(run.id), "--data-dir", str(self.studio.paths.root)]
         s = RunSettings.from_dict(run.options["settings"])
         if s.nproc == 1 and s.nnodes == 1:
             return studio_command("worker", *args)
