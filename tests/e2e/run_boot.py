@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOT = ("import sys; sys.path.insert(0, %r); import tests.core.runs.fakes; from studio.cli.main import main; "
-        "sys.exit(main(sys.argv[1:]))") % str(ROOT)
+BOOT = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import tests.core.runs.fakes; "
+        "from studio.cli.main import main; sys.exit(main(sys.argv[1:]))")
 
 
 def boot_command(*args: str) -> list[str]:

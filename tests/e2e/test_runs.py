@@ -10,7 +10,6 @@ import time
 import numpy as np
 import pytest
 
-from tests.core.runs.conftest import settings, token_folder  # noqa: F401  (fixtures)
 from tests.e2e.run_boot import use_boot
 
 pytestmark = pytest.mark.slow
