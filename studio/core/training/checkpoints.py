@@ -40,8 +40,9 @@ class CheckpointPolicy:
         if not isinstance(self.every, int) or self.every < 0:
             raise ValidationError("checkpoint_every must be a whole number >= 0 (0: only at the end).",
                                   field="checkpoint_every")
-        if not isinstance(self.keep_last, int) or not 1 <= self.keep_last <= 20:
-            raise ValidationError("keep_last must be between 1 and 20.", field="keep_last")
+        if not isinstance(self.keep_last, int) or not 2 <= self.keep_last <= 20:
+            # at least two: a write that fails half-way spoils its own slot, never the latest checkpoint
+            raise ValidationError("keep_last must be between 2 and 20.", field="keep_last")
         return self
 
     def slots(self) -> list[str]:
@@ -146,6 +147,9 @@ class CheckpointKeeper:
         try:
             size = self.sink.write(slot.secret, state, self.files)
         except OSError as error:
+            # the slot's files may be half new, half old: it no longer holds a usable checkpoint
+            self.store.set_checkpoint_state(slot.id, "empty", step=None, val_loss=None, train_loss=None)
+            slot.step = None
             where = (f"The previous checkpoint, of step {previous}, is intact." if previous is not None
                      else "There is no earlier checkpoint of this run.")
             raise CheckpointWriteError(

@@ -158,7 +158,7 @@ class RunService(SamplingMixin, Service):
             options = {"data": plan.data.spec, "checkpoints": settings.policy.to_dict(),
                        "checkpoint_store": settings.checkpoint_store, "settings": settings.to_dict(),
                        "nproc": settings.nproc, "nnodes": settings.nnodes, "notes": list(plan.notes),
-                       "eos_id": plan.data.eos_id}
+                       "eos_id": plan.data.eos_id, "has_tokenizer": plan.data.tokenizer_json is not None}
             row = RunRow(
                 name=name, owner_id=actor.user_id, status=QUEUED, created_at=utcnow(), dataset_id=plan.data.dataset_id,
                 dataset_name=plan.data.name, source_model_id=source.model_id if source else None,
