@@ -151,7 +151,6 @@ def torchrun_command(worker_args: list[str], *, nproc: int, nnodes: int = 1, nod
         args += [f"--node-rank={node_rank}", f"--master-addr={master_addr or '127.0.0.1'}",
                  f"--master-port={master_port or 29500}"]
     else:
-        # one machine: a free port chosen by torchrun's own c10d store, so that two runs never collide
-        args += ["--rdzv-backend=c10d", "--rdzv-endpoint=localhost:0"]
+        args.append("--standalone")  # one machine: torchrun picks a free port, so two runs never collide
     args += ["--max-restarts=0", "--no-python", *studio_command("worker", *worker_args)]
     return args

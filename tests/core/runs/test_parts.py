@@ -42,13 +42,13 @@ def test_the_lock_tells_whether_a_worker_lives(tmp_path):
 
 def test_torchrun_command_re_enters_the_studio_without_python():
     cmd = torchrun_command(["--run-id", "3", "--data-dir", "/d"], nproc=2)
-    assert "torchrun" in cmd and "--no-python" in cmd and "--nproc-per-node=2" in cmd and "--standalone" not in cmd
+    assert "torchrun" in cmd and "--no-python" in cmd and "--nproc-per-node=2" in cmd and "--standalone" in cmd
     tail = cmd[cmd.index("--no-python") + 1:]
     assert tail[-5:] == ["worker", "--run-id", "3", "--data-dir", "/d"]
     multi = torchrun_command(["--run-id", "3"], nproc=4, nnodes=2, node_rank=1, master_addr="10.0.0.2",
                              master_port=29600)
     assert "--nnodes=2" in multi and "--node-rank=1" in multi and "--master-addr=10.0.0.2" in multi
-    assert "--master-port=29600" in multi
+    assert "--master-port=29600" in multi and "--standalone" not in multi
 
 
 def test_world_from_torchrun_environment():
