@@ -102,3 +102,22 @@ def test_torchrun_two_cpu_processes_complete_with_metrics_and_a_checkpoint(studi
     state = store_named("plain-test").read(studio, user, done, max(ckpts, key=lambda c: c.step))
     assert state.meta["world_size"] == 2 and len(state.meta["samplers"]) == 2
     assert state.meta["samplers"][0] != state.meta["samplers"][1]  # each rank drew its own batches
+
+
+def test_a_run_over_two_nodes_joined_on_this_machine(studio, make_user, settings, booted):
+    """--nnodes pass-through: node 0 starts the run, `runs join --node-rank 1` starts node 1 (here both on
+    this machine, gloo over loopback)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    user = make_user("trainer")
+    run = studio.runs.start(user, settings(nnodes=2, master_addr="127.0.0.1", master_port=port,
+                                           train={"max_steps": 6, "eval_every": 3}))
+    studio.runs.join(user, run.id, node_rank=1)
+    done = studio.runs.wait(user, run.id, timeout_s=300, poll_s=0.2)
+    log_text, _ = studio.runs.read_log(user, run.id)
+    assert done.status == "completed", log_text
+    assert done.system["world_size"] == 2 and done.tokens_seen == 6 * 4 * 12 * 2
+    assert (studio.paths.run_dir(run.id) / "run-node1.log").exists()

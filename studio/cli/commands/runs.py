@@ -13,7 +13,7 @@ from studio.cli.runview import follow, human_bytes, human_time, status_line
 from studio.core.stores.runs import STATUSES
 
 NAME = "runs"
-HELP = "list, show, pause, resume, stop, kill, delete training runs and read their logs"
+HELP = "list, show, pause, resume, stop, kill, delete training runs, read their logs, join multi-node runs"
 
 
 def _row(r) -> list:
@@ -96,6 +96,14 @@ def _control(verb: str):
     return act
 
 
+def _join(studio, args, out: Output):
+    info = studio.runs.join(actor_from_args(studio, args), args.run, args.node_rank)
+    out.line(f"Started node {args.node_rank} of run {info.name} (id {info.id}); its log: "
+             f"{studio.paths.run_dir(info.id) / f'run-node{args.node_rank}.log'}")
+    if out.as_json:
+        out.json(info)
+
+
 def _delete(studio, args, out: Output):
     info = studio.runs.delete(actor_from_args(studio, args), args.run)
     if out.as_json:
@@ -146,6 +154,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", type=int, help="resume from this checkpoint id (see `runs show`)")
     p.add_argument("--steps", type=int, help="train to this many steps in all (to extend a finished run)")
     p.add_argument("--follow", action="store_true", help="show its progress until it ends")
+    p = add_action(sub, "join", "start this machine's workers of a run over several machines (same data folder)",
+                   _join)
+    p.add_argument("run", help="name or id")
+    p.add_argument("--node-rank", type=int, required=True, help="this machine's rank (1 .. nnodes-1)")
     p = add_action(sub, "delete", "delete a run with its metrics, log and checkpoints", _delete)
     p.add_argument("run", help="name or id")
     p = add_action(sub, "log", "print a run's log (stdout and stderr of its worker)", _log)

@@ -175,11 +175,14 @@ class Worker:
             self._pids()
 
     def _pids(self) -> list[int]:
+        """The pids to signal for a kill: the torchrun agent and every rank on this machine (ranks on other
+        machines are ended by their own agent when this one goes)."""
         from studio.core.training.distributed import gather_json
 
-        pids = gather_json(self.world, os.getpid()) or []
-        launcher = os.getppid() if self.world.distributed else None
-        return ([launcher] if launcher else []) + [int(p) for p in pids]
+        here = platform.node()
+        ranks = gather_json(self.world, [here, os.getpid()]) or []
+        launcher = [os.getppid()] if self.world.distributed else []
+        return launcher + [int(pid) for host, pid in ranks if host == here]
 
     def _train(self, run: RunInfo) -> int:
         t = self.trainer

@@ -427,6 +427,31 @@ class RunService(SamplingMixin, Service):
             return None
         return max(usable, key=lambda c: (c.step or 0, not c.is_best, c.id))
 
+    def join(self, actor: Any, run: int | str, node_rank: int) -> RunInfo:
+        """Start this machine's workers of a run over several machines (`nnodes` > 1): the same torchrun
+        command as node 0's, with this node's rank. The data folder must be the same one (a shared folder);
+        only node 0 writes metrics and checkpoints."""
+        run_id = self._id(run)
+        with self.operation(actor, ops.RUN_CONTROL, "run", run_id, request="join", node_rank=node_rank) as op:
+            row = run_row(op.session, run_id)
+            info = run_info(op.session, row)
+        s = RunSettings.from_dict(info.options["settings"])
+        if s.nnodes < 2:
+            raise ValidationError(f"Run {info.name!r} runs on one machine; there is nothing to join.", field="nnodes")
+        if not 0 < node_rank < s.nnodes:
+            raise ValidationError(f"--node-rank must be between 1 and {s.nnodes - 1} (node 0 started the run).",
+                                  field="node_rank")
+        if info.status not in (QUEUED, RUNNING):
+            raise ConflictError(f"Run {info.name!r} is {info.status}; only a starting or running run can be joined.")
+        args = ["--run-id", str(run_id), "--data-dir", str(self.studio.paths.root)]
+        command = torchrun_command(args, nproc=s.nproc, nnodes=s.nnodes, node_rank=node_rank,
+                                   master_addr=s.master_addr, master_port=s.master_port)
+        log_file = self.studio.paths.run_dir(run_id) / f"run-node{node_rank}.log"
+        proc = launch.start_process(command, log_file, LaunchMessage(), lock_fd=None, env=self._env(info))
+        threading.Thread(target=proc.wait, name=f"reap-run-{run_id}-node{node_rank}", daemon=True).start()
+        self.store.event(run_id, "control", f"node {node_rank} joined by {actor.user_name} (pid {proc.pid})")
+        return self.store.get(run_id)
+
     # --- changes -----------------------------------------------------------------------------------------------
 
     def update(self, actor: Any, run: int | str, *, name: str | None = None, tags: Iterable[str] | None = None,
