@@ -58,6 +58,14 @@ def test_frozen_gui_shows_its_window(tmp_path):
     assert "first-window-shown" in result.stdout
 
 
+def test_frozen_training_entry_points(tmp_path):
+    """The run service starts `<app> worker ...` and `<app> torchrun ... --no-python <app> worker ...`."""
+    worker = run([str(APP), "worker", "--run-id", "1", "--data-dir", str(tmp_path / "data")], tmp_path, input="")
+    assert worker.returncode != 0 and "only the studio starts workers" in worker.stderr
+    torchrun = run([str(APP), "torchrun", "--help"], tmp_path)
+    assert torchrun.returncode == 0 and "--nproc-per-node" in torchrun.stdout
+
+
 def test_resources_are_in_the_build():
     internal = DIST / "model-studio" / "_internal"
     for rel in ("resources/icons/studio.svg", "resources/i18n/zh_CN/gui.ts",

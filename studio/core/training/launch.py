@@ -70,7 +70,10 @@ class LaunchMessage:
                 left -= len(chunk)
             return b"".join(parts)
 
-        if exactly(len(MAGIC)) != MAGIC:
+        first = stream.read(len(MAGIC))
+        if len(first) < len(MAGIC):
+            first += exactly(len(MAGIC) - len(first)) if first else b""
+        if first != MAGIC:
             raise StudioError("The worker was started without a launch message; only the studio starts workers.")
         (n,) = _LEN.unpack(exactly(_LEN.size))
         if n > MAX_HEADER:

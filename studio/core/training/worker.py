@@ -302,7 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     world = init_world()
-    message = LaunchMessage.read_from(sys.stdin.buffer) if world.is_main else None
+    try:
+        message = LaunchMessage.read_from(sys.stdin.buffer) if world.is_main else None
+    except StudioError as error:
+        print(f"studio worker: {error}", file=sys.stderr)
+        return 2
     from studio.core.services.studio import Studio
 
     studio = Studio.open(Path(args.data_dir), log_to_file=False)
