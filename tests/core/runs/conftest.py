@@ -42,4 +42,10 @@ def in_thread(monkeypatch, data_dir):
         return fakes.thread_launcher(data_dir, ns.codes, hook)(*args, **kwargs)
 
     monkeypatch.setattr(launch, "start_process", start_process)
-    return ns
+    import torch
+
+    threads = torch.get_num_threads()
+    yield ns
+    # A worker thread's Trainer set torch's process-wide thread count (threads=1): later tests that compare
+    # a run in a thread with one in the main thread need the default back.
+    torch.set_num_threads(threads)
