@@ -10,6 +10,7 @@ from studio.core.db.migrate import upgrade_database
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
 from studio.core.services.system import SystemService
+from studio.core.services.vault import VaultService
 from studio.core.stores.settings import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ class Studio:
         self.migration_backup = backup
         self.settings = SettingsStore(db)
         self.system = SystemService(self)
+        # MERGE (accounts): pass the accounts' key directory here, VaultService(self, directory=...), and
+        # call self.vault.share_recovery / revoke_recovery / rewrap_user from the accounts flows.
+        self.vault = VaultService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:

@@ -1,0 +1,65 @@
+"""The two things the vault needs from the accounts code, as protocols (studio.core.security provides
+the real ones; tests use doubles in tests/vault_doubles.py).
+
+- KeySession: the acting, logged-in session. It duck-types studio.core.actor.Actor and can hand over the
+  user's X25519 private key while it is unlocked; when it is locked (or it is a plain Actor with no key at
+  all) the vault refuses everything: locked means locked.
+- KeyDirectory: who else exists: any user's X25519 public key by user id, the administrators (the holders
+  of the vault's recovery key), and user ids by name (for `bundle --to NAME`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from studio.core.vault.errors import VaultLockedError
+
+
+@runtime_checkable
+class KeySession(Protocol):
+    user_id: int | None
+    user_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool: ...
+
+    def private_key(self) -> X25519PrivateKey:
+        """The user's X25519 private key; raises when the session is locked or logged out."""
+        ...
+
+
+@runtime_checkable
+class KeyDirectory(Protocol):
+    def public_key(self, user_id: int) -> bytes:
+        """The user's raw 32-byte X25519 public key; raises NotFoundError for an unknown user."""
+        ...
+
+    def admin_user_ids(self) -> Sequence[int]:
+        """Every administrator that has a key pair (they hold the recovery key)."""
+        ...
+
+    def user_id(self, name: str) -> int:
+        """The id of the user with this name; raises NotFoundError."""
+        ...
+
+
+LOCKED_MESSAGE = "The vault is locked: log in (or unlock your session) to use it."
+
+
+def private_key_of(actor: Any) -> X25519PrivateKey:
+    """The acting session's private key, or VaultLockedError. A plain Actor (no key at all), a session
+    whose private_key() raises, or one that returns something else, are all locked."""
+    getter = getattr(actor, "private_key", None)
+    if getter is None or getattr(actor, "user_id", None) is None:
+        raise VaultLockedError(LOCKED_MESSAGE)
+    try:
+        key = getter()
+    except Exception as error:  # noqa: BLE001 - whatever the session raises, it means "no key now"
+        raise VaultLockedError(LOCKED_MESSAGE) from error
+    if not isinstance(key, X25519PrivateKey):
+        raise VaultLockedError(LOCKED_MESSAGE)
+    return key

@@ -1,0 +1,1 @@
+from tests.vault_doubles import vault_keys  # noqa: F401
