@@ -222,8 +222,8 @@ def test_import_adds_a_version_to_an_existing_model(studio, vault_keys, make_use
     alice, bob = vault_keys(make_user()), vault_keys(make_user())
     studio.vault.import_path(alice, st_file, name="tiny")
     assert studio.vault.import_path(alice, hf_folder, name="tiny").version.number == 2
-    from studio.core.vault.errors import VaultKeyError
+    from studio.core.errors import ConflictError
 
-    with pytest.raises(VaultKeyError):  # not bob's model: he may not add versions to it
+    with pytest.raises(ConflictError, match="not shared with you"):  # he may not add versions to it
         studio.vault.import_path(bob, st_file, name="tiny")
     assert [v.number for v in studio.vault.versions(alice, "tiny")] == [1, 2]

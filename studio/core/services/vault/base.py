@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from studio.core.db.tables.vault import VaultArtifactRow, VaultMetaRow, VaultModelRow, VaultVersionRow
-from studio.core.errors import DatabaseError, NotFoundError, ValidationError
+from studio.core.errors import ConflictError, DatabaseError, NotFoundError, ValidationError
 from studio.core.fsutil import atomic_writer
 from studio.core.services.base import Service
 from studio.core.stores.vault import VaultStore
@@ -154,6 +154,15 @@ class VaultBase(Service):
         row = self.store.model_row(s, model)
         if not actor.is_admin and actor.user_id not in self.store.recipients(s, row.id):
             raise VaultKeyError(f"You hold no key for the model {row.name!r}: ask its owner to share it.")
+        return row
+
+    def model_by_name_for_new_version(self, s: Session, actor: Any, name: str) -> VaultModelRow | None:
+        """The model a store-by-name adds a version to (None: a new model). A name taken by a model the
+        actor cannot open is a conflict, not a way to add versions to someone else's model."""
+        row = self.store.find_model(s, check_name(name))
+        if row is not None and not actor.is_admin and actor.user_id not in self.store.recipients(s, row.id):
+            raise ConflictError(f"A model called {row.name!r} already exists and is not shared with you; "
+                                "choose another name.")
         return row
 
     def ref(self, meta_or_id: VaultMetaRow | VaultIdentity | bytes, artifact: VaultArtifactRow,

@@ -52,9 +52,8 @@ class CheckpointsMixin(VaultBase):
             private_key_of(actor)
             ident = self.identity(actor)
             s = op.session
-            row = self.model_for(s, actor, model_id) if model_id is not None else self.store.find_model(s, check_name(name or ""))
-            if row is not None and model_id is None:
-                row = self.model_for(s, actor, row.id)
+            row = (self.model_for(s, actor, model_id) if model_id is not None
+                   else self.model_by_name_for_new_version(s, actor, name or ""))
             keyring = self.keyring(s, actor)
             row = row or self.store.add_model(s, check_name(name or ""), actor.user_id, (), "")
             version = self.store.add_version(s, row, state="pending", kind=kind, architecture="", parameter_count=0,

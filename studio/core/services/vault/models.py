@@ -135,9 +135,7 @@ class ModelsMixin(VaultBase):
             if model_id is not None:
                 existing = self.model_for(s, actor, model_id)
             else:
-                existing = self.store.find_model(s, check_name(name or ""))
-                if existing is not None:
-                    existing = self.model_for(s, actor, existing.id)
+                existing = self.model_by_name_for_new_version(s, actor, name or "")
             self._check_lineage(s, lineage)
             number = self.store.next_version_number(s, existing.id) if existing else 1
             recipients = self.store.recipients(s, existing.id) if existing else [actor.user_id]

@@ -205,9 +205,7 @@ class TransferMixin(VaultBase):
                     self.operation(actor, ops.MODEL_IMPORT, "model", None, kind="bundle", path=str(path)) as op:
                 ident = self.identity(actor)
                 s = op.session
-                existing = self.store.find_model(s, plan_name)
-                if existing is not None:
-                    existing = self.model_for(s, actor, existing.id)
+                existing = self.model_by_name_for_new_version(s, actor, plan_name)
                 number = self.store.next_version_number(s, existing.id) if existing else 1
                 recipients = self.store.recipients(s, existing.id) if existing else [actor.user_id]
                 sealed = []
