@@ -67,6 +67,11 @@ class FakeDirectory:
                 return uid
         raise NotFoundError(f"no user called {name}")
 
+    def user_name(self, user_id: int) -> str:
+        if user_id not in self.sessions:
+            raise NotFoundError(f"no user {user_id}")
+        return self.sessions[user_id].user_name
+
 
 class Keys:
     def __init__(self, studio, admin):

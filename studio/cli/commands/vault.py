@@ -20,6 +20,7 @@ from typing import Any
 from studio.cli.auth import actor_from_args, add_user_arguments
 from studio.cli.output import Output
 from studio.core.errors import ValidationError
+from studio.core.units import human_count, human_size
 
 NAME = "vault"
 HELP = "the encrypted model vault: import, list, show, versions, export, verify, rotate, delete, bundle, unbundle"
@@ -103,21 +104,6 @@ def _progress(out: Output):
 def _done(state) -> None:
     if state is not None:
         sys.stderr.write("\n")
-
-
-def human_size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return str(n)
-
-
-def human_count(n: int) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit}"
-    return str(n)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:

@@ -5,7 +5,7 @@ the real ones; tests use doubles in tests/vault_doubles.py).
   user's X25519 private key while it is unlocked; when it is locked (or it is a plain Actor with no key at
   all) the vault refuses everything: locked means locked.
 - KeyDirectory: who else exists: any user's X25519 public key by user id, the administrators (the holders
-  of the vault's recovery key), and user ids by name (for `bundle --to NAME`).
+  of the vault's recovery key), user ids by name (for `bundle --to NAME`) and names by id (for display).
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ class KeyDirectory(Protocol):
 
     def user_id(self, name: str) -> int:
         """The id of the user with this name; raises NotFoundError."""
+        ...
+
+    def user_name(self, user_id: int) -> str:
+        """The name of a user (for display); raises NotFoundError."""
         ...
 
 

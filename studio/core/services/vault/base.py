@@ -126,6 +126,9 @@ class VaultBase(Service):
             def user_id(self, name: str) -> int:
                 raise NotFoundError(f"no user {name}")
 
+            def user_name(self, user_id: int) -> str:
+                raise NotFoundError(f"no user {user_id}")
+
         return _Nobody()
 
     def _meta(self, s: Session) -> VaultMetaRow:
@@ -137,6 +140,17 @@ class VaultBase(Service):
     def keyring(self, s: Session, actor: Any) -> Keyring:
         key = private_key_of(actor)
         return Keyring(self.store, s, self._meta(s), actor.user_id, actor.is_admin, key, self.directory)
+
+    def user_label(self, user_id: int | None) -> str:
+        """A user's name for display (their id when no directory knows them)."""
+        if user_id is None:
+            return "system"
+        if self.directory is not None:
+            try:
+                return self.directory.user_name(user_id)
+            except NotFoundError:
+                pass
+        return f"user {user_id}"
 
     # --- models and what the actor may see -------------------------------------------------------------------
 
