@@ -149,9 +149,13 @@ class ModelsMixin(VaultBase):
                 sealed.append((art, uid, key, blob, stored))
             # every file is written: now one short transaction records them with their wrapped keys
             keyring = self.keyring(s, actor)
+            architecture = plan.architecture
+            if not architecture and existing is not None:  # a new checkpoint of the same network
+                previous = self.store.version_rows(s, existing.id)
+                architecture = previous[-1].architecture if previous else ""
             row = existing or self.store.add_model(s, check_name(name or ""), actor.user_id, tags, notes)
             version = self.store.add_version(
-                s, row, state="ready", kind=kind, architecture=plan.architecture, parameter_count=plan.parameter_count,
+                s, row, state="ready", kind=kind, architecture=architecture, parameter_count=plan.parameter_count,
                 dtype=plan.dtype, size_bytes=plan.size_bytes, notes=notes if existing else "",
                 metadata=plan.metadata, created_by=actor.user_id, lineage=lineage)
             if version.number != number:

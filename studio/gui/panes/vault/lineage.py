@@ -1,7 +1,7 @@
 """Lineage as a small graph: dataset -> run -> this model's versions -> versions made from them.
 
-`build_graph` turns a ModelDetails into columns of nodes and edges (pure, tested without painting);
-`LineageGraph` paints them: one column per stage, rounded boxes, arrows left to right."""
+`build_graph` turns a ModelDetails into nodes (each in one stage) and edges (pure, tested without
+painting); `LineageGraph` paints them top to bottom, one row per stage, rounded boxes and arrows."""
 
 from __future__ import annotations
 
@@ -57,73 +57,59 @@ def build_graph(details: ModelDetails, source_label=lambda ref: f"version {ref}"
 
 
 class LineageGraph(QWidget):
+    """Top to bottom, one row per stage: datasets, runs, this model's versions, what was made from them."""
+
     BOX_H = 26
-    GAP_Y = 12
-    GAP_X = 36
+    GAP_X = 14
+    GAP_Y = 30
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.graph = Graph((), ())
         self._boxes: dict[str, QRectF] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(120)
 
     def set_graph(self, graph: Graph) -> None:
         self.graph = graph
         self._layout()
+        self.setMinimumSize(self.sizeHint())  # in a scroll area: scroll rather than cut the graph off
         self.updateGeometry()
         self.update()
-
-    def _columns(self) -> list[list[Node]]:
-        columns = [[n for n in self.graph.nodes if n.stage == stage] for stage in STAGES]
-        return [c for c in columns if c]
 
     def _layout(self) -> None:
         fm = QFontMetrics(self.font())
         self._boxes = {}
-        x = 8.0
-        for column in self._columns():
-            width = min(220, max(fm.horizontalAdvance(n.label) for n in column) + 16)
-            for row, node in enumerate(column):
-                self._boxes[node.key] = QRectF(x, 8 + row * (self.BOX_H + self.GAP_Y), width, self.BOX_H)
-            x += width + self.GAP_X
+        rows = [[n for n in self.graph.nodes if n.stage == stage] for stage in STAGES]
+        y = 8.0
+        for row in (r for r in rows if r):
+            x = 8.0
+            for node in row:
+                width = min(260, fm.horizontalAdvance(node.label) + 18)
+                self._boxes[node.key] = QRectF(x, y, width, self.BOX_H)
+                x += width + self.GAP_X
+            y += self.BOX_H + self.GAP_Y
 
     def sizeHint(self) -> QSize:
         if not self._boxes:
-            return QSize(300, 120)
+            return QSize(120, 60)
         right = max(b.right() for b in self._boxes.values())
         bottom = max(b.bottom() for b in self._boxes.values())
         return QSize(int(right) + 8, int(bottom) + 8)
 
-    def resizeEvent(self, event) -> None:
-        self._layout()
-        super().resizeEvent(event)
-
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pal = self.palette()
-        text, line = pal.text().color(), pal.mid().color()
-        fills = {"dataset": QColor(76, 175, 80, 60), "run": QColor(255, 152, 0, 60),
-                 "version": QColor(33, 150, 243, 60), "derived": QColor(156, 39, 176, 60)}
+        text = self.palette().text().color()
+        line = QColor(text)
+        line.setAlpha(150)  # readable on light and dark palettes alike
+        fills = {"dataset": QColor(76, 175, 80, 70), "run": QColor(255, 152, 0, 70),
+                 "version": QColor(33, 150, 243, 70), "derived": QColor(156, 39, 176, 70)}
         painter.setPen(QPen(line, 1.2))
         for src, dst in self.graph.edges:
             a, b = self._boxes.get(src), self._boxes.get(dst)
-            if a is None or b is None:
-                continue
-            start, end = QPointF(a.right(), a.center().y()), QPointF(b.left(), b.center().y())
-            if abs(a.left() - b.left()) < 1:  # two versions of one column: bend around the right side
-                start, end = QPointF(a.right(), a.center().y()), QPointF(b.right(), b.center().y())
-                path = QPainterPath(start)
-                path.cubicTo(start + QPointF(24, 0), end + QPointF(24, 0), end)
-                painter.drawPath(path)
-                self._arrow(painter, end, QPointF(-1, 0), line)
-                continue
-            path = QPainterPath(start)
-            mid = (start.x() + end.x()) / 2
-            path.cubicTo(QPointF(mid, start.y()), QPointF(mid, end.y()), end)
-            painter.drawPath(path)
-            self._arrow(painter, end, QPointF(1, 0), line)
+            if a is not None and b is not None:
+                self._edge(painter, a, b, line)
+        fm = QFontMetrics(self.font())
         for node in self.graph.nodes:
             box = self._boxes.get(node.key)
             if box is None:
@@ -132,14 +118,35 @@ class LineageGraph(QWidget):
             painter.setBrush(QBrush(fills[node.stage]))
             painter.drawRoundedRect(box, 6, 6)
             painter.setPen(text)
-            label = QFontMetrics(self.font()).elidedText(node.label, Qt.TextElideMode.ElideRight, int(box.width()) - 10)
-            painter.drawText(box.adjusted(5, 0, -5, 0), int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), label)
+            label = fm.elidedText(node.label, Qt.TextElideMode.ElideRight, int(box.width()) - 10)
+            painter.drawText(box.adjusted(5, 0, -5, 0), int(Qt.AlignmentFlag.AlignCenter), label)
         painter.end()
+
+    def _edge(self, painter: QPainter, a: QRectF, b: QRectF, color: QColor) -> None:
+        if abs(a.top() - b.top()) < 1:  # same row (one version from another): along the row
+            left_to_right = a.left() < b.left()
+            start = QPointF(a.right() if left_to_right else a.left(), a.center().y())
+            end = QPointF(b.left() if left_to_right else b.right(), b.center().y())
+            path = QPainterPath(start)
+            lift = 0 if abs(end.x() - start.x()) <= self.GAP_X + 1 else -self.BOX_H  # jump over boxes between
+            path.cubicTo(start + QPointF(0, lift), end + QPointF(0, lift), end)
+            painter.drawPath(path)
+            self._arrow(painter, end, QPointF(1 if left_to_right else -1, 0), color)
+            return
+        down = a.top() < b.top()
+        start = QPointF(a.center().x(), a.bottom() if down else a.top())
+        end = QPointF(b.center().x(), b.top() if down else b.bottom())
+        mid = (start.y() + end.y()) / 2
+        path = QPainterPath(start)
+        path.cubicTo(QPointF(start.x(), mid), QPointF(end.x(), mid), end)
+        painter.drawPath(path)
+        self._arrow(painter, end, QPointF(0, 1 if down else -1), color)
 
     @staticmethod
     def _arrow(painter: QPainter, tip: QPointF, direction: QPointF, color: QColor) -> None:
-        back = QPointF(-direction.x() * 7, 0)
+        back = QPointF(-direction.x() * 7, -direction.y() * 7)
+        side = QPointF(-direction.y() * 4, direction.x() * 4)
         painter.save()
         painter.setBrush(color)
-        painter.drawPolygon(QPolygonF([tip, tip + back + QPointF(0, 4), tip + back + QPointF(0, -4)]))
+        painter.drawPolygon(QPolygonF([tip, tip + back + side, tip + back - side]))
         painter.restore()
