@@ -341,3 +341,14 @@ def test_random_mutations_decrypt_to_the_original_or_fail_cleanly(edits):
         assert error.reason in VaultIntegrityError.REASONS
     else:
         assert result == SHORT
+
+
+@pytest.mark.parametrize("cs", [16, 1000, 65536, 100_000])
+def test_mapped_reads_cross_window_boundaries(key, tmp_path, monkeypatch, cs):
+    monkeypatch.setattr(stream._MappedSource, "WINDOW", 1 << 16)  # many windows, chunks straddling them
+    data = os.urandom(700_000)
+    src, enc = tmp_path / "p.bin", tmp_path / "p.msv"
+    src.write_bytes(data)
+    files.encrypt_file(src, enc, key, ref(), cs)
+    assert files.decrypt_file_to_buffer(enc, key, ref()) == data
+    assert files.verify_file(enc, key, ref()) == len(data)

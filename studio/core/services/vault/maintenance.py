@@ -15,6 +15,8 @@ from studio.core.vault.keys import private_key_of
 
 log = logging.getLogger(__name__)
 
+GARBAGE_AGE_S = 24 * 3600.0
+
 
 @dataclass(frozen=True)
 class Damage:
@@ -72,6 +74,8 @@ class MaintenanceMixin(VaultBase):
                 except VaultKeyError as error:
                     damaged.append(Damage(row.name, v.number, a.name, "key", str(error)))
             ctx.details.update(files=len(work), damaged=len(damaged))
+            if model is None:  # a whole-vault check also sweeps what crashes left (a day old: never a write in progress)
+                self.collect_garbage(min_age_s=GARBAGE_AGE_S)
             for d in damaged:
                 log.warning("vault verify: %s v%d %s: %s", d.model, d.version, d.artifact, d.reason)
             return VerifyReport(len(rows), len(work), checked, tuple(damaged))
