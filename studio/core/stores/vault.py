@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from studio.core.db.tables.vault import (
@@ -327,13 +327,5 @@ class VaultStore:
         return s.execute(delete(VaultRecipientRow).where(
             VaultRecipientRow.model_id == model_id, VaultRecipientRow.user_id == user_id)).rowcount > 0
 
-    def models_of_user(self, s: Session, user_id: int) -> list[int]:
-        return list(s.scalars(select(VaultRecipientRow.model_id).where(VaultRecipientRow.user_id == user_id)))
-
     def source_version_row(self, s: Session, version_id: int) -> VaultVersionRow | None:
         return s.get(VaultVersionRow, version_id)
-
-    def search_versions(self, s: Session, text: str) -> list[int]:
-        like = f"%{text}%"
-        return list(s.scalars(select(VaultVersionRow.id).where(or_(
-            VaultVersionRow.architecture.like(like), VaultVersionRow.notes.like(like)))))

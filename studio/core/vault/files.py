@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from studio.core.fsutil import atomic_writer
+from studio.core.vault.errors import VaultIntegrityError
 from studio.core.vault.stream import (
     DEFAULT_CHUNK_SIZE,
     ArtifactRef,
@@ -48,12 +49,20 @@ def verify_file(path: Path, key: bytes, expected: ArtifactRef, progress: Progres
         return verify_stream(src, key, expected, progress, mapped=True)
 
 
-def decrypt_file_to_buffer(path: Path, key: bytes, expected: ArtifactRef, progress: Progress = None) -> bytearray:
+def decrypt_file_to_buffer(path: Path, key: bytes, expected: ArtifactRef, progress: Progress = None,
+                           expected_size: int | None = None) -> bytearray:
     """The plaintext of a vault file, decrypted chunk by chunk straight into one buffer and returned only
-    when every chunk and the end verified. On failure the buffer is overwritten and nothing is returned."""
+    when every chunk and the end verified. On failure the buffer is overwritten and nothing is returned.
+    `expected_size` (what the database recorded) is checked before the buffer is allocated, so that a
+    file grown on disk cannot make the reader allocate more than the model's size."""
     with open(path, "rb") as src:
         header = read_header(src)
-        buf = bytearray(plaintext_size(os.fstat(src.fileno()).st_size, header))
+        size = plaintext_size(os.fstat(src.fileno()).st_size, header)
+        if expected_size is not None and size != expected_size:
+            reason = "trailing_data" if size > expected_size else "truncated"
+            raise VaultIntegrityError(reason, f"The file holds {size} bytes, not the {expected_size} recorded: "
+                                              "it was cut short or appended to.")
+        buf = bytearray(size)
         src.seek(0)
         try:
             for _ in iter_plaintext(src, key, expected, progress, into=buf, mapped=True):

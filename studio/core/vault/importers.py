@@ -74,13 +74,13 @@ def plan_import(path: Path) -> ImportPlan:
     if suffix == ".safetensors":
         layout = safetensors_io.validate_file(path)
         plan = ImportPlan("safetensors", path.stem, [_weights_file(path, path.name, layout)], originals=[path])
-        _summarise(plan, [layout], None)
+        summarise(plan, [layout], None)
         return plan
     if suffix in LEGACY_SUFFIXES:
         tensors = load_legacy(path)
         plan = ImportPlan("legacy", path.stem, [tensors_artifact("model.safetensors", "weights", tensors)],
                           originals=[path])
-        _summarise(plan, [], None, tensors)
+        summarise(plan, [], None, tensors)
         return plan
     raise ValidationError(
         f"{path.name}: Model Studio imports .safetensors files, Hugging Face folders, and legacy .pt/.pth/.bin "
@@ -162,7 +162,7 @@ def _plan_folder(folder: Path) -> ImportPlan:
         else:
             plan.skipped.append(path.name)
     plan.originals += [a.source for a in plan.artifacts if a.source is not None]
-    _summarise(plan, layouts, config, tensors)
+    summarise(plan, layouts, config, tensors)
     return plan
 
 
@@ -192,7 +192,7 @@ def _check_shards(folder: Path, shards: list[Path], layouts: list[Layout], plan:
     plan.artifacts.append(PlannedArtifact(index_path.name, "index", index_path.stat().st_size, source=index_path))
 
 
-def _summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | None,
+def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | None,
                tensors: Mapping[str, Any] | None = None) -> None:
     if tensors is not None:
         plan.parameter_count = sum(int(t.numel()) for t in tensors.values())

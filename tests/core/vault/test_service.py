@@ -3,11 +3,13 @@ crypto-shredding, verification, and locked means locked."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 
 import pytest
 import torch
+from sqlalchemy import text
 
 from studio.core.actor import Actor
 from studio.core.errors import ConflictError, NotFoundError, ValidationError
@@ -112,6 +114,15 @@ def test_export_safetensors_and_hf_folder(studio, alice, hf_folder, st_file, tmp
         studio.vault.export(alice, "single", tmp_path / "x", format="gguf")
 
 
+def test_a_file_grown_on_disk_is_refused_before_allocating(studio, alice, stored):
+    path = studio.paths.vault / "blobs" / stored.artifacts[0].blob
+    with open(path, "r+b") as fh:
+        fh.truncate(10 << 30)  # sparse: 10 GB of nothing appended
+    with pytest.raises(VaultIntegrityError) as info:
+        studio.vault.load(alice, "tiny")
+    assert info.value.reason == "trailing_data"
+
+
 def test_export_of_a_damaged_model_leaves_nothing(studio, alice, stored, tmp_path):
     _damage(studio, stored.artifacts[0], pos=200)
     out = tmp_path / "out"
@@ -146,7 +157,7 @@ def test_share_then_revoke_rotates_every_key(studio, alice, bob, stored, tensors
     with pytest.raises(VaultIntegrityError) as info:  # bob's old key opens nothing current
         files.verify_file(studio.paths.vault / "blobs" / new.blob, old_key, ref)
     assert info.value.reason == "header_auth"
-    assert stream.decrypt_to_bytes(__import__("io").BytesIO(old_bytes), old_key, ref)  # only the old copy
+    assert stream.decrypt_to_bytes(io.BytesIO(old_bytes), old_key, ref)  # only the old copy
     assert _same(studio.vault.load(alice, "tiny").tensors, tensors)
     with pytest.raises(ValidationError):
         studio.vault.revoke(alice, "tiny", alice.user_id)
@@ -219,7 +230,7 @@ def test_delete_crypto_shreds(studio, alice, stored):
     event.listen(studio.db.engine, "connect", lambda conn, _: conn.execute("PRAGMA secure_delete=OFF"))
     studio.db.engine.dispose()
     with studio.db.session() as s:
-        wrapped = [r[0] for r in s.execute(__import__("sqlalchemy").text("SELECT wrapped FROM vault_wrapped_keys"))]
+        wrapped = [r[0] for r in s.execute(text("SELECT wrapped FROM vault_wrapped_keys"))]
     assert wrapped
     assert studio.vault.delete(alice, "tiny") == 1
     assert blob_files(studio) == []

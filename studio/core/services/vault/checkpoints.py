@@ -8,6 +8,7 @@ is away. Only the user who reserved the version (or an administrator) may commit
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -114,8 +115,6 @@ class CheckpointsMixin(VaultBase):
             vrow.state, vrow.size_bytes = "ready", total
             vrow.architecture, vrow.parameter_count, vrow.dtype = architecture, parameter_count, dtype
             if metadata:
-                import json
-
                 vrow.metadata_json = json.dumps({**json.loads(vrow.metadata_json), **metadata}, sort_keys=True)
             op.details.update(version=vrow.number)
             s.flush()

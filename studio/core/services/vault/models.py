@@ -113,7 +113,7 @@ class ModelsMixin(VaultBase):
         if optimizer is not None:
             plan.artifacts.append(importers.tensors_artifact("optimizer.safetensors", "optimizer", optimizer))
         plan.artifacts.extend(extra)
-        importers._summarise(plan, [], dict(config) if config else None, weights)
+        importers.summarise(plan, [], dict(config) if config else None, weights)
         plan.architecture = architecture or plan.architecture
         plan.metadata.update(metadata or {})
         return self.store_plan(actor, plan, model=model, name=name, kind=kind, tags=tags, notes=notes,
@@ -201,7 +201,7 @@ class ModelsMixin(VaultBase):
             try:
                 for a in arts:
                     buffers.append(decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(keyring.meta, a, vrow),
-                                                          progress.step(f"Decrypting {a.name}")))
+                                                          progress.step(f"Decrypting {a.name}"), a.plaintext_size))
             except BaseException:
                 for buf in buffers:
                     stream.zero(buf)

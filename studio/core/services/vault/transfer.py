@@ -81,7 +81,8 @@ class TransferMixin(VaultBase):
         buffers = []
         try:
             for a in weights:
-                buf = decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(meta, a, vrow), progress.step())
+                buf = decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(meta, a, vrow), progress.step(),
+                                             a.plaintext_size)
                 buffers.append(buf)
                 tensors.update(safetensors_io.tensors_from_buffer(buf))
             with atomic_writer(out) as fh:
