@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--theme", default="light")
     parser.add_argument("--lang", default="en")
     parser.add_argument("--quit-after", type=float, default=0)
+    parser.add_argument("--tab", type=int, default=1, help="details tab: 0 overview, 1 lineage, 2 access, 3 versions")
     args = parser.parse_args()
     app = create_application(sys.argv[:1])
     window = build_window(app, args.data_dir, args.theme, args.lang)
@@ -62,7 +63,7 @@ def main() -> int:
     window.show_pane("vault")
     pane = window.pane("vault")
     pane.select_model("shakespeare-gpt")
-    pane.details.setCurrentIndex(1)
+    pane.details.setCurrentIndex(args.tab)
     if args.quit_after:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
     code = app.exec()
