@@ -3,6 +3,6 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import doctor, vault
+from studio.cli.commands import audit, doctor, grants, init, selftest, users, vault
 
-COMMANDS = [doctor, vault]
+COMMANDS = [doctor, init, users, grants, audit, vault, selftest]

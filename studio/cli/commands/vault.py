@@ -4,87 +4,90 @@
     studio vault list [--search TEXT] | show M | versions M
     studio vault export M OUT [--format safetensors|hf] [--version V]
     studio vault verify [M] | rotate M | delete M --yes
-    studio vault share M --with USER | revoke M --from USER
+    studio vault share M --with USER [--permission use|export|manage] | revoke M --from USER
     studio vault bundle M --to USER OUT [--version V]   (or --to-key HEX for a user of another studio)
     studio vault unbundle FILE [--name N]
 
-Every subcommand acts as `--user` (see studio.cli.auth) and refuses while that user is not logged in.
+Every action logs in as `--user NAME` (studio.cli.auth: the password from STUDIO_PASSWORD, --password-stdin
+or a prompt); the vault opens only with that user's keys.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from studio.cli.auth import actor_from_args, add_user_arguments
+from studio.cli.actions import action_parsers, add_action, run_action
+from studio.cli.auth import actor_from_args
 from studio.cli.output import Output
 from studio.core.errors import ValidationError
 from studio.core.units import human_count, human_size
 
 NAME = "vault"
-HELP = "the encrypted model vault: import, list, show, versions, export, verify, rotate, delete, bundle, unbundle"
+HELP = "the encrypted model vault: import, list, show, versions, export, verify, rotate, delete, share, revoke, " \
+       "bundle, unbundle"
 
-SUBCOMMANDS = ("import", "list", "show", "versions", "export", "verify", "rotate", "delete", "share", "revoke",
-               "bundle", "unbundle")
+PERMISSIONS = ("use", "export", "manage")  # studio.core.security.policy.PERMISSIONS, without importing it here
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    # the same flags as the top level, accepted after the subcommand too
-    p.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR", help="the data folder")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
-    add_user_arguments(p)
+def _as_user(handler: Callable[..., int]) -> Callable[..., int]:
+    def run(studio, args: argparse.Namespace, out: Output) -> int:
+        return handler(studio, actor_from_args(studio, args), args, out)
+
+    return run
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="vault_command", metavar="SUBCOMMAND", required=True)
+    sub = action_parsers(parser, "SUBCOMMAND")
 
-    p = sub.add_parser("import", help="import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin")
+    def action(name: str, text: str) -> argparse.ArgumentParser:
+        return add_action(sub, name, text, _as_user(HANDLERS[name]))
+
+    p = action("import", "import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin")
     p.add_argument("path")
     p.add_argument("--name", help="the model's name (default: the file or folder name)")
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     p.add_argument("--notes", default="")
     p.add_argument("--remove-original", action="store_true", help="delete the plaintext source after the import")
-    p = sub.add_parser("list", help="the models you can open")
+    p = action("list", "the models you can open")
     p.add_argument("--search", default="", help="filter by name, tag, notes, architecture or dtype")
     for name, text in (("show", "one model: metadata, versions, lineage, who holds its keys"),
                        ("versions", "the versions of one model"), ("rotate", "re-encrypt a model under new keys")):
-        p = sub.add_parser(name, help=text)
+        p = action(name, text)
         p.add_argument("model", help="name or id")
-    p = sub.add_parser("export", help="write a version in plaintext (needs the export grant; audited)")
+    p = action("export", "write a version in plaintext (needs the export grant; audited)")
     p.add_argument("model")
     p.add_argument("out")
     p.add_argument("--format", choices=["safetensors", "hf"], default="safetensors")
     p.add_argument("--version", type=int)
-    p = sub.add_parser("verify", help="check every chunk of one model, or of every model you can open")
+    p = action("verify", "check every chunk of one model, or of every model you can open")
     p.add_argument("model", nargs="?")
-    p = sub.add_parser("delete", help="delete a model: its keys are destroyed first (crypto-shredding)")
+    p = action("delete", "delete a model: its keys are destroyed first (crypto-shredding)")
     p.add_argument("model")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p = sub.add_parser("share", help="wrap a model's keys for another user")
+    p = action("share", "grant a user use (or export, manage) of a model: its keys are wrapped for them")
     p.add_argument("model")
     p.add_argument("--with", dest="user_name", required=True, metavar="USER")
-    p = sub.add_parser("revoke", help="take a user's keys away and rotate the model's keys")
+    p.add_argument("--permission", choices=PERMISSIONS, default="use")
+    p = action("revoke", "take a user's grants and keys away and rotate the model's keys")
     p.add_argument("model")
     p.add_argument("--from", dest="user_name", required=True, metavar="USER")
-    p = sub.add_parser("bundle", help="write a version encrypted for one recipient")
+    p = action("bundle", "write a version encrypted for one recipient")
     p.add_argument("model")
     p.add_argument("out")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--to", dest="to_user", metavar="USER", help="a user of this studio")
     target.add_argument("--to-key", metavar="HEX", help="the recipient's X25519 public key (64 hex digits)")
     p.add_argument("--version", type=int)
-    p = sub.add_parser("unbundle", help="import a bundle made for you")
+    p = action("unbundle", "import a bundle made for you")
     p.add_argument("file")
     p.add_argument("--name", help="store under this name (default: the bundle's)")
-    for p in sub.choices.values():
-        _common(p)
 
 
-def _open_studio(args: argparse.Namespace):
-    from studio.core.services import Studio
-
-    return Studio.open(args.data_dir)
+def run(args: argparse.Namespace, out: Output) -> int:
+    return run_action(args, out)
 
 
 def _progress(out: Output):
@@ -104,20 +107,6 @@ def _progress(out: Output):
 def _done(state) -> None:
     if state is not None:
         sys.stderr.write("\n")
-
-
-def run(args: argparse.Namespace, out: Output) -> int:
-    with _open_studio(args) as studio:
-        actor = actor_from_args(studio, args)
-        return HANDLERS[args.vault_command](studio, actor, args, out)
-
-
-def _user_id(studio, name: str) -> int:
-    if studio.vault.directory is None:
-        if name.isdigit():
-            return int(name)
-        raise ValidationError("Users can only be named once accounts are set up; give the user id.")
-    return int(name) if name.isdigit() else studio.vault.directory.user_id(name)
 
 
 def _import(studio, actor, args, out: Output) -> int:
@@ -147,8 +136,8 @@ def _list(studio, actor, args, out: Output) -> int:
     for m in models:
         v = m.latest
         rows.append([m.id, m.name, v.number if v else "-", v.architecture if v else "", human_count(v.parameter_count) if v else "",
-                     human_size(v.size_bytes) if v else "", m.created_at.strftime("%Y-%m-%d %H:%M"), m.owner_id,
-                     ",".join(m.tags)])
+                     human_size(v.size_bytes) if v else "", m.created_at.strftime("%Y-%m-%d %H:%M"),
+                     studio.vault.user_label(m.owner_id), ",".join(m.tags)])
     out.table(["ID", "NAME", "VERSION", "ARCHITECTURE", "PARAMS", "SIZE", "CREATED", "OWNER", "TAGS"], rows)
     return 0
 
@@ -165,11 +154,12 @@ def _show(studio, actor, args, out: Output) -> int:
         out.json(d)
         return 0
     m = d.model
-    out.line(f"{m.name}  (id {m.id}, owner {m.owner_id})")
+    out.line(f"{m.name}  (id {m.id}, owner {studio.vault.user_label(m.owner_id)})")
     out.line(f"tags: {', '.join(m.tags) or '-'}")
     if m.notes:
         out.line(f"notes: {m.notes}")
-    out.line(f"keys wrapped for users: {', '.join(map(str, d.recipients))} (and the administrators' recovery key)")
+    out.line(f"keys wrapped for: {', '.join(map(studio.vault.user_label, d.recipients))} "
+             "(and the administrators' recovery key)")
     out.line()
     _versions_table(out, d.versions)
     for v in d.versions:
@@ -238,17 +228,20 @@ def _delete(studio, actor, args, out: Output) -> int:
 
 
 def _share(studio, actor, args, out: Output) -> int:
-    count = studio.vault.share(actor, args.model, _user_id(studio, args.user_name))
-    out.json({"keys": count}) if out.as_json else out.line(f"wrapped {count} key(s) of {args.model} for {args.user_name}")
+    count = studio.vault.share(actor, args.model, args.user_name, args.permission)
+    if out.as_json:
+        out.json({"user": args.user_name, "permission": args.permission, "keys": count})
+    else:
+        out.line(f"{args.user_name} may now {args.permission} {args.model}: {count} key(s) wrapped for them")
     return 0
 
 
 def _revoke(studio, actor, args, out: Output) -> int:
     state = _progress(out)
-    count = studio.vault.revoke(actor, args.model, _user_id(studio, args.user_name), state=state)
+    count = studio.vault.revoke(actor, args.model, args.user_name, state=state)
     _done(state)
     out.json({"rotated": count}) if out.as_json else out.line(
-        f"{args.user_name} no longer holds keys of {args.model}; {count} file(s) re-encrypted")
+        f"{args.user_name} no longer holds grants or keys of {args.model}; {count} file(s) re-encrypted")
     return 0
 
 

@@ -39,7 +39,7 @@ def create_vault(store: VaultStore, s: Session, directory: KeyDirectory, actor_i
                  actor_public: bytes, actor_is_admin: bool) -> VaultMetaRow:
     """Make the vault's id and recovery key pair; wrap the recovery private key to every administrator.
     The private half exists in memory only here, for as long as it takes to wrap it."""
-    admins = {i: directory.public_key(i) for i in directory.admin_user_ids()}
+    admins = {i: directory.public_key(s, i) for i in directory.admin_user_ids(s)}
     if actor_is_admin:
         admins[actor_id] = actor_public
     if not admins:
@@ -57,7 +57,7 @@ class Keyring:
     """Data keys for one operation of one actor. Caches the recovery private key for the operation only."""
 
     def __init__(self, store: VaultStore, s: Session, meta: VaultMetaRow, user_id: int, is_admin: bool,
-                 private_key: X25519PrivateKey, directory: KeyDirectory | None):
+                 private_key: X25519PrivateKey, directory: KeyDirectory):
         self.store, self.s, self.meta = store, s, meta
         self.user_id, self.is_admin = user_id, is_admin
         self._private = private_key
@@ -111,10 +111,8 @@ class Keyring:
             if uid == self.user_id:
                 keys[uid] = self.public
                 continue
-            if self.directory is None:
-                raise VaultError("The vault has no user directory: it cannot find other users' keys.")
             try:
-                keys[uid] = self.directory.public_key(uid)
+                keys[uid] = self.directory.public_key(self.s, uid)
             except NotFoundError:
                 log.warning("user %s has no public key any more; not wrapping for them", uid)
         return keys
@@ -127,13 +125,14 @@ class Keyring:
         self.store.add_wrapped_key(self.s, artifact_id, RECOVERY, 0, wrap.wrap(
             data_key, self.meta.recovery_public, wrap.info_data_key(self.vault_id, artifact_uid, RECOVERY)))
 
-    def wrap_for(self, artifact: VaultArtifactRow, user_id: int, public: bytes) -> None:
-        """Give one more user the artifact's key (grant)."""
+    def wrap_for(self, artifact: VaultArtifactRow, user_id: int, public: bytes) -> bool:
+        """Give one more user the artifact's key (grant). False when they hold it already."""
         if self.store.wrapped_key(self.s, artifact.id, USER, user_id) is not None:
-            return
+            return False
         key = self.data_key(artifact)
         self.store.add_wrapped_key(self.s, artifact.id, USER, user_id, wrap.wrap(
             key, public, wrap.info_data_key(self.vault_id, artifact.uid, USER, user_id)))
+        return True
 
     def share_recovery(self, admin_id: int, public: bytes) -> None:
         """Wrap the recovery private key for another administrator (needs the actor to hold it)."""

@@ -1,11 +1,13 @@
-"""The two things the vault needs from the accounts code, as protocols (studio.core.security provides
-the real ones; tests use doubles in tests/vault_doubles.py).
+"""The two things the vault needs from the accounts code, as protocols.
 
-- KeySession: the acting, logged-in session. It duck-types studio.core.actor.Actor and can hand over the
-  user's X25519 private key while it is unlocked; when it is locked (or it is a plain Actor with no key at
-  all) the vault refuses everything: locked means locked.
-- KeyDirectory: who else exists: any user's X25519 public key by user id, the administrators (the holders
-  of the vault's recovery key), user ids by name (for `bundle --to NAME`) and names by id (for display).
+- KeySession: the acting, logged-in session (studio.core.security.UserSession). It duck-types
+  studio.core.actor.Actor and hands over the user's X25519 private key while it is unlocked; when it is
+  locked (or it is a plain Actor with no key at all) the vault refuses everything: locked means locked.
+- KeyDirectory: who else exists (studio.core.services.vault.directory.AccountDirectory reads the accounts'
+  tables): any user's X25519 public key by user id, the administrators (the holders of the vault's recovery
+  key), user ids by name (for `bundle --to NAME`) and names by id (for display). Every method reads on the
+  session of the operation it serves, so that it sees that transaction's own changes (the new key pair of
+  a password reset, a role just changed).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy.orm import Session
 
 from studio.core.vault.errors import VaultLockedError
 
@@ -34,19 +37,19 @@ class KeySession(Protocol):
 
 @runtime_checkable
 class KeyDirectory(Protocol):
-    def public_key(self, user_id: int) -> bytes:
+    def public_key(self, session: Session, user_id: int) -> bytes:
         """The user's raw 32-byte X25519 public key; raises NotFoundError for an unknown user."""
         ...
 
-    def admin_user_ids(self) -> Sequence[int]:
-        """Every administrator that has a key pair (they hold the recovery key)."""
+    def admin_user_ids(self, session: Session) -> Sequence[int]:
+        """Every administrator (they hold the recovery key)."""
         ...
 
-    def user_id(self, name: str) -> int:
+    def user_id(self, session: Session, name: str) -> int:
         """The id of the user with this name; raises NotFoundError."""
         ...
 
-    def user_name(self, user_id: int) -> str:
+    def user_name(self, session: Session, user_id: int) -> str:
         """The name of a user (for display); raises NotFoundError."""
         ...
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from studio.core.db.tables.vault import VaultArtifactRow, VaultMetaRow, VaultModelRow, VaultVersionRow
-from studio.core.errors import ConflictError, DatabaseError, NotFoundError, ValidationError
+from studio.core.errors import AccessDenied, ConflictError, DatabaseError, NotFoundError, ValidationError
 from studio.core.fsutil import atomic_writer
-from studio.core.services.base import Service
+from studio.core.services.base import OperationContext, Service
+from studio.core.services.vault.directory import AccountDirectory
 from studio.core.stores.vault import VaultStore
 from studio.core.tasks import TaskState
 from studio.core.vault import safetensors_io, stream
 from studio.core.vault.blobs import BlobStore
-from studio.core.vault.errors import VaultError, VaultKeyError
+from studio.core.vault.errors import VaultError, VaultKeyError, VaultLockedError
 from studio.core.vault.importers import PlannedArtifact
 from studio.core.vault.keyring import Keyring, create_vault
-from studio.core.vault.keys import KeyDirectory, private_key_of
+from studio.core.vault.keys import LOCKED_MESSAGE, KeyDirectory, private_key_of
 from studio.core.vault.stream import ArtifactRef
 from studio.core.vault.wrap import raw_public
 
@@ -74,6 +76,15 @@ class Progress:
             self.state.check()
 
 
+def _holds_no_key(actor: Any) -> bool:
+    """A locked or logged-out session, or a plain Actor: refused by the policy, and locked for the vault."""
+    try:
+        private_key_of(actor)
+    except VaultLockedError:
+        return True
+    return False
+
+
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
@@ -86,16 +97,42 @@ def check_name(name: str) -> str:
 class VaultBase(Service):
     def __init__(self, studio: Any, directory: KeyDirectory | None = None):
         super().__init__(studio)
-        self.directory = directory
+        self.directory: KeyDirectory = directory or AccountDirectory()
         self.store = VaultStore()
         self.blobs = BlobStore(studio.paths.vault).ensure()
         self.chunk_size = stream.DEFAULT_CHUNK_SIZE
+        self._names: dict[int, str] = {}
+
+    # --- the door, with "locked" said as such ------------------------------------------------------------------
+
+    @contextmanager
+    def operation(self, actor: Any, action: str, obj_type: str | None = None, obj_id: object = None,
+                  **details: Any) -> Iterator[OperationContext]:
+        """Service.operation (policy, audit), where a refusal because the session holds no key (locked,
+        logged out, a plain Actor) is a VaultLockedError: the denial is in the audit log all the same."""
+        try:
+            with super().operation(actor, action, obj_type, obj_id, **details) as op:
+                yield op
+        except AccessDenied as error:
+            if _holds_no_key(actor):
+                raise VaultLockedError(LOCKED_MESSAGE) from error
+            raise
+
+    def check(self, actor: Any, action: str, obj_type: str | None = None, obj_id: object = None,
+              **details: Any) -> None:
+        try:
+            super().check(actor, action, obj_type, obj_id, **details)
+        except AccessDenied as error:
+            if _holds_no_key(actor):
+                raise VaultLockedError(LOCKED_MESSAGE) from error
+            raise
 
     # --- the vault's identity ------------------------------------------------------------------------------
 
     def identity(self, actor: Any) -> VaultIdentity:
         """The vault's id and recovery public key, creating the vault on first use (its own short
-        transaction, so that the long work that follows holds no database lock)."""
+        transaction, so that the long work that follows holds no database lock). Call it inside an
+        operation before the operation writes anything (SQLite has one writer)."""
         key = private_key_of(actor)
         with self.studio.db.session() as s:
             meta = self.store.meta(s)
@@ -104,32 +141,12 @@ class VaultBase(Service):
         try:
             with self.studio.db.session() as s:
                 if self.store.meta(s) is None:
-                    create_vault(self.store, s, self._directory_for_create(), actor.user_id, raw_public(key),
-                                 actor.is_admin)
+                    create_vault(self.store, s, self.directory, actor.user_id, raw_public(key), actor.is_admin)
         except DatabaseError:
             log.info("vault: another process created the vault first")
         with self.studio.db.session() as s:
             meta = self.store.meta(s)
             return VaultIdentity(meta.vault_id, meta.recovery_public)
-
-    def _directory_for_create(self) -> KeyDirectory:
-        if self.directory is not None:
-            return self.directory
-
-        class _Nobody:  # no directory wired: only the acting administrator holds the recovery key
-            def admin_user_ids(self) -> list[int]:
-                return []
-
-            def public_key(self, user_id: int) -> bytes:
-                raise NotFoundError(f"no user {user_id}")
-
-            def user_id(self, name: str) -> int:
-                raise NotFoundError(f"no user {name}")
-
-            def user_name(self, user_id: int) -> str:
-                raise NotFoundError(f"no user {user_id}")
-
-        return _Nobody()
 
     def _meta(self, s: Session) -> VaultMetaRow:
         meta = self.store.meta(s)
@@ -142,15 +159,29 @@ class VaultBase(Service):
         return Keyring(self.store, s, self._meta(s), actor.user_id, actor.is_admin, key, self.directory)
 
     def user_label(self, user_id: int | None) -> str:
-        """A user's name for display (their id when no directory knows them)."""
+        """A user's name for display (their id when no account has it). Names never change, so they are
+        remembered: tables call this for every painted row."""
         if user_id is None:
             return "system"
-        if self.directory is not None:
+        if user_id not in self._names:
             try:
-                return self.directory.user_name(user_id)
+                with self.studio.db.session() as s:
+                    self._names[user_id] = self.directory.user_name(s, user_id)
             except NotFoundError:
-                pass
-        return f"user {user_id}"
+                return f"user {user_id}"
+        return self._names[user_id]
+
+    def user_id_of(self, s: Session, user: int | str) -> int:
+        """A user named by id or name (a name made of digits is looked up as a name first)."""
+        if isinstance(user, int):
+            self.directory.user_name(s, user)  # NotFoundError for an unknown id
+            return user
+        try:
+            return self.directory.user_id(s, user)
+        except NotFoundError:
+            if user.isdigit():
+                return self.user_id_of(s, int(user))
+            raise
 
     # --- models and what the actor may see -------------------------------------------------------------------
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from studio.core import operations as ops
+from studio.core.db.tables.accounts import GrantRow
 from studio.core.errors import ConflictError, NotFoundError, ValidationError
 from studio.core.services.vault.base import Progress, VaultBase, check_name
 from studio.core.stores.vault import LineageEdge, ModelDetails, ModelInfo, VersionInfo
@@ -57,9 +58,12 @@ class ModelsMixin(VaultBase):
     # --- reading ------------------------------------------------------------------------------------------
 
     def list_models(self, actor: Any, search: str = "") -> list[ModelInfo]:
-        with self.operation(actor, ops.MODEL_LIST) as op:
-            private_key_of(actor)
-            return self.store.list_models(op.session, self.visible_to(actor), search)
+        """The models whose keys the actor holds (every model for an administrator). A list is checked by
+        the policy but not recorded (the accounts' rule for lists); opening a model is."""
+        self.check(actor, ops.MODEL_LIST)
+        private_key_of(actor)
+        with self.studio.db.session() as s:
+            return self.store.list_models(s, self.visible_to(actor), search)
 
     def show(self, actor: Any, model: int | str) -> ModelDetails:
         with self.operation(actor, ops.MODEL_READ, "model", self.model_id(model)) as op:
@@ -236,7 +240,12 @@ class ModelsMixin(VaultBase):
             s.execute(text("PRAGMA secure_delete=ON"))
             self.store.delete_wrapped_keys(s, [a.id for a in arts])
             names = [a.blob for a in arts]
-            op.details.update(model=row.name, files=len(names))
+            # the grants on it go too: a later model could be given the same id
+            grants = s.scalars(select(GrantRow).where(GrantRow.obj_type == "model", GrantRow.obj_id == str(row.id))).all()
+            op.details.update(model=row.name, files=len(names),
+                              revoked_grants=[f"{g.permission} user:{g.user_id}" for g in grants])
+            for g in grants:
+                s.delete(g)
             s.delete(row)
         self.blobs.remove(names)
         with contextlib.suppress(Exception), self.studio.db.engine.connect() as conn:

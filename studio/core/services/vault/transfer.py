@@ -166,10 +166,8 @@ class TransferMixin(VaultBase):
         if to_public_key is not None:
             wrap.public_key_from(to_public_key)
             return bytes(to_public_key)
-        if self.directory is None:
-            raise ValidationError("This studio has no user directory: give the recipient's public key.")
-        uid = self.directory.user_id(to_user) if isinstance(to_user, str) and not to_user.isdigit() else int(to_user)
-        return self.directory.public_key(uid)
+        with self.studio.db.session() as s:
+            return self.directory.public_key(s, self.user_id_of(s, to_user))
 
     def unbundle(self, actor: Any, path: str | Path, *, name: str | None = None,
                  state: TaskState | None = None) -> VersionInfo:
@@ -177,6 +175,7 @@ class TransferMixin(VaultBase):
         decrypted chunk by chunk and re-encrypted under this vault's keys. Nothing is stored unless every
         entry verified to its end."""
         path = Path(path).expanduser()
+        self.check(actor, ops.MODEL_IMPORT)  # a locked session is refused (and recorded) before the file is read
         private = private_key_of(actor)
         with open(path, "rb") as fh:
             index, data_start = bundle_format.read_index(fh, os.fstat(fh.fileno()).st_size)

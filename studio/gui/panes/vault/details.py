@@ -33,6 +33,7 @@ class DetailsPanel(QTabWidget):
         super().__init__(parent)
         self._user_label = user_label
         self.details: ModelDetails | None = None
+        self._can_revoke = False
 
         overview = QWidget()
         form = QFormLayout(overview)
@@ -80,8 +81,12 @@ class DetailsPanel(QTabWidget):
         self.addTab(self.versions_view, self.tr("Versions"))
         self.show_details(None)
 
-    def show_details(self, details: ModelDetails | None) -> None:
+    def show_details(self, details: ModelDetails | None, permissions: dict[int, str] | None = None,
+                     can_revoke: bool = False) -> None:
+        """`permissions`: each user's highest grant on the model, where the signed-in user may see them;
+        `can_revoke`: whether they may take access away (the policy's answer for sharing)."""
         self.details = details
+        self._can_revoke = can_revoke
         self.setEnabled(details is not None)
         if details is None:
             for value in self.fields.values():
@@ -107,6 +112,8 @@ class DetailsPanel(QTabWidget):
             text = self._user_label(uid)
             if uid == m.owner_id:
                 text = self.tr("{user} (owner)").format(user=text)
+            elif uid in (permissions or {}):
+                text = self.tr("{user} ({permission})").format(user=text, permission=self._permission(permissions[uid]))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, uid)
             self.recipients.addItem(item)
@@ -117,9 +124,14 @@ class DetailsPanel(QTabWidget):
         item = self.recipients.currentItem()
         return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
+    def _permission(self, permission: str) -> str:
+        return {"use": self.tr("use"), "export": self.tr("export"), "manage": self.tr("manage")}.get(permission,
+                                                                                                     permission)
+
     def _update_revoke(self) -> None:
         uid = self._selected_recipient()
-        self.revoke_button.setEnabled(uid is not None and self.details is not None and uid != self.details.model.owner_id)
+        self.revoke_button.setEnabled(uid is not None and self.details is not None and self._can_revoke
+                                      and uid != self.details.model.owner_id)
 
     def _revoke(self) -> None:
         uid = self._selected_recipient()

@@ -89,3 +89,33 @@ class ExportDialog(QDialog):
     def values(self) -> dict:
         return {"version": self.version.currentData(), "format": self.format.currentData(),
                 "recipient": self.recipient.text().strip()}
+
+
+class ShareDialog(QDialog):
+    """Whom to share with, and what they may then do (a grant: use < export < manage)."""
+
+    def __init__(self, model: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Share {model}").format(model=model))
+        layout = QVBoxLayout(self)
+        explain = QLabel(self.tr("The model's keys are wrapped for this user; every later version is too."))
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        form = QFormLayout()
+        self.user = QLineEdit()
+        self.user.setPlaceholderText(self.tr("user name"))
+        form.addRow(self.tr("User"), self.user)
+        self.permission = QComboBox()
+        self.permission.addItem(self.tr("Use: load, generate, verify"), "use")
+        self.permission.addItem(self.tr("Export: also write plaintext copies and bundles"), "export")
+        self.permission.addItem(self.tr("Manage: also share, rotate, rename and delete"), "manage")
+        form.addRow(self.tr("May"), self.permission)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Share"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict:
+        return {"user": self.user.text().strip(), "permission": self.permission.currentData()}

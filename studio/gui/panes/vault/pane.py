@@ -2,7 +2,8 @@
 of the selected model (metadata, lineage graph, access, versions), and the actions: import (buttons or
 drag and drop), export, verify, share, rotate, delete. Long work runs on a worker thread (Task) with a
 progress bar and Cancel; the pane stays usable meanwhile. While the session is locked the pane shows
-nothing but how to unlock it."""
+nothing but how to unlock it. Actions the signed-in user may not do on the selected model (the policy's
+answer: role, ownership, grants) are greyed out; the service refuses them anyway."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -32,20 +32,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core import operations as ops
 from studio.core.errors import StudioError
+from studio.core.security import policy
 from studio.core.vault.errors import VaultLockedError
 from studio.core.vault.keys import private_key_of
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
 from studio.gui.panes.base import Pane
 from studio.gui.panes.vault.details import DetailsPanel
-from studio.gui.panes.vault.dialogs import ExportDialog, ImportDialog
+from studio.gui.panes.vault.dialogs import ExportDialog, ImportDialog, ShareDialog
 from studio.gui.panes.vault.tables import SORT_ROLE, ModelsTable
 from studio.gui.widgets.task_progress import TaskProgress
 
 log = logging.getLogger(__name__)
 
 IMPORTABLE = (".safetensors", ".pt", ".pth", ".bin", ".msbundle")
+# what each action on the selected model needs from the policy
+MODEL_ACTIONS = {"export": ops.MODEL_EXPORT, "share": ops.GRANT_ADD, "rotate": ops.MODEL_UPDATE,
+                 "delete": ops.MODEL_DELETE}
 
 
 class VaultPane(Pane):
@@ -56,6 +61,7 @@ class VaultPane(Pane):
         self.vault = ctx.studio.vault
         self._task: Task | None = None
         self._queue: deque[Path] = deque()
+        self._allowed: dict[str, bool] = {}  # the policy's answers for the selected model
         self.setAcceptDrops(True)
         self._build()
         ctx.sig_session_changed.connect(lambda _s: self.refresh())
@@ -164,10 +170,16 @@ class VaultPane(Pane):
 
     def is_locked(self) -> bool:
         try:
-            private_key_of(self.actor)
+            private_key_of(self.ctx.session)  # None while the login screen shows
         except VaultLockedError:
             return True
         return False
+
+    def _can(self, action: str, model_id: int | None = None) -> bool:
+        try:
+            return self.vault.can(self.actor, action, None if model_id is None else "model", model_id)
+        except StudioError:
+            return False
 
     def pane_shown(self) -> None:
         self.refresh()
@@ -208,23 +220,30 @@ class VaultPane(Pane):
 
     def _selection_changed(self) -> None:
         model_id = self.current_model_id()
-        details = None
+        details, permissions = None, {}
+        self._allowed = {}
         if model_id is not None and not self.is_locked():
             try:
                 details = self.vault.show(self.actor, model_id)
+                self._allowed = {name: self._can(op, model_id) for name, op in MODEL_ACTIONS.items()}
+                if self._can(ops.GRANT_LIST, model_id):
+                    for g in self.ctx.studio.grants.list(self.actor, obj_type="model", obj_id=model_id):
+                        permissions[g.user_id] = max(permissions.get(g.user_id, g.permission), g.permission,
+                                                     key=policy.level)  # the highest grant says it all
             except StudioError as error:
                 self.show_notice(str(error), error=True)
-        self.details.show_details(details)
+        self.details.show_details(details, permissions, can_revoke=self._allowed.get("share", False))
         self._update_actions()
 
     def _update_actions(self) -> None:
         locked, busy, selected = self.is_locked(), self._task is not None, self.current_model_id() is not None
         self.search.setEnabled(not locked)
-        self.import_action.setEnabled(not locked and not busy)
+        self.import_action.setEnabled(not locked and not busy and self._can(ops.MODEL_IMPORT))
         self.verify_action.setEnabled(not locked and not busy)
         self.verify_one_action.setEnabled(selected)
-        for action in (self.export_action, self.share_action, self.rotate_action, self.delete_action):
-            action.setEnabled(not locked and not busy and selected)
+        for name, action in (("export", self.export_action), ("share", self.share_action),
+                             ("rotate", self.rotate_action), ("delete", self.delete_action)):
+            action.setEnabled(not locked and not busy and selected and self._allowed.get(name, False))
         self.details.revoke_button.setEnabled(self.details.revoke_button.isEnabled() and not busy)
 
     def show_notice(self, text: str, error: bool = False) -> None:
@@ -388,22 +407,24 @@ class VaultPane(Pane):
         return self.run_task(self.vault.verify, self.actor, model, done=report)
 
     def _share_clicked(self) -> None:
-        name, ok = QInputDialog.getText(self, self.tr("Share"), self.tr("Share this model's keys with (user name):"))
-        if ok and name.strip():
-            self.share(name.strip())
+        name = self._selected_name()
+        if name is None:
+            return
+        dialog = ShareDialog(name, self)
+        if dialog.exec() and dialog.values()["user"]:
+            self.share(**dialog.values())
 
-    def share(self, user_name: str) -> None:
+    def share(self, user: str, permission: str = "use") -> None:
         model = self.current_model_id()
         if model is None:
             return
         try:
-            directory = self.vault.directory
-            user_id = int(user_name) if user_name.isdigit() or directory is None else directory.user_id(user_name)
-            count = self.vault.share(self.actor, model, user_id)
-        except (StudioError, ValueError) as error:
+            count = self.vault.share(self.actor, model, user, permission)
+        except StudioError as error:
             self.show_notice(str(error), error=True)
             return
-        self.show_notice(self.tr("Shared: {count} key(s) wrapped for {user}.").format(count=count, user=user_name))
+        self.show_notice(self.tr("Shared: {user} may {permission} it; {count} key(s) wrapped for them.").format(
+            user=user, permission=permission, count=count))
         self._selection_changed()
 
     def revoke(self, user_id: int) -> Task | None:
@@ -411,7 +432,8 @@ class VaultPane(Pane):
         if model is None:
             return None
         answer = QMessageBox.question(self, self.tr("Revoke access"), self.tr(
-            "Take {user}'s keys to {model} away? Every file of the model is re-encrypted under new keys.").format(
+            "Take {user}'s grants and keys to {model} away? Every file of the model is re-encrypted under new "
+            "keys.").format(
                 user=self.vault.user_label(user_id), model=name))
         if answer != QMessageBox.StandardButton.Yes:
             return None

@@ -1,10 +1,8 @@
 """the encrypted model vault: models, versions, artifacts, wrapped keys, recipients, lineage
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-28
-
-The lead re-chains down_revision when merging (accounts/audit add their own revisions).
 """
 
 from __future__ import annotations
@@ -12,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
