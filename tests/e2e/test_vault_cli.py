@@ -1,51 +1,44 @@
-"""`studio vault ...` end to end. The accounts code (issue 3) is not merged yet, so the in-process tests
-give the CLI a keyed session and a key directory at its two seams (studio.cli.commands.vault:
-_open_studio and actor_from_args); the subprocess test checks what a user gets today: locked."""
+"""`studio vault ...` end to end, with real logins: most tests run the verbs in this process (main(argv), at
+the tests' low Argon2id cost) as users made with `studio init` and `studio users add`; one runs the real
+command in a separate process."""
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import subprocess
 import sys
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from studio.cli.commands import vault as vault_cli
 from studio.cli.main import main
-from studio.core.services import Studio
-from tests.vault_doubles import FakeDirectory, KeyedSession
+from tests.conftest import TEST_PASSWORD
+from tests.e2e.test_cli import studio as run_process
+
+OTHER = "Harbor-Secret-4471"
 
 
 @pytest.fixture
 def cli(data_dir, monkeypatch, capsys):
-    """Run `studio ...` in this process as `alice` (or as whoever `cli.as_user` names)."""
-    directory = FakeDirectory()
-    directory.add(KeyedSession(1, "admin", "admin"))
-    alice = directory.add(KeyedSession(2, "alice", "trainer"))
-    directory.add(KeyedSession(3, "bob", "trainer"))
-    state = {"user": alice}
+    """`cli(*argv, user="alice", password=..., expect=0)`: run `studio ...` in this process as `user`.
+    root (administrator), alice and bob (trainers) and vic (viewer) exist, all with TEST_PASSWORD."""
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("STUDIO_USER", raising=False)
 
-    def open_studio(args):
-        studio = Studio.open(args.data_dir, log_to_file=False)
-        studio.vault.directory = directory
-        studio.vault.chunk_size = 1024
-        return studio
-
-    monkeypatch.setattr(vault_cli, "_open_studio", open_studio)
-    monkeypatch.setattr(vault_cli, "actor_from_args",
-                        lambda studio, args: directory.sessions[directory.user_id(args.user)] if args.user else state["user"])
-
-    def run(*argv, expect=0):
+    def run(*argv, user: str | None = "alice", password: str = TEST_PASSWORD, expect=0):
+        monkeypatch.setenv("STUDIO_PASSWORD", password)
+        monkeypatch.setenv("STUDIO_NEW_PASSWORD", TEST_PASSWORD)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         capsys.readouterr()
-        code = main(["--data-dir", str(data_dir), *argv])
+        code = main([*argv, *(["--user", user] if user else [])])
         captured = capsys.readouterr()
         assert code == expect, captured.out + captured.err
         return captured.out, captured.err
 
-    run.directory = directory
+    run("init", "--admin", "root", user=None)
+    for name, role in (("alice", "trainer"), ("bob", "trainer"), ("vic", "viewer")):
+        run("users", "add", name, "--role", role, user="root")
     return run
 
 
@@ -60,11 +53,12 @@ def test_import_list_show_versions_export_verify(cli, model_file, tmp_path):
     out, _ = cli("vault", "import", str(model_file), "--name", "tiny", "--tag", "demo", "--notes", "first")
     assert "imported tiny version 1" in out
     out, _ = cli("vault", "list")
-    assert "tiny" in out and "demo" in out and "NAME" in out
+    assert "tiny" in out and "demo" in out and "NAME" in out and "alice" in out
     models = json.loads(cli("vault", "list", "--json")[0])
     assert [m["name"] for m in models] == ["tiny"] and models[0]["latest"]["parameter_count"] == 16
     shown = json.loads(cli("vault", "show", "tiny", "--json")[0])
-    assert shown["model"]["notes"] == "first" and shown["recipients"] == [2]
+    alice_id = models[0]["owner_id"]
+    assert shown["model"]["notes"] == "first" and shown["recipients"] == [alice_id]
     cli("vault", "import", str(model_file), "--name", "tiny")
     versions = json.loads(cli("vault", "versions", "tiny", "--json")[0])
     assert [v["number"] for v in versions] == [1, 2]
@@ -76,6 +70,8 @@ def test_import_list_show_versions_export_verify(cli, model_file, tmp_path):
     report = json.loads(cli("vault", "verify", "--json")[0])
     assert report["ok"] and report["files"] == 2
     assert json.loads(cli("vault", "rotate", "tiny", "--json")[0]) == {"rotated": 2}
+    out, _ = cli("audit", "list", "--action", "model.export", "--json", user="root")
+    assert [(e["actor"], e["outcome"]) for e in json.loads(out)] == [("alice", "allowed")] * 2
 
 
 def test_verify_names_a_damaged_file_and_exits_non_zero(cli, model_file, data_dir):
@@ -90,22 +86,43 @@ def test_verify_names_a_damaged_file_and_exits_non_zero(cli, model_file, data_di
 
 def test_share_bundle_unbundle_revoke_delete(cli, model_file, tmp_path):
     cli("vault", "import", str(model_file), "--name", "tiny")
-    cli("vault", "share", "tiny", "--with", "bob")
-    assert "tiny" in cli("vault", "list", "--user", "bob")[0]
+    out, _ = cli("vault", "share", "tiny", "--with", "bob")
+    assert "bob may now use tiny: 1 key(s)" in out
+    assert "tiny" in cli("vault", "list", user="bob")[0]
     out, _ = cli("vault", "revoke", "tiny", "--from", "bob")
-    assert "no longer holds keys" in out
-    assert "tiny" not in cli("vault", "list", "--user", "bob")[0]
+    assert "no longer holds grants or keys" in out
+    assert "tiny" not in cli("vault", "list", user="bob")[0]
     bundle = tmp_path / "tiny.msbundle"
     info = json.loads(cli("vault", "bundle", "tiny", str(bundle), "--to", "bob", "--json")[0])
     assert info["entries"] == 2
     _, err = cli("vault", "unbundle", str(bundle), "--name", "stolen", expect=1)
     assert "not for yours" in err
-    out, _ = cli("vault", "unbundle", str(bundle), "--name", "from-alice", "--user", "bob")
+    out, _ = cli("vault", "unbundle", str(bundle), "--name", "from-alice", user="bob")
     assert "imported from-alice version 1" in out
+    key = json.loads(cli("vault", "key", "--json", user="bob")[0])
+    assert key["fingerprint"] == info["recipient_fingerprint"] and len(key["public_key"]) == 64
     _, err = cli("vault", "delete", "tiny", expect=1)  # stdin is not a terminal: --yes is required
     assert "--yes" in err
     cli("vault", "delete", "tiny", "--yes")
     assert json.loads(cli("vault", "list", "--json")[0]) == []
+
+
+def test_grants_decide_who_exports(cli, model_file, tmp_path):
+    cli("vault", "import", str(model_file), "--name", "tiny")
+    model_id = json.loads(cli("vault", "list", "--json")[0])[0]["id"]
+    cli("grants", "add", "vic", f"model:{model_id}", "use")  # the accounts' verb: the same as vault share
+    assert "tiny" in cli("vault", "show", "tiny", user="vic")[0]
+    _, err = cli("vault", "export", "tiny", str(tmp_path / "v.safetensors"), user="vic", expect=4)
+    assert "vic may not do model.export" in err and err.count("\n") == 1
+    _, err = cli("vault", "delete", "tiny", "--yes", user="vic", expect=4)
+    _, err = cli("vault", "share", "tiny", "--with", "vic", "--permission", "export", expect=1)
+    assert "viewer can only be given 'use'" in err
+    cli("vault", "share", "tiny", "--with", "bob", "--permission", "export")
+    cli("vault", "export", "tiny", str(tmp_path / "b.safetensors"), user="bob")
+    assert not (tmp_path / "v.safetensors").exists() and (tmp_path / "b.safetensors").is_file()
+    out, _ = cli("audit", "list", "--action", "model.", "--outcome", "denied", "--json", user="root")
+    assert sorted((e["actor"], e["action"]) for e in json.loads(out)) == [("vic", "model.delete"),
+                                                                           ("vic", "model.export")]
 
 
 def test_errors_are_one_line_and_non_zero(cli, tmp_path):
@@ -115,14 +132,22 @@ def test_errors_are_one_line_and_non_zero(cli, tmp_path):
     assert err.count("\n") == 1 and "not a valid safetensors file" in err
     _, err = cli("vault", "show", "nothing", expect=1)
     assert "No model 'nothing'" in err
+    _, err = cli("vault", "import", str(bad), user="vic", expect=4)  # a viewer imports nothing
+    assert "viewer role may not" in err
 
 
-def test_the_cli_refuses_while_nobody_is_logged_in(data_dir, model_file):
-    """Today's real CLI: no accounts yet, so the actor holds no key and the vault stays locked."""
-    env = dict(os.environ, STUDIO_DATA_DIR=str(data_dir))
-    for argv in (["vault", "list"], ["vault", "import", str(model_file)], ["vault", "verify", "--json"]):
-        result = subprocess.run([sys.executable, "-m", "studio", *argv], capture_output=True, text=True, env=env,
-                                timeout=120)
-        assert result.returncode == 4, result.stderr
-        assert "The vault is locked" in result.stderr
+def test_the_real_command_needs_a_login(data_dir, model_file):
+    """A separate process at production Argon2id cost: nobody, or a wrong password, gets nothing."""
+    env = {"STUDIO_PASSWORD": TEST_PASSWORD}
+    assert run_process("init", "--admin", "root", data_dir=data_dir, env=env).returncode == 0
+    for argv, environ, text in (
+        (["vault", "list"], env, "Say who you are"),
+        (["vault", "import", str(model_file), "--user", "root"], {"STUDIO_PASSWORD": "Wrong-Password-0"},
+         "Wrong user name or password"),
+    ):
+        result = run_process(*argv, data_dir=data_dir, env=environ)
+        assert result.returncode == 5 and text in result.stderr, result.stderr
     assert not list((data_dir / "vault" / "blobs").iterdir())
+    result = run_process("vault", "import", str(model_file), "--name", "tiny", "--user", "root", data_dir=data_dir,
+                         env=env)
+    assert result.returncode == 0 and "imported tiny version 1" in result.stdout, result.stderr

@@ -7,6 +7,7 @@
     studio vault share M --with USER [--permission use|export|manage] | revoke M --from USER
     studio vault bundle M --to USER OUT [--version V]   (or --to-key HEX for a user of another studio)
     studio vault unbundle FILE [--name N]
+    studio vault key     (your public key, for a bundle made for you in another studio: --to-key)
 
 Every action logs in as `--user NAME` (studio.cli.auth: the password from STUDIO_PASSWORD, --password-stdin
 or a prompt); the vault opens only with that user's keys.
@@ -27,7 +28,7 @@ from studio.core.units import human_count, human_size
 
 NAME = "vault"
 HELP = "the encrypted model vault: import, list, show, versions, export, verify, rotate, delete, share, revoke, " \
-       "bundle, unbundle"
+       "bundle, unbundle, key"
 
 PERMISSIONS = ("use", "export", "manage")  # studio.core.security.policy.PERMISSIONS, without importing it here
 
@@ -84,6 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = action("unbundle", "import a bundle made for you")
     p.add_argument("file")
     p.add_argument("--name", help="store under this name (default: the bundle's)")
+    action("key", "print your public key: what another studio's user gives `vault bundle --to-key`")
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -271,8 +273,19 @@ def _unbundle(studio, actor, args, out: Output) -> int:
     return 0
 
 
+def _key(studio, actor, args, out: Output) -> int:
+    from studio.core.vault.wrap import fingerprint
+
+    key = bytes(actor.public_key)
+    if out.as_json:
+        out.json({"user": actor.user_name, "public_key": key.hex(), "fingerprint": fingerprint(key)})
+    else:
+        out.line(f"{key.hex()}  (fingerprint {fingerprint(key)})")
+    return 0
+
+
 HANDLERS: dict[str, Any] = {
     "import": _import, "list": _list, "show": _show, "versions": _versions, "export": _export, "verify": _verify,
     "rotate": _rotate, "delete": _delete, "share": _share, "revoke": _revoke, "bundle": _bundle,
-    "unbundle": _unbundle,
+    "unbundle": _unbundle, "key": _key,
 }

@@ -1,10 +1,18 @@
+"""Vault tests act as real users: `make_user(role, name)` and `admin` (tests/conftest.py) are logged-in
+UserSessions holding their X25519 keys; the first of them creates the administrator "root"."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.vault_doubles import vault_keys  # noqa: F401
+
+@pytest.fixture(autouse=True)
+def _small_chunks(request):
+    """Small chunks: many of them even in tiny test files (for tests that open a studio)."""
+    if "studio" in request.fixturenames:
+        request.getfixturevalue("studio").vault.chunk_size = 256
 
 
 def tiny_tensors(seed: int = 0):

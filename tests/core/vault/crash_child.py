@@ -1,31 +1,27 @@
 """Run one vault operation over and over until killed (tests/core/vault/test_crash.py kills it with
-SIGKILL at a random moment). Keys arrive on stdin, as the accounts code would hold them in memory."""
+SIGKILL at a random moment). It logs in as the test's users, with their passwords, at the tests' low
+Argon2id cost."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
+from studio.core.security import passwords
 from studio.core.services import Studio
-from tests.vault_doubles import FakeDirectory, KeyedSession
+from tests.conftest import TEST_ARGON2, TEST_PASSWORD
+
+# the password a key reset alternates with TEST_PASSWORD
+OTHER_PASSWORD = "Lantern-Heron-6042"
 
 
 def main() -> None:
     data_dir, mode, source = sys.argv[1], sys.argv[2], sys.argv[3]
-    keys = json.loads(sys.stdin.readline())
+    passwords.set_active_params(passwords.Argon2Params(*TEST_ARGON2))
     studio = Studio.open(data_dir, log_to_file=False)
-    directory = FakeDirectory()
-    studio.vault.directory = directory
     studio.vault.chunk_size = 4096
-    sessions = {}
-    for u in keys["users"]:
-        key = X25519PrivateKey.from_private_bytes(bytes.fromhex(u["key"]))
-        sessions[u["name"]] = directory.add(KeyedSession(u["id"], u["name"], u["role"], key))
-    admin, alice = sessions["admin"], sessions["alice"]
-    alternates = [X25519PrivateKey.from_private_bytes(bytes.fromhex(k)) for k in keys.get("alternates", [])]
+    admin = studio.accounts.login("admin", TEST_PASSWORD)
+    alice = None if mode == "rewrap" else studio.accounts.login("alice", TEST_PASSWORD)
     print("ready", flush=True)
     n = 0
     while True:
@@ -34,9 +30,9 @@ def main() -> None:
         elif mode == "rotate":
             studio.vault.rotate(alice, "m")
         elif mode == "rewrap":
-            # the user's key pair was replaced (a reset): re-wrap all their keys to the other one
-            directory.add(KeyedSession(alice.user_id, "alice", "trainer", alternates[(n + 1) % 2]))
-            studio.vault.rewrap_user(admin, alice.user_id)
+            # an administrator resets alice's password: a new key pair, and every key of hers re-wrapped to
+            # it through the recovery key, in the reset's one transaction
+            studio.accounts.reset_password(admin, "alice", (OTHER_PASSWORD, TEST_PASSWORD)[n % 2])
         n += 1
 
 

@@ -9,14 +9,14 @@ from studio.core.errors import ConflictError
 from studio.core.services import Studio
 from studio.core.vault import bundle as bundle_format
 from studio.core.vault.errors import VaultError, VaultIntegrityError, VaultKeyError
-from tests.vault_doubles import FakeDirectory, KeyedSession
+from tests.conftest import TEST_PASSWORD
 
 from .conftest import blob_files
 
 
 @pytest.fixture
-def people(vault_keys, make_user):
-    return vault_keys(make_user("trainer", "alice")), vault_keys(make_user("trainer", "bob"))
+def people(make_user):
+    return make_user("trainer", "alice"), make_user("trainer", "bob")
 
 
 def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, tensors):
@@ -45,10 +45,8 @@ def test_bundle_to_another_studio_by_public_key(studio, people, st_file, tmp_pat
     studio.vault.import_path(alice, st_file, name="tiny")
     elsewhere = Studio.open(tmp_path / "other-data", log_to_file=False)
     try:
-        carol = KeyedSession(1, "carol", "admin")
-        elsewhere.vault.directory = FakeDirectory()
-        elsewhere.vault.directory.add(carol)
-        studio.vault.bundle(alice, "tiny", tmp_path / "t.msbundle", to_public_key=carol.public_raw)
+        carol = elsewhere.accounts.create_first_admin("carol", TEST_PASSWORD)  # her key: `studio vault key` prints it
+        studio.vault.bundle(alice, "tiny", tmp_path / "t.msbundle", to_public_key=carol.public_key)
         v = elsewhere.vault.unbundle(carol, tmp_path / "t.msbundle")
         assert v.model_name == "tiny"
         loaded = elsewhere.vault.load(carol, "tiny")

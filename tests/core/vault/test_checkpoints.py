@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from studio.core.errors import NotFoundError, ValidationError
+from studio.core.actor import SYSTEM
+from studio.core.errors import AccessDenied, NotFoundError, ValidationError
 from studio.core.vault import worker
-from studio.core.vault.errors import VaultKeyError
+from studio.core.vault.errors import VaultKeyError, VaultLockedError
+from studio.core.vault.wrap import raw_private
 
 from .conftest import blob_files, tiny_tensors
 
@@ -35,8 +37,8 @@ CHILD = textwrap.dedent("""
 
 
 @pytest.fixture
-def alice(vault_keys, make_user):
-    return vault_keys(make_user("trainer", "alice"))
+def alice(make_user):
+    return make_user("trainer", "alice")
 
 
 def test_worker_writes_checkpoints_from_keys_sent_over_a_pipe(studio, alice):
@@ -67,7 +69,7 @@ def test_ticket_survives_the_pipe_and_hides_its_key(studio, alice):
     assert ticket.key.hex() not in repr(ticket)
 
 
-def test_commit_refuses_missing_or_foreign_files_and_abandon_cleans_up(studio, alice, vault_keys, make_user):
+def test_commit_refuses_missing_or_foreign_files_and_abandon_cleans_up(studio, alice, make_user):
     pending = studio.vault.reserve_version(alice, None, name="fresh")
     with pytest.raises(ValidationError, match="not been written"):
         studio.vault.commit_version(alice, pending.version_id)
@@ -76,8 +78,11 @@ def test_commit_refuses_missing_or_foreign_files_and_abandon_cleans_up(studio, a
     Path(other.tickets[0].path).rename(pending.tickets[0].path)  # a file written for another artifact
     with pytest.raises(Exception, match="another artifact"):
         studio.vault.commit_version(alice, pending.version_id)
-    bob = vault_keys(make_user())
-    with pytest.raises(VaultKeyError):
+    bob = make_user()
+    with pytest.raises(AccessDenied):  # the policy refuses first (not his model); the vault would too
+        studio.vault.abandon_version(bob, pending.version_id)
+    studio.grants.add(alice, bob.user_name, "model", pending.model_id, "manage")
+    with pytest.raises(VaultKeyError, match="Only the user who reserved"):  # even managing it
         studio.vault.abandon_version(bob, pending.version_id)
     studio.vault.abandon_version(alice, pending.version_id)
     studio.vault.abandon_version(alice, other.version_id)
@@ -86,12 +91,18 @@ def test_commit_refuses_missing_or_foreign_files_and_abandon_cleans_up(studio, a
         studio.vault.commit_version(alice, pending.version_id)
 
 
-def test_commit_works_after_the_session_locked(studio, alice):
+def test_commit_works_after_the_session_locked(studio, alice, make_user):
     pending = studio.vault.reserve_version(alice, None, name="overnight")
-    alice.locked = True  # the user went home; the run goes on
+    alice.lock()  # the user went home; the run goes on
     worker.save_tensors(pending.tickets[0], {"w": torch.ones(3)})
-    assert studio.vault.commit_version(alice, pending.version_id).state == "ready"
-    alice.locked = False
+    # The accounts' policy refuses a locked session outright (with the KeyedSession double the user's own
+    # locked session could commit); the run service commits as the studio itself, and says so in the log.
+    with pytest.raises(VaultLockedError):
+        studio.vault.commit_version(alice, pending.version_id)
+    assert studio.vault.commit_version(SYSTEM, pending.version_id).state == "ready"
+    entry = studio.audit_store.page(limit=1)[0]
+    assert (entry.action, entry.actor_name, entry.outcome) == ("model.import", "system", "allowed")
+    alice = studio.accounts.login("alice", make_user.password)  # back in the morning
     assert torch.equal(studio.vault.load(alice, "overnight").tensors["w"], torch.ones(3))
 
 
@@ -104,5 +115,5 @@ def test_no_secret_reaches_the_log(studio, alice, st_file, tmp_path):
     studio.vault.export(alice, "tiny", tmp_path / "out.safetensors")
     log_text = "".join(p.read_text() for p in studio.paths.logs.glob("*.log*"))
     assert "vault" in log_text  # the log was written
-    for secret in (alice.secret_hex(), pending.tickets[0].key.hex()):
+    for secret in (raw_private(alice.private_key()).hex(), pending.tickets[0].key.hex()):
         assert secret not in log_text and secret[:16] not in log_text

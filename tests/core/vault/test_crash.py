@@ -3,7 +3,6 @@ the vault always opens afterwards in the old state or the new one, never neither
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import sqlite3
@@ -14,32 +13,26 @@ from pathlib import Path
 
 import pytest
 import torch
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from safetensors.torch import save_file
 
+from studio.core.errors import AuthenticationError
 from studio.core.services import Studio
-from studio.core.vault.errors import VaultKeyError
-from studio.core.vault.wrap import raw_private
-from tests.vault_doubles import FakeDirectory, KeyedSession
+from tests.conftest import TEST_PASSWORD
+from tests.core.vault.crash_child import OTHER_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[3]
 KILLS = 6
 
 
-def _open(data_dir, sessions):
+def _open(data_dir):
     studio = Studio.open(data_dir, log_to_file=False)
-    studio.vault.directory = FakeDirectory()
-    for s in sessions:
-        studio.vault.directory.add(s)
     studio.vault.chunk_size = 4096
     return studio
 
 
-def _kill_during(data_dir, mode, source, keys, rng):
+def _kill_during(data_dir, mode, source, rng):
     child = subprocess.Popen([sys.executable, "-m", "tests.core.vault.crash_child", str(data_dir), mode, str(source)],
-                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    child.stdin.write(json.dumps(keys) + "\n")
-    child.stdin.flush()
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "ready"
     time.sleep(rng.uniform(0.05, 0.5))
     child.send_signal(signal.SIGKILL)
@@ -55,16 +48,19 @@ def _integrity(data_dir):
 @pytest.fixture
 def setting(tmp_path):
     data_dir = tmp_path / "data"
-    admin = KeyedSession(1, "admin", "admin")
-    alice = KeyedSession(2, "alice", "trainer")
     tensors = {"w": torch.randn(256, 1024), "b": torch.randn(1024)}  # ~1 MB: 256 chunks of 4 KiB
     source = tmp_path / "m.safetensors"
     save_file(tensors, str(source))
-    with _open(data_dir, [admin, alice]) as studio:
+    with _open(data_dir) as studio:
+        admin = studio.accounts.create_first_admin("admin", TEST_PASSWORD)
+        studio.accounts.create_user(admin, "alice", "trainer", TEST_PASSWORD)
+        alice = studio.accounts.login("alice", TEST_PASSWORD)
         studio.vault.import_path(alice, source, name="m")
-    keys = {"users": [{"id": s.user_id, "name": s.user_name, "role": s.role, "key": s.secret_hex()}
-                      for s in (admin, alice)]}
-    return data_dir, admin, alice, tensors, source, keys
+    return data_dir, alice.user_id, tensors, source
+
+
+def _login(studio, name, password=TEST_PASSWORD):
+    return studio.accounts.login(name, password)
 
 
 def _loads_everything(studio, who, tensors):
@@ -79,13 +75,14 @@ def _loads_everything(studio, who, tensors):
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["import", "rotate"])
 def test_kill_during_import_or_rotation_leaves_a_readable_vault(setting, mode):
-    data_dir, admin, alice, tensors, source, keys = setting
+    data_dir, _, tensors, source = setting
     rng = random.Random(4)
     history = []
     for _ in range(KILLS):
-        _kill_during(data_dir, mode, source, keys, rng)
+        _kill_during(data_dir, mode, source, rng)
         _integrity(data_dir)
-        with _open(data_dir, [admin, alice]) as studio:
+        with _open(data_dir) as studio:
+            alice, admin = _login(studio, "alice"), _login(studio, "admin")
             versions = _loads_everything(studio, alice, tensors)
             assert studio.vault.verify(admin).ok
             epochs = [a.key_epoch for v in versions for a in v.artifacts]
@@ -99,37 +96,37 @@ def test_kill_during_import_or_rotation_leaves_a_readable_vault(setting, mode):
 
 
 @pytest.mark.slow
-def test_kill_during_a_rewrap_leaves_all_old_or_all_new_keys(setting):
-    data_dir, admin, alice, tensors, source, keys = setting
-    with _open(data_dir, [admin, alice]) as studio:
+def test_kill_during_a_password_reset_leaves_all_old_or_all_new_keys(setting):
+    """The vault's side of a password reset (re-wrapping every key of the user to the new key pair) is in
+    the reset's own transaction: after a kill, one password logs in and its key pair opens every version."""
+    data_dir, alice_id, tensors, source = setting
+    with _open(data_dir) as studio:
+        alice = _login(studio, "alice")
         for seed in range(3):
             studio.vault.add_version(alice, "m", {k: v + seed for k, v in tensors.items()})
-    second = X25519PrivateKey.generate()
-    keys["alternates"] = [raw_private(alice.key).hex(), raw_private(second).hex()]
     rng = random.Random(5)
-    snapshots = [_alice_wraps(data_dir)]
+    snapshots = [_alice_wraps(data_dir, alice_id)]
     for _ in range(KILLS):
-        _kill_during(data_dir, "rewrap", source, keys, rng)
+        _kill_during(data_dir, "rewrap", source, rng)
         _integrity(data_dir)
         opens = []
-        for key in (alice.key, second):
-            who = KeyedSession(alice.user_id, "alice", "trainer", key)
-            with _open(data_dir, [admin, who]) as studio:
-                results = []
-                for n in range(1, 5):
-                    try:
-                        studio.vault.load(who, "m", n)
-                        results.append(True)
-                    except VaultKeyError:
-                        results.append(False)
-                assert len(set(results)) == 1, "some keys re-wrapped, some not"
-                opens.append(results[0])
-        assert opens in ([True, False], [False, True])  # exactly one key pair opens everything
-        snapshots.append(_alice_wraps(data_dir))
-    assert len(set(snapshots)) > 1  # re-wraps did commit between the kills
+        with _open(data_dir) as studio:
+            for password in (TEST_PASSWORD, OTHER_PASSWORD):
+                try:
+                    who = _login(studio, "alice", password)
+                except AuthenticationError:
+                    opens.append(False)
+                    continue
+                for n in range(1, 5):  # a VaultKeyError here: some keys re-wrapped, some not
+                    loaded = studio.vault.load(who, "m", n)
+                    assert torch.equal(loaded.tensors["b"], tensors["b"] + (n - 2 if n > 1 else 0))
+                opens.append(True)
+        assert opens in ([True, False], [False, True])  # exactly one key pair, and it opens everything
+        snapshots.append(_alice_wraps(data_dir, alice_id))
+    assert len(set(snapshots)) > 1  # resets did commit between the kills
 
 
-def _alice_wraps(data_dir):
+def _alice_wraps(data_dir, alice_id):
     with sqlite3.connect(data_dir / "studio.db") as conn:
         return tuple(r[0] for r in conn.execute(
-            "SELECT wrapped FROM vault_wrapped_keys WHERE recipient = 'user' AND user_id = 2 ORDER BY id"))
+            "SELECT wrapped FROM vault_wrapped_keys WHERE recipient = 'user' AND user_id = ? ORDER BY id", (alice_id,)))

@@ -46,14 +46,14 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_invalid_safetensors_is_refused_and_nothing_stored(studio, vault_keys, make_user, tmp_path, case):
-    alice = vault_keys(make_user())
+def test_invalid_safetensors_is_refused_and_nothing_stored(studio, admin, make_user, tmp_path, case):
+    alice = make_user()
     path = tmp_path / "bad.safetensors"
     path.write_bytes(BAD_FILES[case])
     with pytest.raises(ValidationError) as info:
         studio.vault.import_path(alice, path, name="bad")
     assert "not a valid safetensors file" in str(info.value)
-    assert studio.vault.list_models(vault_keys.admin) == []
+    assert studio.vault.list_models(admin) == []
     assert blob_files(studio) == []
 
 
@@ -79,8 +79,8 @@ def test_streaming_writer_is_read_back_by_safetensors(tensors):
     assert all(torch.equal(views[k], tensors[k]) and views[k].dtype == tensors[k].dtype for k in tensors)
 
 
-def test_import_a_safetensors_file(studio, vault_keys, make_user, st_file, tensors):
-    alice = vault_keys(make_user())
+def test_import_a_safetensors_file(studio, admin, make_user, st_file, tensors):
+    alice = make_user()
     result = studio.vault.import_path(alice, st_file, name="tiny", tags=["demo"], notes="hello")
     v = result.version
     assert (v.model_name, v.number, v.kind, v.dtype) == ("tiny", 1, "import", "float32")
@@ -99,15 +99,15 @@ def test_import_a_safetensors_file(studio, vault_keys, make_user, st_file, tenso
     assert st_file.exists()
 
 
-def test_import_can_remove_the_original(studio, vault_keys, make_user, st_file):
-    alice = vault_keys(make_user())
+def test_import_can_remove_the_original(studio, admin, make_user, st_file):
+    alice = make_user()
     result = studio.vault.import_path(alice, st_file, name="tiny", remove_original=True)
     assert not st_file.exists() and result.removed_originals == (str(st_file),)
     assert studio.vault.load(alice, "tiny").tensors
 
 
-def test_import_a_hugging_face_folder(studio, vault_keys, make_user, hf_folder, tensors):
-    alice = vault_keys(make_user())
+def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, tensors):
+    alice = make_user()
     result = studio.vault.import_path(alice, hf_folder)
     v = result.version
     assert v.model_name == "tiny-gpt" and v.architecture == "GPT2LMHeadModel"
@@ -125,8 +125,8 @@ def test_import_a_hugging_face_folder(studio, vault_keys, make_user, hf_folder, 
     assert "tokenizer_config.json" in loaded.files
 
 
-def test_hf_folder_whose_index_disagrees_with_its_shards_is_refused(studio, vault_keys, make_user, hf_folder):
-    alice = vault_keys(make_user())
+def test_hf_folder_whose_index_disagrees_with_its_shards_is_refused(studio, admin, make_user, hf_folder):
+    alice = make_user()
     index = json.loads((hf_folder / "model.safetensors.index.json").read_text())
     index["weight_map"]["ghost"] = "model-00001-of-00002.safetensors"
     (hf_folder / "model.safetensors.index.json").write_text(json.dumps(index))
@@ -137,8 +137,8 @@ def test_hf_folder_whose_index_disagrees_with_its_shards_is_refused(studio, vaul
 
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy-pickle"])
 @pytest.mark.parametrize("nested", [False, True], ids=["flat", "state_dict"])
-def test_import_legacy_weights(studio, vault_keys, make_user, tmp_path, tensors, zipped, nested):
-    alice = vault_keys(make_user())
+def test_import_legacy_weights(studio, admin, make_user, tmp_path, tensors, zipped, nested):
+    alice = make_user()
     path = tmp_path / "old.pt"
     torch.save({"state_dict": tensors, "epoch": 3} if nested else tensors, path,
                _use_new_zipfile_serialization=zipped)
@@ -157,8 +157,8 @@ class _Payload:
 
 
 @pytest.mark.parametrize("container", ["raw-pickle", "torch-zip"])
-def test_a_malicious_pickle_never_runs(studio, vault_keys, make_user, tmp_path, container):
-    alice = vault_keys(make_user())
+def test_a_malicious_pickle_never_runs(studio, admin, make_user, tmp_path, container):
+    alice = make_user()
     marker = tmp_path / "pwned"
     payload = pickle.dumps({"weight": _Payload(marker)}, protocol=2)
     # the payload is real: plain unpickling of the same payload (aimed at a second marker) runs it
@@ -180,11 +180,11 @@ def test_a_malicious_pickle_never_runs(studio, vault_keys, make_user, tmp_path, 
     with pytest.raises(ValidationError, match="not a plain weights file"):
         studio.vault.import_path(alice, path, name="evil")
     assert not marker.exists()
-    assert studio.vault.list_models(vault_keys.admin) == [] and blob_files(studio) == []
+    assert studio.vault.list_models(admin) == [] and blob_files(studio) == []
 
 
-def test_unknown_sources_are_refused(studio, vault_keys, make_user, tmp_path):
-    alice = vault_keys(make_user())
+def test_unknown_sources_are_refused(studio, admin, make_user, tmp_path):
+    alice = make_user()
     (tmp_path / "model.gguf").write_bytes(b"GGUF")
     with pytest.raises(ValidationError, match="imports .safetensors"):
         studio.vault.import_path(alice, tmp_path / "model.gguf")
@@ -195,11 +195,11 @@ def test_unknown_sources_are_refused(studio, vault_keys, make_user, tmp_path):
         studio.vault.import_path(alice, tmp_path / "folder")
 
 
-def test_cancel_leaves_nothing(studio, vault_keys, make_user, tmp_path):
+def test_cancel_leaves_nothing(studio, admin, make_user, tmp_path):
     from studio.core.errors import Cancelled
     from studio.core.tasks import TaskState
 
-    alice = vault_keys(make_user())
+    alice = make_user()
     big = {"w": torch.randn(64, 1024)}  # 256 KiB: a thousand 256-byte chunks
     path = tmp_path / "big.safetensors"
     save_file(big, str(path))
@@ -214,12 +214,12 @@ def test_cancel_leaves_nothing(studio, vault_keys, make_user, tmp_path):
     with pytest.raises(Cancelled):
         studio.vault.import_path(alice, path, name="big", state=state)
     assert seen and max(seen) < 1.0
-    assert studio.vault.list_models(vault_keys.admin) == [] and blob_files(studio) == []
+    assert studio.vault.list_models(admin) == [] and blob_files(studio) == []
     assert not [p for p in (studio.paths.vault / "blobs").iterdir()]  # no temp file either
 
 
-def test_import_adds_a_version_to_an_existing_model(studio, vault_keys, make_user, st_file, hf_folder):
-    alice, bob = vault_keys(make_user()), vault_keys(make_user())
+def test_import_adds_a_version_to_an_existing_model(studio, admin, make_user, st_file, hf_folder):
+    alice, bob = make_user(), make_user()
     studio.vault.import_path(alice, st_file, name="tiny")
     assert studio.vault.import_path(alice, hf_folder, name="tiny").version.number == 2
     from studio.core.errors import ConflictError

@@ -12,23 +12,27 @@ import torch
 from sqlalchemy import text
 
 from studio.core.actor import Actor
-from studio.core.errors import ConflictError, NotFoundError, ValidationError
+from studio.core.errors import AccessDenied, ConflictError, NotFoundError, ValidationError
 from studio.core.stores.vault import LineageEdge
 from studio.core.vault import files, safetensors_io, stream
-from studio.core.vault.errors import VaultIntegrityError, VaultKeyError, VaultLockedError
+from studio.core.vault.errors import VaultError, VaultIntegrityError, VaultKeyError, VaultLockedError
 from studio.core.vault.stream import ArtifactRef
+from studio.core.vault.wrap import raw_private
+from tests.conftest import TEST_PASSWORD
 
 from .conftest import blob_files, tiny_tensors
 
-
-@pytest.fixture
-def alice(vault_keys, make_user):
-    return vault_keys(make_user("trainer", "alice"))
+NEW_PASSWORD = "Granite-Otter-5528"
 
 
 @pytest.fixture
-def bob(vault_keys, make_user):
-    return vault_keys(make_user("trainer", "bob"))
+def alice(admin, make_user):  # the administrators first: they hold the recovery key from the first store on
+    return make_user("trainer", "alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("trainer", "bob")
 
 
 @pytest.fixture
@@ -133,10 +137,20 @@ def test_export_of_a_damaged_model_leaves_nothing(studio, alice, stored, tmp_pat
     assert list(out.iterdir()) == []
 
 
+def _opens(studio, who, artifact_id) -> bool:
+    """Whether `who`'s own keys open the artifact's data key (the cryptographic half of access)."""
+    from studio.core.db.tables.vault import VaultArtifactRow
+
+    with studio.db.session() as s:
+        return studio.vault.keyring(s, who).can_open(s.get(VaultArtifactRow, artifact_id))
+
+
 def test_share_then_revoke_rotates_every_key(studio, alice, bob, stored, tensors):
     assert not any(m.name == "tiny" for m in studio.vault.list_models(bob))
-    with pytest.raises(VaultKeyError):
+    # Both halves refuse: the policy (no grant; it answers first) and the keys (no wrap for bob).
+    with pytest.raises(AccessDenied):
         studio.vault.load(bob, "tiny")
+    assert not _opens(studio, bob, stored.artifacts[0].id)
     assert studio.vault.share(alice, "tiny", bob.user_id) == 1
     assert _same(studio.vault.load(bob, "tiny").tensors, tensors)
     # what bob could have kept: the data key, and the encrypted file
@@ -150,8 +164,9 @@ def test_share_then_revoke_rotates_every_key(studio, alice, bob, stored, tensors
         keyring = studio.vault.keyring(s, bob)
         old_key = keyring.data_key(s.get(VaultArtifactRow, art.id))
     assert studio.vault.revoke(alice, "tiny", bob.user_id) == 1
-    with pytest.raises(VaultKeyError):
+    with pytest.raises(AccessDenied):
         studio.vault.load(bob, "tiny")
+    assert not _opens(studio, bob, art.id)
     new = studio.vault.show(alice, "tiny").versions[0].artifacts[0]
     assert new.key_epoch == 1 and new.blob != art.blob and not old_path.exists()
     with pytest.raises(VaultIntegrityError) as info:  # bob's old key opens nothing current
@@ -174,33 +189,59 @@ def test_new_versions_are_wrapped_for_everyone_it_is_shared_with(studio, alice, 
     assert studio.vault.load(bob, "tiny").version.number == 2
 
 
-def test_administrators_recover_through_the_recovery_key(studio, vault_keys, alice, stored, make_user, tensors):
-    root = vault_keys.admin
-    assert _same(studio.vault.load(root, "tiny").tensors, tensors)
-    late_admin = vault_keys(make_user("admin", "late"))  # became admin after the vault was made
-    with pytest.raises(VaultKeyError):
-        studio.vault.load(late_admin, "tiny")
-    studio.vault.share_recovery(root, late_admin.user_id)
+def test_administrators_recover_through_the_recovery_key(studio, admin, alice, stored, make_user, tensors):
+    root = make_user.root()
+    for holder in (root, admin):  # both administrators got the recovery key when the vault was made
+        assert _same(studio.vault.load(holder, "tiny").tensors, tensors)
+    late_admin = make_user("admin", "late")  # created after the vault: the role hook wrapped it for them
     assert _same(studio.vault.load(late_admin, "tiny").tensors, tensors)
-    assert studio.vault.revoke_recovery(root, late_admin.user_id)
-    with pytest.raises(VaultKeyError):
+    assert studio.vault.revoke_recovery(admin, late_admin.user_id)
+    with pytest.raises(VaultKeyError):  # the policy lets an administrator in; the keys do not
         studio.vault.load(late_admin, "tiny")
+    studio.vault.share_recovery(admin, late_admin.user_id)
+    assert _same(studio.vault.load(late_admin, "tiny").tensors, tensors)
+    for other in (late_admin, root):
+        assert studio.vault.revoke_recovery(admin, other.user_id)
     with pytest.raises(Exception, match="last administrator"):
-        studio.vault.revoke_recovery(root, root.user_id)
+        studio.vault.revoke_recovery(admin, admin.user_id)
     with pytest.raises(ValidationError):  # a trainer cannot hold the recovery key
-        studio.vault.share_recovery(root, alice.user_id)
+        studio.vault.share_recovery(admin, alice.user_id)
 
 
-def test_rewrap_after_a_key_pair_reset(studio, vault_keys, alice, stored, tensors):
+def test_the_recovery_key_follows_the_admin_role(studio, admin, alice, bob, stored, make_user):
+    bobs = studio.vault.add_version(bob, None, tiny_tensors(5), name="bobs")
+    studio.accounts.set_role(admin, "alice", "admin")  # the same session: the policy reads the role afresh
+    assert studio.vault.load(alice, "bobs").version.id == bobs.id  # through the recovery key
+    studio.accounts.set_role(admin, "alice", "trainer")
+    with pytest.raises(AccessDenied):
+        studio.vault.load(alice, "bobs")
+    root = make_user.root()
+    with studio.db.session() as s:
+        assert studio.vault.store.recovery_holders(s) == [root.user_id, admin.user_id]
+    # Demoting the last holder of the recovery key is refused, and the role change is undone with it.
+    studio.vault.revoke_recovery(admin, root.user_id)
+    with pytest.raises(VaultError, match="last administrator"):
+        studio.accounts.set_role(root, "admin", "trainer")
+    assert studio.accounts.user("admin").role == "admin"
+    assert studio.vault.load(admin, "bobs").version.id == bobs.id
+
+
+def test_rewrap_after_a_key_pair_reset(studio, admin, alice, stored, tensors):
+    old_key = raw_private(alice.private_key())
+    studio.accounts.reset_password(admin, "alice", NEW_PASSWORD)  # a new key pair; the hook re-wraps
+    with pytest.raises(AccessDenied, match="password reset"):
+        studio.vault.load(alice, "tiny")  # the old session holds the old key pair
+    reset = studio.accounts.login("alice", NEW_PASSWORD)
+    assert raw_private(reset.private_key()) != old_key
+    assert _same(studio.vault.load(reset, "tiny").tensors, tensors)
+    assert studio.vault.rewrap_user(admin, alice.user_id) == 1  # by hand: a repair, the same result
+    assert _same(studio.vault.load(reset, "tiny").tensors, tensors)
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    reset = vault_keys(Actor(alice.user_id, "alice", "trainer"), X25519PrivateKey.generate())
-    with pytest.raises(VaultKeyError):
-        studio.vault.load(reset, "tiny")
-    assert studio.vault.rewrap_user(vault_keys.admin, alice.user_id) == 1
-    assert _same(studio.vault.load(reset, "tiny").tensors, tensors)
-    with pytest.raises(VaultKeyError):
-        studio.vault.load(alice, "tiny")  # the old key pair opens nothing any more
+    from studio.core.security.session import UserSession
+
+    old = UserSession(alice.user_id, "alice", "trainer", X25519PrivateKey.from_private_bytes(old_key), None)
+    assert not _opens(studio, old, stored.artifacts[0].id)  # the old key pair opens nothing any more
 
 
 def test_rotate_keeps_the_content(studio, alice, stored, tensors):
@@ -270,15 +311,15 @@ def test_update_and_name_rules(studio, alice, stored, st_file):
             studio.vault.update(alice, "other", name=bad)
 
 
-def test_the_first_store_needs_an_administrator_key(studio, make_user, tmp_path):
-    from tests.vault_doubles import FakeDirectory, KeyedSession
-
-    studio.vault.directory = FakeDirectory()
-    lonely = studio.vault.directory.add(KeyedSession.from_actor(make_user()))
-    from studio.core.vault.errors import VaultError
-
-    with pytest.raises(VaultError, match="administrator"):
-        studio.vault.add_version(lonely, None, {"w": torch.ones(1)}, name="x")
+def test_the_first_store_wraps_the_recovery_key_for_every_administrator(studio, admin, make_user):
+    # With the KeyedSession doubles a studio could have no administrator at all, and the first store then
+    # failed; with real accounts the first user is an administrator and the last one cannot leave, so this
+    # checks the other half: a trainer's first store gives every administrator the recovery key.
+    lonely = make_user()
+    studio.vault.add_version(lonely, None, {"w": torch.ones(1)}, name="x")
+    with studio.db.session() as s:
+        assert studio.vault.store.recovery_holders(s) == [make_user.root().user_id, admin.user_id]
+    assert studio.vault.load(admin, "x").tensors["w"].tolist() == [1.0]
 
 
 # --- locked means locked ---------------------------------------------------------------------------------
@@ -311,19 +352,27 @@ def _every_operation(studio, who, other_id, st_file, tmp_path, pending_id):
 
 
 @pytest.mark.parametrize("how", ["plain-actor", "locked-session"])
-def test_locked_means_locked(studio, vault_keys, alice, bob, stored, st_file, tmp_path, how):
+def test_locked_means_locked(studio, alice, bob, stored, st_file, tmp_path, how):
     studio.vault.bundle(alice, "tiny", tmp_path / "shared.msbundle", to_user="bob")
     pending = studio.vault.reserve_version(alice, "tiny")
     if how == "plain-actor":
         who = Actor(alice.user_id, alice.user_name, "admin")  # even an administrator without a key
     else:
         who = alice
-        alice.locked = True
+        alice.lock()
     before = (blob_files(studio), sorted(p.name for p in tmp_path.iterdir()))
-    for name, call in _every_operation(studio, who, bob.user_id, st_file, tmp_path, pending.version_id).items():
+    denied = _denials(studio)
+    calls = _every_operation(studio, who, bob.user_id, st_file, tmp_path, pending.version_id)
+    for name, call in calls.items():
         with pytest.raises(VaultLockedError):
             call()
             pytest.fail(f"{name} ran while locked")
     assert (blob_files(studio), sorted(p.name for p in tmp_path.iterdir())) == before
-    alice.locked = False
-    assert studio.vault.load(alice, "tiny").tensors  # unlocked again, everything is there
+    assert _denials(studio) == denied + len(calls)  # each refusal is in the audit log
+    alice = studio.accounts.login("alice", TEST_PASSWORD)  # logged in again, everything is there
+    assert studio.vault.load(alice, "tiny").tensors
+
+
+def _denials(studio) -> int:
+    with studio.db.session() as s:
+        return s.scalar(text("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"))

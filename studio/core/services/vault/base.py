@@ -141,7 +141,7 @@ class VaultBase(Service):
         try:
             with self.studio.db.session() as s:
                 if self.store.meta(s) is None:
-                    create_vault(self.store, s, self.directory, actor.user_id, raw_public(key), actor.is_admin)
+                    create_vault(self.store, s, self.directory, actor.user_id, raw_public(key), self.is_admin(s, actor))
         except DatabaseError:
             log.info("vault: another process created the vault first")
         with self.studio.db.session() as s:
@@ -156,7 +156,7 @@ class VaultBase(Service):
 
     def keyring(self, s: Session, actor: Any) -> Keyring:
         key = private_key_of(actor)
-        return Keyring(self.store, s, self._meta(s), actor.user_id, actor.is_admin, key, self.directory)
+        return Keyring(self.store, s, self._meta(s), actor.user_id, self.is_admin(s, actor), key, self.directory)
 
     def user_label(self, user_id: int | None) -> str:
         """A user's name for display (their id when no account has it). Names never change, so they are
@@ -185,10 +185,15 @@ class VaultBase(Service):
 
     # --- models and what the actor may see -------------------------------------------------------------------
 
-    @staticmethod
-    def visible_to(actor: Any) -> int | None:
+    def is_admin(self, s: Session, actor: Any) -> bool:
+        """Whether the actor is an administrator now: the account's role as stored, not as it was when the
+        session logged in (the policy reads it afresh too, so both agree after a role change)."""
+        user_id = getattr(actor, "user_id", None)
+        return user_id is not None and user_id in self.directory.admin_user_ids(s)
+
+    def visible_to(self, s: Session, actor: Any) -> int | None:
         """None (everything) for administrators, who hold the recovery key; else the actor's id."""
-        return None if actor.is_admin else actor.user_id
+        return None if self.is_admin(s, actor) else actor.user_id
 
     def model_id(self, model: int | str) -> int:
         """Resolve a name or id before the operation starts (the policy decides on the id)."""
@@ -197,7 +202,7 @@ class VaultBase(Service):
 
     def model_for(self, s: Session, actor: Any, model: int | str) -> VaultModelRow:
         row = self.store.model_row(s, model)
-        if not actor.is_admin and actor.user_id not in self.store.recipients(s, row.id):
+        if not self.is_admin(s, actor) and actor.user_id not in self.store.recipients(s, row.id):
             raise VaultKeyError(f"You hold no key for the model {row.name!r}: ask its owner to share it.")
         return row
 
@@ -205,7 +210,7 @@ class VaultBase(Service):
         """The model a store-by-name adds a version to (None: a new model). A name taken by a model the
         actor cannot open is a conflict, not a way to add versions to someone else's model."""
         row = self.store.find_model(s, check_name(name))
-        if row is not None and not actor.is_admin and actor.user_id not in self.store.recipients(s, row.id):
+        if row is not None and not self.is_admin(s, actor) and actor.user_id not in self.store.recipients(s, row.id):
             raise ConflictError(f"A model called {row.name!r} already exists and is not shared with you; "
                                 "choose another name.")
         return row

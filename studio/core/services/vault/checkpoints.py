@@ -84,7 +84,7 @@ class CheckpointsMixin(VaultBase):
         row = s.get(VaultVersionRow, version_id)
         if row is None or row.state != "pending":
             raise NotFoundError(f"No pending version {version_id}.")
-        if not actor.is_admin and row.created_by != actor.user_id and not _is_system(actor):
+        if row.created_by != actor.user_id and not _is_system(actor) and not self.is_admin(s, actor):
             raise VaultKeyError("Only the user who reserved this version can commit or abandon it.")
         return row
 

@@ -51,7 +51,7 @@ class MaintenanceMixin(VaultBase):
             s = ctx.session
             private_key_of(actor)
             if model is None:
-                rows = [self.store.model_row(s, i) for i in self.store.model_ids(s, self.visible_to(actor))]
+                rows = [self.store.model_row(s, i) for i in self.store.model_ids(s, self.visible_to(s, actor))]
             else:
                 rows = [self.model_for(s, actor, model)]
             if not rows:

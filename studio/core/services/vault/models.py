@@ -63,7 +63,7 @@ class ModelsMixin(VaultBase):
         self.check(actor, ops.MODEL_LIST)
         private_key_of(actor)
         with self.studio.db.session() as s:
-            return self.store.list_models(s, self.visible_to(actor), search)
+            return self.store.list_models(s, self.visible_to(s, actor), search)
 
     def show(self, actor: Any, model: int | str) -> ModelDetails:
         with self.operation(actor, ops.MODEL_READ, "model", self.model_id(model)) as op:
@@ -82,6 +82,7 @@ class ModelsMixin(VaultBase):
         model, or as a new version of the model of that name. Everything is validated before anything is
         written; on any failure or cancel nothing is left. `remove_original` deletes the plaintext source
         files after the import committed (a plain unlink: see docs/vault.md on secure erasure)."""
+        self.check(actor, ops.MODEL_IMPORT)  # refused (and recorded) before a byte of the source is read
         if state is not None:
             state.report(-1.0, "Checking the files")
         plan = importers.plan_import(Path(path))
