@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from safetensors.torch import save_file
 
 from studio.core.stores.vault import LineageEdge
-from tests.vault_doubles import FakeDirectory, KeyedSession
+from tests.conftest import TEST_PASSWORD
 
 
 @pytest.fixture
@@ -24,20 +24,26 @@ def model_file(tmp_path):
     return path
 
 
+def _user(window, name, role):
+    studio = window.ctx.studio
+    if studio.accounts.user(name) is None:
+        studio.accounts.create_user(studio.accounts.login("root", TEST_PASSWORD), name, role, TEST_PASSWORD)
+    return studio.accounts.login(name, TEST_PASSWORD)
+
+
+def _sign_in(window, session):
+    """Sign `session` in (the panes are built afresh for another user) and show the Vault pane."""
+    window.ctx.set_session(session)
+    pane = window.show_pane("vault")
+    pane.vault.chunk_size = 256
+    return pane
+
+
 @pytest.fixture
 def setup(window):
-    """The main window on the Vault pane, with alice signed in (a keyed test session)."""
-    studio = window.ctx.studio
-    directory = FakeDirectory()
-    studio.vault.directory = directory
-    studio.vault.chunk_size = 256
-    directory.add(KeyedSession(1, "admin", "admin"))
-    alice = directory.add(KeyedSession(2, "alice", "trainer"))
-    bob = directory.add(KeyedSession(3, "bob", "trainer"))
-    window.show_pane("vault")
-    pane = window.pane("vault")
-    window.ctx.set_session(alice)
-    return pane, alice, bob
+    """The main window on the Vault pane, with the trainer alice signed in (bob is another trainer)."""
+    alice, bob = _user(window, "alice", "trainer"), _user(window, "bob", "trainer")
+    return _sign_in(window, alice), alice, bob
 
 
 def _finish(qtbot, pane, task):
@@ -45,10 +51,13 @@ def _finish(qtbot, pane, task):
     qtbot.waitUntil(lambda: not pane.busy, timeout=30000)
 
 
-def test_locked_pane_shows_nothing_and_offers_no_action(window):
-    window.show_pane("vault")
-    pane = window.pane("vault")
-    assert pane.is_locked() and pane.locked_label.isVisible()
+def test_locked_pane_shows_nothing_and_offers_no_action(window, model_file):
+    pane = window.show_pane("vault")
+    pane.vault.import_path(window.ctx.session, model_file, name="tiny")
+    pane.refresh()
+    assert not pane.is_locked() and pane.locked_label.isHidden() and pane.models.rowCount() == 1
+    window.ctx.end_session(lock_only=True)  # Account > Lock: the login screen shows, the keys are dropped
+    assert pane.is_locked() and not pane.locked_label.isHidden()
     assert pane.models.rowCount() == 0
     for action in (pane.import_action, pane.export_action, pane.verify_action, pane.share_action,
                    pane.rotate_action, pane.delete_action):
@@ -159,6 +168,7 @@ def test_export_share_revoke_rotate_delete(qtbot, setup, model_file, tmp_path, m
     assert out.read_bytes() == model_file.read_bytes() and "not encrypted" in pane.notice.text()
     pane.share("bob")
     assert pane.details.recipients.count() == 2
+    assert pane.details.recipients.item(1).text() == "bob (use)"
     assert pane.vault.load(bob, "tiny").tensors
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     pane.details.recipients.setCurrentRow(1)
@@ -185,6 +195,27 @@ def test_locking_the_session_empties_the_pane(qtbot, setup, model_file):
     pane.vault.import_path(alice, model_file, name="tiny")
     pane.refresh()
     assert pane.models.rowCount() == 1
-    alice.locked = True
-    pane.ctx.set_session(alice)
-    assert pane.models.rowCount() == 0 and pane.locked_label.isVisible()
+    pane.ctx.end_session(lock_only=True)
+    assert alice.locked and pane.models.rowCount() == 0 and not pane.locked_label.isHidden()
+
+
+def test_a_viewer_sees_what_is_shared_and_may_only_use_it(qtbot, window, setup, model_file):
+    pane, alice, _ = setup
+    pane.vault.import_path(alice, model_file, name="tiny")
+    pane.refresh()
+    pane.select_model("tiny")
+    _user(window, "vic", "viewer")
+    pane.share("vic")
+    assert pane.details.recipients.item(1).text() == "vic (use)"
+    pane = _sign_in(window, window.ctx.studio.accounts.login("vic", TEST_PASSWORD))
+    assert [pane.models.row_at(r).name for r in range(pane.models.rowCount())] == ["tiny"]
+    assert pane.select_model("tiny") and pane.details.fields["owner"].text() == "alice"
+    assert pane.verify_action.isEnabled() and not pane.import_action.isEnabled()
+    for action in (pane.export_action, pane.share_action, pane.rotate_action, pane.delete_action):
+        assert not action.isEnabled(), action.text()
+    pane.details.recipients.setCurrentRow(0)
+    assert not pane.details.revoke_button.isEnabled()
+    _finish(qtbot, pane, pane.verify(selected=True))
+    assert "all intact" in pane.notice.text()
+    pane.delete()  # greyed out; called anyway, the service refuses and says why
+    assert "vic may not do model.delete" in pane.notice.text() and pane.models.rowCount() == 1

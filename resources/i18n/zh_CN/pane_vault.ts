@@ -79,6 +79,22 @@
             <source>{user} (owner)</source>
             <translation>{user}（所有者）</translation>
         </message>
+        <message>
+            <source>{user} ({permission})</source>
+            <translation>{user}（{permission}）</translation>
+        </message>
+        <message>
+            <source>use</source>
+            <translation>使用</translation>
+        </message>
+        <message>
+            <source>export</source>
+            <translation>导出</translation>
+        </message>
+        <message>
+            <source>manage</source>
+            <translation>管理</translation>
+        </message>
     </context>
     <context>
         <name>ExportDialog</name>
@@ -195,6 +211,45 @@
         <message>
             <source>Tags</source>
             <translation>标签</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShareDialog</name>
+        <message>
+            <source>Share {model}</source>
+            <translation>共享 {model}</translation>
+        </message>
+        <message>
+            <source>The model's keys are wrapped for this user; every later version is too.</source>
+            <translation>模型的密钥会为该用户封装；之后的每个版本也会如此。</translation>
+        </message>
+        <message>
+            <source>user name</source>
+            <translation>用户名</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>用户</translation>
+        </message>
+        <message>
+            <source>Use: load, generate, verify</source>
+            <translation>使用：加载、生成、校验</translation>
+        </message>
+        <message>
+            <source>Export: also write plaintext copies and bundles</source>
+            <translation>导出：还可写出明文副本和加密包</translation>
+        </message>
+        <message>
+            <source>Manage: also share, rotate, rename and delete</source>
+            <translation>管理：还可共享、轮换密钥、重命名和删除</translation>
+        </message>
+        <message>
+            <source>May</source>
+            <translation>权限</translation>
+        </message>
+        <message>
+            <source>Share</source>
+            <translation>共享</translation>
         </message>
     </context>
     <context>
@@ -336,24 +391,16 @@
             <translation>{count} 个文件已损坏：</translation>
         </message>
         <message>
-            <source>Share</source>
-            <translation>共享</translation>
+            <source>Shared: {user} may {permission} it; {count} key(s) wrapped for them.</source>
+            <translation>已共享：{user} 现在可以 {permission} 该模型；已为其封装 {count} 个密钥。</translation>
         </message>
         <message>
-            <source>Share this model's keys with (user name):</source>
-            <translation>将此模型的密钥共享给（用户名）：</translation>
-        </message>
-        <message>
-            <source>Shared: {count} key(s) wrapped for {user}.</source>
-            <translation>已共享：为 {user} 封装了 {count} 个密钥。</translation>
+            <source>Take {user}'s grants and keys to {model} away? Every file of the model is re-encrypted under new keys.</source>
+            <translation>要撤销 {user} 对 {model} 的授权和密钥吗？该模型的每个文件都会用新密钥重新加密。</translation>
         </message>
         <message>
             <source>Revoke access</source>
             <translation>撤销访问</translation>
-        </message>
-        <message>
-            <source>Take {user}'s keys to {model} away? Every file of the model is re-encrypted under new keys.</source>
-            <translation>收回 {user} 对 {model} 的密钥？该模型的每个文件都会用新密钥重新加密。</translation>
         </message>
         <message>
             <source>Access revoked; {n} file(s) re-encrypted.</source>

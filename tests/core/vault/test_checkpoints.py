@@ -95,8 +95,9 @@ def test_commit_works_after_the_session_locked(studio, alice, make_user):
     pending = studio.vault.reserve_version(alice, None, name="overnight")
     alice.lock()  # the user went home; the run goes on
     worker.save_tensors(pending.tickets[0], {"w": torch.ones(3)})
-    # The accounts' policy refuses a locked session outright (with the KeyedSession double the user's own
-    # locked session could commit); the run service commits as the studio itself, and says so in the log.
+    # The accounts' policy refuses a locked session outright (with the test doubles used before the accounts
+    # were merged, the user's own locked session could commit); the run service commits as the studio
+    # itself, and the audit log says so.
     with pytest.raises(VaultLockedError):
         studio.vault.commit_version(alice, pending.version_id)
     assert studio.vault.commit_version(SYSTEM, pending.version_id).state == "ready"

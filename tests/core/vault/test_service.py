@@ -312,9 +312,9 @@ def test_update_and_name_rules(studio, alice, stored, st_file):
 
 
 def test_the_first_store_wraps_the_recovery_key_for_every_administrator(studio, admin, make_user):
-    # With the KeyedSession doubles a studio could have no administrator at all, and the first store then
-    # failed; with real accounts the first user is an administrator and the last one cannot leave, so this
-    # checks the other half: a trainer's first store gives every administrator the recovery key.
+    # With the test doubles used before the accounts were merged, a studio could have no administrator, and
+    # its first store failed; with real accounts the first user is an administrator and the last one cannot
+    # leave, so this checks the other half: a trainer's first store gives every administrator the recovery key.
     lonely = make_user()
     studio.vault.add_version(lonely, None, {"w": torch.ones(1)}, name="x")
     with studio.db.session() as s:

@@ -64,7 +64,7 @@ class VaultPane(Pane):
         self._allowed: dict[str, bool] = {}  # the policy's answers for the selected model
         self.setAcceptDrops(True)
         self._build()
-        ctx.sig_session_changed.connect(lambda _s: self.refresh())
+        ctx.sig_session_changed.connect(self._session_changed)  # a bound slot: gone with the pane
         self.refresh()
 
     # --- layout ----------------------------------------------------------------------------------------------
@@ -182,6 +182,10 @@ class VaultPane(Pane):
             return False
 
     def pane_shown(self) -> None:
+        self.refresh()
+
+    def _session_changed(self, _session: Any) -> None:
+        self._allowed = {}
         self.refresh()
 
     def refresh(self) -> None:
