@@ -156,3 +156,15 @@ def test_operations_are_audited_with_their_outcome(studio, alice, stored, tmp_pa
     report = studio.vault.verify(alice)
     action, _, outcome, details = _entries(studio, 1)[0]
     assert (action, outcome, details["damaged"]) == ("vault.verify", "allowed", 1) and not report.ok
+
+
+def test_a_manager_shares_onward_with_the_keys_the_grant_gave_them(studio, alice, stored, make_user):
+    bob, carol = make_user("trainer", "bob"), make_user("trainer", "carol")
+    studio.vault.share(alice, "tiny", "bob", "manage")
+    assert studio.vault.share(bob, "tiny", "carol") == 1  # wrapped from bob's own key
+    assert studio.vault.load(carol, "tiny").tensors
+    assert studio.vault.revoke(bob, "tiny", "carol") == 1
+    assert not _opens(studio, carol, stored.artifacts[0].id)
+    studio.vault.share(bob, "tiny", "carol", "export")
+    with pytest.raises(AccessDenied, match="needs the manage grant"):  # export does not let her pass it on
+        studio.vault.share(carol, "tiny", "admin")
