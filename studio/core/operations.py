@@ -70,3 +70,8 @@ RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its 
 
 # Compression
 COMPRESS_RUN = _op("compress.run", "model", "use", _MAKERS, "prune or quantize into a new version")
+
+# The vault itself (model operations above act on one model)
+VAULT_VERIFY = _op("vault.verify", None, None, _ALL, "verify every chunk of every model one can open")
+VAULT_RECOVERY = _op("vault.recovery", "user", None, ("admin",),
+                     "share the vault's recovery key with an administrator, or re-wrap a user's keys after a reset")

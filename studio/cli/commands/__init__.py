@@ -3,6 +3,6 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import audit, doctor, grants, init, runs, sample, selftest, train, users
+from studio.cli.commands import audit, doctor, grants, init, runs, sample, selftest, train, users, vault
 
-COMMANDS = [doctor, init, users, grants, audit, train, runs, sample, selftest]
+COMMANDS = [doctor, init, users, grants, audit, vault, train, runs, sample, selftest]

@@ -16,6 +16,8 @@ from studio.core.services.audit import AuditService
 from studio.core.services.grants import GrantService
 from studio.core.services.runs import RunService
 from studio.core.services.system import SystemService
+from studio.core.services.vault import VaultService
+from studio.core.services.vault.directory import AccountDirectory
 from studio.core.stores.accounts import AccountStore
 from studio.core.stores.audit import AuditStore
 from studio.core.stores.settings import SettingsStore
@@ -37,6 +39,7 @@ class Studio:
         self.accounts = AccountService(self)
         self.grants = GrantService(self)
         self.audit = AuditService(self)
+        self.vault = VaultService(self, directory=AccountDirectory())
         self.runs = RunService(self)
 
     @classmethod

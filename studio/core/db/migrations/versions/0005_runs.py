@@ -1,7 +1,7 @@
 """training runs: runs, metrics (rows and packed blocks), events, checkpoint slots
 
 Revision ID: 0005
-Revises: 0002 (re-chained after datasets 0003 and vault 0004 at merge)
+Revises: 0003 (the vault; re-chain after the datasets revision at merge)
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
