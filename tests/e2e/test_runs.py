@@ -1,6 +1,5 @@
 """Training runs with real worker processes: kill -9 at a random step, two runs at once on one database,
-torchrun with two CPU processes (gloo). Checkpoints go to the test store of tests/core/runs/fakes.py (the
-vault-backed store is tested in tests/e2e/test_train_cli.py)."""
+torchrun with two CPU processes (gloo), two nodes. Checkpoints are encrypted in the vault."""
 
 import os
 import random
@@ -10,14 +9,17 @@ import time
 import numpy as np
 import pytest
 
-from tests.e2e.run_boot import use_boot
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def booted(monkeypatch):
-    use_boot(monkeypatch)
+def vaulted(settings):
+    """Settings for runs whose workers are started as in production, with checkpoints in the vault."""
+
+    def vaulted(**changes):
+        return settings(checkpoint_store="vault", **changes)
+
+    return vaulted
 
 
 def _wait_step(studio, user, run_id, step, timeout=120):
@@ -35,12 +37,12 @@ def _curve(studio, user, run_id, name="train_loss"):
 
 
 def test_kill_9_at_a_random_step_interrupts_only_that_run_and_it_resumes_exactly(studio, make_user, settings,
-                                                                                   booted):
+                                                                                   vaulted):
     user = make_user("trainer")
     steps = 120
     cfg = dict(train={"max_steps": steps, "eval_every": 40}, checkpoint_every=10)
-    victim = studio.runs.start(user, settings(name="victim", **cfg))
-    bystander = studio.runs.start(user, settings(name="bystander", **cfg))
+    victim = studio.runs.start(user, vaulted(name="victim", **cfg))
+    bystander = studio.runs.start(user, vaulted(name="bystander", **cfg))
     at = random.Random().randint(25, 70)
     seen = _wait_step(studio, user, victim.id, at)
     assert seen.status == "running", seen.message
@@ -69,9 +71,9 @@ def test_kill_9_at_a_random_step_interrupts_only_that_run_and_it_resumes_exactly
     assert f"start at step {last_ckpt}" in log_text
 
 
-def test_two_runs_at_once_lose_no_metric_rows(studio, make_user, settings, booted):
+def test_two_runs_at_once_lose_no_metric_rows(studio, make_user, settings, vaulted):
     user = make_user("trainer")
-    runs = [studio.runs.start(user, settings(name=f"twin-{i}", train={"max_steps": 150, "eval_every": 50,
+    runs = [studio.runs.start(user, vaulted(name=f"twin-{i}", train={"max_steps": 150, "eval_every": 50,
                                                                       "seed": i}))
             for i in range(2)]
     for r in runs:
@@ -85,9 +87,9 @@ def test_two_runs_at_once_lose_no_metric_rows(studio, make_user, settings, boote
         assert "locked" not in text.lower()
 
 
-def test_torchrun_two_cpu_processes_complete_with_metrics_and_a_checkpoint(studio, make_user, settings, booted):
+def test_torchrun_two_cpu_processes_complete_with_metrics_and_a_checkpoint(studio, make_user, settings, vaulted):
     user = make_user("trainer")
-    run = studio.runs.start(user, settings(nproc=2, train={"max_steps": 8, "eval_every": 4}))
+    run = studio.runs.start(user, vaulted(nproc=2, train={"max_steps": 8, "eval_every": 4}))
     done = studio.runs.wait(user, run.id, timeout_s=300, poll_s=0.2)
     log_text, _ = studio.runs.read_log(user, run.id)
     assert done.status == "completed", log_text
@@ -99,12 +101,12 @@ def test_torchrun_two_cpu_processes_complete_with_metrics_and_a_checkpoint(studi
     assert 8 in [c.step for c in ckpts]
     from studio.core.training.checkpoints import store_named
 
-    state = store_named("plain-test").read(studio, user, done, max(ckpts, key=lambda c: c.step))
+    state = store_named("vault").read(studio, user, done, max(ckpts, key=lambda c: c.step))
     assert state.meta["world_size"] == 2 and len(state.meta["samplers"]) == 2
     assert state.meta["samplers"][0] != state.meta["samplers"][1]  # each rank drew its own batches
 
 
-def test_a_run_over_two_nodes_joined_on_this_machine(studio, make_user, settings, booted):
+def test_a_run_over_two_nodes_joined_on_this_machine(studio, make_user, settings, vaulted):
     """--nnodes pass-through: node 0 starts the run, `runs join --node-rank 1` starts node 1 (here both on
     this machine, gloo over loopback)."""
     import socket
@@ -113,7 +115,7 @@ def test_a_run_over_two_nodes_joined_on_this_machine(studio, make_user, settings
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     user = make_user("trainer")
-    run = studio.runs.start(user, settings(nnodes=2, master_addr="127.0.0.1", master_port=port,
+    run = studio.runs.start(user, vaulted(nnodes=2, master_addr="127.0.0.1", master_port=port,
                                            train={"max_steps": 6, "eval_every": 3}))
     studio.runs.join(user, run.id, node_rank=1)
     done = studio.runs.wait(user, run.id, timeout_s=300, poll_s=0.2)

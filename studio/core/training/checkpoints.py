@@ -83,7 +83,7 @@ class CheckpointStore(Protocol):
     def read(self, studio: Studio, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> TrainingState: ...
 
     def settle(self, studio: Studio, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
-        """The worker ended: keep what was written, drop what was not."""
+        """No worker of the run is alive any more: keep what was written (state "kept"), drop what was not."""
 
     def delete(self, studio: Studio, actor: Any, run: RunInfo) -> None: ...
 

@@ -26,7 +26,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from studio.core.errors import StudioError
+from studio.core.errors import NotFoundError, StudioError
 from studio.core.stores.runs import CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
 
@@ -116,35 +116,31 @@ class VaultCheckpoints:
         return TrainingState(meta, tensors)
 
     def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
-        if run.is_live:
-            return
+        """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is
+        alive (its worker at its end, or the service for a run found dead); `actor` is usually SYSTEM (the
+        vault accepts it for commit and abandon, which read no key)."""
         vault = self._vault(studio)
         store = RunStore(studio.db)
-        user = getattr(actor, "user_id", None)
-        if not getattr(actor, "is_admin", False) and user != run.owner_id:
-            return  # only the one who reserved them (or an administrator) may commit or abandon
         arch = f"GPT {run.model_config.get('n_layer')}L/{run.model_config.get('n_embd')}d"
         for c in checkpoints:
             version_id = c.ref.get("version_id")
-            if version_id is None:
+            if version_id is None or c.ref.get("settled"):
                 continue
             if c.state == "written":
                 vault.commit_version(actor, int(version_id), architecture=arch, parameter_count=run.parameters,
                                      dtype="float32", metadata={"step": c.step, "val_loss": c.val_loss,
                                                                 "train_loss": c.train_loss, "slot": c.slot})
-                store.set_checkpoint_state(c.id, "kept")
-            elif c.state in ("empty", "dropped") and not c.ref.get("settled"):
+                store.set_checkpoint_state(c.id, "kept", ref=json.dumps(dict(c.ref, settled=True)))
+            elif c.state in ("empty", "dropped"):
                 try:
                     vault.abandon_version(actor, int(version_id))
-                except StudioError:
-                    pass  # committed earlier (a dropped, superseded checkpoint): it stays in the vault
+                except NotFoundError:
+                    pass  # committed before it was superseded by a resume from an earlier step: it stays
                 store.set_checkpoint_state(c.id, "dropped", ref=json.dumps(dict(c.ref, settled=True)))
 
     def delete(self, studio: Any, actor: Any, run: RunInfo) -> None:
         if run.checkpoint_model_id is None:
             return
-        from studio.core.errors import NotFoundError
-
         try:
             self._vault(studio).delete(actor, run.checkpoint_model_id)
         except NotFoundError:

@@ -110,6 +110,7 @@ class Worker:
                     self.writer.flush(self._progress())
                 except StudioError as flush_error:
                     self.say(f"could not write the last metrics: {flush_error}")
+            self._settle()
             self.store.set_status(self.run_id, FAILED, message, error=error)
         return 1
 
@@ -198,9 +199,21 @@ class Worker:
         if self.world.is_main:
             assert self.writer is not None
             self.writer.flush(self._progress())
+            self._settle()
             self.say(f"{result.status}: {result.message}")
             self.store.set_status(self.run_id, result.status, result.message)
         return 0
+
+    def _settle(self) -> None:
+        """Make this worker's checkpoints ordinary vault versions now that it writes no more (as the studio
+        itself: the user who started the run may be long gone)."""
+        try:
+            run = self.store.get(self.run_id)
+            store = store_named(run.options.get("checkpoint_store", "vault"))
+            mine = [c for c in self.store.checkpoints(self.run_id) if c.attempt == run.attempt]
+            store.settle(self.studio, SYSTEM, run, mine)
+        except StudioError as error:
+            self.say(f"could not finish the checkpoints: {error} (the next resume does)")
 
     # --- callbacks ----------------------------------------------------------------------------------------
 

@@ -121,7 +121,7 @@ class SamplingMixin:
         run: RunInfo = self.get(actor, ref)  # type: ignore[attr-defined]  (checks RUN_READ)
         store = store_named(run.options.get("checkpoint_store", "vault"))
         if not run.is_live:
-            store.settle(self.studio, actor, run, self.store.checkpoints(run.id))  # type: ignore[attr-defined]
+            self._settle(run.id)  # type: ignore[attr-defined]
         usable = self.store.checkpoints(run.id, usable_only=True)  # type: ignore[attr-defined]
         if not usable:
             raise NotFoundError(f"Run {run.name!r} has no checkpoint yet.")

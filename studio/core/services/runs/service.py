@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from studio.core import operations as ops
+from studio.core.actor import SYSTEM
 from studio.core.db.tables.runs import RunCheckpointRow, RunRow
 from studio.core.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from studio.core.models.config import GPTConfig, parameter_count
@@ -378,7 +379,7 @@ class RunService(SamplingMixin, Service):
         if info.is_live:
             raise ConflictError(f"Run {info.name!r} is {info.status}; stop it before resuming it from a checkpoint.")
         ckpt_store = store_named(info.options.get("checkpoint_store", "vault"))
-        ckpt_store.settle(self.studio, actor, info, self.store.checkpoints(run_id))
+        self._settle(run_id)
         chosen = self._choose_checkpoint(run_id, checkpoint)
         target = max_steps if max_steps is not None else info.max_steps
         start_step = chosen.step if chosen is not None else 0
@@ -527,7 +528,17 @@ class RunService(SamplingMixin, Service):
                     add_event(s, run_id, "status", f"interrupted: {row.message}")
             found.append(run_id)
             log.warning("run %s: worker gone, marked interrupted", run_id)
+            self._settle(run_id)
         return found
+
+    def _settle(self, run_id: int) -> None:
+        """Finish the checkpoints of a run whose worker is gone (as the studio itself, see vault_checkpoints)."""
+        run = self.store.get(run_id)
+        try:
+            store_named(run.options.get("checkpoint_store", "vault")).settle(
+                self.studio, SYSTEM, run, self.store.checkpoints(run_id))
+        except StudioError as error:
+            log.warning("run %s: could not finish its checkpoints: %s", run_id, error)
 
     def live_runs(self, actor: Any) -> list[RunInfo]:
         """Runs with a worker, that the actor may see (the GUI asks before closing)."""
