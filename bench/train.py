@@ -282,7 +282,7 @@ def worker_mode(args) -> None:
     fpt = flops_per_token(cfg, args.seq)
     o, b = statistics.median(ours), statistics.median(theirs)
     paired = statistics.median(x / y for x, y in zip(ours, theirs, strict=True))
-    bare_total = statistics.fmean(theirs)  # equal steps per turn: the mean rate is the overall rate
+    bare_total = statistics.harmonic_mean(theirs)  # equal tokens per turn: tokens / time over all turns
     overall = studio_tokens / studio_time
 
     def spread(xs: list[float]) -> str:
