@@ -77,11 +77,21 @@ log = logging.getLogger(__name__)
 objects.register()
 
 
+def _runs_of_dataset(session: Any, dataset_id: int) -> list[str]:
+    from sqlalchemy import select
+
+    names = session.scalars(select(RunRow.name).where(RunRow.dataset_id == dataset_id).order_by(RunRow.id))
+    return [f"run {name!r}" for name in names]
+
+
 class RunService(SamplingMixin, Service):
     def __init__(self, studio: Any):
         super().__init__(studio)
         self.store = RunStore(studio.db)
         self._lock = threading.Lock()
+        datasets = getattr(studio, "datasets", None)
+        if datasets is not None:  # a dataset that runs trained on is not deleted under them
+            datasets.add_dependents_finder(_runs_of_dataset)
 
     # --- planning ---------------------------------------------------------------------------------------------
 
