@@ -39,7 +39,6 @@ from studio.core.stores.runs import COMPLETED, FAILED, PAUSED, RUNNING, STOPPED,
 from studio.core.training.checkpoints import (
     CheckpointKeeper,
     CheckpointPolicy,
-    CheckpointWriteError,
     Slot,
     store_named,
 )
@@ -93,9 +92,7 @@ class Worker:
         try:
             self._prepare(run)
             return self._train(run)
-        except CheckpointWriteError as error:
-            return self._fail(str(error), str(error))
-        except StudioError as error:
+        except StudioError as error:  # CheckpointWriteError included: its message says what is intact
             return self._fail(str(error), str(error))
         except Exception as error:  # a bug or an environment failure: the run says so, the log has the trace
             text = "".join(traceback.format_exception(error))
@@ -127,6 +124,8 @@ class Worker:
         msg = self.message
         init = broadcast_bytes(world, msg.init.encode() if msg else None).decode()
         blob = broadcast_bytes(world, msg.blob if msg else None) if init != "fresh" else b""
+        if msg is not None:
+            msg.blob = b""  # one copy of the plaintext at a time: `blob`, then the tensors made from it
         train_config = TrainConfig.from_dict(run.train_config)
         seq_len = train_config.seq_len or int(run.model_config["block_size"])
         data = open_run_data(self.studio, SYSTEM, run.options["data"], seq_len)
@@ -174,6 +173,7 @@ class Worker:
                      f"{data.name}: {len(data.data.train):,} training tokens")
         elif world.distributed:
             self._pids()
+        self.message = None  # the checkpoint keys live on in the keeper's slots only
 
     def _pids(self) -> list[int]:
         """The pids to signal for a kill: the torchrun agent and every rank on this machine (ranks on other
