@@ -77,6 +77,15 @@ log = logging.getLogger(__name__)
 objects.register()
 
 
+def replace_estimate(plan: RunPlan, earlier: RunPlan | None) -> RunPlan:
+    """`plan` with the estimate of an `earlier` plan of the same settings (not measured twice)."""
+    if earlier is None or earlier.estimate is None:
+        return plan
+    from dataclasses import replace
+
+    return replace(plan, estimate=earlier.estimate)
+
+
 def _runs_of_dataset(session: Any, dataset_id: int) -> list[str]:
     from sqlalchemy import select
 
@@ -101,7 +110,7 @@ class RunService(SamplingMixin, Service):
         "flops" derives the time only). Raises ValidationError (with `field`) for anything wrong."""
         self.check(actor, ops.RUN_START)
         check_settings(settings)
-        data = self._data_info(actor, settings)
+        data = self._data_info(actor, settings, arrays=bool(settings.source))
         source_label = ""
         if settings.source:
             model_config, source_label = self._source_config(actor, settings, data)
@@ -123,7 +132,10 @@ class RunService(SamplingMixin, Service):
         return RunPlan(settings, model_config, train_config, data, parameter_count(model_config), est, tuple(notes),
                        source_label)
 
-    def _data_info(self, actor: Any, settings: RunSettings) -> DataInfo:
+    def _data_info(self, actor: Any, settings: RunSettings, arrays: bool) -> DataInfo:
+        """What the plan needs of the data. `arrays`: open the token arrays (an audited dataset read, for a
+        start, and for fine-tuning, which compares tokenizers); otherwise the dataset's description is
+        enough (the form asks for plans as the user types)."""
         if settings.data is not None:  # token files (tests, benchmarks)
             from studio.core.training.sources import open_arrays_folder
 
@@ -136,6 +148,12 @@ class RunService(SamplingMixin, Service):
         datasets = getattr(self.studio, "datasets", None)
         if datasets is None:
             raise StudioError("This installation has no datasets service.")
+        if not arrays:
+            info = datasets.get(actor, settings.dataset)
+            splits = {sp.name: int(sp.tokens) for sp in getattr(info.stats, "splits", ())}
+            if "train" in splits:
+                return DataInfo({"kind": "dataset", "id": int(info.id)}, int(info.id), info.name,
+                                int(info.vocab_size), int(info.eos_id), None, splits["train"], splits.get("val", 0))
         arrays = datasets.open_arrays(actor, settings.dataset)
         return DataInfo({"kind": "dataset", "id": int(arrays.dataset_id)}, int(arrays.dataset_id), arrays.name,
                         int(arrays.vocab_size), int(arrays.eos_id), arrays.tokenizer_json, len(arrays.train),
@@ -151,7 +169,7 @@ class RunService(SamplingMixin, Service):
     def start(self, actor: Any, settings: RunSettings, *, plan: RunPlan | None = None) -> RunInfo:
         """Create the run and start its worker process. Returns the run (status queued; the worker moves
         it to running within seconds)."""
-        plan = plan or self.plan(actor, settings, estimate=False)
+        plan = self._start_plan(actor, settings, plan)
         settings = plan.settings
         init, blob, source = "fresh", b"", None
         if settings.source:
@@ -188,6 +206,19 @@ class RunService(SamplingMixin, Service):
             lock_fd = launch.hold_lock(self.studio.paths.run_dir(row.id))
             run = run_info(s, row)
         return self._launch(actor, run, init, blob, lock_fd)
+
+    def _start_plan(self, actor: Any, settings: RunSettings, plan: RunPlan | None) -> RunPlan:
+        """The plan to start from, with the data's arrays opened (the audited read of the dataset, and its
+        tokenizer, which the checkpoints carry)."""
+        if plan is not None and (plan.data.tokenizer_json is not None or plan.data.dataset_id is None):
+            return plan
+        fresh = self.plan(actor, settings, estimate=False)
+        if fresh.data.tokenizer_json is None and fresh.data.dataset_id is not None:
+            from dataclasses import replace
+
+            data = self._data_info(actor, settings, arrays=True)
+            fresh = replace(fresh, data=data)
+        return replace_estimate(fresh, plan)
 
     def _default_name(self, plan: RunPlan) -> str:
         base = plan.settings.preset if plan.settings.preset and not plan.settings.source else "run"

@@ -124,7 +124,12 @@ def build_train_config(settings: RunSettings, model: GPTConfig) -> TrainConfig:
 
 
 def check_settings(settings: RunSettings) -> None:
+    from studio.core.stores.runs import check_run_name, check_tags
+
     settings.policy  # noqa: B018  (validates)
+    if settings.name:
+        check_run_name(settings.name)
+    check_tags(settings.tags)
     check_nproc(settings.nproc, settings.nnodes)
     if settings.nnodes > 1 and not settings.master_addr:
         raise ValidationError("A run over several machines needs --master-addr (the address of node 0).",
