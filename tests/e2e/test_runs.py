@@ -123,3 +123,26 @@ def test_a_run_over_two_nodes_joined_on_this_machine(studio, make_user, settings
     assert done.status == "completed", log_text
     assert done.system["world_size"] == 2 and done.tokens_seen == 6 * 4 * 12 * 2
     assert (studio.paths.run_dir(run.id) / "run-node1.log").exists()
+
+
+def test_kill_ends_torchrun_and_every_rank(studio, make_user, vaulted):
+    user = make_user("trainer")
+    run = studio.runs.start(user, vaulted(nproc=2, train={"max_steps": 100000}))
+    info = _wait_step(studio, user, run.id, 2)
+    assert info.status == "running"
+    pids = [info.pid, *info.system["pids"]]
+    assert len(set(pids)) == 3
+    killed = studio.runs.kill(user, run.id)
+    assert killed.status == "stopped" and "Killed by" in killed.message
+    deadline = time.monotonic() + 30
+    alive = set(pids)
+    while alive and time.monotonic() < deadline:
+        for pid in list(alive):
+            try:
+                os.kill(pid, 0)
+                if open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+                    alive.discard(pid)  # a zombie: dead, waiting for its parent
+            except (ProcessLookupError, FileNotFoundError):
+                alive.discard(pid)
+        time.sleep(0.1)
+    assert not alive
