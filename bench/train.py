@@ -198,6 +198,14 @@ def in_process(args) -> None:
 
 # --- the worker process against the bare loop ------------------------------------------------------------
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), every thread included."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_mode(args) -> None:
     import json
 
@@ -255,21 +263,26 @@ def worker_mode(args) -> None:
             wait(lambda i: i.step >= args.warmup, "the warm-up")
             first = pause()
             bare.run(args.warmup)  # the bare loop's warm-up (allocator, thread pool)
-            ours, theirs = [], []
+            ours, theirs, ours_cpu, theirs_cpu = [], [], [], []
             studio_tokens = studio_time = 0.0
+            worker_pid = runs.store.get(run.id).pid
             for r in range(args.rounds):
                 def studio_turn():
                     nonlocal studio_tokens, studio_time
                     before = runs.store.get(run.id)
+                    cpu = cpu_seconds(worker_pid)
                     runs.resume(admin, run.id)
                     wait(lambda i: i.step >= before.step + args.steps, "the studio's turn")
                     after = pause()
                     tok, sec = after.tokens_seen - before.tokens_seen, after.elapsed_s - before.elapsed_s
                     studio_tokens, studio_time = studio_tokens + tok, studio_time + sec
                     ours.append(tok / sec)
+                    ours_cpu.append(tok / (cpu_seconds(worker_pid) - cpu))
 
                 def bare_turn():
-                    theirs.append(timed(bare.run, args.steps, tokens_per_step)[0])
+                    wall, cpu = timed(bare.run, args.steps, tokens_per_step)
+                    theirs.append(wall)
+                    theirs_cpu.append(cpu)
 
                 for turn in ((bare_turn, studio_turn) if r % 2 == 0 else (studio_turn, bare_turn)):
                     turn()
@@ -300,6 +313,9 @@ def worker_mode(args) -> None:
     print(f"ratio studio / bare: {paired:.3f} median of paired rounds (goal >= 0.97 -> "
           f"{'met' if paired >= 0.97 else 'NOT met'}); overall {overall / bare_total:.3f} "
           f"({overall:.0f} vs {bare_total:.0f} tok/s); of bests {max(ours) / max(theirs):.3f}")
+    oc, bc = statistics.median(ours_cpu), statistics.median(theirs_cpu)
+    print(f"per CPU-second of each process (less sensitive to other work on the machine): bare {bc:.0f}, studio "
+          f"{oc:.0f} tok/s, ratio {oc / bc:.3f}; paired {statistics.median(x / y for x, y in zip(ours_cpu, theirs_cpu, strict=True)):.3f}")
     print(f"matmul peak (float32 1024^3, best of 20): {peak / 1e9:.1f} GFLOP/s; model FLOPs per token {fpt / 1e6:.2f} M")
     print(f"MFU at the median: bare {b * fpt / peak:.1%}, studio {o * fpt / peak:.1%}; at the best: bare "
           f"{max(theirs) * fpt / peak:.1%}, studio {max(ours) * fpt / peak:.1%}")
