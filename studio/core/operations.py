@@ -68,3 +68,4 @@ RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its 
 
 # Compression
 COMPRESS_RUN = _op("compress.run", "model", "use", _MAKERS, "prune or quantize into a new version")
+MODEL_EVALUATE = _op("model.evaluate", "model", "use", _ALL, "evaluate a version and keep its report")
