@@ -3,6 +3,6 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import doctor, selftest
+from studio.cli.commands import compress, doctor, evaluate, export, selftest
 
-COMMANDS = [doctor, selftest]
+COMMANDS = [doctor, selftest, compress, evaluate, export]
