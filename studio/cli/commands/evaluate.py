@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     from studio.cli.commands.compress import print_results, progress_state
-    from studio.core.compression.evaluate import EvalResult
+    from studio.core.compression.results import EvalResult
     from studio.core.services import Studio
     from studio.core.services.compression import parse_model_ref
 

@@ -3,22 +3,23 @@
 Every variant of a comparison is measured the same way: perplexity over the same windows of one split;
 forward throughput as tokens per second through full windows at batch 1 and batch 8; generation latency as
 milliseconds per new token with the KV cache (one single-token forward each, plus greedy sampling); the
-same prompts continued greedily. Timings are the median of several repeats after a warm-up.
+same prompts continued greedily. Timings are the fastest of several samples after a warm-up (other work
+on a shared machine only ever adds time).
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
+from studio.core.compression.results import EvalResult
 from studio.core.compression.runtime import used_kernels
 from studio.core.compression.storage import decode_tensors, serialized_size
 from studio.core.errors import ValidationError
@@ -46,35 +47,6 @@ class EvalSettings:
     gen_tokens: int = 32  # latency: tokens generated per timed generation
     sample_tokens: int = 48  # samples: new tokens per prompt
     threads: int = 0  # torch threads while timing; 0 = leave as is
-
-
-@dataclass(frozen=True)
-class EvalResult:
-    label: str
-    file_bytes: int
-    parameters: int  # logical weights (a quantized weight counts as one)
-    nonzeros: int  # weights that are not zero (after dequantization)
-    loss: float | None
-    perplexity: float | None
-    tokens_per_s_b1: float
-    tokens_per_s_b8: float
-    ms_per_token: float  # greedy generation with the KV cache: one single-token forward per token
-    kernel: str  # how the quantized layers ran ("float" for none)
-    samples: tuple[str, ...] = ()
-    recipe: dict[str, Any] | None = None
-    version: int | None = None  # the vault version measured, when known
-    eval_tokens: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> EvalResult:
-        d = dict(d)
-        d["samples"] = tuple(d.get("samples", ()))
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 def count_weights(tensors: dict[str, torch.Tensor], model: GPT) -> tuple[int, int]:
@@ -128,16 +100,23 @@ def perplexity(model: GPT, split: TokenSplit, settings: EvalSettings = EvalSetti
     return total / count, count
 
 
-def _median_time(fn: Callable[[], object], repeats: int, check: Callable[[], None] | None) -> float:
+def _best_time(fn: Callable[[], object], repeats: int, check: Callable[[], None] | None,
+               min_sample_s: float = 0.02) -> float:
+    """Seconds per call: the fastest of `repeats` samples, each long enough to time (several calls when one
+    is short). The fastest, not the mean: other work on the machine only ever adds time."""
+    t = time.perf_counter()
     fn()  # warm-up (kernel preparation, caches)
-    times = []
-    for _ in range(repeats):
+    first = time.perf_counter() - t
+    calls = max(1, math.ceil(min_sample_s / max(first, 1e-6)))
+    best = math.inf
+    for _ in range(max(1, repeats)):
         if check is not None:
             check()
         t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - t) / calls)
+    return best
 
 
 def throughput(model: GPT, batch: int, settings: EvalSettings, check: Callable[[], None] | None = None) -> float:
@@ -145,7 +124,7 @@ def throughput(model: GPT, batch: int, settings: EvalSettings, check: Callable[[
     gen = torch.Generator().manual_seed(0)
     x = torch.randint(0, model.config.vocab_size, (batch, seq), generator=gen)
     with torch.inference_mode():
-        seconds = _median_time(lambda: model(x), settings.speed_repeats, check)
+        seconds = _best_time(lambda: model(x), settings.speed_repeats, check)
     return batch * seq / seconds
 
 
@@ -157,7 +136,7 @@ def latency_ms(model: GPT, prompt: Sequence[int], settings: EvalSettings, check:
         for _ in generate(model, prompt, sampling):
             pass
 
-    return _median_time(run, settings.speed_repeats, check) / n * 1000.0
+    return _best_time(run, settings.speed_repeats, check) / n * 1000.0
 
 
 def evaluate(label: str, model: GPT, stored: dict[str, torch.Tensor], description: dict[str, Any] | None, *,

@@ -12,7 +12,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from studio.core.compression.evaluate import EvalResult
+from studio.core.compression.results import EvalResult
 
 COLUMNS = ("variant", "file_bytes", "size_ratio", "parameters", "nonzeros", "perplexity", "ppl_change_pct",
            "tokens_per_s_b1", "tokens_per_s_b8", "speed_ratio_b1", "speed_ratio_b8", "ms_per_token",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,10 @@ class CompressionService(Service):
     def compress(self, actor: Any, model: int | str, recipe: Recipe, *, version: int | None = None,
                  dataset: int | str | None = None, split: str = "val", name: str | None = None,
                  evaluate: bool = True, prompts: Sequence[str] = (), settings: Any = None,
-                 device: str = "cpu", state: TaskState | None = None) -> CompressionOutcome:
+                 device: str = "cpu", on_result: Callable[[Any], None] | None = None,
+                 state: TaskState | None = None) -> CompressionOutcome:
+        """`on_result(EvalResult)` hears each measurement as soon as it is made (on the calling thread),
+        so a pane can fill its table while the work goes on."""
         from studio.core.compression.evaluate import EvalSettings
         from studio.core.compression.pipeline import check, compress
 
@@ -141,8 +144,12 @@ class CompressionService(Service):
             prompts = list(prompts) or self._default_prompts(codec, eval_split)
             results.append(self._measure("original", source.config, source.tensors, source.description, eval_split,
                                          codec, prompts, settings, Span(state, 0.5, 0.7), source.version))
+            if on_result is not None:
+                on_result(results[0])
             results.append(self._measure(recipe.label(), result.config, result.tensors, result.description,
                                          eval_split, codec, prompts, settings, Span(state, 0.7, 0.92), None))
+            if on_result is not None:
+                on_result(results[1])
         state.report(0.92, "Storing the new version", force=True)
         stored = self.models.add_version(actor, source, tensors=result.tensors, config=result.config,
                                          description=result.description, name=name, state=Span(state, 0.92, 0.99))
@@ -195,6 +202,17 @@ class CompressionService(Service):
             op.details.update(report=report.id, perplexity=result.perplexity)
         state.report(1.0, "Done", force=True)
         return report
+
+    # --- what there is to choose from (for the pane) -------------------------------------------------------
+
+    def list_models(self, actor: Any) -> list[Any]:
+        return self.models.list_models(actor)
+
+    def versions(self, actor: Any, model: int | str) -> list[Any]:
+        return self.models.versions(actor, model)
+
+    def list_datasets(self, actor: Any) -> list[tuple[int, str]]:
+        return self.datasets.list(actor)
 
     def reports(self, actor: Any, model: int | str) -> list[CompressionReport]:
         """Earlier compression and evaluation reports of a model (made from it or into it), newest first."""
