@@ -3,6 +3,17 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import compress, doctor, evaluate, export, selftest
+from studio.cli.commands import (
+    audit,
+    compress,
+    doctor,
+    evaluate,
+    export,
+    grants,
+    init,
+    selftest,
+    users,
+    vault,
+)
 
-COMMANDS = [doctor, selftest, compress, evaluate, export]
+COMMANDS = [doctor, init, users, grants, audit, vault, compress, evaluate, export, selftest]

@@ -103,9 +103,7 @@ class CompressionService(Service):
     def _require(self, actor: Any, action: str, model_id: int) -> None:
         """The policy's decision before any work (a denial is recorded by the door); success is recorded
         by the operation that closes the work."""
-        check = getattr(super(), "check", None)
-        if check is not None:
-            check(actor, action, "model", model_id)
+        self.check(actor, action, "model", model_id)
 
     # --- compress -------------------------------------------------------------------------------------------
 
