@@ -1,6 +1,6 @@
-"""The Compression pane over the in-memory vault and datasets doubles: a recipe runs off the GUI thread,
-the table and charts fill in, the result is stored and listed, the report exports; bad recipes cannot run;
-cancel stores nothing."""
+"""The Compression pane signed in as root over the real vault (the datasets service is not in this build
+yet: its double stands in): a recipe runs off the GUI thread, the table and charts fill in, the result is
+stored and listed, the report exports; bad recipes cannot run; cancel stores nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from studio.core.compression.evaluate import EvalSettings
 from studio.core.services.compression import CompressionService, EvalData
-from tests.compression_doubles import MemoryDatasets, MemoryModels
+from tests.compression_doubles import MemoryDatasets
 from tests.core.compression.conftest import Codec, corpus
 
 QUICK = EvalSettings(max_windows=4, speed_repeats=1, gen_tokens=4, sample_tokens=6)
@@ -34,15 +34,19 @@ def pane(window):
 
     torch.manual_seed(0)
     config = GPTConfig(vocab_size=29, block_size=32, n_layer=2, n_head=2, n_embd=32)
-    models, datasets = MemoryModels(), MemoryDatasets()
-    models.add_model("tiny", config.to_dict(), model_tensors(GPT(config)))
+    studio = window.ctx.studio
+    studio.vault.add_version(window.ctx.actor, None, model_tensors(GPT(config)), name="tiny", config=config.to_dict())
+    datasets = MemoryDatasets()
     datasets.add(EvalData("corpus", {"train": TokenSplit(corpus(3000, 1)), "val": TokenSplit(corpus(600, 2)),
                                      "test": TokenSplit(corpus(600, 3))}, Codec(), 29))
-    window.ctx.studio.compression = QuickService(window.ctx.studio, models=models, datasets=datasets)
+    studio.compression = QuickService(studio, datasets=datasets)
     p = window.show_pane("compression")
     p.refresh()
-    p.models = models
     return p
+
+
+def _versions(pane):
+    return pane.ctx.studio.vault.versions(pane.ctx.actor, "tiny")
 
 
 
@@ -111,7 +115,7 @@ def test_cancel_stores_nothing(qtbot, pane):
     pane.run_button.click()
     qtbot.waitUntil(lambda: not pane.task.running, timeout=60_000)
     qtbot.waitUntil(lambda: "Cancelled" in pane.message.text(), timeout=5000)
-    assert len(pane.models.models[1][1]) == 1 and pane.history.rowCount() == 0
+    assert len(_versions(pane)) == 1 and pane.history.rowCount() == 0
 
 
 def test_measure_a_version(qtbot, pane):

@@ -23,7 +23,7 @@ from typing import Any
 
 from studio.core import operations as ops
 from studio.core.compression.recipe import Recipe
-from studio.core.errors import ValidationError
+from studio.core.errors import AccessDenied, NotFoundError, ValidationError
 from studio.core.services.base import Service
 from studio.core.services.compression.sources import (
     DatasetProvider,
@@ -126,6 +126,7 @@ class CompressionService(Service):
                                   field="dataset")
         model_id = self.models.resolve(actor, model)
         self._require(actor, ops.COMPRESS_RUN, model_id)
+        self._check_store(actor, model_id, name)
         data = self._open_data(actor, dataset)
         state.report(0.0, "Loading the model", force=True)
         source = self.models.load(actor, model_id, version, Span(state, 0.0, 0.08))
@@ -167,6 +168,20 @@ class CompressionService(Service):
         log.info("compressed model %s v%d with %s into %s v%d", source.model_name, source.version, recipe.label(),
                  stored.model_name, stored.version)
         return CompressionOutcome(report, stored, tuple(results))
+
+    def _check_store(self, actor: Any, model_id: int, name: str | None) -> None:
+        """Will the vault take the result? Asked before the work, not after it."""
+        target: int | None = model_id
+        if name:
+            try:
+                target = self.models.resolve(actor, name)
+            except NotFoundError:
+                target = None  # a new model of the actor's own
+        try:
+            self.check(actor, ops.MODEL_IMPORT, "model" if target is not None else None, target)
+        except AccessDenied as exc:
+            hint = (" Give the result a new name to store it as a model of your own." if target is not None else "")
+            raise AccessDenied(f"{exc}{hint}", exc.action, exc.obj_type, exc.obj_id, exc.reason) from exc
 
     # --- evaluate -------------------------------------------------------------------------------------------
 
