@@ -122,6 +122,8 @@ class QuantLinear(nn.Module):
         self.bias = nn.Parameter(bias, requires_grad=False) if bias is not None else None
         self.kernel = kernel
         self._prepared: tuple | None = None  # (key, kernel, packed weight)
+        # fbgemm (x86) needs the activations' range reduced by a bit to avoid overflow; the others do not
+        self._reduce_range = torch.backends.quantized.engine in ("x86", "fbgemm")
 
     def _source(self) -> nn.Module:
         return self if self._tied is None else self._tied
@@ -156,13 +158,14 @@ class QuantLinear(nn.Module):
         return None if self._prepared is None else self._prepared[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        kernel, packed = self._prepare(x)
+        prepared = self._prepared
         src = self._source()
-        if kernel == "dynamic":
-            shape = x.shape
-            y = torch.ops.quantized.linear_dynamic(x.reshape(-1, shape[-1]).contiguous(), packed,
-                                                   torch.backends.quantized.engine in ("x86", "fbgemm"))
-            return y.reshape(*shape[:-1], self.out_features)
+        if prepared is not None and prepared[0] == (x.device, x.dtype, src.qweight.data_ptr()):
+            kernel, packed = prepared[1], prepared[2]
+        else:
+            kernel, packed = self._prepare(x)
+        if kernel == "dynamic":  # the op takes any leading dimensions
+            return torch.ops.quantized.linear_dynamic(x, packed, self._reduce_range)
         if kernel == "int8pack":
             shape = x.shape
             x2 = x.reshape(-1, shape[-1]).contiguous()
