@@ -84,6 +84,7 @@ class _DemoDatasets:
 
 
 def prepare(studio: Any, datasets: _DemoDatasets) -> None:
+    from studio.core.compression.evaluate import EvalSettings
     from studio.core.compression.recipe import Recipe
     from studio.core.models.config import GPTConfig
     from studio.core.models.gpt import model_tensors
@@ -101,7 +102,9 @@ def prepare(studio: Any, datasets: _DemoDatasets) -> None:
     studio.vault.add_version(li, None, model_tensors(trainer.model), name="stories-gpt", config=config.to_dict())
     for recipe in (Recipe(quant="int8"), Recipe(quant="int4", group_size=64), Recipe(sparsity=0.5, quant="int8"),
                    Recipe(sparsity=0.25, structured=True)):
-        studio.compression.compress(li, "stories-gpt", recipe, version=1, dataset="stories", prompts=PROMPTS)
+        # one thread while timing: on a small shared machine a second thread mostly waits for a busy core
+        studio.compression.compress(li, "stories-gpt", recipe, version=1, dataset="stories", prompts=PROMPTS,
+                                    settings=EvalSettings(max_windows=32, threads=1))
 
 
 def main(argv: list[str] | None = None) -> int:

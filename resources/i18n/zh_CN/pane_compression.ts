@@ -194,8 +194,12 @@
             <translation>移除</translation>
         </message>
         <message>
-            <source>Whole heads and neurons (smaller and faster)</source>
-            <translation>整个注意力头和神经元（更小更快）</translation>
+            <source>Whole heads and neurons</source>
+            <translation>整个注意力头和神经元</translation>
+        </message>
+        <message>
+            <source>Remove whole attention heads and MLP neurons: the tensors shrink, so the file is smaller and the model faster</source>
+            <translation>移除整个注意力头和 MLP 神经元：张量真正变小，文件更小，模型更快</translation>
         </message>
         <message>
             <source>in every matrix</source>
@@ -246,8 +250,12 @@
             <translation>int4 分组大小</translation>
         </message>
         <message>
-            <source>Keep the embeddings in float</source>
+            <source>Embeddings in float</source>
             <translation>嵌入层保持浮点</translation>
+        </message>
+        <message>
+            <source>Keep the token and position embeddings in float32 (a larger file)</source>
+            <translation>词元和位置嵌入保持 float32（文件更大）</translation>
         </message>
         <message>
             <source>Remove {pct}% of the attention heads and MLP neurons of every layer</source>

@@ -143,3 +143,27 @@ def test_export_formats(world, admin, tmp_path):
     with pytest.raises(ValidationError, match="safetensors format only"):
         service.export(admin, "words", tmp_path / "x", format="hf", zstd=True)
     assert not (tmp_path / "hf2").exists()
+
+
+def test_a_gpt2_folder_imported_from_hugging_face_is_converted(world, admin, trained, tmp_path):
+    from safetensors.torch import load_file
+
+    from studio.core.compression.export import export_hf_folder
+    from studio.core.compression.pipeline import compress
+    from studio.core.models.gpt import build_model
+
+    service, models = world
+    config, tensors = trained
+    folder = export_hf_folder(tmp_path / "hf", config, tensors).path
+    hf_config = json.loads((folder / "config.json").read_text())
+    models.add_model("gpt2-import", hf_config, load_file(folder / "model.safetensors"))  # Conv1D layout
+    out = service.compress(admin, "gpt2-import", Recipe(quant="int8"), evaluate=False)
+    loaded = models.load(admin, "gpt2-import", out.version.version)
+    direct = compress(config, tensors, Recipe(quant="int8"))
+    x = torch.randint(0, config.vocab_size, (1, 12), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        # the int8 model of the same network (not of transposed weights), close to the float one
+        assert torch.equal(load_model(loaded.config, loaded.tensors)(x)[0], load_model(config, direct.tensors)(x)[0])
+        float_logits = build_model(config, tensors)(x)[0]
+        assert float((load_model(loaded.config, loaded.tensors)(x)[0] - float_logits).abs().max()) < 0.05 * float(
+            float_logits.abs().max())

@@ -37,7 +37,9 @@ class RecipeForm(QWidget):
         self.sparsity.setSuffix(" %")
         self.sparsity.setToolTip(self.tr("Share of the weights to zero, or of the heads and neurons to remove"))
         form.addRow(self.tr("Remove"), self.sparsity)
-        self.structured = QCheckBox(self.tr("Whole heads and neurons (smaller and faster)"))
+        self.structured = QCheckBox(self.tr("Whole heads and neurons"))
+        self.structured.setToolTip(self.tr("Remove whole attention heads and MLP neurons: the tensors shrink, so the "
+                                           "file is smaller and the model faster"))
         form.addRow("", self.structured)
         self.scope = QComboBox()
         self.scope.addItem(self.tr("in every matrix"), "layer")
@@ -63,7 +65,8 @@ class RecipeForm(QWidget):
             self.group_size.addItem(str(g), g)
         self.group_size.setCurrentIndex(GROUP_SIZES.index(64))
         form.addRow(self.tr("int4 group size"), self.group_size)
-        self.keep_embeddings = QCheckBox(self.tr("Keep the embeddings in float"))
+        self.keep_embeddings = QCheckBox(self.tr("Embeddings in float"))
+        self.keep_embeddings.setToolTip(self.tr("Keep the token and position embeddings in float32 (a larger file)"))
         form.addRow("", self.keep_embeddings)
         layout.addWidget(quant)
 
@@ -82,6 +85,10 @@ class RecipeForm(QWidget):
             c.toggled.connect(self._changed)
         for c in (self.scope, self.quant, self.group_size):
             c.currentIndexChanged.connect(self._changed)
+            # the form stays narrow; long entries show in full in the open list
+            c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            c.setMinimumContentsLength(10)
+
         self._changed()
 
     def recipe(self) -> Recipe:

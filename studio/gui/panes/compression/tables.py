@@ -55,6 +55,8 @@ class ReportTable(_Table):
                 self.tr("How the quantized layers ran")]
         self.setColumnCount(len(headers))
         self.setHorizontalHeaderLabels(headers)
+        self.setWordWrap(False)
+        self.horizontalHeader().setStretchLastSection(False)
         for i, tip in enumerate(tips):
             self.horizontalHeaderItem(i).setToolTip(tip)
 
