@@ -3,6 +3,20 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import audit, doctor, grants, init, runs, sample, selftest, train, users, vault
+from studio.cli.commands import (
+    audit,
+    compress,
+    doctor,
+    evaluate,
+    export,
+    grants,
+    init,
+    runs,
+    sample,
+    selftest,
+    train,
+    users,
+    vault,
+)
 
-COMMANDS = [doctor, init, users, grants, audit, vault, train, runs, sample, selftest]
+COMMANDS = [doctor, init, users, grants, audit, vault, train, runs, sample, compress, evaluate, export, selftest]

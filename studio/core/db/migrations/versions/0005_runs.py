@@ -1,7 +1,7 @@
 """training runs: runs, metrics (rows and packed blocks), events, checkpoint slots
 
 Revision ID: 0005
-Revises: 0003 (the vault; re-chain after the datasets revision at merge)
+Revises: 0008 (main's head when merged: vault 0003, compression 0008; re-chain after datasets 0004 at merge)
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
