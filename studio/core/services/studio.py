@@ -9,6 +9,7 @@ from studio.core.db import Database
 from studio.core.db.migrate import upgrade_database
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
+from studio.core.services.datasets import DatasetService
 from studio.core.services.system import SystemService
 from studio.core.stores.settings import SettingsStore
 
@@ -24,6 +25,7 @@ class Studio:
         self.migration_backup = backup
         self.settings = SettingsStore(db)
         self.system = SystemService(self)
+        self.datasets = DatasetService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:

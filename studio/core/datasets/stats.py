@@ -1,0 +1,121 @@
+"""Statistics of an imported dataset, as a JSON-able dict stored with its database row, and the typed view
+of them that services return."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from studio.core.datasets.splits import SPLITS
+
+PERCENTILES = (0, 10, 50, 90, 99, 100)
+TOP_TOKENS = 50
+CLEANING_COUNTS = (
+    "empty", "short_dropped", "duplicates_dropped", "invalid_utf8_skipped", "replaced_chars",
+    "control_chars_removed", "normalized_documents", "oversized_split", "empty_files",
+)
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float]:
+    if len(values) == 0:
+        return {}
+    points = np.percentile(values, PERCENTILES)
+    out = {f"p{p}": float(v) for p, v in zip(PERCENTILES, points, strict=True)}
+    out["mean"] = float(values.mean())
+    return out
+
+
+def compute(store, tokenizer, freq: np.ndarray, split_tokens: np.ndarray, trainable: np.ndarray,
+            counts: Mapping[str, int], sources, spec, seconds: float) -> dict[str, Any]:
+    splits = np.asarray(store.splits)
+    chars = np.asarray(store.index["chars"], dtype=np.int64)
+    tokens = np.asarray(store.tokens["count"], dtype=np.int64)
+    per_split = []
+    for s, name in enumerate(SPLITS):
+        chosen = splits == s
+        per_split.append({
+            "name": name, "documents": int(chosen.sum()), "characters": int(chars[chosen].sum()),
+            "tokens": int(split_tokens[s]), "trainable_tokens": int(trainable[s]),
+        })
+    order = np.argsort(-freq, kind="stable")[:TOP_TOKENS]
+    total = max(1, int(freq.sum()))
+    top = [
+        {"id": int(i), "text": tokenizer.token_text(int(i)), "count": int(freq[i]), "share": float(freq[i]) / total}
+        for i in order if freq[i] > 0
+    ]
+    unknown = int(freq[tokenizer.unknown_id]) if tokenizer.unknown_id is not None else 0
+    return {
+        "splits": per_split,
+        "documents": int(len(splits)),
+        "characters": int(chars.sum()),
+        "tokens": int(split_tokens.sum()),
+        "vocab_size": int(tokenizer.vocab_size),
+        "vocab_used": int(np.count_nonzero(freq)),
+        "unknown_tokens": unknown,
+        "cleaning": {k: int(counts.get(k, 0)) for k in CLEANING_COUNTS},
+        "chars_per_document": _percentiles(chars),
+        "tokens_per_document": _percentiles(tokens),
+        "top_tokens": top,
+        "source_files": len(sources.files),
+        "source_bytes": int(sources.total_bytes),
+        "fields": spec.describe() if spec is not None else "",
+        "import_seconds": round(seconds, 3),
+    }
+
+
+@dataclass(frozen=True)
+class SplitStats:
+    name: str
+    documents: int
+    characters: int
+    tokens: int
+    trainable_tokens: int
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    id: int
+    text: str
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class DatasetStats:
+    splits: tuple[SplitStats, ...] = ()
+    documents: int = 0
+    characters: int = 0
+    tokens: int = 0
+    vocab_size: int = 0
+    vocab_used: int = 0
+    unknown_tokens: int = 0
+    cleaning: Mapping[str, int] = field(default_factory=dict)
+    chars_per_document: Mapping[str, float] = field(default_factory=dict)
+    tokens_per_document: Mapping[str, float] = field(default_factory=dict)
+    top_tokens: tuple[TokenCount, ...] = ()
+    source_files: int = 0
+    source_bytes: int = 0
+    fields: str = ""
+    import_seconds: float = 0.0
+    size_bytes: int = 0
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DatasetStats:
+        return cls(
+            splits=tuple(SplitStats(**s) for s in d.get("splits", ())),
+            documents=d.get("documents", 0), characters=d.get("characters", 0), tokens=d.get("tokens", 0),
+            vocab_size=d.get("vocab_size", 0), vocab_used=d.get("vocab_used", 0),
+            unknown_tokens=d.get("unknown_tokens", 0), cleaning=dict(d.get("cleaning", {})),
+            chars_per_document=dict(d.get("chars_per_document", {})),
+            tokens_per_document=dict(d.get("tokens_per_document", {})),
+            top_tokens=tuple(TokenCount(**t) for t in d.get("top_tokens", ())),
+            source_files=d.get("source_files", 0), source_bytes=d.get("source_bytes", 0),
+            fields=d.get("fields", ""), import_seconds=d.get("import_seconds", 0.0),
+            size_bytes=d.get("size_bytes", 0),
+        )
+
+    def split(self, name: str) -> SplitStats:
+        return next(s for s in self.splits if s.name == name)

@@ -1,0 +1,153 @@
+"""The one place where a dataset's bytes are written and read: the seam for encryption at rest.
+
+Everything of a dataset goes through a Storage object:
+
+    storage.array_writer(path, dtype)  -> append numpy chunks (token arrays, masks, the document index)
+    storage.read_array(path, dtype)    -> np.ndarray (a read-only memory map here)
+    storage.record_writer(path)        -> append records (blocks of document text), random access later
+    storage.record_reader(path)        -> read(i) -> bytes
+    storage.write_bytes / read_bytes   -> small files (tokenizer.json, manifest.json, sources.json)
+
+PlainStorage ("plain-v1") keeps plaintext: arrays as raw little-endian files (nanoGPT's .bin layout),
+text records compressed with zstd. An encrypted storage (with the vault) replaces only these functions:
+arrays encrypted in chunks and decrypted into memory by read_array, each record compressed then sealed
+with AES-256-GCM, small files sealed whole; the importer, the statistics, the preview and training do not
+change. The dataset row records which storage wrote it (`storage_format`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import StudioError
+from studio.core.fsutil import atomic_write_bytes
+
+
+class ArrayWriter:
+    """Appends arrays of one dtype to a file; `close()` makes it durable, `abort()` removes it."""
+
+    def __init__(self, path: Path, dtype: np.dtype):
+        self.path = Path(path)
+        self.dtype = np.dtype(dtype)
+        self.count = 0
+        self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()/abort()
+
+    def append(self, array: np.ndarray) -> None:
+        data = np.ascontiguousarray(array, dtype=self.dtype)
+        if data.dtype.byteorder == ">":
+            data = data.astype(self.dtype.newbyteorder("<"))
+        self._fh.write(data.reshape(-1).view(np.uint8).data)
+        self.count += len(data)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+    def abort(self) -> None:
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> ArrayWriter:
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class RecordWriter:
+    """Records (zstd-compressed) one after another in `path`; their offsets in `path` + ".offsets"."""
+
+    def __init__(self, path: Path, level: int = 1):
+        import zstandard
+
+        self.path = Path(path)
+        self._compress = zstandard.ZstdCompressor(level=level).compress
+        self._fh = open(self.path, "wb")  # noqa: SIM115
+        self._offsets = [0]
+
+    def append(self, data: bytes) -> int:
+        packed = self._compress(data)
+        self._fh.write(packed)
+        self._offsets.append(self._offsets[-1] + len(packed))
+        return len(self._offsets) - 2
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def abort(self) -> None:
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._fh.closed:
+            return
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        atomic_write_bytes(Path(str(self.path) + ".offsets"), np.asarray(self._offsets, dtype="<u8").tobytes())
+
+
+class RecordReader:
+    def __init__(self, path: Path):
+        import zstandard
+
+        self.path = Path(path)
+        self._offsets = np.fromfile(str(self.path) + ".offsets", dtype="<u8")
+        self._decompress = zstandard.ZstdDecompressor().decompress
+        self._fh = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+
+    def __len__(self) -> int:
+        return max(0, len(self._offsets) - 1)
+
+    def read(self, index: int) -> bytes:
+        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
+        self._fh.seek(start)
+        return self._decompress(self._fh.read(end - start))
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class PlainStorage:
+    format = "plain-v1"
+    encrypted = False
+
+    def array_writer(self, path: Path, dtype: np.dtype) -> ArrayWriter:
+        return ArrayWriter(path, dtype)
+
+    def read_array(self, path: Path, dtype: np.dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        size = Path(path).stat().st_size
+        if size % dtype.itemsize:
+            raise StudioError(f"{path} is damaged: its size is not a whole number of {dtype} items.")
+        if size == 0:
+            return np.zeros(0, dtype=dtype)
+        return np.memmap(path, dtype=dtype, mode="r")
+
+    def record_writer(self, path: Path) -> RecordWriter:
+        return RecordWriter(path)
+
+    def record_reader(self, path: Path) -> RecordReader:
+        return RecordReader(path)
+
+    def write_bytes(self, path: Path, data: bytes) -> None:
+        atomic_write_bytes(path, data)
+
+    def read_bytes(self, path: Path) -> bytes:
+        return Path(path).read_bytes()
+
+
+def storage_for(storage_format: str) -> PlainStorage:
+    if storage_format == PlainStorage.format:
+        return PlainStorage()
+    raise StudioError(
+        f"This dataset is stored as {storage_format!r}, which this version of Model Studio cannot read."
+    )

@@ -1,0 +1,246 @@
+"""Datasets: import, list, show, rename, tag, delete, open for training or preview.
+
+Every method takes the actor first and runs inside `self.operation(actor, ops.DATASET_..., "dataset", id)`:
+access is checked before anything happens and the audit entry commits with the change.
+
+An import works in a staging folder (<data>/datasets/.staging-<key>) and only the last step moves it into
+place and inserts the row; cancel or failure removes the staging folder, so nothing half-made remains.
+A crash leaves a staging folder that the next start (or import) removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from studio.core import operations as ops
+from studio.core.actor import Actor
+from studio.core.datasets.arrays import DatasetArrays, open_arrays
+from studio.core.datasets.importer import run_import
+from studio.core.datasets.options import ImportOptions, check_name, check_tag
+from studio.core.datasets.preview import DatasetReader
+from studio.core.datasets.storage import PlainStorage, storage_for
+from studio.core.errors import ConflictError
+from studio.core.services.base import Service
+from studio.core.stores.datasets import DatasetInfo, DatasetStore
+from studio.core.tasks import TaskState
+
+log = logging.getLogger(__name__)
+
+# A function that names what depends on a dataset (e.g. "run 12 (tiny-shakespeare)"). The training engine
+# registers one with `DatasetService.add_dependents_finder`; delete refuses while any name comes back.
+DependentsFinder = Callable[[Session, int], list[str]]
+STAGING_PREFIX = ".staging-"
+DELETING_PREFIX = ".deleting-"
+HEARTBEAT_S = 30.0
+STALE_STAGING_S = 15 * 60  # a staging folder whose importer has not been heard of for this long is dead
+ORPHAN_AGE_S = 60 * 60
+
+
+class _Heartbeat:
+    """Passes progress on and touches the staging folder's pid file now and then, so that another process
+    can tell a live import from one that crashed."""
+
+    def __init__(self, state: TaskState, pid_file: Path):
+        self._state, self._pid_file, self._last = state, pid_file, time.monotonic()
+
+    def report(self, fraction: float, message: str = "", force: bool = False) -> None:
+        now = time.monotonic()
+        if now - self._last > HEARTBEAT_S:
+            self._last = now
+            with contextlib.suppress(OSError):
+                os.utime(self._pid_file)
+        self._state.report(fraction, message, force)
+
+    def check(self) -> None:
+        self._state.check()
+
+
+class DatasetService(Service):
+    def __init__(self, studio):
+        super().__init__(studio)
+        self.store = DatasetStore(studio.db)
+        self.storage = PlainStorage()  # the vault's encrypted storage slots in here (see storage.py)
+        self._finders: list[DependentsFinder] = []
+        self.folder = Path(studio.paths.datasets)
+        self.remove_leftovers()
+
+    # -- hooks -------------------------------------------------------------------------------------------
+    def add_dependents_finder(self, finder: DependentsFinder) -> None:
+        self._finders.append(finder)
+
+    def _dependents(self, session: Session, dataset_id: int) -> list[str]:
+        found: list[str] = []
+        for finder in self._finders:
+            found.extend(finder(session, dataset_id))
+        return found
+
+    def _visible(self, actor: Actor, infos: list[DatasetInfo]) -> list[DatasetInfo]:
+        """Admins (and the system) see every dataset, others their own. FOUNDATION STATE: datasets shared
+        with a grant join this list when the accounts issue brings grants."""
+        if actor.is_admin or actor.role == "system":
+            return infos
+        return [i for i in infos if i.owner_id == actor.user_id]
+
+    # -- import ------------------------------------------------------------------------------------------
+    def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
+                       block_bytes: int | None = None) -> DatasetInfo:
+        """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel)."""
+        state = state or TaskState()
+        final: Path | None = None
+        try:
+            with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path) as op:
+                options = options.checked()
+                if self.store.name_taken(op.session, options.name):
+                    raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
+                self.remove_leftovers()
+                key = uuid.uuid4().hex
+                result = self._import_files(options, key, state, block_bytes)
+                final = self.folder / key
+                info = self.store.add(
+                    op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
+                    source=str(Path(options.path).expanduser().resolve()), source_format="+".join(result.formats),
+                    kind=result.kind, tokenizer=result.tokenizer_kind, vocab_size=result.vocab_size,
+                    eos_id=result.eos_id, dtype=result.dtype, documents=result.documents, tokens=result.tokens,
+                    size_bytes=result.size_bytes, storage_key=key, storage_format=self.storage.format,
+                    encrypted=self.storage.encrypted, tags=list(options.tags), options=options.to_dict(),
+                    stats=result.stats,
+                )
+                op.obj_id = str(info.id)
+                op.details.update(documents=result.documents, tokens=result.tokens, tokenizer=result.tokenizer_kind)
+        except BaseException:
+            if final is not None:  # the files were in place, but the row never committed
+                shutil.rmtree(final, ignore_errors=True)
+            raise
+        log.info("imported dataset %s (%d documents, %d tokens)", info.id, info.documents, info.tokens)
+        return info
+
+    def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None):
+        """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
+        staging = self.folder / f"{STAGING_PREFIX}{key}"
+        pid_file = self.folder / f"{STAGING_PREFIX}{key}.pid"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(os.getpid()))
+        try:
+            staging.mkdir()
+            result = run_import(options, staging, self.storage, _Heartbeat(state, pid_file), block_bytes)  # type: ignore[arg-type]
+            os.replace(staging, self.folder / key)
+            return result
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            pid_file.unlink(missing_ok=True)
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def list(self, actor: Actor) -> list[DatasetInfo]:
+        with self.operation(actor, ops.DATASET_LIST) as op:
+            return self._visible(actor, self.store.list(op.session))
+
+    def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
+            return self.store.get(op.session, dataset_id)
+
+    def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
+            return self._dependents(op.session, dataset_id)
+
+    def open_arrays(self, actor: Actor, dataset: int | str) -> DatasetArrays:
+        """The token arrays for training (memory maps; decrypted into memory once stored encrypted)."""
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
+            info = self.store.get(op.session, dataset_id)
+            return open_arrays(storage_for(info.storage_format), self.folder / info.storage_key, info.id, info.name)
+
+    def open_reader(self, actor: Actor, dataset: int | str) -> DatasetReader:
+        """Documents, token spans and token lengths for the preview; close() it when done."""
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
+            info = self.store.get(op.session, dataset_id)
+            return DatasetReader(storage_for(info.storage_format), self.folder / info.storage_key)
+
+    # -- changes -----------------------------------------------------------------------------------------
+    def rename(self, actor: Actor, dataset: int | str, new_name: str) -> DatasetInfo:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_UPDATE, "dataset", dataset_id) as op:
+            name = check_name(new_name)
+            before = self.store.get(op.session, dataset_id).name
+            op.details.update(old_name=before, new_name=name)
+            return self.store.rename(op.session, dataset_id, name)
+
+    def set_tags(self, actor: Actor, dataset: int | str, tags: list[str] | tuple[str, ...]) -> DatasetInfo:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_UPDATE, "dataset", dataset_id) as op:
+            clean = tuple(dict.fromkeys(check_tag(t) for t in tags))
+            op.details["tags"] = list(clean)
+            return self.store.set_tags(op.session, dataset_id, clean)
+
+    def delete(self, actor: Actor, dataset: int | str) -> DatasetInfo:
+        """Delete the dataset and its files; refused (ConflictError naming them) while runs depend on it."""
+        dataset_id = self.store.resolve(dataset)
+        moved: Path | None = None
+        folder: Path | None = None
+        try:
+            with self.operation(actor, ops.DATASET_DELETE, "dataset", dataset_id) as op:
+                info = self.store.get(op.session, dataset_id)
+                users = self._dependents(op.session, dataset_id)
+                if users:
+                    raise ConflictError(
+                        f"The dataset {info.name!r} is used by {', '.join(users)}; delete those first."
+                    )
+                self.store.delete(op.session, dataset_id)
+                op.details["name"] = info.name
+                folder = self.folder / info.storage_key
+                if folder.exists():  # out of the way now, removed once the row is gone for good
+                    moved = self.folder / f"{DELETING_PREFIX}{info.storage_key}"
+                    os.replace(folder, moved)
+        except BaseException:
+            if moved is not None and folder is not None:
+                os.replace(moved, folder)
+            raise
+        if moved is not None:
+            shutil.rmtree(moved, ignore_errors=True)
+        log.info("deleted dataset %s", dataset_id)
+        return info
+
+    # -- housekeeping ------------------------------------------------------------------------------------
+    def remove_leftovers(self) -> int:
+        """Remove what crashed imports and deletes left behind. Returns how many folders were removed."""
+        if not self.folder.is_dir():
+            return 0
+        removed = 0
+        now = time.time()
+        keys: set[str] | None = None
+        for entry in list(self.folder.iterdir()):
+            name = entry.name
+            try:
+                if name.startswith(STAGING_PREFIX) and entry.is_dir():
+                    pid_file = self.folder / f"{name}.pid"
+                    beat = pid_file.stat().st_mtime if pid_file.exists() else entry.stat().st_mtime
+                    if now - beat > STALE_STAGING_S:
+                        shutil.rmtree(entry, ignore_errors=True)
+                        pid_file.unlink(missing_ok=True)
+                        removed += 1
+                elif name.startswith(DELETING_PREFIX) and entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed += 1
+                elif not name.startswith(".") and entry.is_dir() and now - entry.stat().st_mtime > ORPHAN_AGE_S:
+                    keys = self.store.storage_keys() if keys is None else keys
+                    if name not in keys:  # moved into place, but the row was never committed
+                        shutil.rmtree(entry, ignore_errors=True)
+                        removed += 1
+            except OSError as error:
+                log.warning("could not clean up %s: %s", entry, error)
+        if removed:
+            log.info("removed %d leftover dataset folder(s)", removed)
+        return removed
