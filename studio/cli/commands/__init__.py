@@ -3,6 +3,6 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import doctor
+from studio.cli.commands import dataset, doctor
 
-COMMANDS = [doctor]
+COMMANDS = [doctor, dataset]

@@ -47,7 +47,7 @@ class FieldSpec:
 
     def describe(self) -> str:
         if self.mode == "text":
-            return f"field {self.text!r}"
+            return f"field {self.text!r}" if self.text else "plain text"
         if self.mode == "pairs":
             return f"prompt {self.prompt!r}, response {self.response!r}"
         return f"chat messages {self.messages!r}"
