@@ -48,11 +48,18 @@ def lupdate_exe() -> str:
 
 def run_lupdate(files: list[Path], ts: Path) -> None:
     ts.parent.mkdir(parents=True, exist_ok=True)
+    if ts.exists():
+        # lupdate leaves a catalogue untouched (and says so only on stderr) when its root names no language
+        tree = ET.parse(ts)
+        if not tree.getroot().get("language"):
+            tree.getroot().set("language", ts.parent.name)
+            _write_ts(tree, ts)
     with tempfile.NamedTemporaryFile("w", suffix=".lst", delete=False) as lst:
         lst.write("\n".join(str(f) for f in files))
     try:
         subprocess.run(
-            [lupdate_exe(), f"@{lst.name}", "-no-obsolete", "-locations", "none", "-ts", str(ts)],
+            [lupdate_exe(), f"@{lst.name}", "-no-obsolete", "-locations", "none", "-target-language", ts.parent.name,
+             "-ts", str(ts)],
             check=True, capture_output=True, text=True,
         )
     finally:

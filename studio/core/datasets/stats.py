@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from studio.core.datasets.splits import SPLITS
+SPLITS = ("train", "val", "test")
 
 PERCENTILES = (0, 10, 50, 90, 99, 100)
 TOP_TOKENS = 50
@@ -19,7 +17,9 @@ CLEANING_COUNTS = (
 )
 
 
-def _percentiles(values: np.ndarray) -> dict[str, float]:
+def _percentiles(values) -> dict[str, float]:
+    import numpy as np
+
     if len(values) == 0:
         return {}
     points = np.percentile(values, PERCENTILES)
@@ -28,8 +28,11 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
     return out
 
 
-def compute(store, tokenizer, freq: np.ndarray, split_tokens: np.ndarray, trainable: np.ndarray,
-            counts: Mapping[str, int], sources, spec, seconds: float) -> dict[str, Any]:
+def compute(store, tokenizer, freq, split_tokens, trainable, counts: Mapping[str, int], sources, spec,
+            seconds: float) -> dict[str, Any]:
+    """The statistics dict (numpy is imported here, not at start-up: the GUI's first window needs none)."""
+    import numpy as np
+
     splits = np.asarray(store.splits)
     chars = np.asarray(store.index["chars"], dtype=np.int64)
     tokens = np.asarray(store.tokens["count"], dtype=np.int64)

@@ -18,20 +18,22 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from studio.core import operations as ops
 from studio.core.actor import Actor
-from studio.core.datasets.arrays import DatasetArrays, open_arrays
-from studio.core.datasets.importer import run_import
 from studio.core.datasets.options import ImportOptions, check_name, check_tag
-from studio.core.datasets.preview import DatasetReader
-from studio.core.datasets.storage import PlainStorage, storage_for
 from studio.core.errors import ConflictError
 from studio.core.services.base import Service
 from studio.core.stores.datasets import DatasetInfo, DatasetStore
 from studio.core.tasks import TaskState
+
+if TYPE_CHECKING:  # numpy-heavy modules load on first use, not with the window (start-up time)
+    from studio.core.datasets.arrays import DatasetArrays
+    from studio.core.datasets.preview import DatasetReader
+    from studio.core.datasets.storage import PlainStorage
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +70,19 @@ class DatasetService(Service):
     def __init__(self, studio):
         super().__init__(studio)
         self.store = DatasetStore(studio.db)
-        self.storage = PlainStorage()  # the vault's encrypted storage slots in here (see storage.py)
+        self._storage: PlainStorage | None = None
         self._finders: list[DependentsFinder] = []
         self.folder = Path(studio.paths.datasets)
         self.remove_leftovers()
+
+    @property
+    def storage(self) -> PlainStorage:
+        """Where new datasets are written. The vault's encrypted storage slots in here (see storage.py)."""
+        if self._storage is None:
+            from studio.core.datasets.storage import PlainStorage
+
+            self._storage = PlainStorage()
+        return self._storage
 
     # -- hooks -------------------------------------------------------------------------------------------
     def add_dependents_finder(self, finder: DependentsFinder) -> None:
@@ -125,6 +136,8 @@ class DatasetService(Service):
 
     def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None):
         """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
+        from studio.core.datasets.importer import run_import
+
         staging = self.folder / f"{STAGING_PREFIX}{key}"
         pid_file = self.folder / f"{STAGING_PREFIX}{key}.pid"
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -157,6 +170,9 @@ class DatasetService(Service):
 
     def open_arrays(self, actor: Actor, dataset: int | str) -> DatasetArrays:
         """The token arrays for training (memory maps; decrypted into memory once stored encrypted)."""
+        from studio.core.datasets.arrays import open_arrays
+        from studio.core.datasets.storage import storage_for
+
         dataset_id = self.store.resolve(dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
             info = self.store.get(op.session, dataset_id)
@@ -164,6 +180,9 @@ class DatasetService(Service):
 
     def open_reader(self, actor: Actor, dataset: int | str) -> DatasetReader:
         """Documents, token spans and token lengths for the preview; close() it when done."""
+        from studio.core.datasets.preview import DatasetReader
+        from studio.core.datasets.storage import storage_for
+
         dataset_id = self.store.resolve(dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
             info = self.store.get(op.session, dataset_id)
