@@ -27,6 +27,40 @@ class Cleaner:
         self.dedup = dedup
         self._seen: set[int] = set()
 
+    def clean_batch(self, docs: list[list[str]], lines: list[int]) -> tuple[list[list[str]], list[int]]:
+        """The kept documents of a batch (and their lines). When the batch has no carriage return, no
+        control character and nothing to normalise, per-document work shrinks to the length and duplicate checks."""
+        joined = "".join([p for d in docs for p in d] if any(len(d) > 1 for d in docs) else [d[0] for d in docs])
+        if ("\r" in joined or (self.strip_control and CONTROL.search(joined) is not None)
+                or (self.normalize and not joined.isascii() and not unicodedata.is_normalized("NFC", joined))):
+            kept = [(c, line) for c, line in zip(map(self.clean, docs), lines, strict=True) if c is not None]
+            return [c for c, _ in kept], [line for _, line in kept]
+        if self.min_chars <= 1 and not self.dedup and all(len(d) == 1 for d in docs):
+            blank = [d[0] for d in docs if not d[0] or d[0].isspace()]
+            if not blank:  # the common case: nothing to drop
+                return docs, lines
+        out_docs, out_lines = [], []
+        counts, min_chars, dedup, seen = self.counts, self.min_chars, self.dedup, self._seen
+        blake = hashlib.blake2b
+        for parts, line in zip(docs, lines, strict=True):
+            text = parts[0] if len(parts) == 1 else "".join(parts)
+            if not text or text.isspace():
+                counts["empty"] += 1
+                continue
+            if len(text) < min_chars:
+                counts["short_dropped"] += 1
+                continue
+            if dedup:
+                key = "\x1f".join(parts) if len(parts) > 1 else text
+                digest = int.from_bytes(blake(key.encode("utf-8"), digest_size=8).digest(), "little")
+                if digest in seen:
+                    counts["duplicates_dropped"] += 1
+                    continue
+                seen.add(digest)
+            out_docs.append(parts)
+            out_lines.append(line)
+        return out_docs, out_lines
+
     def clean(self, parts: list[str]) -> list[str] | None:
         counts = self.counts
         out = []

@@ -26,7 +26,6 @@ INDEX_DTYPE = np.dtype([
 ])
 TOKENS_DTYPE = np.dtype([("start", "<u8"), ("count", "<u4")])
 BLOCK_BYTES = 1 << 20
-ROWS_PER_FLUSH = 1 << 16
 
 
 class DocumentWriter:
@@ -42,33 +41,68 @@ class DocumentWriter:
         self._pending: list[bytes] = []
         self._pending_text: list[str] = []
         self._pending_size = 0
-        self._rows: list[tuple] = []
-        self._segs: list[int] = []
-        self.splits = bytearray()
+        self._splits: list[np.ndarray] = []
         self.count = 0
         self.chars = 0
         self.seg_count = 0
 
-    def add(self, parts: list[str], split: int, source: int, line: int) -> None:
-        text = "".join(parts) if len(parts) > 1 else parts[0]
-        data = text.encode("utf-8")
-        if self._pending_size and self._pending_size + len(data) > self.block_bytes:
-            self._flush_block()
-        nseg = 0
+    @property
+    def splits(self) -> np.ndarray:
+        return np.concatenate(self._splits) if self._splits else np.zeros(0, np.uint8)
+
+    def add_batch(self, docs: list[list[str]], splits: np.ndarray, source: int, lines: list[int]) -> None:
+        """Append documents (their parts), their splits, the source file and the line each starts at."""
+        n = len(docs)
+        if n == 0:
+            return
+        texts = [d[0] if len(d) == 1 else "".join(d) for d in docs]
+        joined = "".join(texts)
+        chars = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        if joined.isascii():
+            data = joined.encode("ascii")
+            nbytes = chars
+        else:
+            encoded = [t.encode("utf-8") for t in texts]
+            data = b"".join(encoded)
+            nbytes = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+        rows = np.zeros(n, dtype=INDEX_DTYPE)
+        rows["nbytes"] = nbytes
+        rows["chars"] = chars
+        rows["source"] = source
+        rows["line"] = lines
         if self.sft:
-            self._segs.extend(map(len, parts))
-            nseg = len(parts)
-        self._rows.append((len(self._records), self._pending_size, len(data), len(text), source, line,
-                           self.seg_count, nseg))
-        self.seg_count += nseg
-        self._pending.append(data)
-        self._pending_text.append(text)
-        self._pending_size += len(data)
-        self.splits.append(split)
-        self.count += 1
-        self.chars += len(text)
-        if len(self._rows) >= ROWS_PER_FLUSH:
-            self._flush_rows()
+            nseg = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+            rows["nseg"] = nseg
+            rows["seg_start"] = self.seg_count + np.cumsum(nseg) - nseg
+            self._segments.append(np.fromiter((len(p) for d in docs for p in d), dtype=np.uint32))
+            self.seg_count += int(nseg.sum())
+        byte_end = np.cumsum(nbytes)
+        char_end = np.cumsum(chars)
+        pos = 0
+        while pos < n:  # fill blocks; documents never straddle two
+            base_b = int(byte_end[pos - 1]) if pos else 0
+            room = self.block_bytes - self._pending_size
+            k = int(np.searchsorted(byte_end, base_b + room, side="right")) - pos
+            if k <= 0:
+                if self._pending_size:
+                    self._flush_block()
+                    continue
+                k = 1  # one document larger than a block: a block of its own
+            end_b = int(byte_end[pos + k - 1])
+            rows["block"][pos:pos + k] = len(self._records)
+            rows["offset"][pos:pos + k] = self._pending_size + (byte_end[pos:pos + k] - nbytes[pos:pos + k] - base_b)
+            self._pending.append(data[base_b:end_b])
+            if self._on_block is not None:
+                base_c = int(char_end[pos - 1]) if pos else 0
+                self._pending_text.append(joined[base_c:int(char_end[pos + k - 1])])
+            self._pending_size += end_b - base_b
+            pos += k
+            if pos < n:
+                self._flush_block()
+        self._index.append(rows)
+        self._splits.append(np.asarray(splits, dtype=np.uint8))
+        self.count += n
+        self.chars += int(chars.sum())
 
     def _flush_block(self) -> None:
         if self._pending:
@@ -77,18 +111,9 @@ class DocumentWriter:
                 self._on_block("".join(self._pending_text))
         self._pending, self._pending_text, self._pending_size = [], [], 0
 
-    def _flush_rows(self) -> None:
-        if self._rows:
-            self._index.append(np.array(self._rows, dtype=INDEX_DTYPE))
-            self._rows = []
-        if self._segments is not None and self._segs:
-            self._segments.append(np.asarray(self._segs, dtype=np.uint32))
-            self._segs = []
-
     def close(self) -> None:
         """Write everything but the splits (the importer writes docs.split after fill_empty_splits)."""
         self._flush_block()
-        self._flush_rows()
         self._records.close()
         self._index.close()
         if self._segments is not None:

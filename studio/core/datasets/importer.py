@@ -2,10 +2,12 @@
 
     pass 1  read every source (streaming), clean, de-duplicate, assign splits, store the documents
             (docs.*), count characters (for a character tokenizer)
-    build   the tokenizer: byte, character (from the counts), BPE (trained on the first documents of the
-            train split, up to bpe_sample_mb), or the user's tokenizer.json
-    pass 2  tokenize the stored documents block by block into one flat array per split, each document
-            followed by the end-of-document token, with a loss mask for prompt/response data
+    build   the tokenizer: byte, character (from the counts), BPE (trained in a thread on the first
+            documents of the train split, up to bpe_sample_mb, while pass 1 goes on: bpe_sample.py), or the
+            user's tokenizer.json
+    pass 2  tokenize the stored documents block by block (in worker processes for BPE on big inputs:
+            encode.py) into one flat array per split, each document followed by the end-of-document
+            token, with a loss mask for prompt/response data
 
 Memory stays bounded by the block size, the BPE word cache and the de-duplication set, whatever the size
 of the input. The caller gives an empty folder and removes it if this raises (cancel or failure).
@@ -24,8 +26,10 @@ from typing import Any
 import numpy as np
 
 from studio.core.datasets import stats as stats_mod
+from studio.core.datasets.bpe_sample import BackgroundBpe
 from studio.core.datasets.cleaning import Cleaner
 from studio.core.datasets.docstore import TOKENS_DTYPE, DocumentStore, DocumentWriter
+from studio.core.datasets.encode import BlockEncoder, choose_workers
 from studio.core.datasets.options import ImportOptions
 from studio.core.datasets.readers import ReadContext, read_source
 from studio.core.datasets.sources import SourceSet, discover
@@ -37,14 +41,13 @@ from studio.core.datasets.tokenizers import (
     CharTokenizer,
     Tokenizer,
     load_tokenizer_file,
-    train_bpe,
 )
 from studio.core.errors import ValidationError
 from studio.core.tasks import TaskState
 
 MANIFEST_VERSION = 1
 # share of the progress bar for pass 1 and for building the tokenizer, per tokenizer kind
-_PHASES = {"byte": (0.6, 0.6), "char": (0.55, 0.55), "bpe": (0.35, 0.45), "file": (0.25, 0.25)}
+_PHASES = {"byte": (0.6, 0.6), "char": (0.55, 0.55), "bpe": (0.4, 0.45), "file": (0.25, 0.25)}
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,11 @@ def tokenizer_kind(option: str) -> str:
 
 
 def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, state: TaskState,
-               block_bytes: int | None = None) -> ImportResult:
+               block_bytes: int | None = None, workers: int | None = None) -> ImportResult:
+    """Import into `folder`. `workers`: processes that tokenize (None: as many as useful, see encode.py)."""
     started = time.monotonic()
     folder = Path(folder)
     kind_of_tokenizer = tokenizer_kind(options.tokenizer)
-    read_end, build_end = _PHASES[kind_of_tokenizer]
     user_tokenizer = load_tokenizer_file(options.tokenizer) if kind_of_tokenizer == "file" else None
     sources = discover(options.path, options.format, options.include, options.exclude)
     state.report(0.0, "Reading", force=True)
@@ -83,11 +86,23 @@ def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, stat
         char_counts[:] += np.bincount(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), minlength=0x110000)
 
     ctx = _read_context(options, sources, counts)
+    bpe = BackgroundBpe(options.vocab_size, options.bpe_sample_mb << 20) if kind_of_tokenizer == "bpe" else None
+    try:
+        return _finish(options, folder, storage, state, block_bytes, workers, started, sources, counts, ctx,
+                       bpe, user_tokenizer, char_counts, count_chars, kind_of_tokenizer)
+    finally:
+        if bpe is not None:
+            bpe.cancel()  # stops a training thread that an error or a cancel left running
+
+
+def _finish(options, folder, storage, state, block_bytes, workers, started, sources, counts, ctx, bpe,
+            user_tokenizer, char_counts, count_chars, kind_of_tokenizer) -> ImportResult:
+    read_end, build_end = _PHASES[kind_of_tokenizer]
     writer = _pass1(options, sources, ctx, counts, folder, storage, state, read_end,
-                    count_chars if char_counts is not None else None, block_bytes)
+                    count_chars if char_counts is not None else None, block_bytes, bpe)
     if writer.count == 0:
         raise ValidationError(_nothing_left_message(sources, counts), "path")
-    splits = np.frombuffer(bytes(writer.splits), dtype=np.uint8).copy()
+    splits = writer.splits
     fill_empty_splits(splits, options.split)
     with storage.array_writer(folder / "docs.split", np.uint8) as w:
         w.append(splits)
@@ -95,10 +110,16 @@ def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, stat
 
     store = DocumentStore(storage, folder)
     try:
-        tokenizer = _build_tokenizer(options, kind_of_tokenizer, user_tokenizer, char_counts, store, state,
-                                     read_end, build_end)
+        if kind_of_tokenizer == "byte":
+            tokenizer: Tokenizer = ByteTokenizer()
+        elif kind_of_tokenizer == "char":
+            tokenizer = CharTokenizer.from_counts(char_counts)
+        elif kind_of_tokenizer == "file":
+            tokenizer = user_tokenizer
+        else:
+            tokenizer = bpe.result(state, read_end)
         storage.write_bytes(folder / "tokenizer.json", tokenizer.to_json().encode("utf-8"))
-        split_tokens, trainable, freq = _pass2(tokenizer, store, storage, folder, sft, state, build_end)
+        split_tokens, trainable, freq = _pass2(tokenizer, store, storage, folder, sft, state, build_end, workers)
     finally:
         store.close()
 
@@ -141,7 +162,7 @@ def _read_context(options: ImportOptions, sources: SourceSet, counts: Counter[st
     )
 
 
-def _pass1(options, sources, ctx, counts, folder, storage, state, phase_end, on_block, block_bytes):
+def _pass1(options, sources, ctx, counts, folder, storage, state, phase_end, on_block, block_bytes, bpe):
     cleaner = Cleaner(counts, options.normalize, options.strip_control, options.min_chars, options.dedup)
     assigner = SplitAssigner(options.split, options.seed)
     total = max(1, sources.total_bytes)
@@ -151,13 +172,15 @@ def _pass1(options, sources, ctx, counts, folder, storage, state, phase_end, on_
     try:
         for source_index, src in enumerate(sources.files):
             message = f"Reading {src.rel}"
-            for parts, line in read_source(src, ctx):
+            for docs, lines in read_source(src, ctx):
                 state.report(phase_end * (done + ctx.bytes_read()) / total, message)
                 if writer is None:  # the kind (plain or prompt/response) is known with the first document
                     writer = DocumentWriter(storage, folder, ctx.spec.kind == "sft", on_block=on_block, **extra)
-                cleaned = cleaner.clean(parts)
-                if cleaned is not None:
-                    writer.add(cleaned, assigner.next(), source_index, line)
+                docs, lines = cleaner.clean_batch(docs, lines)
+                splits = assigner.take(len(docs))
+                writer.add_batch(docs, splits, source_index, lines)
+                if bpe is not None:
+                    bpe.feed(docs, splits)
             done += src.size
             ctx.counter = None
             ctx.position["bytes"] = 0
@@ -183,40 +206,21 @@ def _nothing_left_message(sources: SourceSet, counts: Counter[str]) -> str:
     return f"No documents left in {where}" + (f" ({', '.join(reasons)})." if reasons else ".")
 
 
-def _sample_texts(store: DocumentStore, limit_bytes: int, state: TaskState, lo: float, hi: float) -> Iterator[str]:
-    """The first documents of the train split (then of any split if train is short), up to limit_bytes."""
-    used = 0
-    for wanted in (True, False):
-        for first, end, text in store.iter_blocks():
-            splits = store.splits[first:end]
-            chars = np.asarray(store.index["chars"][first:end], dtype=np.int64)
-            ends = np.cumsum(chars)
-            for i in range(end - first):
-                if (splits[i] == 0) != wanted:
-                    continue
-                doc = text[ends[i] - chars[i]:ends[i]]
-                used += len(doc)
-                state.report(lo + (hi - lo) * min(1.0, used / limit_bytes), "Training the BPE tokenizer")
-                yield doc
-                if used >= limit_bytes:
-                    return
-
-
-def _build_tokenizer(options, kind, user_tokenizer, char_counts, store, state, lo, hi) -> Tokenizer:
-    if kind == "byte":
-        return ByteTokenizer()
-    if kind == "char":
-        return CharTokenizer.from_counts(char_counts)
-    if kind == "file":
-        return user_tokenizer
-    state.report(lo, "Training the BPE tokenizer", force=True)
-    tokenizer = train_bpe(_sample_texts(store, options.bpe_sample_mb << 20, state, lo, hi), options.vocab_size)
-    state.check()
-    return tokenizer
+def _jobs(store: DocumentStore, sft: bool) -> Iterator[tuple[tuple[int, int], tuple]]:
+    for first, end, text in store.iter_blocks():
+        chars = np.asarray(store.index["chars"][first:end], dtype=np.int64)
+        if not sft:
+            yield (first, end), (text, chars)
+            continue
+        index = store.index[first:end]
+        nseg = np.asarray(index["nseg"], dtype=np.int64)
+        seg_lo = int(index[0]["seg_start"])
+        seg_lens = np.asarray(store.segments[seg_lo:seg_lo + int(nseg.sum())], dtype=np.int64)
+        yield (first, end), (text, chars, seg_lens, nseg)
 
 
 def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, folder: Path, sft: bool,
-           state: TaskState, start: float):
+           state: TaskState, start: float, workers: int | None = None):
     dtype, eos, vocab = tokenizer.dtype, tokenizer.eos_id, tokenizer.vocab_size
     freq = np.zeros(vocab, dtype=np.int64)
     base = np.zeros(3, dtype=np.int64)
@@ -225,21 +229,16 @@ def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, fo
     masks = [storage.array_writer(folder / f"{name}.mask", np.uint8) for name in SPLITS] if sft else None
     positions = storage.array_writer(folder / "docs.tokens", TOKENS_DTYPE)
     all_writers = writers + (masks or []) + [positions]
-    total_chars = max(1, int(np.asarray(store.index["chars"], dtype=np.int64).sum()))
+    all_chars = np.asarray(store.index["chars"], dtype=np.int64)
+    total_chars = max(1, int(all_chars.sum()))
     chars_done = 0
+    encoder = BlockEncoder(tokenizer, choose_workers(tokenizer, total_chars, workers))
+    state.report(start, "Tokenizing", force=True)
     try:
-        for first, end, text in store.iter_blocks():
+        for (first, end), (flat, lengths, mask) in encoder.encode(_jobs(store, sft)):
+            chars_done += int(all_chars[first:end].sum())
             state.report(start + (1 - start) * chars_done / total_chars, "Tokenizing")
-            chars = np.asarray(store.index["chars"][first:end], dtype=np.int64)
             splits = np.asarray(store.splits[first:end])
-            if sft:
-                flat, lengths, mask = _encode_parts(tokenizer, store, first, end, text)
-            else:
-                ends = np.cumsum(chars).tolist()
-                starts = [0] + ends[:-1]
-                flat, lengths = tokenizer.encode_many([text[s:e] for s, e in zip(starts, ends, strict=True)])
-                mask = None
-            chars_done += int(chars.sum())
             freq += np.bincount(flat, minlength=vocab)[:vocab]
             doc_ends = np.cumsum(lengths)
             full = np.insert(flat.astype(np.uint32, copy=False), doc_ends, eos)
@@ -271,23 +270,8 @@ def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, fo
         for w in all_writers:
             w.abort()
         raise
+    finally:
+        encoder.close()
     if not sft:
         trainable = base.copy()
     return base, trainable, freq
-
-
-def _encode_parts(tokenizer: Tokenizer, store: DocumentStore, first: int, end: int, text: str):
-    """Prompt/response documents: encode every part, mark the learned parts (odd positions), join per doc."""
-    index = store.index[first:end]
-    nseg = np.asarray(index["nseg"], dtype=np.int64)
-    seg_lo = int(index[0]["seg_start"])
-    seg_lens = np.asarray(store.segments[seg_lo:seg_lo + int(nseg.sum())], dtype=np.int64)
-    ends = np.cumsum(seg_lens).tolist()
-    starts = [0] + ends[:-1]
-    flat, part_lens = tokenizer.encode_many([text[s:e] for s, e in zip(starts, ends, strict=True)])
-    first_part = np.cumsum(nseg) - nseg
-    position = np.arange(len(seg_lens)) - np.repeat(first_part, nseg)
-    mask = np.repeat((position % 2 == 1).astype(np.uint8), part_lens)
-    doc_of_part = np.repeat(np.arange(len(nseg)), nseg)
-    lengths = np.bincount(doc_of_part, weights=part_lens, minlength=len(nseg)).astype(np.int64)
-    return flat, lengths, mask

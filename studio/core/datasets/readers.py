@@ -13,7 +13,10 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
+
+import numpy as np
 
 from studio.core.datasets.fields import PLAIN_TEXT, FieldSpec, extract, resolve_fields
 from studio.core.datasets.sources import SourceFile
@@ -21,9 +24,11 @@ from studio.core.datasets.textio import CHUNK, Decoder, bad_input, check_not_bin
 
 UTF8_BOM = b"\xef\xbb\xbf"
 PARAGRAPH_BREAK = re.compile(rb"\n[ \t\r]*\n(?:[ \t\r]*\n)*")
+PARAGRAPH_BREAK_TEXT = re.compile(r"(\n[ \t\r]*\n(?:[ \t\r]*\n)*)")  # capturing: split() keeps the breaks
+BATCH_DOCS = 2048
 csv.field_size_limit(2**31 - 1)
 
-Doc = tuple[list[str], int]
+Batch = tuple[list[list[str]], list[int]]  # the parts of each document, and the line where each starts
 
 
 @dataclass
@@ -62,15 +67,52 @@ class ReadContext:
         return self.spec
 
 
-def read_source(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
+def read_source(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
     readers = {"text": read_text, "jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet}
     yield from readers[src.format](src, ctx)
+
+
+class _Batcher:
+    """Collects documents into batches of about BATCH_DOCS (the pipeline works batch by batch)."""
+
+    def __init__(self) -> None:
+        self.docs: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def add(self, parts: list[str], line: int) -> None:
+        self.docs.append(parts)
+        self.lines.append(line)
+
+    def full(self) -> bool:
+        return len(self.docs) >= BATCH_DOCS
+
+    def take(self) -> Batch:
+        batch = (self.docs, self.lines)
+        self.docs, self.lines = [], []
+        return batch
 
 
 # -- plain text --------------------------------------------------------------------------------------------
 
 
-def read_text(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
+def _complete_end(buf: bytearray, unit: str, final: bool) -> int:
+    """How much of the buffer holds complete documents."""
+    if final:
+        return len(buf)
+    if unit == "line":
+        return buf.rfind(b"\n") + 1
+    if unit == "paragraph":
+        for start in (max(0, len(buf) - (1 << 16)), 0):
+            last = 0
+            for match in PARAGRAPH_BREAK.finditer(buf, start):
+                if match.end() < len(buf):  # a break at the very end may go on in the next chunk
+                    last = match.end()
+            if last or start == 0:
+                return last
+    return 0
+
+
+def read_text(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
     if ctx.spec is not None and ctx.spec.kind != "text":
         raise bad_input(src.path, None, "is plain text, but the files before it hold prompt/response data; "
                         "import them separately.")
@@ -82,15 +124,75 @@ def read_text(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
     line = 1  # line number of buf[0]
     total = 0
 
-    def emit(piece: bytes, offset: int, first_line: int) -> Iterator[Doc]:
-        text = ctx.decoder.decode(piece, path, first_line, offset, compressed)
-        if text is None:
-            return
-        if unit != "file":
-            text = text.strip("\r\n")
-            if not text:
+    def region(data: bytes, offset: int, first_line: int) -> Batch:
+        """The documents of a run of complete units. Valid UTF-8 is split as one string (fast); otherwise
+        unit by unit, so that the decoder can name the line and offset or skip just that document."""
+        docs: list[list[str]] = []
+        lines: list[int] = []
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _region_slowly(data, offset, first_line)
+        if unit == "file":
+            if text:
+                docs.append([text])
+                lines.append(first_line)
+        elif unit == "line":
+            for n, piece in enumerate(text.split("\n")):
+                piece = piece.strip("\r")
+                if piece:
+                    docs.append([piece])
+                    lines.append(first_line + n)
+        else:
+            # paragraphs and the breaks between them alternate; C-level maps keep per-document cost small
+            pieces = PARAGRAPH_BREAK_TEXT.split(text)
+            newlines = np.fromiter(map(str.count, pieces, repeat("\n")), dtype=np.int64, count=len(pieces))
+            starts = (first_line + np.cumsum(newlines) - newlines)[0::2].tolist()
+            paragraphs = pieces[0::2]
+            stripped = list(map(str.strip, paragraphs, repeat("\r\n")))
+            for raw, piece, at in zip(paragraphs, stripped, starts, strict=True):
+                if piece:
+                    if raw[:1] in ("\n", "\r"):  # leading line breaks (start of a file): count them
+                        at += raw.count("\n", 0, len(raw) - len(raw.lstrip("\r\n")))
+                    docs.append([piece])
+                    lines.append(at)
+        return docs, lines
+
+    def _region_slowly(data: bytes, offset: int, first_line: int) -> Batch:
+        docs: list[list[str]] = []
+        lines: list[int] = []
+
+        def emit(piece: bytes, at: int, piece_line: int) -> None:
+            text = ctx.decoder.decode(piece, path, piece_line, at, compressed)
+            if text is None:
                 return
-        yield [text], first_line
+            if unit != "file":
+                lead = len(text) - len(text.lstrip("\r\n"))
+                piece_line += text.count("\n", 0, lead)
+                text = text.strip("\r\n")
+                if not text:
+                    return
+            docs.append([text])
+            lines.append(piece_line)
+
+        start, at_line = 0, first_line
+        if unit == "line":
+            while start < len(data):
+                nl = data.find(b"\n", start)
+                stop = len(data) if nl < 0 else nl + 1
+                emit(data[start:stop], offset + start, at_line)
+                at_line += 1
+                start = stop
+        elif unit == "paragraph":
+            for match in PARAGRAPH_BREAK.finditer(data):
+                emit(data[start:match.start()], offset + start, at_line)
+                at_line += data.count(b"\n", start, match.end())
+                start = match.end()
+            if start < len(data):
+                emit(data[start:], offset + start, at_line)
+        elif data:
+            emit(data, offset, first_line)
+        return docs, lines
 
     def cut_oversized() -> int:
         """Where to cut a buffer that outgrew the longest document: the last line break, else a character
@@ -118,35 +220,22 @@ def read_text(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
                 first = False
                 total += len(chunk)
                 buf += chunk
-            start = 0
-            if unit == "line":
-                end = len(buf) if final else buf.rfind(b"\n") + 1
-                while start < end:
-                    nl = buf.find(b"\n", start, end)
-                    stop = end if nl < 0 else nl + 1
-                    yield from emit(bytes(buf[start:stop]), base + start, line)
-                    line += 1
-                    start = stop
-            elif unit == "paragraph":
-                for match in PARAGRAPH_BREAK.finditer(buf):
-                    if not final and match.end() == len(buf):
-                        break  # more blank lines may follow in the next chunk
-                    yield from emit(bytes(buf[start:match.start()]), base + start, line)
-                    line += buf.count(b"\n", start, match.end())
-                    start = match.end()
-                if final and start < len(buf):
-                    yield from emit(bytes(buf[start:]), base + start, line)
-                    start = len(buf)
-            elif final and buf:
-                yield from emit(bytes(buf), base, line)
-                start = len(buf)
-            if start:
-                del buf[:start]
-                base += start
+            end = _complete_end(buf, unit, final)
+            if end:
+                data = bytes(buf[:end])
+                docs, lines = region(data, base, line)
+                if docs:
+                    yield docs, lines
+                line += data.count(b"\n")
+                del buf[:end]
+                base += end
             while len(buf) > ctx.max_doc_bytes:
                 cut = cut_oversized()
-                yield from emit(bytes(buf[:cut]), base, line)
-                line += buf.count(b"\n", 0, cut)
+                data = bytes(buf[:cut])
+                docs, lines = region(data, base, line)
+                if docs:
+                    yield docs, lines
+                line += data.count(b"\n")
                 del buf[:cut]
                 base += cut
             if final:
@@ -167,8 +256,9 @@ def _lines(stream: Any, limit: int, path: Any) -> Iterator[bytes]:
         yield raw
 
 
-def read_jsonl(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
+def read_jsonl(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
     path, compressed = src.path, src.compressed
+    batcher = _Batcher()
     offset = 0
     seen = False
     spec: FieldSpec | None = None
@@ -200,7 +290,11 @@ def read_jsonl(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
             if parts is None:
                 ctx.counts["empty"] += 1
                 continue
-            yield parts, n
+            batcher.add(parts, n)
+            if batcher.full():
+                yield batcher.take()
+    if batcher.docs:
+        yield batcher.take()
     if not seen:
         ctx.counts["empty_files"] += 1
 
@@ -208,8 +302,9 @@ def read_jsonl(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
 # -- CSV / TSV ---------------------------------------------------------------------------------------------
 
 
-def read_csv(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
+def read_csv(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
     path, compressed = src.path, src.compressed
+    batcher = _Batcher()
     skipped_line = [False]
 
     def text_lines(stream: Any) -> Iterator[str]:
@@ -255,7 +350,11 @@ def read_csv(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
                 if parts is None:
                     ctx.counts["empty"] += 1
                     continue
-                yield parts, start_line
+                batcher.add(parts, start_line)
+                if batcher.full():
+                    yield batcher.take()
+            if batcher.docs:
+                yield batcher.take()
         except csv.Error as error:
             raise bad_input(path, where(reader.line_num), f"is not valid CSV ({error}).") from None
 
@@ -263,7 +362,7 @@ def read_csv(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
 # -- Parquet -----------------------------------------------------------------------------------------------
 
 
-def read_parquet(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
+def read_parquet(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -282,6 +381,7 @@ def read_parquet(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
         t = pf.schema_arrow.field(name).type
         sample[name] = [] if (pa.types.is_list(t) or pa.types.is_large_list(t)) else ""
     spec = ctx.fields_for(src, names, sample)
+    batcher = _Batcher()
     total_rows = max(1, pf.metadata.num_rows)
     row = 0
     try:
@@ -302,8 +402,10 @@ def read_parquet(src: SourceFile, ctx: ReadContext) -> Iterator[Doc]:
                     if parts is None:
                         ctx.counts["empty"] += 1
                         continue
-                    yield parts, row
+                    batcher.add(parts, row)
             ctx.position["bytes"] = int(src.size * row / total_rows)
+            if batcher.docs:
+                yield batcher.take()
     except pa.ArrowException as error:
         raise bad_input(path, f"row {row + 1}", f"cannot be read ({error}).") from None
     if pf.metadata.num_rows == 0:

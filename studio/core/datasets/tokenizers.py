@@ -36,7 +36,8 @@ FORMAT_VERSION = 1
 # inside `tokenizers`) split identically; tests/core/datasets/test_tokenizers.py checks that they do.
 _WS = " \\t\\n\\r\\f\\v"
 _PUNCT = "!-/:-@\\[-`{-~"
-BPE_PATTERN = f" ?[^{_WS}{_PUNCT}0-9]+| ?[0-9]+| ?[{_PUNCT}]+|[{_WS}]+"
+# NUL is a piece of its own, so that many documents joined with NUL split exactly as each alone would.
+BPE_PATTERN = f" ?[^\\x00{_WS}{_PUNCT}0-9]+| ?[0-9]+| ?[{_PUNCT}]+|[{_WS}]+|\\x00"
 EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<|end_of_text|>", "<eos>", "<|eos|>")
 MAX_TOKENIZER_JSON = 200 * 1024 * 1024
 
@@ -378,7 +379,20 @@ class _FastWordEncoder:
         return np.array(found, dtype=np.int64)
 
     def encode_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        words: list[str] = []
+        if len(texts) > 1 and not any("\x00" in t for t in texts):
+            # one split of all texts joined by NUL (a piece of its own); the NUL pieces mark the ends
+            words = self.split("\x00".join(texts))
+            if "\x00" not in self.word_ids:
+                self._word_index(["\x00"])
+            widx = self._word_index(words)
+            wlen = self.lengths[widx]
+            separator = widx == self.word_ids["\x00"]
+            wlen[separator] = 0
+            flat = self._gather(widx, wlen)
+            ends = np.cumsum(wlen)[np.flatnonzero(separator)]
+            lengths = np.diff(np.concatenate([[0], ends, [len(flat)]]))
+            return flat, lengths
+        words = []
         per_text = np.zeros(len(texts), dtype=np.int64)
         for n, text in enumerate(texts):
             w = self.split(text)
@@ -388,15 +402,16 @@ class _FastWordEncoder:
             return np.zeros(0, np.uint32), np.zeros(len(texts), np.int64)
         widx = self._word_index(words)
         wlen = self.lengths[widx]
-        wstart = self.starts[widx]
-        total = int(wlen.sum())
-        # position of each output id = its word's table start + its place inside the word
-        gather = np.repeat(wstart - (np.cumsum(wlen) - wlen), wlen) + np.arange(total, dtype=np.int64)
-        flat = self.table[gather]
-        word_end = np.cumsum(per_text)
-        ends = np.concatenate([[0], np.cumsum(wlen)])[word_end]
+        flat = self._gather(widx, wlen)
+        ends = np.concatenate([[0], np.cumsum(wlen)])[np.cumsum(per_text)]
         lengths = np.diff(np.concatenate([[0], ends]))
         return flat, lengths
+
+    def _gather(self, widx: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+        """The ids of the words in order: output position -> its word's table start + its place in the word."""
+        total = int(wlen.sum())
+        gather = np.repeat(self.starts[widx] - (np.cumsum(wlen) - wlen), wlen) + np.arange(total, dtype=np.int64)
+        return self.table[gather]
 
     def spans(self, text: str) -> list[tuple[int, int, int]]:
         out: list[tuple[int, int, int]] = []

@@ -103,7 +103,7 @@ class DatasetService(Service):
 
     # -- import ------------------------------------------------------------------------------------------
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
-                       block_bytes: int | None = None) -> DatasetInfo:
+                       block_bytes: int | None = None, workers: int | None = None) -> DatasetInfo:
         """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel)."""
         state = state or TaskState()
         final: Path | None = None
@@ -114,7 +114,7 @@ class DatasetService(Service):
                     raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
                 self.remove_leftovers()
                 key = uuid.uuid4().hex
-                result = self._import_files(options, key, state, block_bytes)
+                result = self._import_files(options, key, state, block_bytes, workers)
                 final = self.folder / key
                 info = self.store.add(
                     op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
@@ -134,7 +134,8 @@ class DatasetService(Service):
         log.info("imported dataset %s (%d documents, %d tokens)", info.id, info.documents, info.tokens)
         return info
 
-    def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None):
+    def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None,
+                      workers: int | None):
         """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
         from studio.core.datasets.importer import run_import
 
@@ -144,7 +145,8 @@ class DatasetService(Service):
         pid_file.write_text(str(os.getpid()))
         try:
             staging.mkdir()
-            result = run_import(options, staging, self.storage, _Heartbeat(state, pid_file), block_bytes)  # type: ignore[arg-type]
+            result = run_import(options, staging, self.storage, _Heartbeat(state, pid_file), block_bytes,  # type: ignore[arg-type]
+                                workers)
             os.replace(staging, self.folder / key)
             return result
         except BaseException:

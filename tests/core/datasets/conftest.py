@@ -36,13 +36,13 @@ def run(tmp_path):
     counter = iter(range(10_000))
     opened = []
 
-    def go(path, state=None, block_bytes=None, **options):
+    def go(path, state=None, block_bytes=None, workers=None, **options):
         options.setdefault("tokenizer", "byte")
         options.setdefault("split", (1.0, 0.0, 0.0))
         folder = tmp_path / f"out{next(counter)}"
         folder.mkdir()
         opts = ImportOptions(path=str(path), name="t", **options).checked()
-        result = run_import(opts, folder, PlainStorage(), state or TaskState(), block_bytes)
+        result = run_import(opts, folder, PlainStorage(), state or TaskState(), block_bytes, workers)
         imported = Imported(result, folder)
         opened.append(imported)
         return imported

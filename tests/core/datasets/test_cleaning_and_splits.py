@@ -60,6 +60,8 @@ def test_small_datasets_still_get_validation_and_test_documents():
     assert fill_empty_splits(assigned, (0.9, 0.05, 0.05)) == [] and assigned.tolist() == [0]
     assigned = np.zeros(4, dtype=np.uint8)
     assert fill_empty_splits(assigned, (1.0, 0.0, 0.0)) == []
+    assigned = np.array([1, 2, 1], dtype=np.uint8)  # nothing drew "train"
+    assert fill_empty_splits(assigned, (0.9, 0.05, 0.05)) == [(0, 0)] and assigned.tolist() == [0, 2, 1]
 
 
 @pytest.mark.parametrize("tokenizer", ["byte", "char", "bpe"])
@@ -90,3 +92,16 @@ def test_documents_go_whole_to_one_split_with_their_token_positions(tmp_path, ru
         tokens = arrays[split][start:start + count + 1]
         assert tokens[-1] == 256
         assert bytes(tokens[:-1].astype(np.uint8)).decode() == got.texts[i]
+
+
+@pytest.mark.parametrize("tokenizer,sft", [("bpe", False), ("bpe", True), ("byte", False)])
+def test_worker_processes_give_the_same_arrays(tmp_path, run, tokenizer, sft):
+    src = tmp_path / ("d.jsonl" if sft else "d.txt")
+    if sft:
+        src.write_text("".join(f'{{"prompt": "q {i}?", "response": "answer {i * 3}"}}\n' for i in range(400)))
+    else:
+        src.write_text("\n\n".join(f"paragraph {i}: " + "words and more words " * (i % 5) for i in range(400)))
+    options = dict(tokenizer=tokenizer, vocab_size=300, split=(0.8, 0.1, 0.1), block_bytes=1024)
+    alone, pooled = run(src, workers=1, **options), run(src, workers=2, **options)
+    for name in ("train.tokens", "val.tokens", "test.tokens", "docs.tokens") + (("train.mask",) if sft else ()):
+        assert (alone.folder / name).read_bytes() == (pooled.folder / name).read_bytes(), name

@@ -158,3 +158,10 @@ def test_bad_tokenizer_files_are_refused_with_the_reason(tmp_path):
         load_tokenizer_file(other)
     with pytest.raises(ValidationError, match="does not exist"):
         load_tokenizer_file(tmp_path / "missing.json")
+
+
+def test_batches_with_and_without_nul_characters_encode_like_single_texts(bpe):
+    for batch in (["one two", "", " three\n", "four."], ["has\x00nul", "plain", "\x00"], ["x"]):
+        flat, lengths = bpe.encode_many(batch)
+        assert flat.tolist() == [i for t in batch for i in bpe.hf.encode(t, add_special_tokens=False).ids]
+        assert lengths.tolist() == [len(bpe.encode(t)) for t in batch]

@@ -1,0 +1,101 @@
+"""Dataset import throughput (MB/s) and peak memory per tokenizer, beside plain-Python reading of the same
+file (the floor), all in one run.
+
+    .venv/bin/python bench/datasets.py [--size-mb 200] [--tokenizers byte,char,bpe] [--vocab-size 8192]
+
+The corpus is generated (studio.devtools.make_sample.stories: English-like paragraphs, one document per
+paragraph) into a temporary folder. Each measurement runs in its own process (`studio dataset import`),
+so that its peak resident memory (ru_maxrss) is its own. MB/s = corpus bytes / the import's own time
+(from the dataset's statistics; process start-up excluded, but listed). Goal for BPE: 20 MB/s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR = """
+import sys, time
+t = time.perf_counter()
+n = 0
+with open(sys.argv[1], encoding="utf-8") as fh:
+    for line in fh:
+        n += len(line)
+print(time.perf_counter() - t, n)
+"""
+
+
+def measure(cmd: list[str]) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MB, stdout) of `cmd`, run under a small watcher process so that the peak
+    resident memory (ru_maxrss from wait4) is the command's own."""
+    script = (
+        "import os, subprocess, sys, time, json\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE)\n"
+        "pid, status, ru = os.wait4(p.pid, 0)\n"
+        "out = p.stdout.read()\n"
+        "sys.stdout.write(json.dumps({'wall': time.perf_counter() - t, 'rss_kb': ru.ru_maxrss, 'status': status, "
+        "'out': out.decode()}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True)
+    data = json.loads(result.stdout)
+    if data["status"]:
+        raise SystemExit(f"{' '.join(cmd)} failed (status {data['status']}):\n{result.stderr}")
+    return data["wall"], data["rss_kb"] // 1024, data["out"]
+
+
+def make_corpus(path: Path, size_mb: int) -> int:
+    from studio.devtools.make_sample import stories
+
+    with open(path, "w", encoding="utf-8") as fh:
+        first = True
+        for doc in stories(size_mb * 1_000_000, seed=1):
+            fh.write(doc if first else "\n\n" + doc)
+            first = False
+        fh.write("\n")
+    return path.stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=200)
+    parser.add_argument("--tokenizers", default="byte,char,bpe")
+    parser.add_argument("--vocab-size", type=int, default=8192)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        t = time.perf_counter()
+        size = make_corpus(corpus, args.size_mb)
+        mb = size / 1e6
+        print(f"corpus: {mb:.1f} MB of generated paragraphs (made in {time.perf_counter() - t:.1f} s); "
+              f"{os.cpu_count()} CPU(s)")
+        wall, rss, out = measure([sys.executable, "-c", FLOOR, str(corpus)])
+        floor_s = float(out.split()[0])
+        rows = [("plain Python: for line in open(...)", floor_s, wall, rss)]
+        for tok in args.tokenizers.split(","):
+            data = Path(tmp) / f"data-{tok}"
+            cmd = [sys.executable, "-m", "studio", "dataset", "import", str(corpus), "--name", f"bench-{tok}",
+                   "--tokenizer", tok, "--vocab-size", str(args.vocab_size), "--data-dir", str(data), "--json"]
+            wall, rss, out = measure(cmd)
+            info = json.loads(out)
+            rows.append((f"import, {tok} tokenizer ({info['vocab_size']:,} tokens, {info['tokens']:,} ids)",
+                         info["stats"]["import_seconds"], wall, rss))
+        floor_rate = mb / floor_s
+        print(f"{'what':66} {'MB/s':>7} {'x floor':>8} {'seconds':>8} {'process s':>9} {'peak RSS':>9}")
+        for name, seconds, wall, rss in rows:
+            rate = mb / seconds
+            print(f"{name:66} {rate:7.1f} {rate / floor_rate:8.3f} {seconds:8.2f} {wall:9.2f} {rss:6d} MB")
+        bpe = next((r for r in rows if "bpe" in r[0]), None)
+        if bpe:
+            rate = mb / bpe[1]
+            print(f"goal: BPE import >= 20 MB/s on 2 cores -> {rate:.1f} MB/s, {'met' if rate >= 20 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
