@@ -237,6 +237,10 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
             <translation>导入</translation>
         </message>
         <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
             <source>Source</source>
             <translation>来源</translation>
         </message>
