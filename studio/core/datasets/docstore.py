@@ -165,6 +165,13 @@ class DocumentStore:
         start = int(row["offset"])
         return self._block(int(row["block"]))[start:start + int(row["nbytes"])].decode("utf-8")
 
+    def text_prefix(self, i: int, max_bytes: int) -> str:
+        """The start of document i (a cut multi-byte character at the end is dropped)."""
+        row = self.index[i]
+        start = int(row["offset"])
+        data = self._block(int(row["block"]))[start:start + min(int(row["nbytes"]), max_bytes)]
+        return data.decode("utf-8", errors="ignore")
+
     def parts(self, i: int) -> list[str]:
         text = self.text(i)
         if self.segments is None:

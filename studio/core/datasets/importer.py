@@ -229,14 +229,14 @@ def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, fo
     masks = [storage.array_writer(folder / f"{name}.mask", np.uint8) for name in SPLITS] if sft else None
     positions = storage.array_writer(folder / "docs.tokens", TOKENS_DTYPE)
     all_writers = writers + (masks or []) + [positions]
-    all_chars = np.asarray(store.index["chars"], dtype=np.int64)
-    total_chars = max(1, int(all_chars.sum()))
+    all_chars = store.index["chars"]  # a view of the memory map: no copy of a million-document column
+    total_chars = max(1, int(all_chars.sum(dtype=np.int64)))
     chars_done = 0
     encoder = BlockEncoder(tokenizer, choose_workers(tokenizer, total_chars, workers))
     state.report(start, "Tokenizing", force=True)
     try:
         for (first, end), (flat, lengths, mask) in encoder.encode(_jobs(store, sft)):
-            chars_done += int(all_chars[first:end].sum())
+            chars_done += int(all_chars[first:end].sum(dtype=np.int64))
             state.report(start + (1 - start) * chars_done / total_chars, "Tokenizing")
             splits = np.asarray(store.splits[first:end])
             freq += np.bincount(flat, minlength=vocab)[:vocab]

@@ -56,7 +56,7 @@ class DatasetReader:
 
     def row(self, i: int) -> DocumentRow:
         index = self.store.index[i]
-        text = self.store.text(i)
+        text = self.store.text_prefix(i, PREVIEW_CHARS * 8)
         flat = " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
         tokens = int(self.store.tokens[i]["count"]) if self.store.tokens is not None else 0
         return DocumentRow(i, SPLITS[int(self.store.splits[i])], int(index["chars"]), tokens, self.origin(i), flat)

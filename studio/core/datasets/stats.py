@@ -17,32 +17,42 @@ CLEANING_COUNTS = (
 )
 
 
-def _percentiles(values) -> dict[str, float]:
+def _percentiles(column) -> dict[str, float]:
+    """Percentiles (nearest rank, exact) and the mean of a uint32 column, with one uint32 copy (48 MB for
+    12 million documents) rather than np.percentile's float copies."""
     import numpy as np
 
-    if len(values) == 0:
+    values = np.array(column, dtype=np.uint32)
+    n = len(values)
+    if n == 0:
         return {}
-    points = np.percentile(values, PERCENTILES)
-    out = {f"p{p}": float(v) for p, v in zip(PERCENTILES, points, strict=True)}
-    out["mean"] = float(values.mean())
+    ranks = [min(n - 1, round(p / 100 * (n - 1))) for p in PERCENTILES]
+    values.partition(sorted(set(ranks)))
+    out = {f"p{p}": float(values[k]) for p, k in zip(PERCENTILES, ranks, strict=True)}
+    out["mean"] = float(values.sum(dtype=np.int64)) / n
     return out
 
 
 def compute(store, tokenizer, freq, split_tokens, trainable, counts: Mapping[str, int], sources, spec,
             seconds: float) -> dict[str, Any]:
-    """The statistics dict (numpy is imported here, not at start-up: the GUI's first window needs none)."""
+    """The statistics dict (numpy is imported here, not at start-up: the GUI's first window needs none).
+    Per-split sums go through the memory maps in chunks, so memory stays small for millions of documents."""
     import numpy as np
 
-    splits = np.asarray(store.splits)
-    chars = np.asarray(store.index["chars"], dtype=np.int64)
-    tokens = np.asarray(store.tokens["count"], dtype=np.int64)
-    per_split = []
-    for s, name in enumerate(SPLITS):
-        chosen = splits == s
-        per_split.append({
-            "name": name, "documents": int(chosen.sum()), "characters": int(chars[chosen].sum()),
-            "tokens": int(split_tokens[s]), "trainable_tokens": int(trainable[s]),
-        })
+    n = len(store.splits)
+    documents = np.zeros(3, dtype=np.int64)
+    characters = np.zeros(3, dtype=np.int64)
+    for lo in range(0, n, 1 << 20):
+        splits = np.asarray(store.splits[lo:lo + (1 << 20)])
+        chars = np.asarray(store.index["chars"][lo:lo + (1 << 20)], dtype=np.int64)
+        documents += np.bincount(splits, minlength=3)[:3]
+        for s in range(3):
+            characters[s] += int(chars[splits == s].sum())
+    per_split = [
+        {"name": name, "documents": int(documents[s]), "characters": int(characters[s]),
+         "tokens": int(split_tokens[s]), "trainable_tokens": int(trainable[s])}
+        for s, name in enumerate(SPLITS)
+    ]
     order = np.argsort(-freq, kind="stable")[:TOP_TOKENS]
     total = max(1, int(freq.sum()))
     top = [
@@ -52,15 +62,15 @@ def compute(store, tokenizer, freq, split_tokens, trainable, counts: Mapping[str
     unknown = int(freq[tokenizer.unknown_id]) if tokenizer.unknown_id is not None else 0
     return {
         "splits": per_split,
-        "documents": int(len(splits)),
-        "characters": int(chars.sum()),
+        "documents": n,
+        "characters": int(characters.sum()),
         "tokens": int(split_tokens.sum()),
         "vocab_size": int(tokenizer.vocab_size),
         "vocab_used": int(np.count_nonzero(freq)),
         "unknown_tokens": unknown,
         "cleaning": {k: int(counts.get(k, 0)) for k in CLEANING_COUNTS},
-        "chars_per_document": _percentiles(chars),
-        "tokens_per_document": _percentiles(tokens),
+        "chars_per_document": _percentiles(store.index["chars"]),
+        "tokens_per_document": _percentiles(store.tokens["count"]),
         "top_tokens": top,
         "source_files": len(sources.files),
         "source_bytes": int(sources.total_bytes),
