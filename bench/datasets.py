@@ -31,9 +31,10 @@ print(time.perf_counter() - t, n)
 """
 
 
-def measure(cmd: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MB, stdout) of `cmd`, run under a small watcher process so that the peak
-    resident memory (ru_maxrss from wait4) is the command's own."""
+def measure(cmd: list[str]) -> tuple[float, int, float, str]:
+    """(wall seconds, peak RSS in MB, CPU seconds, stdout) of `cmd`, run under a small watcher process so
+    that the peak resident memory (ru_maxrss from wait4) is the command's own. CPU seconds include the
+    worker processes it waited for; peak RSS is the largest single process (the main one)."""
     script = (
         "import os, subprocess, sys, time, json\n"
         "t = time.perf_counter()\n"
@@ -41,13 +42,13 @@ def measure(cmd: list[str]) -> tuple[float, int, str]:
         "pid, status, ru = os.wait4(p.pid, 0)\n"
         "out = p.stdout.read()\n"
         "sys.stdout.write(json.dumps({'wall': time.perf_counter() - t, 'rss_kb': ru.ru_maxrss, 'status': status, "
-        "'out': out.decode()}))\n"
+        "'cpu': ru.ru_utime + ru.ru_stime, 'out': out.decode()}))\n"
     )
     result = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True)
     data = json.loads(result.stdout)
     if data["status"]:
         raise SystemExit(f"{' '.join(cmd)} failed (status {data['status']}):\n{result.stderr}")
-    return data["wall"], data["rss_kb"] // 1024, data["out"]
+    return data["wall"], data["rss_kb"] // 1024, data["cpu"], data["out"]
 
 
 def make_corpus(path: Path, size_mb: int) -> int:
@@ -75,23 +76,25 @@ def main() -> None:
         mb = size / 1e6
         print(f"corpus: {mb:.1f} MB of generated paragraphs (made in {time.perf_counter() - t:.1f} s); "
               f"{os.cpu_count()} CPU(s)")
-        wall, rss, out = measure([sys.executable, "-c", FLOOR, str(corpus)])
+        load = os.getloadavg()[0]
+        wall, rss, cpu, out = measure([sys.executable, "-c", FLOOR, str(corpus)])
         floor_s = float(out.split()[0])
-        rows = [("plain Python: for line in open(...)", floor_s, wall, rss)]
+        rows = [("plain Python: for line in open(...)", floor_s, wall, cpu, rss)]
         for tok in args.tokenizers.split(","):
             data = Path(tmp) / f"data-{tok}"
             cmd = [sys.executable, "-m", "studio", "dataset", "import", str(corpus), "--name", f"bench-{tok}",
                    "--tokenizer", tok, "--vocab-size", str(args.vocab_size), "--data-dir", str(data), "--json"]
-            wall, rss, out = measure(cmd)
+            wall, rss, cpu, out = measure(cmd)
             info = json.loads(out)
-            rows.append((f"import, {tok} tokenizer ({info['vocab_size']:,} tokens, {info['tokens']:,} ids)",
-                         info["stats"]["import_seconds"], wall, rss))
+            rows.append((f"import, {tok} ({info['vocab_size']:,} tokens, {info['tokens']:,} ids)",
+                         info["stats"]["import_seconds"], wall, cpu, rss))
         floor_rate = mb / floor_s
-        print(f"{'what':66} {'MB/s':>7} {'x floor':>8} {'seconds':>8} {'process s':>9} {'peak RSS':>9}")
-        for name, seconds, wall, rss in rows:
+        print(f"{'what':52} {'MB/s':>7} {'x floor':>8} {'seconds':>8} {'process s':>9} {'CPU s':>7} {'peak RSS':>9}")
+        for name, seconds, wall, cpu, rss in rows:
             rate = mb / seconds
-            print(f"{name:66} {rate:7.1f} {rate / floor_rate:8.3f} {seconds:8.2f} {wall:9.2f} {rss:6d} MB")
-        bpe = next((r for r in rows if "bpe" in r[0]), None)
+            print(f"{name:52} {rate:7.1f} {rate / floor_rate:8.3f} {seconds:8.2f} {wall:9.2f} {cpu:7.2f} {rss:6d} MB")
+        print(f"load average (1 min) before {load:.2f}, after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPU(s)")
+        bpe = next((r for r in rows if ", bpe " in r[0]), None)
         if bpe:
             rate = mb / bpe[1]
             print(f"goal: BPE import >= 20 MB/s on 2 cores -> {rate:.1f} MB/s, {'met' if rate >= 20 else 'NOT met'}")

@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--keep-control", action="store_true", help="keep control characters")
     imp.add_argument("--utf8-errors", default="fail", choices=["fail", "replace", "skip"],
                      help="invalid UTF-8: stop with an error (default), replace with U+FFFD, or skip the document")
-    imp.add_argument("--bpe-sample-mb", type=int, default=16, help="train the BPE on this much text (default 16)")
+    imp.add_argument("--bpe-sample-mb", type=int, default=8, help="train the BPE on this much text (default 8)")
     imp.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
 
     sub.add_parser("list", parents=[common], help="list datasets")

@@ -30,14 +30,15 @@ class Cleaner:
     def clean_batch(self, docs: list[list[str]], lines: list[int]) -> tuple[list[list[str]], list[int]]:
         """The kept documents of a batch (and their lines). When the batch has no carriage return, no
         control character and nothing to normalise, per-document work shrinks to the length and duplicate checks."""
-        joined = "".join([p for d in docs for p in d] if any(len(d) > 1 for d in docs) else [d[0] for d in docs])
+        single = max(map(len, docs), default=1) == 1  # plain text: one part per document
+        joined = "".join([d[0] for d in docs] if single else [p for d in docs for p in d])
         if ("\r" in joined or (self.strip_control and CONTROL.search(joined) is not None)
                 or (self.normalize and not joined.isascii() and not unicodedata.is_normalized("NFC", joined))):
             kept = [(c, line) for c, line in zip(map(self.clean, docs), lines, strict=True) if c is not None]
             return [c for c, _ in kept], [line for _, line in kept]
-        if self.min_chars <= 1 and not self.dedup and all(len(d) == 1 for d in docs):
-            blank = [d[0] for d in docs if not d[0] or d[0].isspace()]
-            if not blank:  # the common case: nothing to drop
+        if self.min_chars <= 1 and not self.dedup and single:
+            texts = [d[0] for d in docs]
+            if all(map(len, texts)) and not any(map(str.isspace, texts)):  # the common case: nothing to drop
                 return docs, lines
         out_docs, out_lines = [], []
         counts, min_chars, dedup, seen = self.counts, self.min_chars, self.dedup, self._seen

@@ -186,10 +186,10 @@ class DocumentStore:
 
     def iter_blocks(self) -> Iterator[tuple[int, int, str]]:
         """(first document, end document, the block's text) for every block, in order."""
-        blocks = self.index["block"]
+        # documents are in block order: one pass over the column finds where each block's documents start
+        bounds = np.searchsorted(np.asarray(self.index["block"], dtype=np.uint32), np.arange(self.blocks + 1))
         for b in range(self.blocks):
-            lo = int(np.searchsorted(blocks, b, side="left"))
-            hi = int(np.searchsorted(blocks, b, side="right"))
+            lo, hi = int(bounds[b]), int(bounds[b + 1])
             if hi > lo:
                 yield lo, hi, self._records.read(b).decode("utf-8")
 

@@ -41,7 +41,7 @@ class ImportOptions:
     min_chars: int = 1
     dedup: bool = False
     utf8_errors: str = "fail"  # fail | replace | skip (the document or row)
-    bpe_sample_mb: int = 16  # how much text the BPE is trained on (the first documents of the train split)
+    bpe_sample_mb: int = 8  # how much text the BPE is trained on (the first documents of the train split)
     max_document_mb: int = 16  # longer documents are cut at a line break (bounded memory)
     tags: tuple[str, ...] = ()
 
