@@ -196,3 +196,64 @@ class DocumentStore:
     def close(self) -> None:
         self._records.close()
         self._cache.clear()
+
+
+class _Cursor:
+    """Reads an array front to back in chunks; take(n) returns the next n items."""
+
+    def __init__(self, storage: PlainStorage, path: Path, dtype: np.dtype):
+        self._chunks = storage.iter_array(path, dtype)
+        self._buf = np.zeros(0, dtype=dtype)
+
+    def _fill(self, n: int) -> None:
+        parts = [self._buf]
+        have = len(self._buf)
+        while have < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        if len(parts) > 1:
+            self._buf = np.concatenate(parts)
+
+    def take(self, n: int) -> np.ndarray:
+        self._fill(n)
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def peek(self, n: int) -> np.ndarray:
+        self._fill(n)
+        return self._buf[:n]
+
+
+def iter_blocks_in_order(storage: PlainStorage, folder: Path, sft: bool) -> Iterator[tuple]:
+    """(first, end, text, chars, splits, segment lengths or None, parts per document or None) per block,
+    reading every file front to back (no memory maps: memory stays small for millions of documents)."""
+    folder = Path(folder)
+    records = storage.record_reader(folder / "docs.text")
+    index = _Cursor(storage, folder / "docs.index", INDEX_DTYPE)
+    splits = _Cursor(storage, folder / "docs.split", np.uint8)
+    segments = _Cursor(storage, folder / "docs.segments", np.uint32) if sft else None
+    first = 0
+    try:
+        for b in range(len(records)):
+            n = 1024
+            while True:  # how many of the next rows belong to block b
+                rows = index.peek(n)
+                count = int(np.searchsorted(rows["block"], b, side="right"))
+                if count < len(rows) or len(rows) < n:
+                    break
+                n *= 2
+            rows = index.take(count)
+            if count == 0:
+                continue
+            chars = rows["chars"].astype(np.int64)
+            seg_lens = nseg = None
+            if segments is not None:
+                nseg = rows["nseg"].astype(np.int64)
+                seg_lens = segments.take(int(nseg.sum())).astype(np.int64)
+            yield (first, first + count, records.read(b).decode("utf-8"), chars, splits.take(count), seg_lens, nseg)
+            first += count
+    finally:
+        records.close()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import numpy as np
 from studio.core.datasets import stats as stats_mod
 from studio.core.datasets.bpe_sample import BackgroundBpe
 from studio.core.datasets.cleaning import Cleaner
-from studio.core.datasets.docstore import TOKENS_DTYPE, DocumentStore, DocumentWriter
+from studio.core.datasets.docstore import TOKENS_DTYPE, DocumentWriter, iter_blocks_in_order
 from studio.core.datasets.encode import BlockEncoder, choose_workers
 from studio.core.datasets.options import ImportOptions
 from studio.core.datasets.readers import ReadContext, read_source
@@ -108,28 +107,18 @@ def _finish(options, folder, storage, state, block_bytes, workers, started, sour
         w.append(splits)
     sft = ctx.spec is not None and ctx.spec.kind == "sft"
 
-    store = DocumentStore(storage, folder)
-    try:
-        if kind_of_tokenizer == "byte":
-            tokenizer: Tokenizer = ByteTokenizer()
-        elif kind_of_tokenizer == "char":
-            tokenizer = CharTokenizer.from_counts(char_counts)
-        elif kind_of_tokenizer == "file":
-            tokenizer = user_tokenizer
-        else:
-            tokenizer = bpe.result(state, read_end)
-        storage.write_bytes(folder / "tokenizer.json", tokenizer.to_json().encode("utf-8"))
-        split_tokens, trainable, freq = _pass2(tokenizer, store, storage, folder, sft, state, build_end, workers)
-    finally:
-        store.close()
-
-    store = DocumentStore(storage, folder)
-    try:
-        stats = stats_mod.compute(
-            store, tokenizer, freq, split_tokens, trainable, counts, sources, ctx.spec, time.monotonic() - started
-        )
-    finally:
-        store.close()
+    if kind_of_tokenizer == "byte":
+        tokenizer: Tokenizer = ByteTokenizer()
+    elif kind_of_tokenizer == "char":
+        tokenizer = CharTokenizer.from_counts(char_counts)
+    elif kind_of_tokenizer == "file":
+        tokenizer = user_tokenizer
+    else:
+        tokenizer = bpe.result(state, read_end)
+    storage.write_bytes(folder / "tokenizer.json", tokenizer.to_json().encode("utf-8"))
+    split_tokens, trainable, freq = _pass2(tokenizer, storage, folder, sft, writer.chars, state, build_end, workers)
+    stats = stats_mod.compute(storage, folder, tokenizer, freq, split_tokens, trainable, counts, sources, ctx.spec,
+                              time.monotonic() - started)
     manifest = {
         "format": "studio-dataset", "version": MANIFEST_VERSION, "storage": storage.format,
         "kind": "sft" if sft else "text", "dtype": tokenizer.dtype.name, "vocab_size": tokenizer.vocab_size,
@@ -206,20 +195,7 @@ def _nothing_left_message(sources: SourceSet, counts: Counter[str]) -> str:
     return f"No documents left in {where}" + (f" ({', '.join(reasons)})." if reasons else ".")
 
 
-def _jobs(store: DocumentStore, sft: bool) -> Iterator[tuple[tuple[int, int], tuple]]:
-    for first, end, text in store.iter_blocks():
-        chars = np.asarray(store.index["chars"][first:end], dtype=np.int64)
-        if not sft:
-            yield (first, end), (text, chars)
-            continue
-        index = store.index[first:end]
-        nseg = np.asarray(index["nseg"], dtype=np.int64)
-        seg_lo = int(index[0]["seg_start"])
-        seg_lens = np.asarray(store.segments[seg_lo:seg_lo + int(nseg.sum())], dtype=np.int64)
-        yield (first, end), (text, chars, seg_lens, nseg)
-
-
-def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, folder: Path, sft: bool,
+def _pass2(tokenizer: Tokenizer, storage: PlainStorage, folder: Path, sft: bool, total_chars: int,
            state: TaskState, start: float, workers: int | None = None):
     dtype, eos, vocab = tokenizer.dtype, tokenizer.eos_id, tokenizer.vocab_size
     freq = np.zeros(vocab, dtype=np.int64)
@@ -229,16 +205,17 @@ def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, fo
     masks = [storage.array_writer(folder / f"{name}.mask", np.uint8) for name in SPLITS] if sft else None
     positions = storage.array_writer(folder / "docs.tokens", TOKENS_DTYPE)
     all_writers = writers + (masks or []) + [positions]
-    all_chars = store.index["chars"]  # a view of the memory map: no copy of a million-document column
-    total_chars = max(1, int(all_chars.sum(dtype=np.int64)))
+    total_chars = max(1, total_chars)
     chars_done = 0
     encoder = BlockEncoder(tokenizer, choose_workers(tokenizer, total_chars, workers))
     state.report(start, "Tokenizing", force=True)
+    blocks = iter_blocks_in_order(storage, folder, sft)
+    jobs = (((first, end, chars, splits), (text, chars) if seg_lens is None else (text, chars, seg_lens, nseg))
+            for first, end, text, chars, splits, seg_lens, nseg in blocks)
     try:
-        for (first, end), (flat, lengths, mask) in encoder.encode(_jobs(store, sft)):
-            chars_done += int(all_chars[first:end].sum(dtype=np.int64))
+        for (first, end, chars, splits), (flat, lengths, mask) in encoder.encode(jobs):
+            chars_done += int(chars.sum())
             state.report(start + (1 - start) * chars_done / total_chars, "Tokenizing")
-            splits = np.asarray(store.splits[first:end])
             freq += np.bincount(flat, minlength=vocab)[:vocab]
             doc_ends = np.cumsum(lengths)
             full = np.insert(flat.astype(np.uint32, copy=False), doc_ends, eos)
@@ -272,6 +249,7 @@ def _pass2(tokenizer: Tokenizer, store: DocumentStore, storage: PlainStorage, fo
         raise
     finally:
         encoder.close()
+        blocks.close()
     if not sft:
         trainable = base.copy()
     return base, trainable, freq

@@ -4,6 +4,7 @@ Everything of a dataset goes through a Storage object:
 
     storage.array_writer(path, dtype)  -> append numpy chunks (token arrays, masks, the document index)
     storage.read_array(path, dtype)    -> np.ndarray (a read-only memory map here)
+    storage.iter_array(path, dtype)    -> the same in chunks (one pass over a big file in little memory)
     storage.record_writer(path)        -> append records (blocks of document text), random access later
     storage.record_reader(path)        -> read(i) -> bytes
     storage.write_bytes / read_bytes   -> small files (tokenizer.json, manifest.json, sources.json)
@@ -18,6 +19,7 @@ change. The dataset row records which storage wrote it (`storage_format`).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +133,17 @@ class PlainStorage:
         if size == 0:
             return np.zeros(0, dtype=dtype)
         return np.memmap(path, dtype=dtype, mode="r")
+
+    def iter_array(self, path: Path, dtype: np.dtype, chunk_items: int = 1 << 20) -> Iterator[np.ndarray]:
+        """An array in chunks, read (not mapped): a whole pass over a big file keeps memory small, where
+        touching every page of a memory map would keep them all resident."""
+        dtype = np.dtype(dtype)
+        with open(path, "rb") as fh:
+            while True:
+                chunk = np.fromfile(fh, dtype=dtype, count=chunk_items)
+                if len(chunk) == 0:
+                    return
+                yield chunk
 
     def record_writer(self, path: Path) -> RecordWriter:
         return RecordWriter(path)

@@ -62,6 +62,7 @@ class DatasetsPane(Pane):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         layout.addWidget(splitter, 1)
+        ctx.sig_session_changed.connect(lambda _session: self.refresh())  # another user sees other datasets
         self.refresh()
 
     # -- layout ------------------------------------------------------------------------------------------
