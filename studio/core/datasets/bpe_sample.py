@@ -70,6 +70,12 @@ class BackgroundBpe:
         finally:
             self._train = []
 
+    def ready(self) -> HFTokenizer | None:
+        """The tokenizer if training has finished well, else None (never waits)."""
+        if self._thread is None or self._thread.is_alive() or self._error is not None:
+            return None
+        return self._result
+
     def result(self, state: TaskState, fraction: float) -> HFTokenizer:
         """The trained tokenizer (waiting for it, and checking for cancel, if it is still training)."""
         if self._thread is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,24 @@ TOKENS_DTYPE = np.dtype([("start", "<u8"), ("count", "<u4")])
 BLOCK_BYTES = 1 << 20
 
 
+@dataclass
+class BlockInfo:
+    """A block as the writer closed it: what tokenizing it needs (text may be dropped and read back)."""
+
+    index: int
+    first: int  # its first document
+    text: str | None
+    chars: np.ndarray
+    splits: np.ndarray
+    seg_lens: np.ndarray | None
+    nseg: np.ndarray | None
+
+    def job(self) -> tuple:
+        if self.seg_lens is None:
+            return (self.text, self.chars)
+        return (self.text, self.chars, self.seg_lens, self.nseg)
+
+
 class DocumentWriter:
     def __init__(self, storage: PlainStorage, folder: Path, sft: bool, block_bytes: int = BLOCK_BYTES,
                  on_block=None):
@@ -37,10 +56,12 @@ class DocumentWriter:
         self._records = storage.record_writer(self.folder / "docs.text")
         self._index = storage.array_writer(self.folder / "docs.index", INDEX_DTYPE)
         self._segments = storage.array_writer(self.folder / "docs.segments", np.uint32) if sft else None
-        self._on_block = on_block  # called with each block's text (e.g. to count characters)
+        self._on_block = on_block  # called with each closed block's BlockInfo (char counts, early tokenizing)
         self._pending: list[bytes] = []
         self._pending_text: list[str] = []
+        self._pending_meta: list[tuple] = []
         self._pending_size = 0
+        self._pending_first = 0
         self._splits: list[np.ndarray] = []
         self.count = 0
         self.chars = 0
@@ -70,12 +91,15 @@ class DocumentWriter:
         rows["chars"] = chars
         rows["source"] = source
         rows["line"] = lines
+        nseg = seg_lens = seg_end = None
         if self.sft:
             nseg = np.fromiter(map(len, docs), dtype=np.int64, count=n)
             rows["nseg"] = nseg
             rows["seg_start"] = self.seg_count + np.cumsum(nseg) - nseg
-            self._segments.append(np.fromiter((len(p) for d in docs for p in d), dtype=np.uint32))
+            seg_lens = np.fromiter((len(p) for d in docs for p in d), dtype=np.uint32)
+            self._segments.append(seg_lens)
             self.seg_count += int(nseg.sum())
+            seg_end = np.cumsum(nseg)
         byte_end = np.cumsum(nbytes)
         char_end = np.cumsum(chars)
         pos = 0
@@ -95,6 +119,10 @@ class DocumentWriter:
             if self._on_block is not None:
                 base_c = int(char_end[pos - 1]) if pos else 0
                 self._pending_text.append(joined[base_c:int(char_end[pos + k - 1])])
+                segs = None
+                if seg_lens is not None:
+                    segs = (seg_lens[int(seg_end[pos] - nseg[pos]):int(seg_end[pos + k - 1])], nseg[pos:pos + k])
+                self._pending_meta.append((chars[pos:pos + k], np.asarray(splits[pos:pos + k], np.uint8), segs))
             self._pending_size += end_b - base_b
             pos += k
             if pos < n:
@@ -106,10 +134,23 @@ class DocumentWriter:
 
     def _flush_block(self) -> None:
         if self._pending:
-            self._records.append(b"".join(self._pending))
+            index = self._records.append(b"".join(self._pending))
             if self._on_block is not None:
-                self._on_block("".join(self._pending_text))
-        self._pending, self._pending_text, self._pending_size = [], [], 0
+                meta = self._pending_meta
+                chars = np.concatenate([m[0] for m in meta])
+                segs = [m[2] for m in meta if m[2] is not None]
+                self._on_block(BlockInfo(
+                    index, self._pending_first, "".join(self._pending_text), chars,
+                    np.concatenate([m[1] for m in meta]),
+                    np.concatenate([x[0] for x in segs]).astype(np.int64) if segs else None,
+                    np.concatenate([x[1] for x in segs]).astype(np.int64) if segs else None,
+                ))
+                self._pending_first += len(chars)
+        self._pending, self._pending_text, self._pending_meta, self._pending_size = [], [], [], 0
+
+    def read_back(self, index: int) -> str:
+        """The text of a block already closed (the file is still being written)."""
+        return self._records.read_back(index).decode("utf-8")
 
     def close(self) -> None:
         """Write everything but the splits (the importer writes docs.split after fill_empty_splits)."""

@@ -5,7 +5,8 @@ to worker processes. They are plain child processes (`python -c ...worker_main()
 nothing of the caller's main module is re-imported, so this works the same from the CLI, the GUI's worker
 thread or any script. A block goes out as its text and document lengths, ids come back as raw arrays
 (a small framed format: an 8-byte header length, a JSON header, the buffers). Results come back in block
-order; at most two blocks per worker are in flight, so memory stays bounded.
+order; at most two blocks per worker are in flight, so memory stays bounded. The import can push blocks
+while it is still reading (see importer.py), so that tokenizing overlaps reading.
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ def encode_block(tokenizer: Tokenizer, text: str, chars: np.ndarray, seg_lens: n
     return flat, lengths, mask
 
 
-def choose_workers(tokenizer: Tokenizer, total_chars: int, requested: int | None = None) -> int:
-    """How many worker processes to use (1: none, encode here)."""
+def choose_workers(tokenizer_kind: str, total_chars: int, requested: int | None = None) -> int:
+    """How many worker processes to use (1: none, encode here). `tokenizer_kind`: byte, char, bpe, file."""
     if requested is None:
         env = os.environ.get(WORKERS_ENV, "").strip()
         requested = int(env) if env.isdigit() else None
     if requested is not None:
         return max(1, requested)
-    if getattr(sys, "frozen", False) or tokenizer.kind in ("byte", "char") or total_chars < PARALLEL_MIN_CHARS:
+    if getattr(sys, "frozen", False) or tokenizer_kind in ("byte", "char") or total_chars < PARALLEL_MIN_CHARS:
         return 1  # cheap tokenizers are faster here than the cost of sending text to another process
     return max(1, min(os.cpu_count() or 1, 4))
 
@@ -132,9 +133,12 @@ class _Worker:
         )
         self.jobs: queue.Queue = queue.Queue()
         self.jobs.put({"tokenizer": tokenizer_json.encode("utf-8")})
-        # a thread feeds stdin, so that this process never blocks writing while the worker blocks writing
+        self.results: queue.Queue = queue.Queue()
+        # a thread feeds stdin and one reads stdout, so that neither side blocks the other on a full pipe
         self.feeder = threading.Thread(target=self._feed, name="tokenizer-feeder", daemon=True)
+        self.reader = threading.Thread(target=self._read, name="tokenizer-reader", daemon=True)
         self.feeder.start()
+        self.reader.start()
 
     def _feed(self) -> None:
         try:
@@ -148,6 +152,14 @@ class _Worker:
             except OSError:
                 pass
 
+    def _read(self) -> None:
+        try:
+            while (fields := read_message(self.proc.stdout)) is not None:
+                self.results.put((fields["flat"], fields["lengths"].astype(np.int64), fields["mask"]))
+        except (OSError, ValueError):
+            pass
+        self.results.put(None)  # the end: a result expected after this means the worker died
+
     def submit(self, args: tuple) -> None:
         text, chars, *parts = args
         seg_lens, nseg = parts if parts else (None, None)
@@ -155,14 +167,21 @@ class _Worker:
                        "seg_lens": None if seg_lens is None else np.asarray(seg_lens, np.int64),
                        "nseg": None if nseg is None else np.asarray(nseg, np.int64)})
 
+    def has_result(self) -> bool:
+        return not self.results.empty()
+
     def result(self) -> Encoded:
-        fields = read_message(self.proc.stdout)
-        if fields is None:
-            self.proc.wait(timeout=10)
+        item = self.results.get()
+        if item is None:
+            self.results.put(None)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
             self.errors.seek(0)
             detail = self.errors.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
             raise StudioError(f"A tokenizing worker process stopped (exit {self.proc.returncode}): {detail[0]}")
-        return fields["flat"], fields["lengths"].astype(np.int64), fields["mask"]
+        return item
 
     def close(self, kill: bool) -> None:
         self.jobs.put(None)
@@ -174,12 +193,16 @@ class _Worker:
             self.proc.kill()
             self.proc.wait()
         self.feeder.join(timeout=5)
+        self.reader.join(timeout=5)
         self.proc.stdout.close()
         self.errors.close()
 
 
 class BlockEncoder:
-    """`encode(jobs)` yields (key, Encoded) for (key, args) jobs, in order."""
+    """Encodes blocks here or in worker processes, answering in submission order.
+
+    Push: `submit(key, args)`, then `next_result(wait)` gives (key, Encoded) for the oldest block (None when
+    it is not ready and wait is False). Pull: `encode(jobs)` yields (key, Encoded) for (key, args) jobs."""
 
     def __init__(self, tokenizer: Tokenizer, workers: int = 1):
         self.tokenizer = tokenizer
@@ -187,26 +210,51 @@ class BlockEncoder:
         if workers > 1:
             text = tokenizer.to_json()
             self.workers = [_Worker(text) for _ in range(workers)]
+        self._pending: deque = deque()  # (key, worker) in submission order
+        self._done: deque = deque()  # results computed here
+        self._submitted = 0
         self._clean = False
 
-    def encode(self, jobs: Iterator[tuple[Any, tuple]]) -> Iterator[tuple[Any, Encoded]]:
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending) + len(self._done)
+
+    @property
+    def capacity(self) -> int:
+        """How many blocks may be in flight: two per worker keeps each busy while bounding memory."""
+        return 2 * max(1, len(self.workers))
+
+    def submit(self, key: Any, args: tuple) -> None:
         if not self.workers:
-            for key, args in jobs:
-                yield key, encode_block(self.tokenizer, *args)
-            self._clean = True
+            self._done.append((key, encode_block(self.tokenizer, *args)))
             return
-        pending: deque = deque()
-        n = len(self.workers)
-        for i, (key, args) in enumerate(jobs):
-            worker = self.workers[i % n]  # round robin; each worker answers in order
-            worker.submit(args)
-            pending.append((key, worker))
-            while len(pending) > 2 * n:
-                done_key, done_worker = pending.popleft()
-                yield done_key, done_worker.result()
-        while pending:
-            done_key, done_worker = pending.popleft()
-            yield done_key, done_worker.result()
+        worker = self.workers[self._submitted % len(self.workers)]  # round robin; each answers in order
+        self._submitted += 1
+        worker.submit(args)
+        self._pending.append((key, worker))
+
+    def next_result(self, wait: bool = True) -> tuple[Any, Encoded] | None:
+        if self._done:
+            return self._done.popleft()
+        if not self._pending:
+            return None
+        key, worker = self._pending[0]
+        if not wait and not worker.has_result():
+            return None
+        self._pending.popleft()
+        return key, worker.result()
+
+    def encode(self, jobs: Iterator[tuple[Any, tuple]]) -> Iterator[tuple[Any, Encoded]]:
+        for key, args in jobs:
+            self.submit(key, args)
+            while self.in_flight > self.capacity:
+                yield self.next_result()
+        while self.in_flight:
+            yield self.next_result()
+        self.finished()
+
+    def finished(self) -> None:
+        """Every result was taken: close() may let the workers end on their own."""
         self._clean = True
 
     def close(self) -> None:

@@ -5,9 +5,9 @@
     build   the tokenizer: byte, character (from the counts), BPE (trained in a thread on the first
             documents of the train split, up to bpe_sample_mb, while pass 1 goes on: bpe_sample.py), or the
             user's tokenizer.json
-    pass 2  tokenize the stored documents block by block (in worker processes for BPE on big inputs:
-            encode.py) into one flat array per split, each document followed by the end-of-document
-            token, with a loss mask for prompt/response data
+    pass 2  tokenize block by block (in worker processes for BPE on big inputs: encode.py) into one flat
+            array per split, each document followed by the end-of-document token, with a loss mask for
+            prompt/response data. With workers it starts while pass 1 still reads (pass2.py).
 
 Memory stays bounded by the block size, the BPE word cache and the de-duplication set, whatever the size
 of the input. The caller gives an empty folder and removes it if this raises (cancel or failure).
@@ -27,9 +27,10 @@ import numpy as np
 from studio.core.datasets import stats as stats_mod
 from studio.core.datasets.bpe_sample import BackgroundBpe
 from studio.core.datasets.cleaning import Cleaner
-from studio.core.datasets.docstore import TOKENS_DTYPE, DocumentWriter, iter_blocks_in_order
-from studio.core.datasets.encode import BlockEncoder, choose_workers
+from studio.core.datasets.docstore import DocumentWriter
+from studio.core.datasets.encode import choose_workers
 from studio.core.datasets.options import ImportOptions
+from studio.core.datasets.pass2 import EarlyTokenizing, tokenize_stored
 from studio.core.datasets.readers import ReadContext, read_source
 from studio.core.datasets.sources import SourceSet, discover
 from studio.core.datasets.splits import SPLITS, SplitAssigner, fill_empty_splits
@@ -88,7 +89,8 @@ def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, stat
     bpe = BackgroundBpe(options.vocab_size, options.bpe_sample_mb << 20) if kind_of_tokenizer == "bpe" else None
     try:
         return _finish(options, folder, storage, state, block_bytes, workers, started, sources, counts, ctx,
-                       bpe, user_tokenizer, char_counts, count_chars, kind_of_tokenizer)
+                       bpe, user_tokenizer, char_counts, count_chars if char_counts is not None else None,
+                       kind_of_tokenizer)
     finally:
         if bpe is not None:
             bpe.cancel()  # stops a training thread that an error or a cancel left running
@@ -97,26 +99,52 @@ def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, stat
 def _finish(options, folder, storage, state, block_bytes, workers, started, sources, counts, ctx, bpe,
             user_tokenizer, char_counts, count_chars, kind_of_tokenizer) -> ImportResult:
     read_end, build_end = _PHASES[kind_of_tokenizer]
-    writer = _pass1(options, sources, ctx, counts, folder, storage, state, read_end,
-                    count_chars if char_counts is not None else None, block_bytes, bpe)
-    if writer.count == 0:
-        raise ValidationError(_nothing_left_message(sources, counts), "path")
-    splits = writer.splits
-    fill_empty_splits(splits, options.split)
-    with storage.array_writer(folder / "docs.split", np.uint8) as w:
-        w.append(splits)
-    sft = ctx.spec is not None and ctx.spec.kind == "sft"
+    n_workers = choose_workers(kind_of_tokenizer, sources.total_bytes, workers)
+    early = EarlyTokenizing(storage, folder, False, n_workers) if n_workers > 1 else None
 
-    if kind_of_tokenizer == "byte":
-        tokenizer: Tokenizer = ByteTokenizer()
-    elif kind_of_tokenizer == "char":
-        tokenizer = CharTokenizer.from_counts(char_counts)
-    elif kind_of_tokenizer == "file":
-        tokenizer = user_tokenizer
-    else:
-        tokenizer = bpe.result(state, read_end)
-    storage.write_bytes(folder / "tokenizer.json", tokenizer.to_json().encode("utf-8"))
-    split_tokens, trainable, freq = _pass2(tokenizer, storage, folder, sft, writer.chars, state, build_end, workers)
+    def on_block(info) -> None:
+        if count_chars is not None:
+            count_chars(info.text)
+        if early is not None:
+            early.block_closed(info)
+
+    def after_batch() -> None:  # the tokenizer may have become ready: start tokenizing what was read
+        if early is not None and not early.started:
+            ready = user_tokenizer if kind_of_tokenizer == "file" else bpe.ready() if bpe is not None else None
+            if ready is not None:
+                early.tokenizer_ready(ready)
+
+    try:
+        writer = _pass1(options, sources, ctx, counts, folder, storage, state, read_end,
+                        on_block if count_chars is not None or early is not None else None, block_bytes,
+                        bpe, early, after_batch)
+        if writer.count == 0:
+            raise ValidationError(_nothing_left_message(sources, counts), "path")
+        splits = writer.splits
+        moved = fill_empty_splits(splits, options.split)
+        with storage.array_writer(folder / "docs.split", np.uint8) as w:
+            w.append(splits)
+        sft = ctx.spec is not None and ctx.spec.kind == "sft"
+        if kind_of_tokenizer == "byte":
+            tokenizer: Tokenizer = ByteTokenizer()
+        elif kind_of_tokenizer == "char":
+            tokenizer = CharTokenizer.from_counts(char_counts)
+        elif kind_of_tokenizer == "file":
+            tokenizer = user_tokenizer
+        else:
+            tokenizer = bpe.result(state, read_end)
+        storage.write_bytes(folder / "tokenizer.json", tokenizer.to_json().encode("utf-8"))
+        if early is not None and not moved and early.sft == sft:
+            split_tokens, trainable, freq = early.finish(tokenizer, state, build_end)
+        else:
+            if early is not None:  # the splits changed after the fact: tokenize again from the stored blocks
+                early.abort()
+            split_tokens, trainable, freq = tokenize_stored(tokenizer, storage, folder, sft, state, build_end,
+                                                            n_workers)
+    except BaseException:
+        if early is not None:
+            early.abort()
+        raise
     stats = stats_mod.compute(storage, folder, tokenizer, freq, split_tokens, trainable, counts, sources, ctx.spec,
                               time.monotonic() - started)
     manifest = {
@@ -151,7 +179,8 @@ def _read_context(options: ImportOptions, sources: SourceSet, counts: Counter[st
     )
 
 
-def _pass1(options, sources, ctx, counts, folder, storage, state, phase_end, on_block, block_bytes, bpe):
+def _pass1(options, sources, ctx, counts, folder, storage, state, phase_end, on_block, block_bytes, bpe, early,
+           after_batch):
     cleaner = Cleaner(counts, options.normalize, options.strip_control, options.min_chars, options.dedup)
     assigner = SplitAssigner(options.split, options.seed)
     total = max(1, sources.total_bytes)
@@ -164,12 +193,16 @@ def _pass1(options, sources, ctx, counts, folder, storage, state, phase_end, on_
             for docs, lines in read_source(src, ctx):
                 state.report(phase_end * (done + ctx.bytes_read()) / total, message)
                 if writer is None:  # the kind (plain or prompt/response) is known with the first document
-                    writer = DocumentWriter(storage, folder, ctx.spec.kind == "sft", on_block=on_block, **extra)
+                    sft = ctx.spec.kind == "sft"
+                    writer = DocumentWriter(storage, folder, sft, on_block=on_block, **extra)
+                    if early is not None:
+                        early.writer, early.sft = writer, sft
                 docs, lines = cleaner.clean_batch(docs, lines)
                 splits = assigner.take(len(docs))
                 writer.add_batch(docs, splits, source_index, lines)
                 if bpe is not None:
                     bpe.feed(docs, splits)
+                after_batch()
             done += src.size
             ctx.counter = None
             ctx.position["bytes"] = 0
@@ -193,63 +226,3 @@ def _nothing_left_message(sources: SourceSet, counts: Counter[str]) -> str:
         ("duplicates_dropped", "duplicates"), ("invalid_utf8_skipped", "skipped for invalid UTF-8"),
     ) if counts[k]]
     return f"No documents left in {where}" + (f" ({', '.join(reasons)})." if reasons else ".")
-
-
-def _pass2(tokenizer: Tokenizer, storage: PlainStorage, folder: Path, sft: bool, total_chars: int,
-           state: TaskState, start: float, workers: int | None = None):
-    dtype, eos, vocab = tokenizer.dtype, tokenizer.eos_id, tokenizer.vocab_size
-    freq = np.zeros(vocab, dtype=np.int64)
-    base = np.zeros(3, dtype=np.int64)
-    trainable = np.zeros(3, dtype=np.int64)
-    writers = [storage.array_writer(folder / f"{name}.tokens", dtype) for name in SPLITS]
-    masks = [storage.array_writer(folder / f"{name}.mask", np.uint8) for name in SPLITS] if sft else None
-    positions = storage.array_writer(folder / "docs.tokens", TOKENS_DTYPE)
-    all_writers = writers + (masks or []) + [positions]
-    total_chars = max(1, total_chars)
-    chars_done = 0
-    encoder = BlockEncoder(tokenizer, choose_workers(tokenizer, total_chars, workers))
-    state.report(start, "Tokenizing", force=True)
-    blocks = iter_blocks_in_order(storage, folder, sft)
-    jobs = (((first, end, chars, splits), (text, chars) if seg_lens is None else (text, chars, seg_lens, nseg))
-            for first, end, text, chars, splits, seg_lens, nseg in blocks)
-    try:
-        for (first, end, chars, splits), (flat, lengths, mask) in encoder.encode(jobs):
-            chars_done += int(chars.sum())
-            state.report(start + (1 - start) * chars_done / total_chars, "Tokenizing")
-            freq += np.bincount(flat, minlength=vocab)[:vocab]
-            doc_ends = np.cumsum(lengths)
-            full = np.insert(flat.astype(np.uint32, copy=False), doc_ends, eos)
-            doc_len = lengths + 1
-            token_split = np.repeat(splits, doc_len)
-            if mask is not None:
-                mask = np.insert(mask, doc_ends, 1)
-            starts_out = np.zeros(end - first, dtype=np.int64)
-            for s in range(3):
-                chosen = splits == s
-                if not chosen.any():
-                    continue
-                selected = token_split == s
-                writers[s].append(full[selected])
-                if mask is not None:
-                    m = mask[selected]
-                    masks[s].append(m)
-                    trainable[s] += int(m.sum())
-                dl = doc_len[chosen]
-                starts_out[chosen] = base[s] + np.cumsum(dl) - dl
-                base[s] += int(dl.sum())
-            row = np.zeros(end - first, dtype=TOKENS_DTYPE)
-            row["start"] = starts_out
-            row["count"] = lengths
-            positions.append(row)
-        for w in all_writers:
-            w.close()
-    except BaseException:
-        for w in all_writers:
-            w.abort()
-        raise
-    finally:
-        encoder.close()
-        blocks.close()
-    if not sft:
-        trainable = base.copy()
-    return base, trainable, freq

@@ -88,6 +88,17 @@ class RecordWriter:
         self._fh.close()
         self.path.unlink(missing_ok=True)
 
+    def read_back(self, index: int) -> bytes:
+        """A record already written (while writing goes on)."""
+        import zstandard
+
+        if not self._fh.closed:
+            self._fh.flush()
+        start, end = self._offsets[index], self._offsets[index + 1]
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            return zstandard.ZstdDecompressor().decompress(fh.read(end - start))
+
     def close(self) -> None:
         if self._fh.closed:
             return

@@ -105,3 +105,18 @@ def test_worker_processes_give_the_same_arrays(tmp_path, run, tokenizer, sft):
     alone, pooled = run(src, workers=1, **options), run(src, workers=2, **options)
     for name in ("train.tokens", "val.tokens", "test.tokens", "docs.tokens") + (("train.mask",) if sft else ()):
         assert (alone.folder / name).read_bytes() == (pooled.folder / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("documents", [400, 3])  # 3: the splits are filled at the end, early results dropped
+def test_tokenizing_while_reading_gives_the_same_arrays(tmp_path, run, documents):
+    from studio.core.datasets.tokenizers import train_bpe
+
+    tokenizer = tmp_path / "tokenizer.json"
+    tokenizer.write_text(train_bpe(["words and more words, 12 of them."] * 20, 300).to_json())
+    src = tmp_path / "d.txt"
+    src.write_text("\n\n".join(f"paragraph {i}: " + "words and more words " * (i % 5) for i in range(documents)))
+    options = dict(tokenizer=str(tokenizer), split=(0.8, 0.1, 0.1), block_bytes=512)
+    alone, early = run(src, workers=1, **options), run(src, workers=2, **options)
+    for name in ("train.tokens", "val.tokens", "test.tokens", "docs.tokens", "docs.split"):
+        assert (alone.folder / name).read_bytes() == (early.folder / name).read_bytes(), name
+    assert alone.result.stats["splits"] == early.result.stats["splits"]
