@@ -36,7 +36,8 @@ def _column(storage, path, dtype, field):
     """One column of a structured array file as uint32, read in chunks (4 bytes per document in memory)."""
     import numpy as np
 
-    parts = [np.asarray(chunk[field], dtype=np.uint32) for chunk in storage.iter_array(path, dtype)]
+    # np.array copies: a view of the field would keep each whole chunk of rows alive
+    parts = [np.array(chunk[field], dtype=np.uint32) for chunk in storage.iter_array(path, dtype)]
     return np.concatenate(parts) if parts else np.zeros(0, np.uint32)
 
 

@@ -145,13 +145,14 @@ class PlainStorage:
             return np.zeros(0, dtype=dtype)
         return np.memmap(path, dtype=dtype, mode="r")
 
-    def iter_array(self, path: Path, dtype: np.dtype, chunk_items: int = 1 << 20) -> Iterator[np.ndarray]:
-        """An array in chunks, read (not mapped): a whole pass over a big file keeps memory small, where
-        touching every page of a memory map would keep them all resident."""
+    def iter_array(self, path: Path, dtype: np.dtype, chunk_bytes: int = 4 << 20) -> Iterator[np.ndarray]:
+        """An array in chunks of about chunk_bytes, read (not mapped): a whole pass over a big file keeps
+        memory small, where touching every page of a memory map would keep them all resident."""
         dtype = np.dtype(dtype)
+        count = max(1, chunk_bytes // dtype.itemsize)
         with open(path, "rb") as fh:
             while True:
-                chunk = np.fromfile(fh, dtype=dtype, count=chunk_items)
+                chunk = np.fromfile(fh, dtype=dtype, count=count)
                 if len(chunk) == 0:
                     return
                 yield chunk
