@@ -83,12 +83,14 @@ class CancelAt(TaskState):
         super().report(fraction, message, force)
 
 
-@pytest.mark.parametrize("phase,tokenizer", [("Reading", "byte"), ("Training", "bpe"), ("Tokenizing", "char")])
-def test_a_cancelled_import_leaves_nothing_behind(studio, admin, corpus, phase, tokenizer):
+@pytest.mark.parametrize("phase,tokenizer,workers", [
+    ("Reading", "byte", None), ("Training", "bpe", None), ("Tokenizing", "char", None), ("Tokenizing", "bpe", 2),
+])
+def test_a_cancelled_import_leaves_nothing_behind(studio, admin, corpus, phase, tokenizer, workers):
     state = CancelAt(phase)
     with pytest.raises(Cancelled):
         studio.datasets.import_dataset(admin, options(corpus, tokenizer=tokenizer, vocab_size=300), state=state,
-                                       block_bytes=1024)
+                                       block_bytes=1024, workers=workers)
     assert any(m.startswith(phase) for m in state.messages)
     assert studio.datasets.list(admin) == []
     assert leftovers(studio) == []
