@@ -20,7 +20,7 @@ endif
 TORCH_INDEX_FLAG := $(if $(strip $(TORCH_INDEX)),--extra-index-url $(TORCH_INDEX),)
 
 
-.PHONY: run test test-core test-rest lint setup i18n package bench clean
+.PHONY: run test lint setup i18n package test-package clean
 
 setup: $(STAMP)
 
@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH_INDEX_FLAG) "$(TORCH_SPEC)"
 	@if [ "$(TORCH_CUDA)" = "0" ] && [ "$(UNAME_S)-$(UNAME_M)" = "Linux-x86_64" ]; then \
 	  $(BIN)/python -c "import torch, sys; sys.exit('a CUDA build of torch was installed; run make clean, or set TORCH_CUDA=1' if torch.version.cuda else 0)"; fi
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,package]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -46,6 +46,15 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check studio tests bench
 	$(BIN)/lint-imports
+
+# The installer for this platform, into dist/ (Linux: the one-folder build and a .deb).
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/studio.spec
+	@if [ "$(UNAME_S)" = "Linux" ]; then packaging/linux/build_deb.sh dist $(BIN)/python; fi
+
+# Build the package and check the frozen app (CI runs this after `make test`).
+test-package: package
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/packaging
 
 i18n: $(STAMP)
 	$(BIN)/python -m studio.devtools.i18n update

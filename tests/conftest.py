@@ -42,19 +42,45 @@ def studio(data_dir):
     s.close()
 
 
-# Actors for service tests. FOUNDATION STATE: plain Actors; the accounts issue replaces these fixtures with
-# real logged-in sessions of created users (same names and call shapes), so tests written against them
-# keep working.
+# Password hashing at production cost (Argon2id t=3, p=4, 64 MiB: 0.2-0.4 s a hash) would make the suite far
+# too slow; every test runs with a tiny cost instead. tests/core/test_passwords.py checks the production
+# parameters themselves.
+TEST_ARGON2 = (1, 1, 64)  # time cost, lanes, memory KiB
+TEST_PASSWORD = "Quartz-Falcon-7319"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing():
+    from studio.core.security import passwords
+
+    previous = passwords.active_params()
+    passwords.set_active_params(passwords.Argon2Params(*TEST_ARGON2))
+    yield
+    passwords.set_active_params(previous)
+
+
+# Actors for service tests: real users, created by a first administrator ("root") and logged in, so each is a
+# UserSession holding its keys. `make_user(role, name=None)`; every user's password is TEST_PASSWORD.
 @pytest.fixture
 def make_user(studio):
-    from studio.core.actor import Actor
-
     counter = iter(range(1, 10_000))
+    state: dict = {}
+
+    def root():
+        if "root" not in state:
+            state["root"] = studio.accounts.create_first_admin("root", TEST_PASSWORD)
+        return state["root"]
 
     def make(role: str = "trainer", name: str | None = None):
-        n = next(counter)
-        return Actor(n, name or f"{role}{n}", role)
+        creator = root()
+        if name == "root":
+            return creator
+        name = name or f"{role}{next(counter)}"
+        studio.accounts.create_user(creator, name, role, TEST_PASSWORD)
+        return studio.accounts.login(name, TEST_PASSWORD)
 
+    make.root = root
+    make.password = TEST_PASSWORD
     return make
 
 

@@ -3,6 +3,7 @@ that neither Qt nor torch is imported just to print a version; only `torch_info(
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import importlib.util
 import platform
@@ -10,15 +11,24 @@ import sys
 from dataclasses import dataclass
 
 
-def package_version(dist: str) -> str | None:
+def package_version(dist: str, module: str | None = None) -> str | None:
+    """The installed version of a distribution; for a frozen build, which may carry no package metadata,
+    the module's own __version__ (read without importing heavy submodules)."""
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
+        pass
+    name = module or dist
+    if importlib.util.find_spec(name) is None:
+        return None
+    try:
+        return str(getattr(importlib.import_module(name), "__version__", "unknown"))
+    except ImportError:
         return None
 
 
 def qt_version() -> str | None:
-    return package_version("PySide6-Essentials") or package_version("PySide6")
+    return package_version("PySide6-Essentials", "PySide6")
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,46 @@ class SchemaTooNewError(DatabaseError):
     """The database was made by a newer version of Model Studio."""
 
     exit_code = 3
+
+
+class AccessDenied(StudioError):
+    """The policy refused an operation. The denial is in the audit log; nothing was changed."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, action: str = "", obj_type: str | None = None, obj_id: str | None = None,
+                 reason: str = ""):
+        super().__init__(message)
+        self.action, self.obj_type, self.obj_id, self.reason = action, obj_type, obj_id, reason
+
+
+class AuthenticationError(StudioError):
+    """A login failed: wrong name or password (one message for both), a disabled or locked account."""
+
+    exit_code = 5
+
+
+class AccountLockedError(AuthenticationError):
+    """Too many failed logins in a row: an administrator must unlock the account."""
+
+
+class LoginThrottledError(AuthenticationError):
+    """Failed logins slow the next attempt down; this one came too early."""
+
+    def __init__(self, message: str, retry_after_s: float):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class SessionLockedError(StudioError):
+    """The session was locked or logged out: its keys are no longer in memory."""
+
+    exit_code = 5
+
+
+class AuditWriteError(StudioError):
+    """The audit entry could not be written, so the operation was not done (the log fails closed)."""
+
+
+class IntegrityError(StudioError):
+    """Stored security data (a wrapped key, the audit chain) failed its authentication check."""

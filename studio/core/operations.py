@@ -40,9 +40,10 @@ USER_RESET_PASSWORD = _op("user.reset_password", "user", None, ("admin",), "rese
 USER_CHANGE_PASSWORD = _op("user.change_password", "user", None, _ALL, "change one's own password")
 GRANT_ADD = _op("grant.add", None, "manage", _MAKERS, "grant use/export/manage on an object")
 GRANT_REVOKE = _op("grant.revoke", None, "manage", _MAKERS, "revoke a grant")
-GRANT_LIST = _op("grant.list", None, None, _ALL, "list grants")
+GRANT_LIST = _op("grant.list", None, "manage", _ALL, "list grants (one's own, or on an object one manages)")
 AUDIT_READ = _op("audit.read", None, None, ("admin",), "read, filter and export the audit log")
 AUDIT_VERIFY = _op("audit.verify", None, None, ("admin",), "verify the audit chain")
+AUDIT_EXPORT = _op("audit.export", None, None, ("admin",), "export the audit log to a file")
 
 # Datasets
 DATASET_IMPORT = _op("dataset.import", "dataset", None, _MAKERS, "import a dataset")
@@ -68,3 +69,8 @@ RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its 
 
 # Compression
 COMPRESS_RUN = _op("compress.run", "model", "use", _MAKERS, "prune or quantize into a new version")
+
+# The vault itself (model operations above act on one model)
+VAULT_VERIFY = _op("vault.verify", None, None, _ALL, "verify every chunk of every model one can open")
+VAULT_RECOVERY = _op("vault.recovery", "user", None, ("admin",),
+                     "share the vault's recovery key with an administrator, or re-wrap a user's keys after a reset")

@@ -48,6 +48,11 @@ class DataPaths:
         return self.logs / "studio.log"
 
     @property
+    def audit_anchor(self) -> Path:
+        """The audit log's head anchor, kept outside studio.db (studio.core.security.anchor)."""
+        return self.root / "audit-anchor.db"
+
+    @property
     def backups(self) -> Path:
         return self.root / "backups"
 

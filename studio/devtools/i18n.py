@@ -46,19 +46,15 @@ def lupdate_exe() -> str:
     return exe
 
 
-def run_lupdate(files: list[Path], ts: Path) -> None:
+def run_lupdate(files: list[Path], ts: Path, locale: str = LOCALES[0]) -> None:
     ts.parent.mkdir(parents=True, exist_ok=True)
-    if ts.exists():
-        # lupdate leaves a catalogue untouched (and says so only on stderr) when its root names no language
-        tree = ET.parse(ts)
-        if not tree.getroot().get("language"):
-            tree.getroot().set("language", ts.parent.name)
-            _write_ts(tree, ts)
     with tempfile.NamedTemporaryFile("w", suffix=".lst", delete=False) as lst:
         lst.write("\n".join(str(f) for f in files))
     try:
         subprocess.run(
-            [lupdate_exe(), f"@{lst.name}", "-no-obsolete", "-locations", "none", "-target-language", ts.parent.name,
+            # Without a target language lupdate leaves an existing catalogue untouched (and says so only on
+            # its output), so new strings would never show up as missing.
+            [lupdate_exe(), f"@{lst.name}", "-no-obsolete", "-locations", "none", "-target-language", locale,
              "-ts", str(ts)],
             check=True, capture_output=True, text=True,
         )
@@ -82,12 +78,23 @@ def update(target_root: Path | None = None) -> list[Path]:
             if target_root and source.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(source, dest)
-            run_lupdate(files, dest)
+            _ensure_language(dest, locale)
+            run_lupdate(files, dest, locale)
             if _message_count(dest) == 0:
                 dest.unlink()
                 continue
             written.append(dest)
     return written
+
+
+def _ensure_language(ts: Path, locale: str) -> None:
+    """lupdate refuses to update a catalogue whose <TS> names no language (and exits 0): name it."""
+    if not ts.exists():
+        return
+    tree = ET.parse(ts)
+    if tree.getroot().get("language") != locale:
+        tree.getroot().set("language", locale)
+        _write_ts(tree, ts)
 
 
 def _message_count(ts: Path) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -56,6 +57,13 @@ def build_window(app: QApplication, data_dir=None, theme_mode: str | None = None
     return MainWindow(ctx)
 
 
+def settle_heap() -> None:
+    """Everything made at start-up lives as long as the window: move it out of the cyclic collector's
+    reach, so that a full collection stays short. Without this one took 50-140 ms, a visible stall while
+    scrolling the audit log (bench/audit.py)."""
+    gc.freeze()
+
+
 def run_gui(args: Namespace) -> int:
     app = create_application()
     try:
@@ -63,6 +71,7 @@ def run_gui(args: Namespace) -> int:
     except StudioError as error:
         QMessageBox.critical(None, QCoreApplication.translate("App", "Model Studio cannot start"), str(error))
         return error.exit_code
+    settle_heap()
     reporter = CrashReporter(window.ctx.studio.paths.log_file)
     reporter.install()
     window.show()

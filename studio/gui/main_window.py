@@ -1,5 +1,7 @@
-"""The main window: a sidebar of panes, the pane stack, menus and the status bar. Panes are built the
-first time they are shown. This class wires things together; the panes do the work."""
+"""The main window: the login screen while nobody is signed in, else a sidebar of panes, the pane stack,
+menus and the status bar. Panes are built the first time they are shown to a signed-in user, and built
+afresh when another user signs in (nothing of one user's view survives into the next one's). This class
+wires things together; the panes do the work."""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from PySide6.QtWidgets import (
 
 from studio.core.resources import resource_path
 from studio.gui import theme
+from studio.gui.account import AccountController
 from studio.gui.context import AppContext
 from studio.gui.i18n import SUPPORTED
+from studio.gui.login import LoginScreen
 from studio.gui.panes import PANES, PaneSpec
 from studio.gui.panes.base import Pane
 
@@ -39,11 +43,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Model Studio"))
         self.setWindowIcon(QIcon(str(resource_path("icons", "studio.svg"))))
         self._panes: dict[str, Pane] = {}
+        self._panes_user: int | None = None
         self._build_sidebar()
         self._build_menus()
         self._build_status_bar()
         self._restore()
         ctx.sig_session_changed.connect(self._session_changed)
+        self._session_changed(ctx.session)
         ctx.sig_status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
 
     # -- layout ---------------------------------------------------------------------------------------
@@ -62,13 +68,18 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
             self.stack.addWidget(QWidget())  # replaced by the pane on first show
         self.sidebar.currentRowChanged.connect(self.show_pane_at)
-        central = QWidget()
-        layout = QHBoxLayout(central)
+        self.workspace = QWidget()
+        layout = QHBoxLayout(self.workspace)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        self.login_screen = LoginScreen(self.ctx)
+        self.login_screen.sig_signed_in.connect(self._signed_in)
+        self.root = QStackedWidget()
+        self.root.addWidget(self.login_screen)
+        self.root.addWidget(self.workspace)
+        self.setCentralWidget(self.root)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -83,11 +94,13 @@ class MainWindow(QMainWindow):
         self.menu_file.addAction(quit_action)
 
         self.menu_view = bar.addMenu(self.tr("&View"))
+        self.pane_actions: list[QAction] = []
         for n, spec in enumerate(PANES):
             action = QAction(QCoreApplication.translate("Panes", spec.title), self)
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _=False, row=n: self.sidebar.setCurrentRow(row))
             self.menu_view.addAction(action)
+            self.pane_actions.append(action)
         self.menu_view.addSeparator()
         theme_menu = self.menu_view.addMenu(self.tr("Theme"))
         group = QActionGroup(self)
@@ -109,10 +122,17 @@ class MainWindow(QMainWindow):
             lang_group.addAction(action)
             lang_menu.addAction(action)
 
+        self.menu_account = bar.addMenu(self.tr("&Account"))
+        self.account = AccountController(self.ctx, self.menu_account, self)
+        self.account.sig_lock_requested.connect(self.login_screen.refresh)
+
         self.menu_help = bar.addMenu(self.tr("&Help"))
         logs = QAction(self.tr("Show log folder"), self)
         logs.triggered.connect(lambda: self._open_path(self.ctx.studio.paths.logs))
         self.menu_help.addAction(logs)
+        selftest = QAction(self.tr("Self-test…"), self)
+        selftest.triggered.connect(self.show_self_test)
+        self.menu_help.addAction(selftest)
         about = QAction(self.tr("&About Model Studio"), self)
         about.triggered.connect(self.show_about)
         self.menu_help.addAction(about)
@@ -125,7 +145,6 @@ class MainWindow(QMainWindow):
         self.status_folder.setToolTip(str(self.ctx.studio.paths.root))
         for w in (self.status_user, self.status_vault, self.status_folder):
             status.addPermanentWidget(w)
-        self._session_changed(self.ctx.session)
 
     # -- panes ------------------------------------------------------------------------------------------
     def pane(self, pane_id: str) -> Pane:
@@ -148,6 +167,9 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         spec = PANES[row]
+        if self.ctx.session is None:  # remember the choice; the pane is built for whoever signs in
+            self.stack.setCurrentIndex(row)
+            return
         pane = self.pane(spec.id)
         self.stack.setCurrentIndex(row)
         if self.sidebar.currentRow() != row:
@@ -183,10 +205,37 @@ class MainWindow(QMainWindow):
         self.ctx.settings.sync()
         super().closeEvent(event)
 
+    def _signed_in(self, session) -> None:
+        self.ctx.set_session(session)
+        if getattr(session, "user_id", None) is not None:
+            user = self.ctx.studio.accounts_store.get(session.user_id)
+            if user.must_change_password:
+                self.account.show_change_password()
+
     def _session_changed(self, session) -> None:
         name = getattr(session, "user_name", None)
         self.status_user.setText(self.tr("User: {name}").format(name=name) if name else self.tr("Not signed in"))
         self.status_vault.setText(self.tr("Vault: unlocked") if session is not None else self.tr("Vault: locked"))
+        for action in self.pane_actions:
+            action.setEnabled(session is not None)
+        if session is None:
+            self.root.setCurrentWidget(self.login_screen)
+            return
+        if session.user_id != self._panes_user:
+            self._drop_panes()
+            self._panes_user = session.user_id
+        self.root.setCurrentWidget(self.workspace)
+        self.show_pane_at(max(0, self.sidebar.currentRow()))
+
+    def _drop_panes(self) -> None:
+        """Forget every built pane (another user signs in: they get panes built for them)."""
+        for pane_id, pane in list(self._panes.items()):
+            index = self.stack.indexOf(pane)
+            placeholder = QWidget()
+            self.stack.insertWidget(index, placeholder)
+            self.stack.removeWidget(pane)
+            pane.deleteLater()
+            del self._panes[pane_id]
 
     def _set_theme(self, mode: str) -> None:
         self.ctx.settings.setValue("theme", mode)
@@ -200,6 +249,13 @@ class MainWindow(QMainWindow):
 
     def _open_path(self, path) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def show_self_test(self) -> None:
+        from studio.gui.selftest_dialog import SelfTestDialog
+
+        dialog = SelfTestDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def show_about(self) -> None:
         from studio.gui.about import AboutDialog

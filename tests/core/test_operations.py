@@ -12,8 +12,17 @@ def test_catalogue_is_consistent():
         assert spec.grant in (None, "use", "export", "manage")
 
 
-def test_unknown_operation_is_a_programming_error(studio):
+def test_unknown_operation_is_a_programming_error(studio, admin):
     service = Service(studio)
     with pytest.raises(ValueError):
-        with service.operation(Actor(1, "a", "admin"), "no.such.op"):
+        with service.operation(admin, "no.such.op"):
+            pass
+
+
+def test_a_plain_actor_that_is_not_a_logged_in_user_is_refused(studio, admin):
+    from studio.core.errors import AccessDenied
+
+    service = Service(studio)
+    with pytest.raises(AccessDenied):
+        with service.operation(Actor(999, "ghost", "admin"), ops.USER_LIST):
             pass

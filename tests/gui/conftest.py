@@ -11,14 +11,24 @@ QStandardPaths.setTestModeEnabled(True)
 
 @pytest.fixture
 def make_window(qtbot, qapp):
+    """`make_window(data_dir, login=True, **build_kwargs)`: a main window over `data_dir`, signed in as the
+    administrator "root" (created on first use, password tests.conftest.TEST_PASSWORD) unless login=False."""
     from studio.gui.app import build_window
+    from tests.conftest import TEST_PASSWORD
 
     windows = []
 
-    def make(data_dir, **kwargs):
+    def make(data_dir, login: bool = True, **kwargs):
         window = build_window(qapp, data_dir, **kwargs)
         qtbot.addWidget(window)
         windows.append(window)
+        if login:
+            accounts = window.ctx.studio.accounts
+            if accounts.has_users():
+                session = accounts.login("root", TEST_PASSWORD)
+            else:
+                session = accounts.create_first_admin("root", TEST_PASSWORD)
+            window.ctx.set_session(session)
         return window
 
     yield make

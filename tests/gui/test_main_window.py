@@ -31,11 +31,15 @@ def test_last_pane_and_geometry_survive_a_restart(make_window, data_dir, qtbot):
     assert (second.width(), second.height()) == (700, 500)
 
 
-def test_status_bar_shows_data_folder_user_and_vault_state(window, data_dir):
+def test_status_bar_shows_data_folder_user_and_vault_state(make_window, data_dir):
+    window = make_window(data_dir, login=False, theme_mode="light", language="en")
     texts = [w.text() for w in window.statusBar().findChildren(QLabel)]
     assert any(str(data_dir) in t for t in texts)
     assert "Not signed in" in texts
     assert "Vault: locked" in texts
+    window.ctx.set_session(window.ctx.studio.accounts.create_first_admin("root", "Quartz-Falcon-7319"))
+    texts = [w.text() for w in window.statusBar().findChildren(QLabel)]
+    assert "User: root" in texts and "Vault: unlocked" in texts
 
 
 def test_about_dialog_shows_versions_including_torch(window, qtbot):

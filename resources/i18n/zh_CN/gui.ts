@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
-<TS version="2.1">
+<TS version="2.1" language="zh_CN">
     <context>
         <name>AboutDialog</name>
         <message>
@@ -49,10 +49,72 @@
         </message>
     </context>
     <context>
+        <name>AccountController</name>
+        <message>
+            <source>Change password…</source>
+            <translation>修改密码…</translation>
+        </message>
+        <message>
+            <source>Lock now</source>
+            <translation>立即锁定</translation>
+        </message>
+        <message>
+            <source>Switch user…</source>
+            <translation>切换用户…</translation>
+        </message>
+        <message>
+            <source>Log out</source>
+            <translation>退出登录</translation>
+        </message>
+        <message>
+            <source>Lock when idle</source>
+            <translation>空闲时锁定</translation>
+        </message>
+        <message>
+            <source>Never</source>
+            <translation>从不</translation>
+        </message>
+        <message>
+            <source>After {n} minutes</source>
+            <translation>{n} 分钟后</translation>
+        </message>
+    </context>
+    <context>
         <name>App</name>
         <message>
             <source>Model Studio cannot start</source>
             <translation>Model Studio 无法启动</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChangePasswordDialog</name>
+        <message>
+            <source>Change password</source>
+            <translation>修改密码</translation>
+        </message>
+        <message>
+            <source>Current password</source>
+            <translation>当前密码</translation>
+        </message>
+        <message>
+            <source>New password</source>
+            <translation>新密码</translation>
+        </message>
+        <message>
+            <source>New password again</source>
+            <translation>再次输入新密码</translation>
+        </message>
+        <message>
+            <source>Only the wrapping of your key changes: everything shared with you stays readable.</source>
+            <translation>只会重新封装您的密钥：共享给您的所有内容仍然可以读取。</translation>
+        </message>
+        <message>
+            <source>The two new passwords differ.</source>
+            <translation>两次输入的新密码不一致。</translation>
+        </message>
+        <message>
+            <source>Password changed.</source>
+            <translation>密码已修改。</translation>
         </message>
     </context>
     <context>
@@ -70,6 +132,53 @@ The details are in the log file:
 
 详细信息见日志文件：
 {path}</translation>
+        </message>
+    </context>
+    <context>
+        <name>LoginScreen</name>
+        <message>
+            <source>Confirm password</source>
+            <translation>确认密码</translation>
+        </message>
+        <message>
+            <source>User name</source>
+            <translation>用户名</translation>
+        </message>
+        <message>
+            <source>Password</source>
+            <translation>密码</translation>
+        </message>
+        <message>
+            <source>Create the first administrator</source>
+            <translation>创建第一个管理员</translation>
+        </message>
+        <message>
+            <source>Sign in</source>
+            <translation>登录</translation>
+        </message>
+        <message>
+            <source>This data folder has no users yet. The first account administers the others. The password needs at least 10 characters and must not be a common one.</source>
+            <translation>此数据文件夹还没有用户。第一个账户将管理其他账户。密码至少需要 10 个字符，且不能是常见密码。</translation>
+        </message>
+        <message>
+            <source>Sign in to open your models, datasets and runs. Their keys stay locked until then.</source>
+            <translation>登录后才能打开您的模型、数据集和训练任务。在此之前，它们的密钥保持锁定。</translation>
+        </message>
+        <message>
+            <source>Create administrator</source>
+            <translation>创建管理员</translation>
+        </message>
+        <message>
+            <source>Checking…</source>
+            <translation>正在验证…</translation>
+        </message>
+        <message>
+            <source>Enter a user name and a password.</source>
+            <translation>请输入用户名和密码。</translation>
+        </message>
+        <message>
+            <source>The two passwords differ.</source>
+            <translation>两次输入的密码不一致。</translation>
         </message>
     </context>
     <context>
@@ -115,12 +224,20 @@ The details are in the log file:
             <translation>语言</translation>
         </message>
         <message>
+            <source>&amp;Account</source>
+            <translation>账户(&amp;A)</translation>
+        </message>
+        <message>
             <source>&amp;Help</source>
             <translation>帮助(&amp;H)</translation>
         </message>
         <message>
             <source>Show log folder</source>
             <translation>打开日志文件夹</translation>
+        </message>
+        <message>
+            <source>Self-test…</source>
+            <translation>自检…</translation>
         </message>
         <message>
             <source>&amp;About Model Studio</source>
@@ -176,6 +293,41 @@ The details are in the log file:
         <message>
             <source>Audit log</source>
             <translation>审计日志</translation>
+        </message>
+    </context>
+    <context>
+        <name>SelfTestDialog</name>
+        <message>
+            <source>Self-test</source>
+            <translation>自检</translation>
+        </message>
+        <message>
+            <source>Running the self-test in a temporary data folder…</source>
+            <translation>正在临时数据文件夹中运行自检…</translation>
+        </message>
+        <message>
+            <source>The self-test could not run: {error}</source>
+            <translation>无法运行自检：{error}</translation>
+        </message>
+        <message>
+            <source>ok</source>
+            <translation>通过</translation>
+        </message>
+        <message>
+            <source>FAILED</source>
+            <translation>失败</translation>
+        </message>
+        <message>
+            <source>skipped</source>
+            <translation>跳过</translation>
+        </message>
+        <message>
+            <source>Self-test passed.</source>
+            <translation>自检通过。</translation>
+        </message>
+        <message>
+            <source>Self-test FAILED: see the steps below.</source>
+            <translation>自检失败：请查看下面的步骤。</translation>
         </message>
     </context>
     <context>

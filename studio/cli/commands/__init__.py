@@ -3,6 +3,6 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import dataset, doctor
+from studio.cli.commands import audit, dataset, doctor, grants, init, selftest, users, vault
 
-COMMANDS = [doctor, dataset]
+COMMANDS = [doctor, init, users, grants, audit, dataset, vault, selftest]

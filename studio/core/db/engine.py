@@ -32,6 +32,15 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         cur.close()
 
 
+def _restore_synchronous(dbapi_conn: sqlite3.Connection, record) -> None:
+    # A connection that committed durably goes back to the pool with the default again.
+    if record is not None and record.info.pop("synchronous_full", False):
+        try:
+            dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:  # pragma: no cover - a broken connection is discarded by the pool anyway
+            record.invalidate()
+
+
 def translate_db_error(error: exc.SQLAlchemyError) -> StudioError:
     text = str(getattr(error, "orig", None) or error)
     if isinstance(error, exc.OperationalError) and "locked" in text:
@@ -53,12 +62,19 @@ class Database:
             f"sqlite:///{self.path}", echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
         )
         event.listen(self.engine, "connect", _set_pragmas)
+        event.listen(self.engine, "checkin", _restore_synchronous)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, durable: bool = False) -> Iterator[Session]:
+        """`durable=True` commits with synchronous=FULL (the WAL is synced at the commit, so a power loss
+        cannot undo it); the audit log asks for it around every write it makes."""
         session = self._factory()
         try:
+            if durable:
+                conn = session.connection()
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.connection.info["synchronous_full"] = True
             yield session
             session.commit()
         except exc.SQLAlchemyError as error:

@@ -3,19 +3,25 @@
     with self.operation(actor, ops.DATASET_DELETE, "dataset", dataset_id) as op:
         row = op.session.get(DatasetRow, dataset_id)
         ...
-        op.details["name"] = row.name
+        op.details["name"] = row.name      # goes into the audit entry
+        op.obj_id = str(new_id)            # when the object gets its id inside (imports)
 
-`operation()` asks the one policy function before anything happens (a denial is audited and raises
-AccessDenied), yields an OperationContext whose `session` is the SQLAlchemy session of the change, and
-appends the audit entry in that same transaction, so that the change and its record commit together or
-not at all. A failure inside is recorded as outcome "failed" and re-raised.
+`operation()`:
+- asks the one policy function (studio.core.security.policy.decide) before anything happens; a denial is
+  appended to the audit log in its own committed transaction and raises AccessDenied naming what was refused;
+- yields an OperationContext whose `session` is the SQLAlchemy session of the change, and appends the audit
+  entry on that same session before it commits (synchronous=FULL), so the change and its record commit
+  together or not at all; if the entry cannot be written, the change is rolled back and AuditWriteError says
+  why (the log fails closed);
+- records an exception raised inside as outcome "failed" (own transaction) and re-raises it.
 
-FOUNDATION STATE: policy and audit arrive with the accounts issue (studio.core.security); until then this
-only opens the session scope. Code written against it does not change when they arrive.
+`check()` is the policy and the denial record without an entry for success: for reads that are not worth an
+entry (lists, the audit log's own pages). Reading a model, changing, exporting or granting use `operation()`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,10 +30,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from studio.core.actor import Actor
+from studio.core.errors import AccessDenied, AuditWriteError, StudioError
 from studio.core.operations import OPERATIONS
+from studio.core.security import policy
+from studio.core.security.session import audit_keys_of
 
 if TYPE_CHECKING:
     from studio.core.services.studio import Studio
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +51,10 @@ class OperationContext:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _name(actor: object) -> str:
+    return str(getattr(actor, "user_name", None) or "unknown")
+
+
 class Service:
     def __init__(self, studio: Studio):
         self.studio = studio
@@ -50,5 +65,73 @@ class Service:
     ) -> Iterator[OperationContext]:
         if action not in OPERATIONS:
             raise ValueError(f"unknown operation {action!r}: add it to studio.core.operations")
+        oid = None if obj_id is None else str(obj_id)
+        audit = self.studio.audit_store
+        keys = audit_keys_of(actor)
+        body_error: BaseException | None = None
+        head = None
+        ctx: OperationContext | None = None
+        try:
+            with self.studio.db.session(durable=True) as session:
+                decision = policy.decide(session, actor, action, obj_type, oid)
+                if decision.allowed:
+                    ctx = OperationContext(session, actor, action, obj_type, oid, dict(details))
+                    try:
+                        yield ctx
+                        session.flush()
+                    except BaseException as error:
+                        body_error = error
+                        raise
+                    _, head = audit.append(
+                        session, actor_id=getattr(actor, "user_id", None), actor_name=_name(actor), action=action,
+                        obj_type=ctx.obj_type, obj_id=ctx.obj_id, outcome="allowed", details=ctx.details, keys=keys,
+                    )
+        except BaseException as error:
+            if body_error is not None or not isinstance(error, AuditWriteError):
+                self._record_failure(actor, action, ctx, obj_type, oid, details, error)
+            raise
+        if not decision.allowed:
+            self._record(actor, action, obj_type, oid, "denied", {**details, "reason": decision.reason})
+            what = f"{action} on {obj_type} {oid}" if oid is not None else action
+            raise AccessDenied(f"{_name(actor)} may not do {what}: {decision.reason}.", action, obj_type, oid,
+                               decision.reason)
+        if keys is not None:
+            audit.advance_anchor(keys, head)
+
+    def check(self, actor: Actor, action: str, obj_type: str | None = None, obj_id: object = None,
+              **details: Any) -> None:
+        """Raise AccessDenied (and record the denial) unless the policy allows; record nothing otherwise."""
+        oid = None if obj_id is None else str(obj_id)
         with self.studio.db.session() as session:
-            yield OperationContext(session, actor, action, obj_type, None if obj_id is None else str(obj_id), dict(details))
+            decision = policy.decide(session, actor, action, obj_type, oid)
+        if not decision.allowed:
+            self._record(actor, action, obj_type, oid, "denied", {**details, "reason": decision.reason})
+            what = f"{action} on {obj_type} {oid}" if oid is not None else action
+            raise AccessDenied(f"{_name(actor)} may not do {what}: {decision.reason}.", action, obj_type, oid,
+                               decision.reason)
+
+    def can(self, actor: Actor, action: str, obj_type: str | None = None, obj_id: object = None) -> bool:
+        """The policy's answer without recording anything: for greying out what the user may not do."""
+        with self.studio.db.session() as session:
+            return policy.decide(session, actor, action, obj_type, None if obj_id is None else str(obj_id)).allowed
+
+    # -- recording outside the change's transaction ------------------------------------------------------
+    def _record(self, actor: object, action: str, obj_type: str | None, obj_id: str | None, outcome: str,
+                details: dict[str, Any]) -> None:
+        """Append one entry in its own durable transaction (denials, failures)."""
+        self.studio.audit_store.record(
+            actor_id=getattr(actor, "user_id", None), actor_name=_name(actor), action=action, obj_type=obj_type,
+            obj_id=obj_id, outcome=outcome, details=details, keys=audit_keys_of(actor),
+        )
+
+    def _record_failure(self, actor: object, action: str, ctx: OperationContext | None, obj_type: str | None,
+                        oid: str | None, details: dict[str, Any], error: BaseException) -> None:
+        info = dict(ctx.details if ctx is not None else details)
+        info["error"] = type(error).__name__
+        if isinstance(error, StudioError):
+            info["message"] = str(error)[:500]
+        try:
+            self._record(actor, action, ctx.obj_type if ctx else obj_type, ctx.obj_id if ctx else oid, "failed", info)
+        except StudioError as record_error:
+            # The operation failed anyway and nothing of it was committed; say so in the log, keep the cause.
+            log.error("could not record the failure of %s in the audit log: %s", action, record_error)

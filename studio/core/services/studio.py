@@ -9,8 +9,16 @@ from studio.core.db import Database
 from studio.core.db.migrate import upgrade_database
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
+from studio.core.security.anchor import AnchorFile
+from studio.core.services.accounts import AccountService
+from studio.core.services.audit import AuditService
 from studio.core.services.datasets import DatasetService
+from studio.core.services.grants import GrantService
 from studio.core.services.system import SystemService
+from studio.core.services.vault import VaultService
+from studio.core.services.vault.directory import AccountDirectory
+from studio.core.stores.accounts import AccountStore
+from studio.core.stores.audit import AuditStore
 from studio.core.stores.settings import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -24,7 +32,13 @@ class Studio:
         self.db = db
         self.migration_backup = backup
         self.settings = SettingsStore(db)
+        self.accounts_store = AccountStore(db)
+        self.audit_store = AuditStore(db, AnchorFile(paths.audit_anchor))
         self.system = SystemService(self)
+        self.accounts = AccountService(self)
+        self.grants = GrantService(self)
+        self.audit = AuditService(self)
+        self.vault = VaultService(self, directory=AccountDirectory())
         self.datasets = DatasetService(self)
 
     @classmethod
@@ -42,6 +56,7 @@ class Studio:
         return cls(paths, db, backup)
 
     def close(self) -> None:
+        self.audit_store.anchor.close()
         self.db.dispose()
 
     def __enter__(self) -> Studio:

@@ -1,0 +1,189 @@
+"""What a training run will cost before it starts: parameters, memory (weights + gradients + optimizer state
++ activations) and time per optimizer step on a device.
+
+Memory is computed from the shapes (analytic, float32 master weights; activations are the tensors autograd
+keeps for the backward pass: about 4d + 4h + 2m values per token per layer plus two vocabulary-wide tensors
+for the logits and the loss). Time is either measured (method "benchmark": a few real training steps of this
+model on the device with random tokens) or derived (method "flops": the step's FLOPs divided by a matmul rate
+measured on the device, times the efficiency a training step typically reaches, which is stated in the result).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from dataclasses import dataclass
+
+import torch
+
+from studio.core.errors import ValidationError
+from studio.core.models.config import GPTConfig, parameter_count
+
+# Bytes of optimizer state per parameter (AdamW/Adam: two moments; Adagrad: sum of squares; SGD: momentum).
+OPTIMIZER_STATE_BYTES = {"adamw": 8, "adam": 8, "adagrad": 4, "sgd": 4}
+# Share of the measured matmul rate that a training step reached on the 2-core CPU here (50%, see
+# docs/benchmarks.md); GPUs reach similar shares on models big enough to matter, less on tiny ones.
+FLOPS_EFFICIENCY = 0.5
+
+
+@dataclass(frozen=True)
+class Estimate:
+    parameters: int
+    weights_bytes: int
+    gradients_bytes: int
+    optimizer_bytes: int
+    activations_bytes: int
+    total_bytes: int
+    flops_per_step: float
+    step_time_s: float
+    time_method: str  # how step_time_s was obtained, in words
+    device: str
+    device_memory_bytes: int | None  # what the device has (None when unknown)
+
+    @property
+    def fits(self) -> bool | None:
+        return None if self.device_memory_bytes is None else self.total_bytes <= self.device_memory_bytes
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """"auto" picks cuda, then mps, then cpu; a named device that is not available is a clear error."""
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ValidationError(f"Unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps.", field="device") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValidationError("CUDA was asked for but no CUDA GPU is available; use device auto or cpu.", field="device")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValidationError("MPS was asked for but is not available; use device auto or cpu.", field="device")
+    return dev
+
+
+def flops_per_token(config: GPTConfig, seq_len: int | None = None) -> float:
+    """Training FLOPs per token (forward + backward), PaLM appendix B as in nanoGPT's estimate_mfu:
+    6 per non-embedding parameter plus 12 * heads * head_dim * T per layer for attention."""
+    t = seq_len or config.block_size
+    attn = sum(12 * config.heads(i) * config.head_dim * t for i in range(config.n_layer))
+    return 6.0 * parameter_count(config, non_embedding=True) + attn
+
+
+def matmul_rate(device: str | torch.device = "cpu", size: int | None = None, repeats: int = 5) -> float:
+    """Measured float32 matmul FLOP/s on `device` (best of `repeats`): the peak the MFU is judged against."""
+    device = torch.device(device)
+    n = size or (1024 if device.type == "cpu" else 4096)
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        elif device.type == "mps":
+            torch.mps.synchronize()
+
+    a @ b  # warm-up (thread pool, kernels)
+    sync()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        sync()
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * n**3 / best
+
+
+def activation_bytes(config: GPTConfig, batch: int, seq_len: int, bytes_per_value: int = 4) -> int:
+    d = config.n_embd
+    per_token = sum(4 * d + 4 * config.heads(i) * config.head_dim + 2 * config.mlp(i) for i in range(config.n_layer))
+    per_token = per_token * bytes_per_value + 3 * d * bytes_per_value
+    if config.dropout > 0:
+        per_token += 3 * d * config.n_layer  # one byte per kept/dropped flag
+    per_token += 2 * config.vocab_size * 4  # logits and log-softmax stay float32
+    return batch * seq_len * per_token
+
+
+def device_memory(device: torch.device) -> int | None:
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    if device.type == "cpu":
+        try:
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            return None
+    return None
+
+
+def _benchmark_step(config: GPTConfig, batch: int, seq_len: int, device: torch.device, steps: int = 3) -> float:
+    from studio.core.models.gpt import GPT
+
+    model = GPT(config).to(device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+    y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+    times = []
+    for i in range(steps + 1):  # the first step warms up and is not counted
+        start = time.perf_counter()
+        _, loss = model(x, y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        loss.item()  # waits for the device
+        if i:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def estimate(
+    config: GPTConfig,
+    batch: int,
+    device: str | torch.device = "cpu",
+    *,
+    seq_len: int | None = None,
+    optimizer: str = "adamw",
+    grad_accum: int = 1,
+    bf16: bool = False,
+    method: str = "auto",
+    matmul_flops: float | None = None,
+) -> Estimate:
+    """Cost of one optimizer step (batch x seq_len tokens per micro-step, grad_accum micro-steps).
+    method: "benchmark" measures real steps, "flops" derives the time, "auto" measures only when the
+    step is expected to take under a second (so that asking never keeps a user waiting long)."""
+    config = config.validate()
+    if optimizer not in OPTIMIZER_STATE_BYTES:
+        raise ValidationError(f"Unknown optimizer {optimizer!r}.", field="optimizer")
+    if method not in ("auto", "benchmark", "flops"):
+        raise ValidationError(f"Unknown estimate method {method!r}.")
+    t = seq_len or config.block_size
+    dev = resolve_device(str(device)) if not isinstance(device, torch.device) else device
+    n = parameter_count(config)
+    weights = 4 * n
+    activations = activation_bytes(config, batch, t, 2 if bf16 else 4)
+    flops = flops_per_token(config, t) * batch * t * grad_accum
+    rate = matmul_flops or matmul_rate(dev)
+    flops_time = flops / (rate * FLOPS_EFFICIENCY)
+    if method == "benchmark" or (method == "auto" and flops_time < 1.0):
+        step = _benchmark_step(config, batch, t, dev) * grad_accum
+        how = f"measured: median of 3 training steps of this model on {dev.type} (after one warm-up step)"
+    else:
+        step = flops_time
+        how = (f"from FLOPs: {flops:.3g} per step at {FLOPS_EFFICIENCY:.0%} of a measured "
+               f"{rate / 1e9:.0f} GFLOP/s float32 matmul on {dev.type}")
+    return Estimate(
+        parameters=n,
+        weights_bytes=weights,
+        gradients_bytes=weights,
+        optimizer_bytes=OPTIMIZER_STATE_BYTES[optimizer] * n,
+        activations_bytes=activations,
+        total_bytes=2 * weights + OPTIMIZER_STATE_BYTES[optimizer] * n + activations,
+        flops_per_step=flops,
+        step_time_s=step,
+        time_method=how,
+        device=str(dev),
+        device_memory_bytes=device_memory(dev),
+    )

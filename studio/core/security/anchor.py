@@ -1,0 +1,88 @@
+"""The head anchor: the sequence number and MAC of the newest sealed audit entry, authenticated with a key
+derived from the audit secret and kept outside studio.db (in `audit-anchor.db` beside it).
+
+Someone editing studio.db cannot move the anchor (its tag needs the key), so deleting the newest entries,
+or replacing them, is detected. Restoring an older copy of this file together with an older studio.db (a
+rollback of the whole folder) is not; docs/threat-model.md says so.
+
+The anchor is written after the change it covers has committed, and only ever moves forward (a conditional
+update in one SQLite statement, safe across processes). After a crash it may lag behind the log, never run
+ahead of it; entries after it are still checked by their MACs. It needs no fsync: losing its last write on
+power loss leaves it behind, which is the safe direction.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import sqlite3
+import struct
+import threading
+from pathlib import Path
+
+from studio.core.security.chain import Anchor
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS anchor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, " \
+          "mac BLOB NOT NULL, tag BLOB NOT NULL)"
+
+
+class AnchorError(Exception):
+    """The anchor exists but its tag does not check out (edited, or written with another key)."""
+
+
+def _tag(anchor_key: bytes, seq: int, mac: bytes) -> bytes:
+    return hmac.digest(anchor_key, b"model-studio audit head v1|" + struct.pack(">Q", seq) + mac, "sha256")
+
+
+class AnchorFile:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute(_SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def exists(self) -> bool:
+        return self.read_raw() is not None
+
+    def read_raw(self) -> tuple[int, bytes, bytes] | None:
+        if not self.path.exists():
+            return None
+        with self._lock:
+            row = self._connection().execute("SELECT seq, mac, tag FROM anchor WHERE id = 1").fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]), bytes(row[2]))
+
+    def read(self, anchor_key: bytes) -> Anchor | None:
+        """The anchor, None when there is none yet, AnchorError when its tag is wrong."""
+        raw = self.read_raw()
+        if raw is None:
+            return None
+        seq, mac, tag = raw
+        if not hmac.compare_digest(_tag(anchor_key, seq, mac), tag):
+            raise AnchorError("the head anchor was altered (its authentication tag does not match).")
+        return Anchor(seq, mac)
+
+    def advance(self, anchor_key: bytes, seq: int, mac: bytes) -> None:
+        """Move the anchor to (seq, mac) unless it already names a later entry."""
+        tag = _tag(anchor_key, seq, mac)
+        with self._lock:
+            self._connection().execute(
+                "INSERT INTO anchor (id, seq, mac, tag) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "seq = excluded.seq, mac = excluded.mac, tag = excluded.tag WHERE excluded.seq > anchor.seq",
+                (seq, mac, tag),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

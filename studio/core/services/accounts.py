@@ -1,0 +1,333 @@
+"""Accounts: the first administrator, login (with throttling), logout and lock, and user management.
+
+What a login gives: a UserSession holding the user's private key (unwrapped with a key derived from the
+password) and the audit secret (sealed to the user's public key). Nothing of either is ever stored in
+plaintext or logged.
+
+What an administrator's password reset does (docs/threat-model.md): the administrator cannot unwrap the
+user's private key (it is wrapped with the user's password, which they do not know), so the reset gives the
+user a NEW key pair, wrapped with the new password. Everything sealed to the old key (model keys in the
+vault) is no longer readable by the user: the reset revokes the user's grants (listed in the audit entry) and
+tells the vault (security.events.on_key_reset); someone who still holds those models re-issues the grants.
+The administrator never gets the user's keys; the user must choose a new password at the next login.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select
+
+from studio.core import operations as ops
+from studio.core.actor import ROLES
+from studio.core.db.tables.accounts import GrantRow, LoginAttemptRow, UserRow
+from studio.core.db.tables.audit import AuditEntryRow
+from studio.core.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    ConflictError,
+    LoginThrottledError,
+    ValidationError,
+)
+from studio.core.security import events, keys, passwords, throttle
+from studio.core.security.session import UserSession, audit_keys_of, audit_secret_of
+from studio.core.services.base import Service
+from studio.core.stores.accounts import (
+    User,
+    check_user_name,
+    failures_of,
+    grant_rows,
+    name_key,
+    require_user_row,
+    to_user,
+    user_row_by_name,
+    user_subject,
+)
+
+log = logging.getLogger(__name__)
+
+WRONG_LOGIN = "Wrong user name or password."
+_AUDIT_AAD = b"model-studio audit secret v1"
+_THROTTLE_SALT = "security.throttle_salt"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
+    return role
+
+
+class AccountService(Service):
+    # The clock of throttling; tests move it forward.
+    now = staticmethod(utcnow)
+
+    # -- first start -------------------------------------------------------------------------------------
+    def has_users(self) -> bool:
+        return self.studio.accounts_store.count_users() > 0
+
+    def create_first_admin(self, name: str, password: str) -> UserSession:
+        """Create the first administrator and the audit secret, and log them in. Only on a new data folder."""
+        name = check_user_name(name)
+        passwords.check_password_rules(password, name)
+        if self.has_users():
+            raise ConflictError("This data folder already has users; log in as an administrator to add more.")
+        audit_secret = os.urandom(32)
+        private, public = keys.new_key_pair()
+        phc = passwords.hash_password(password)
+        store = self.studio.audit_store
+        with self.studio.db.session(durable=True) as s:
+            now = self.now()
+            row = UserRow(name=name, name_key=name_key(name), role="admin", disabled=False, must_change_password=False,
+                          created_at=now, password_changed_at=now, password_phc=phc, key_kdf="",
+                          public_key=public, wrapped_private_key=b"", key_generation=1,
+                          sealed_audit_secret=keys.seal(public, audit_secret, _AUDIT_AAD))
+            s.add(row)
+            s.flush()
+            if s.scalar(select(func.count()).select_from(UserRow)) != 1:
+                raise ConflictError("Another process created the first administrator at the same time; log in.")
+            row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
+            session = UserSession(row.id, row.name, row.role, private, audit_secret, row.key_generation)
+            akeys = audit_keys_of(session)
+            # Entries from before (failed logins at an empty studio) are sealed now; say how many, so that a
+            # studio restarted from nothing cannot pass off an old log as its own history unnoticed.
+            earlier = s.scalar(select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.mac.is_(None)))
+            first = {"name": name, "role": "admin", "first_admin": True, "sealed_earlier_entries": earlier}
+            for action, details in ((ops.USER_CREATE, first),
+                                    (ops.AUTH_LOGIN, {})):
+                _, head = store.append(s, actor_id=row.id, actor_name=row.name, action=action, obj_type="user",
+                                       obj_id=str(row.id), outcome="allowed", details=details, keys=akeys,
+                                       allow_genesis=True)
+        store.advance_anchor(akeys, head)
+        log.info("created the first administrator (user id %s)", row.id)
+        return session
+
+    # -- login ---------------------------------------------------------------------------------------------
+    def login(self, name: str, password: str) -> UserSession:
+        store = self.studio.audit_store
+        with self.studio.db.session() as s:
+            row = user_row_by_name(s, name[:200]) if name else None
+            key = user_subject(row.id) if row else self._unknown_subject(s, name)
+            attempt = s.get(LoginAttemptRow, key)
+            failures = attempt.failures if attempt else 0
+            last_failure = attempt.last_failure_at if attempt else None
+            user_id, user_name = (row.id, row.name) if row else (None, None)
+            phc = row.password_phc if row else None
+        who = {"actor_id": None, "actor_name": user_name or "(unknown)", "action": ops.AUTH_LOGIN,
+               "obj_type": "user", "obj_id": None if user_id is None else str(user_id), "keys": None}
+        if throttle.is_locked(failures):
+            store.record(**who, outcome="denied", details={"reason": "locked after too many failed logins"})
+            raise AccountLockedError(
+                f"This account is locked after {throttle.MAX_FAILURES} failed logins in a row; "
+                "an administrator must unlock it."
+            )
+        wait = throttle.retry_after(failures, last_failure, self.now())
+        if wait > 0:
+            store.record(**who, outcome="denied", details={"reason": "too soon after failed logins",
+                                                           "failures": failures})
+            raise LoginThrottledError(
+                f"Too many failed logins: wait {wait:.0f} s before trying again.", retry_after_s=wait
+            )
+        # The same work whether or not the name exists: one Argon2id check.
+        if phc is None:
+            passwords.verify_dummy(password)
+            ok = False
+        else:
+            ok = passwords.verify_password(password, phc)
+        if not ok:
+            self._record_failed_login(key, who, failures, "unknown user name" if row is None else "wrong password")
+            raise AuthenticationError(WRONG_LOGIN)
+        return self._open_session(user_id, password, who)
+
+    def _unknown_subject(self, session, name: str) -> str:
+        """A 16-bit keyed hash of a name that matches no account: enough to throttle it, too little to tell
+        what was typed (a password typed into the name field must not be recoverable from the database)."""
+        salt = self.studio.settings.get(_THROTTLE_SALT)
+        if salt is None:
+            salt = os.urandom(16).hex()
+            self.studio.settings.set(_THROTTLE_SALT, salt)
+        digest = hmac.digest(bytes.fromhex(salt), name_key(name).encode("utf-8"), "sha256")
+        return f"name:{digest[:2].hex()}"
+
+    def _record_failed_login(self, key: str, who: dict, failures: int, reason: str) -> None:
+        with self.studio.db.session(durable=True) as s:
+            attempt = s.get(LoginAttemptRow, key)
+            if attempt is None:
+                attempt = LoginAttemptRow(subject=key, failures=0)
+                s.add(attempt)
+            attempt.failures = (attempt.failures or 0) + 1
+            attempt.last_failure_at = self.now()
+            failures = attempt.failures
+            details = {"reason": reason, "failures": failures}
+            if throttle.is_locked(failures):
+                details["locked"] = True
+            self.studio.audit_store.append(s, **who, outcome="denied", details=details)
+
+    def _open_session(self, user_id: int, password: str, who: dict) -> UserSession:
+        store = self.studio.audit_store
+        with self.studio.db.session() as s:
+            row = s.get(UserRow, user_id)
+            disabled = row.disabled
+            blob, kdf, public, generation = row.wrapped_private_key, row.key_kdf, bytes(row.public_key), row.key_generation
+            sealed, role, name = row.sealed_audit_secret, row.role, row.name
+        if disabled:
+            store.record(**who, outcome="denied", details={"reason": "account disabled"})
+            raise AuthenticationError("This account is disabled; ask an administrator to enable it.")
+        private = keys.unwrap_private_key(blob, kdf, password, user_id, public)
+        audit_secret = keys.open_sealed(private, sealed, _AUDIT_AAD) if sealed else None
+        session = UserSession(user_id, name, role, private, audit_secret, generation)
+        akeys = audit_keys_of(session)
+        with self.studio.db.session(durable=True) as s:
+            row = s.get(UserRow, user_id)
+            details: dict = {}
+            if passwords.needs_rehash(row.password_phc):
+                row.password_phc = passwords.hash_password(password)
+                details["rehashed"] = True
+            if keys.needs_rewrap(row.key_kdf):
+                row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, user_id)
+                details["key_rewrapped"] = True
+            row.last_login_at = self.now()
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
+            if row.must_change_password:
+                details["must_change_password"] = True
+            _, head = store.append(s, **{**who, "actor_id": user_id, "actor_name": name, "keys": akeys},
+                                   outcome="allowed", details=details)
+        if akeys is not None:
+            store.advance_anchor(akeys, head)
+        log.info("user %s logged in", user_id)
+        return session
+
+    def logout(self, session: UserSession, lock_only: bool = False) -> None:
+        """Record the logout (or lock) and drop the session's keys from memory."""
+        if session.locked:
+            return
+        try:
+            with self.operation(session, ops.AUTH_LOGOUT, "user", session.user_id, lock=lock_only):
+                pass
+        finally:
+            session.lock()
+
+    # -- user management (administrators) ----------------------------------------------------------------
+    def list_users(self, actor) -> list[User]:
+        self.check(actor, ops.USER_LIST)
+        return self.studio.accounts_store.list_users()
+
+    def create_user(self, actor, name: str, role: str, password: str) -> User:
+        name = check_user_name(name)
+        _check_role(role)
+        passwords.check_password_rules(password, name)
+        secret = audit_secret_of(actor)
+        private, public = keys.new_key_pair()
+        phc = passwords.hash_password(password)
+        with self.operation(actor, ops.USER_CREATE, "user", None, name=name, role=role) as op:
+            s = op.session
+            if user_row_by_name(s, name) is not None:
+                raise ConflictError(f"The user name {name!r} is taken.")
+            now = self.now()
+            row = UserRow(name=name, name_key=name_key(name), role=role, disabled=False, must_change_password=False,
+                          created_at=now, password_changed_at=now, password_phc=phc, key_kdf="", public_key=public,
+                          wrapped_private_key=b"", key_generation=1,
+                          sealed_audit_secret=keys.seal(public, secret, _AUDIT_AAD) if secret else None)
+            s.add(row)
+            s.flush()
+            row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
+            op.obj_id = str(row.id)
+            events.role_changed(s, actor, row.id, None, role)
+            return to_user(row, 0)
+
+    def set_disabled(self, actor, name: str, disabled: bool) -> User:
+        with self.operation(actor, ops.USER_UPDATE, "user", None, name=name,
+                            change="disable" if disabled else "enable") as op:
+            row = require_user_row(op.session, name)
+            op.obj_id = str(row.id)
+            if disabled and row.id == getattr(actor, "user_id", None):
+                raise ConflictError("You cannot disable your own account.")
+            if disabled and row.role == "admin":
+                self._keep_an_admin(op.session, row.id)
+            row.disabled = disabled
+            return to_user(row, failures_of(op.session, row.id))
+
+    def unlock(self, actor, name: str) -> User:
+        with self.operation(actor, ops.USER_UPDATE, "user", None, name=name, change="unlock") as op:
+            row = require_user_row(op.session, name)
+            op.obj_id = str(row.id)
+            op.details["failures"] = failures_of(op.session, row.id)
+            op.session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
+            return to_user(row, 0)
+
+    def set_role(self, actor, name: str, role: str) -> User:
+        _check_role(role)
+        with self.operation(actor, ops.USER_UPDATE, "user", None, name=name, change="role", role=role) as op:
+            row = require_user_row(op.session, name)
+            op.obj_id = str(row.id)
+            op.details["previous_role"] = row.role
+            if row.role == "admin" and role != "admin":
+                self._keep_an_admin(op.session, row.id)
+            previous, row.role = row.role, role
+            op.session.flush()
+            events.role_changed(op.session, actor, row.id, previous, role)
+            return to_user(row, failures_of(op.session, row.id))
+
+    def _keep_an_admin(self, session, leaving_id: int) -> None:
+        others = session.scalar(select(func.count()).select_from(UserRow).where(
+            UserRow.role == "admin", UserRow.disabled.is_(False), UserRow.id != leaving_id))
+        if not others:
+            raise ConflictError("At least one active administrator must remain.")
+
+    def reset_password(self, actor, name: str, new_password: str) -> User:
+        """An administrator sets a new password for someone else. See the module's docstring for what it
+        does to the user's keys and grants."""
+        secret = audit_secret_of(actor)
+        private, public = keys.new_key_pair()
+        with self.operation(actor, ops.USER_RESET_PASSWORD, "user", None, name=name) as op:
+            s = op.session
+            row = require_user_row(s, name)
+            op.obj_id = str(row.id)
+            if row.id == getattr(actor, "user_id", None):
+                raise ValidationError("Use 'change password' for your own account (a reset would replace your keys).")
+            passwords.check_password_rules(new_password, row.name)
+            revoked = grant_rows(s, user_id=row.id)
+            s.execute(delete(GrantRow).where(GrantRow.user_id == row.id))
+            row.password_phc = passwords.hash_password(new_password)
+            row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, new_password, row.id)
+            row.public_key = public
+            row.key_generation += 1
+            row.sealed_audit_secret = keys.seal(public, secret, _AUDIT_AAD) if secret else None
+            row.must_change_password = True
+            row.password_changed_at = self.now()
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
+            op.details.update(key_generation=row.key_generation,
+                              revoked_grants=[f"{g.permission} {g.obj_type}:{g.obj_id}" for g in revoked])
+            for g in revoked:
+                events.grant_changed(s, actor, "revoked", g)
+            events.key_reset(s, actor, row.id)
+            return to_user(row, 0)
+
+    def change_password(self, session: UserSession, old_password: str, new_password: str) -> None:
+        """The user changes their own password: only the wrapping of their private key changes."""
+        private = session.private_key()
+        passwords.check_password_rules(new_password, session.user_name)
+        if old_password == new_password:
+            raise ValidationError("The new password must differ from the old one.", field="password")
+        with self.operation(session, ops.USER_CHANGE_PASSWORD, "user", session.user_id) as op:
+            row = op.session.get(UserRow, session.user_id)
+            if not passwords.verify_password(old_password, row.password_phc):
+                raise AuthenticationError("The current password is wrong.")
+            row.password_phc = passwords.hash_password(new_password)
+            row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, new_password, row.id)
+            row.must_change_password = False
+            row.password_changed_at = self.now()
+
+    def public_key(self, user_id: int) -> bytes:
+        """Any user's X25519 public key, raw 32 bytes (to seal a model key to them)."""
+        return self.studio.accounts_store.public_key(user_id)
+
+    def user(self, name: str) -> User | None:
+        """The account named `name`, or None (no access check: names and roles are not secret here)."""
+        return self.studio.accounts_store.find(name)

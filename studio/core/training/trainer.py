@@ -1,0 +1,342 @@
+"""The training loop, nanoGPT's, as an object that runs step by step.
+
+    trainer = Trainer(model_config, train_config, data)            # or Trainer.from_state(blob, data)
+    result = trainer.run(on_metrics=..., on_status=..., poll=...)  # or: for m in trainer.steps(): ...
+    blob = trainer.state_bytes()                                    # any time between steps
+
+Between two optimizer steps the trainer is in a consistent state: that is where metrics are reported, where
+pause and stop requests take effect (`request_pause`, `request_resume`, `request_stop`, thread-safe) and where
+a checkpoint may be taken. `poll` is called there too (and repeatedly while paused), so a worker process can
+read its control channel without a thread of its own. Nothing here writes files or touches a database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from studio.core.errors import ValidationError
+from studio.core.models.config import GPTConfig
+from studio.core.models.estimate import resolve_device
+from studio.core.models.gpt import GPT, build_model, load_model_tensors, model_tensors
+from studio.core.training.config import RESUMABLE_CHANGES, TrainConfig, lr_at
+from studio.core.training.data import BatchSampler, TokenSplit, TrainData
+from studio.core.training.optim import make_optimizer, optimizer_from_flat, optimizer_to_flat
+from studio.core.training.state import TrainingState, capture_rng, read_state, restore_rng, write_state
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    step: int  # optimizer steps completed
+    tokens_seen: int
+    train_loss: float  # mean over the step's micro-batches
+    lr: float
+    grad_norm: float  # before clipping
+    tokens_per_s: float  # this step's training tokens / its time (evaluation not counted)
+    elapsed_s: float  # running time of the run so far, pauses excluded, across resumes
+    val_loss: float | None = None  # set on evaluation steps
+    val_ppl: float | None = None
+    is_best: bool = False  # this evaluation is the best so far (keep this checkpoint as "best")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    status: str  # completed | stopped | diverged
+    reason: str  # max_steps | early_stopping | stop_requested | non_finite
+    message: str
+    step: int
+    best_val_loss: float | None
+
+
+def estimate_loss(model: torch.nn.Module, split: TokenSplit, batches: int, batch_size: int, seq_len: int,
+                  seed: int, device: torch.device, autocast: Any) -> float:
+    """Mean loss over every counted target of `batches` fixed batches (the same ones at every evaluation,
+    drawn by their own generator, so evaluations compare like with like and touch no training RNG)."""
+    sampler = BatchSampler(split, batch_size, seq_len, seed=[seed, 1])
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for _ in range(batches):
+            x, y = sampler.next_numpy()
+            xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+            with autocast():
+                logits, _ = model(xt)
+            total += float(F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), yt.reshape(-1),
+                                           ignore_index=-1, reduction="sum"))
+            count += int((yt != -1).sum())
+    model.train(was_training)
+    return total / count if count else float("nan")
+
+
+class Trainer:
+    def __init__(self, model_config: GPTConfig, train_config: TrainConfig, data: TrainData,
+                 *, weights: dict[str, torch.Tensor] | None = None):
+        self.train_config = cfg = train_config.validate()
+        model_config = model_config.validate()
+        self.seq_len = cfg.seq_len or model_config.block_size
+        if self.seq_len > model_config.block_size:
+            raise ValidationError(
+                f"seq_len {self.seq_len} is longer than the model's context ({model_config.block_size}).", field="seq_len")
+        data.check(model_config.vocab_size, self.seq_len)
+        if cfg.patience and data.val is None:
+            raise ValidationError("Early stopping needs a validation split; add one or set patience to 0.",
+                                  field="patience")
+        self.data = data
+        self.device = resolve_device(cfg.device)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        random.seed(cfg.seed)
+        np.random.seed(cfg.seed % 2**32)
+        torch.manual_seed(cfg.seed)  # model init, dropout (CPU and CUDA)
+        self.model: GPT = build_model(model_config, weights).to(self.device).train()
+        self.model_config = self.model.config  # per-layer widths read from `weights`
+        self._forward = torch.compile(self.model) if cfg.compile else self.model
+        self.optimizer = make_optimizer(self.model, cfg, self.device)
+        self.sampler = BatchSampler(data.train, cfg.batch_size, self.seq_len, seed=[cfg.seed, 0])
+        self.bf16 = self._use_bf16(cfg.precision)
+        self.step = 0
+        self.tokens_seen = 0
+        self.elapsed_s = 0.0
+        self.best_val_loss: float | None = None
+        self.bad_evals = 0  # evaluations since the last improvement
+        self.result: RunResult | None = None
+        self._control = threading.Condition()
+        self._pause = False
+        self._stop = False
+
+    # --- set-up helpers ---------------------------------------------------------------------------------
+
+    def _use_bf16(self, precision: str) -> bool:
+        """auto: bf16 autocast on CUDA GPUs that support it (Ampere and later), else float32. bf16 may also be
+        asked for on a CPU (worth it only on CPUs with bf16 instructions); MPS autocast is not used."""
+        cuda_bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+        if precision == "bf16" and not (cuda_bf16 or self.device.type == "cpu"):
+            raise ValidationError(f"bf16 is not supported on {self.device}; use precision auto or fp32.",
+                                  field="precision")
+        return precision == "bf16" or (precision == "auto" and cuda_bf16)
+
+    def _autocast(self) -> Any:
+        if self.bf16:
+            return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _to_device(self, array: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(array)
+        if self.device.type == "cuda":
+            return t.pin_memory().to(self.device, non_blocking=True)
+        return t.to(self.device)
+
+    # --- control (thread-safe) --------------------------------------------------------------------------
+
+    def request_pause(self) -> None:
+        with self._control:
+            self._pause = True
+            self._control.notify_all()
+
+    def request_resume(self) -> None:
+        with self._control:
+            self._pause = False
+            self._control.notify_all()
+
+    def request_stop(self) -> None:
+        with self._control:
+            self._stop = True
+            self._control.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause
+
+    # --- the loop ---------------------------------------------------------------------------------------
+
+    def train_step(self) -> tuple[float, float, float]:
+        """One optimizer step over grad_accum micro-batches: (mean loss, grad norm, lr). A non-finite loss
+        or gradient leaves the weights untouched and is reported through the returned values."""
+        cfg = self.train_config
+        lr = lr_at(self.step, cfg)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        total = torch.zeros((), device=self.device)
+        for _ in range(cfg.grad_accum):
+            x, y = self.sampler.next_numpy()
+            with self._autocast():
+                _, loss = self._forward(self._to_device(x), self._to_device(y))
+            (loss / cfg.grad_accum).backward()
+            total += loss.detach()
+        params = [p for p in self.model.parameters() if p.grad is not None]
+        if cfg.grad_clip > 0:
+            norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        else:
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+        loss_value, norm_value = total.item() / cfg.grad_accum, norm.item()
+        if math.isfinite(loss_value) and math.isfinite(norm_value):
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss_value, norm_value, lr
+
+    def evaluate(self) -> float:
+        cfg = self.train_config
+        assert self.data.val is not None
+        return estimate_loss(self.model, self.data.val, cfg.eval_batches, cfg.batch_size, self.seq_len,
+                             cfg.seed, self.device, self._autocast)
+
+    def _between_steps(self, poll: Callable[[Trainer], None] | None,
+                       on_status: Callable[[str, str], None] | None) -> float:
+        """Poll, then hold while paused; returns the seconds spent paused (not counted as run time)."""
+        if poll is not None:
+            poll(self)
+        with self._control:
+            if not self._pause or self._stop:
+                return 0.0
+        held = time.perf_counter()
+        if on_status is not None:
+            on_status("paused", f"paused after step {self.step}")
+        while True:
+            with self._control:
+                if not self._pause or self._stop:
+                    break
+                self._control.wait(timeout=0.1)
+            if poll is not None:
+                poll(self)
+        if on_status is not None and not self._stop:
+            on_status("running", f"resumed at step {self.step}")
+        return time.perf_counter() - held
+
+    def steps(self, poll: Callable[[Trainer], None] | None = None,
+              on_status: Callable[[str, str], None] | None = None) -> Iterator[StepMetrics]:
+        """Run to the end, yielding each step's metrics; `self.result` says how it ended."""
+        cfg = self.train_config
+        self.result = None
+        tokens_per_step = cfg.batch_size * self.seq_len * cfg.grad_accum
+        if cfg.patience and self.bad_evals >= cfg.patience:  # a state taken right at an early stop
+            self.result = self._end("completed", "early_stopping", f"Stopped early at step {self.step}.")
+            return
+        clock = time.perf_counter()  # run time counts the caller's work on metrics too, not pauses
+        while self.step < cfg.max_steps:
+            clock += self._between_steps(poll, on_status)
+            if self._stop:
+                self.result = self._end("stopped", "stop_requested", f"Stopped at step {self.step}.")
+                return
+            started = time.perf_counter()
+            loss, norm, lr = self.train_step()
+            train_time = time.perf_counter() - started
+            if not (math.isfinite(loss) and math.isfinite(norm)):
+                what = "loss" if not math.isfinite(loss) else "gradient norm"
+                self.result = self._end("diverged", "non_finite", (
+                    f"The training diverged: the {what} became {loss if what == 'loss' else norm} at step "
+                    f"{self.step + 1} (learning rate {lr:.3g}). Try a lower learning rate (e.g. {cfg.lr / 3:.3g}), "
+                    "a longer warm-up or gradient clipping."))
+                return
+            self.step += 1
+            self.tokens_seen += tokens_per_step
+            val = ppl = None
+            best = early_stop = False
+            if self.data.val is not None and (self.step % cfg.eval_every == 0 or self.step == cfg.max_steps):
+                val = self.evaluate()
+                ppl = math.exp(min(val, 700.0))
+                if self.best_val_loss is None or val < self.best_val_loss - cfg.min_delta:
+                    self.best_val_loss, self.bad_evals, best = val, 0, True
+                else:
+                    self.bad_evals += 1
+                    early_stop = cfg.patience > 0 and self.bad_evals >= cfg.patience
+            now = time.perf_counter()
+            self.elapsed_s += now - clock
+            clock = now
+            yield StepMetrics(self.step, self.tokens_seen, loss, lr, norm, tokens_per_step / train_time,
+                              self.elapsed_s, val, ppl, best)
+            if early_stop:
+                self.result = self._end("completed", "early_stopping", (
+                    f"Stopped early at step {self.step}: the validation loss did not improve for "
+                    f"{cfg.patience} evaluations (best {self.best_val_loss:.4f})."))
+                return
+        self.result = self._end("completed", "max_steps", f"Completed {self.step} steps.")
+
+    def _end(self, status: str, reason: str, message: str) -> RunResult:
+        return RunResult(status, reason, message, self.step, self.best_val_loss)
+
+    def run(self, on_metrics: Callable[[StepMetrics], None] | None = None,
+            on_status: Callable[[str, str], None] | None = None,
+            poll: Callable[[Trainer], None] | None = None) -> RunResult:
+        if on_status is not None:
+            on_status("running", f"running from step {self.step}")
+        for metrics in self.steps(poll, on_status):
+            if on_metrics is not None:
+                on_metrics(metrics)
+        assert self.result is not None
+        if on_status is not None:
+            on_status(self.result.status, self.result.message)
+        return self.result
+
+    # --- state --------------------------------------------------------------------------------------
+
+    def state(self) -> TrainingState:
+        rng_meta, rng_tensors = capture_rng()
+        optim_tensors, optim_meta = optimizer_to_flat(self.model, self.optimizer)
+        tensors = {f"model/{k}": v.cpu() for k, v in model_tensors(self.model).items()}
+        tensors.update(optim_tensors)
+        tensors.update(rng_tensors)
+        meta = {
+            "model_config": self.model_config.to_dict(),
+            "train_config": self.train_config.to_dict(),
+            "step": self.step,
+            "tokens_seen": self.tokens_seen,
+            "elapsed_s": self.elapsed_s,
+            "best_val_loss": self.best_val_loss,
+            "bad_evals": self.bad_evals,
+            "sampler": self.sampler.state(),
+            "rng": rng_meta,
+            "optimizer": optim_meta,
+        }
+        return TrainingState(meta, tensors)
+
+    def state_bytes(self) -> bytes:
+        """The whole training state (see state.py); call between steps."""
+        return write_state(self.state())
+
+    @classmethod
+    def from_state(cls, blob: bytes | TrainingState, data: TrainData, **changes: Any) -> Trainer:
+        """Continue a run exactly where its state was taken. `changes` may alter only settings that do not
+        change what is computed (RESUMABLE_CHANGES: more steps, another device, ...)."""
+        state = blob if isinstance(blob, TrainingState) else read_state(blob)
+        refused = sorted(set(changes) - RESUMABLE_CHANGES)
+        if refused:
+            raise ValidationError(f"These settings cannot change when resuming a run: {', '.join(refused)}.")
+        meta = state.meta
+        try:
+            model_config = GPTConfig.from_dict(meta["model_config"])
+            train_config = replace(TrainConfig.from_dict(meta["train_config"]), **changes)
+            trainer = cls(model_config, train_config, data)
+            load_model_tensors(trainer.model, state.section("model"))
+            optimizer_from_flat(trainer.model, trainer.optimizer,
+                                {k: v for k, v in state.tensors.items() if k.startswith("optim/")}, meta["optimizer"])
+            trainer.sampler.load_state(meta["sampler"])
+            trainer.step = int(meta["step"])
+            trainer.tokens_seen = int(meta["tokens_seen"])
+            trainer.elapsed_s = float(meta["elapsed_s"])
+            trainer.best_val_loss = meta["best_val_loss"]
+            trainer.bad_evals = int(meta["bad_evals"])
+            restore_rng(meta["rng"], state.tensors)  # last: building the trainer consumed random numbers
+        except KeyError as exc:
+            raise ValidationError(f"The training state lacks {exc.args[0]!r}.") from exc
+        return trainer
+
+
+def model_from_state(blob: bytes | TrainingState, device: str | torch.device = "cpu") -> GPT:
+    """The model held in a training state (e.g. a checkpoint to sample from), in eval mode."""
+    state = blob if isinstance(blob, TrainingState) else read_state(blob)
+    try:
+        config = GPTConfig.from_dict(state.meta["model_config"])
+    except KeyError as exc:
+        raise ValidationError("The training state lacks its model configuration.") from exc
+    return build_model(config, state.section("model")).to(device).eval()

@@ -1,0 +1,119 @@
+"""Open the main window signed in on a pane, over a demo data folder with users, grants, vault models and an
+audit log, for screenshots (docs/screenshots/):
+
+    /work/shared/tools/screenshot docs/screenshots/audit-log-dark.png 8 \\
+        .venv/bin/python -m studio.devtools.demo_window --pane audit --theme dark
+    ... -m studio.devtools.demo_window --pane vault --user li.wei --theme dark
+
+Development only: it signs in with a password it set itself, in a data folder it made (a temporary one
+unless --data-dir is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+
+from studio.core import operations as ops
+
+PASSWORD = "Demo-Password-4821"
+
+
+def populate_vault(studio, li, sam) -> dict[str, int]:
+    """A few tiny models with lineage: li.wei's GPT, a checkpoint of it, its int8 version; sam's experiment,
+    shared with li.wei. Returns model ids by name."""
+    import torch
+
+    from studio.core.stores.vault import LineageEdge
+
+    g = torch.Generator().manual_seed(0)
+
+    def weights(scale: int):
+        return {f"h.{i}.attn.weight": torch.randn(64 * scale, 64, generator=g) for i in range(4)}
+
+    vault = studio.vault
+    base = vault.add_version(li, None, weights(4), name="shakespeare-gpt", kind="trained",
+                             architecture="GPT (4 layers, 128 wide)", tags=["char", "demo"],
+                             config={"n_layer": 4, "n_head": 4, "n_embd": 128}, tokenizer={"model": {"type": "char"}},
+                             lineage=[LineageEdge("dataset", "3", "tiny-shakespeare"), LineageEdge("run", "1", "run 1")])
+    ckpt = vault.add_version(li, "shakespeare-gpt", weights(4), kind="checkpoint",
+                             lineage=[LineageEdge("dataset", "3", "tiny-shakespeare"),
+                                      LineageEdge("run", "2", "run 2 (resumed)"), LineageEdge("source_version", str(base.id))])
+    vault.add_version(li, None, {k: v.to(torch.int8) for k, v in weights(4).items()}, name="shakespeare-gpt-int8",
+                      kind="compressed", architecture="GPT (4 layers, 128 wide)", tags=["int8"],
+                      lineage=[LineageEdge("source_version", str(ckpt.id)), LineageEdge("recipe", "", '{"quantize": "int8"}')])
+    sams = vault.add_version(sam, None, weights(8), name="sams-experiment", kind="trained", architecture="GPT (8 layers)",
+                             tags=["wip"])
+    vault.share(sam, "sams-experiment", "li.wei")
+    return {"shakespeare-gpt": base.model_id, "sams-experiment": sams.model_id}
+
+
+def populate(studio) -> None:
+    from studio.core.errors import StudioError
+    from studio.core.security import policy
+    from studio.core.services.base import Service
+
+    owners = {"3": 3}  # datasets have no service yet: one made-up dataset, owned by sam
+    policy.register_object_type("dataset", owner_of=lambda s, oid: owners.get(oid))
+    admin = studio.accounts.create_first_admin("mara", PASSWORD)
+    for name, role in (("li.wei", "trainer"), ("sam", "trainer"), ("ana", "viewer"), ("joe", "viewer"),
+                       ("old.intern", "trainer")):
+        studio.accounts.create_user(admin, name, role, PASSWORD)
+    studio.accounts.set_disabled(admin, "old.intern", True)
+    li = studio.accounts.login("li.wei", PASSWORD)
+    sam = studio.accounts.login("sam", PASSWORD)
+    models = populate_vault(studio, li, sam)
+    gpt = models["shakespeare-gpt"]
+    studio.grants.add(li, "ana", "model", gpt, "use")
+    studio.grants.add(li, "sam", "model", gpt, "export")
+    studio.grants.add(sam, "ana", "dataset", 3, "use")
+    service = Service(studio)
+    studio.vault.load(li, gpt)
+    studio.vault.export(sam, gpt, tempfile.mkdtemp(prefix="studio-demo-export-") + "/gpt.safetensors")
+    for actor, action, kind, oid in ((li, ops.RUN_START, "run", None), (sam, ops.DATASET_READ, "dataset", 3)):
+        with service.operation(actor, action, kind, oid):
+            pass
+    ana = studio.accounts.login("ana", PASSWORD)
+    for attempt in (lambda: studio.vault.export(ana, gpt, tempfile.mkdtemp() + "/x.safetensors"),
+                    lambda: studio.accounts.login("joe", "not-the-password"),
+                    lambda: studio.accounts.login("joe", "still-not-it-1")):
+        try:
+            attempt()
+        except StudioError:
+            pass
+    studio.audit.verify(admin)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pane", default="audit")
+    parser.add_argument("--theme", default="light")
+    parser.add_argument("--user", default="mara", help="who signs in (mara is the administrator)")
+    parser.add_argument("--tab", type=int, default=1, help="Vault details tab: 0 overview, 1 lineage, 2 access, 3 versions")
+    parser.add_argument("--data-dir")
+    args = parser.parse_args(argv)
+    from studio.gui.app import build_window, create_application
+
+    app = create_application()
+    window = build_window(app, args.data_dir or tempfile.mkdtemp(prefix="studio-demo-"), args.theme, "en")
+    studio = window.ctx.studio
+    if not studio.accounts.has_users():
+        populate(studio)
+    window.ctx.set_session(studio.accounts.login(args.user, PASSWORD))
+    window.resize(1280, 800)
+    window.show()
+    pane = window.show_pane(args.pane)
+    if args.pane == "audit":
+        pane.table.selectRow(1)
+        pane.verify()
+    if args.pane == "users":
+        pane.users.selectRow(0)
+    if args.pane == "vault":
+        pane.select_model("shakespeare-gpt")
+        pane.details.setCurrentIndex(args.tab)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
