@@ -63,6 +63,9 @@ class ImportResult:
     tokens: int
     size_bytes: int
     stats: dict[str, Any]
+    source_paths: tuple[str, ...] = ()  # every file read
+    source_root: str = ""
+    source_is_folder: bool = False
 
 
 def tokenizer_kind(option: str) -> str:
@@ -140,7 +143,7 @@ def _finish(options, folder, storage, state, block_bytes, workers, started, sour
             if early is not None:  # the splits changed after the fact: tokenize again from the stored blocks
                 early.abort()
             split_tokens, trainable, freq = tokenize_stored(tokenizer, storage, folder, sft, state, build_end,
-                                                            n_workers)
+                                                            n_workers, documents=len(splits))
     except BaseException:
         if early is not None:
             early.abort()
@@ -164,7 +167,8 @@ def _finish(options, folder, storage, state, block_bytes, workers, started, sour
         kind="sft" if sft else "text", fields=ctx.spec.describe() if ctx.spec else "", formats=sources.formats,
         tokenizer_kind=tokenizer.kind, vocab_size=tokenizer.vocab_size, eos_id=tokenizer.eos_id,
         dtype=tokenizer.dtype.name, documents=len(splits), tokens=int(sum(split_tokens)), size_bytes=size,
-        stats=stats,
+        stats=stats, source_paths=tuple(str(f.path) for f in sources.files), source_root=str(sources.root),
+        source_is_folder=sources.is_folder,
     )
 
 

@@ -44,6 +44,9 @@ class ImportOptions:
     bpe_sample_mb: int = 8  # how much text the BPE is trained on (the first documents of the train split)
     max_document_mb: int = 16  # longer documents are cut at a line break (bounded memory)
     tags: tuple[str, ...] = ()
+    # at rest: encrypted through the vault (the default), or plaintext memory-mapped files
+    encrypt: bool = True
+    remove_source: bool = False  # delete the source files once the dataset is committed (a plain unlink)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}

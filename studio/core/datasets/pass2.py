@@ -77,13 +77,14 @@ class TokenSink:
 
 
 def tokenize_stored(tokenizer: Tokenizer, storage: PlainStorage, folder: Path, sft: bool, state: TaskState,
-                    start: float, workers: int):
+                    start: float, workers: int, documents: int | None = None):
     sink = TokenSink(storage, folder, tokenizer, sft)
     encoder = BlockEncoder(tokenizer, workers)
     blocks = iter_blocks_in_order(storage, folder, sft)
     jobs = ((splits.copy(), (text, chars) if seg_lens is None else (text, chars, seg_lens, nseg))
             for _first, _end, text, chars, splits, seg_lens, nseg in blocks)
-    done, total = 0, max(1, (Path(folder) / "docs.split").stat().st_size)  # one byte per document
+    done = 0
+    total = max(1, documents if documents is not None else (Path(folder) / "docs.split").stat().st_size)
     state.report(start, "Tokenizing", force=True)
     try:
         for splits, (flat, lengths, mask) in encoder.encode(jobs):

@@ -99,3 +99,39 @@ def discover(path: str | Path, forced_format: str = "auto", include: tuple[str, 
         what = f" matching {', '.join(include)}" if include else " of a known format (.txt, .md, .jsonl, .csv, .tsv, .parquet)"
         raise ValidationError(f"The folder {root} has no files{what}.", "path")
     return SourceSet(root, True, tuple(files))
+
+
+def remove_source_files(paths: tuple[str, ...] | list[str], root: str, is_folder: bool) -> list[str]:
+    """Delete the files an import read (the user's "remove the source after import"), then, for a folder,
+    the folders this left empty (the folder itself too when nothing else is in it). Files shipped with the
+    studio (the samples) are never removed. A plain unlink: the disk may keep the old blocks (see
+    docs/vault.md on secure erasure). Returns what was removed; what cannot be removed is logged."""
+    import logging
+
+    from studio.core.resources import resource_path
+
+    log = logging.getLogger(__name__)
+    shipped = resource_path("datasets").resolve()
+    removed: list[str] = []
+    for name in paths:
+        path = Path(name)
+        if shipped == path.resolve().parent or shipped in path.resolve().parents:
+            log.info("not removing %s: it ships with the studio", path)
+            continue
+        try:
+            path.unlink()
+            removed.append(str(path))
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("could not remove the source file %s: %s", path, error)
+    if is_folder and removed:
+        top = Path(root)
+        for folder in sorted({p for r in removed for p in Path(r).parents if p == top or top in p.parents},
+                             key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()  # only when empty
+                removed.append(str(folder))
+            except OSError:
+                pass
+    return removed

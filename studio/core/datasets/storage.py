@@ -10,10 +10,11 @@ Everything of a dataset goes through a Storage object:
     storage.write_bytes / read_bytes   -> small files (tokenizer.json, manifest.json, sources.json)
 
 PlainStorage ("plain-v1") keeps plaintext: arrays as raw little-endian files (nanoGPT's .bin layout),
-text records compressed with zstd. An encrypted storage (with the vault) replaces only these functions:
-arrays encrypted in chunks and decrypted into memory by read_array, each record compressed then sealed
-with AES-256-GCM, small files sealed whole; the importer, the statistics, the preview and training do not
-change. The dataset row records which storage wrote it (`storage_format`).
+text records compressed with zstd. EncryptedStorage ("vault-v1", studio/core/datasets/encrypted.py) writes
+every one of these files in the vault's streaming format instead (encrypted as it is written, decrypted into
+memory by read_array, records read back at random through the format's independent chunks); the importer,
+the statistics, the preview and training do not change. The dataset row records which storage wrote it
+(`storage_format`).
 """
 
 from __future__ import annotations
@@ -36,16 +37,21 @@ class ArrayWriter:
         self.dtype = np.dtype(dtype)
         self.count = 0
         self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()/abort()
+        self._out = self._fh  # where the bytes go (an encrypting stream in EncryptedStorage)
 
     def append(self, array: np.ndarray) -> None:
         data = np.ascontiguousarray(array, dtype=self.dtype)
         if data.dtype.byteorder == ">":
             data = data.astype(self.dtype.newbyteorder("<"))
-        self._fh.write(data.reshape(-1).view(np.uint8).data)
+        self._out.write(data.reshape(-1).view(np.uint8).data)
         self.count += len(data)
+
+    def _finish(self) -> None:
+        """Write what the format needs at the end (the final encrypted chunk)."""
 
     def close(self) -> None:
         if not self._fh.closed:
+            self._finish()
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
@@ -67,17 +73,19 @@ class ArrayWriter:
 class RecordWriter:
     """Records (zstd-compressed) one after another in `path`; their offsets in `path` + ".offsets"."""
 
-    def __init__(self, path: Path, level: int = 1):
+    def __init__(self, storage: PlainStorage, path: Path, level: int = 1):
         import zstandard
 
+        self.storage = storage
         self.path = Path(path)
         self._compress = zstandard.ZstdCompressor(level=level).compress
         self._fh = open(self.path, "wb")  # noqa: SIM115
+        self._out = self._fh
         self._offsets = [0]
 
     def append(self, data: bytes) -> int:
         packed = self._compress(data)
-        self._fh.write(packed)
+        self._out.write(packed)
         self._offsets.append(self._offsets[-1] + len(packed))
         return len(self._offsets) - 2
 
@@ -92,28 +100,38 @@ class RecordWriter:
         """A record already written (while writing goes on)."""
         import zstandard
 
+        return zstandard.ZstdDecompressor().decompress(self._read_written(self._offsets[index], self._offsets[index + 1]))
+
+    def _read_written(self, start: int, end: int) -> bytes:
         if not self._fh.closed:
             self._fh.flush()
-        start, end = self._offsets[index], self._offsets[index + 1]
         with open(self.path, "rb") as fh:
             fh.seek(start)
-            return zstandard.ZstdDecompressor().decompress(fh.read(end - start))
+            return fh.read(end - start)
+
+    def _finish(self) -> None:
+        """Write what the format needs at the end (the final encrypted chunk)."""
 
     def close(self) -> None:
         if self._fh.closed:
             return
+        self._finish()
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
-        atomic_write_bytes(Path(str(self.path) + ".offsets"), np.asarray(self._offsets, dtype="<u8").tobytes())
+        self.storage.write_bytes(offsets_path(self.path), np.asarray(self._offsets, dtype="<u8").tobytes())
+
+
+def offsets_path(path: Path) -> Path:
+    return Path(str(path) + ".offsets")
 
 
 class RecordReader:
-    def __init__(self, path: Path):
+    def __init__(self, storage: PlainStorage, path: Path):
         import zstandard
 
         self.path = Path(path)
-        self._offsets = np.fromfile(str(self.path) + ".offsets", dtype="<u8")
+        self._offsets = storage.read_array(offsets_path(self.path), np.dtype("<u8"))
         self._decompress = zstandard.ZstdDecompressor().decompress
         self._fh = open(self.path, "rb")  # noqa: SIM115 - closed in close()
 
@@ -122,8 +140,11 @@ class RecordReader:
 
     def read(self, index: int) -> bytes:
         start, end = int(self._offsets[index]), int(self._offsets[index + 1])
+        return self._decompress(self._read_range(start, end))
+
+    def _read_range(self, start: int, end: int) -> bytes:
         self._fh.seek(start)
-        return self._decompress(self._fh.read(end - start))
+        return self._fh.read(end - start)
 
     def close(self) -> None:
         self._fh.close()
@@ -158,10 +179,10 @@ class PlainStorage:
                 yield chunk
 
     def record_writer(self, path: Path) -> RecordWriter:
-        return RecordWriter(path)
+        return RecordWriter(self, path)
 
     def record_reader(self, path: Path) -> RecordReader:
-        return RecordReader(path)
+        return RecordReader(self, path)
 
     def write_bytes(self, path: Path, data: bytes) -> None:
         atomic_write_bytes(path, data)
@@ -170,9 +191,17 @@ class PlainStorage:
         return Path(path).read_bytes()
 
 
-def storage_for(storage_format: str) -> PlainStorage:
+def storage_for(storage_format: str, key: object = None) -> PlainStorage:
+    """The storage that reads a dataset stored as `storage_format`; an encrypted one needs the dataset's
+    key (studio.core.datasets.encrypted.DatasetKey), which the dataset service opens for the actor."""
     if storage_format == PlainStorage.format:
         return PlainStorage()
+    from studio.core.datasets.encrypted import EncryptedStorage
+
+    if storage_format == EncryptedStorage.format:
+        if key is None:
+            raise StudioError("This dataset is encrypted: it opens only with its key.")
+        return EncryptedStorage(key)  # type: ignore[arg-type]
     raise StudioError(
         f"This dataset is stored as {storage_format!r}, which this version of Model Studio cannot read."
     )

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from studio.core.datasets.stats import DatasetStats
 from studio.core.db import Database
-from studio.core.db.tables.datasets import DatasetRow
+from studio.core.db.tables.datasets import DatasetKeyRow, DatasetRow
 from studio.core.errors import ConflictError, NotFoundError
 
 
@@ -43,6 +43,8 @@ class DatasetInfo:
     created_at: datetime
     options: Mapping[str, Any] = field(default_factory=dict)
     stats: DatasetStats = field(default_factory=DatasetStats)
+    # set only on what import_dataset returns: the source files it removed (the "remove the source" option)
+    removed_sources: tuple[str, ...] = ()
 
 
 def _info(row: DatasetRow) -> DatasetInfo:
@@ -123,3 +125,38 @@ class DatasetStore:
     def storage_keys(self) -> set[str]:
         with self._db.session() as s:
             return set(s.scalars(select(DatasetRow.storage_key)))
+
+    # -- wrapped keys of encrypted datasets (on the operation's session) ----------------------------------
+    def row(self, session: Session, dataset_id: int) -> DatasetRow:
+        """The ORM row, for the dataset service's key handling (never leaves the service)."""
+        return self._row(session, dataset_id)
+
+    @staticmethod
+    def wrapped_key(session: Session, dataset_id: int, recipient: str, user_id: int = 0) -> bytes | None:
+        return session.scalar(select(DatasetKeyRow.wrapped).where(
+            DatasetKeyRow.dataset_id == dataset_id, DatasetKeyRow.recipient == recipient,
+            DatasetKeyRow.user_id == user_id))
+
+    @staticmethod
+    def add_wrapped_key(session: Session, dataset_id: int, recipient: str, user_id: int, wrapped: bytes) -> None:
+        session.add(DatasetKeyRow(dataset_id=dataset_id, recipient=recipient, user_id=user_id, wrapped=wrapped,
+                                  created_at=datetime.now(UTC).replace(tzinfo=None)))
+        session.flush()
+
+    @staticmethod
+    def delete_wrapped_keys(session: Session, dataset_id: int, user_id: int | None = None) -> int:
+        query = delete(DatasetKeyRow).where(DatasetKeyRow.dataset_id == dataset_id)
+        if user_id is not None:
+            query = query.where(DatasetKeyRow.recipient == "user", DatasetKeyRow.user_id == user_id)
+        return session.execute(query).rowcount or 0
+
+    @staticmethod
+    def key_holders(session: Session, dataset_id: int) -> list[int]:
+        """The users a dataset's key is wrapped for (not counting the recovery key)."""
+        return list(session.scalars(select(DatasetKeyRow.user_id).where(
+            DatasetKeyRow.dataset_id == dataset_id, DatasetKeyRow.recipient == "user").order_by(DatasetKeyRow.user_id)))
+
+    @staticmethod
+    def user_wrap_rows(session: Session, user_id: int) -> list[DatasetKeyRow]:
+        return list(session.scalars(select(DatasetKeyRow).where(
+            DatasetKeyRow.recipient == "user", DatasetKeyRow.user_id == user_id)))

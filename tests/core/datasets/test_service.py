@@ -83,14 +83,15 @@ class CancelAt(TaskState):
         super().report(fraction, message, force)
 
 
-@pytest.mark.parametrize("phase,tokenizer,workers", [
-    ("Reading", "byte", None), ("Training", "bpe", None), ("Tokenizing", "char", None), ("Tokenizing", "bpe", 2),
+@pytest.mark.parametrize("phase,tokenizer,workers,encrypt", [
+    ("Reading", "byte", None, True), ("Training", "bpe", None, True), ("Tokenizing", "char", None, True),
+    ("Tokenizing", "bpe", 2, True), ("Tokenizing", "bpe", 2, False),
 ])
-def test_a_cancelled_import_leaves_nothing_behind(studio, admin, corpus, phase, tokenizer, workers):
+def test_a_cancelled_import_leaves_nothing_behind(studio, admin, corpus, phase, tokenizer, workers, encrypt):
     state = CancelAt(phase)
     with pytest.raises(Cancelled):
-        studio.datasets.import_dataset(admin, options(corpus, tokenizer=tokenizer, vocab_size=300), state=state,
-                                       block_bytes=1024, workers=workers)
+        studio.datasets.import_dataset(admin, options(corpus, tokenizer=tokenizer, vocab_size=300, encrypt=encrypt),
+                                       state=state, block_bytes=1024, workers=workers)
     assert any(m.startswith(phase) for m in state.messages)
     assert studio.datasets.list(admin) == []
     assert leftovers(studio) == []
@@ -122,27 +123,33 @@ def test_others_see_only_their_own_datasets(studio, admin, make_user, corpus):
     assert [d.owner_name for d in studio.datasets.list(admin)] == [alice.user_name]
 
 
-def test_open_arrays_for_training(studio, admin, corpus, tmp_path):
-    info = studio.datasets.import_dataset(admin, options(corpus, split=(0.8, 0.1, 0.1)))
+@pytest.mark.parametrize("encrypt", [False, True])
+def test_open_arrays_for_training(studio, admin, corpus, tmp_path, encrypt):
+    info = studio.datasets.import_dataset(admin, options(corpus, split=(0.8, 0.1, 0.1), encrypt=encrypt))
+    assert info.encrypted == encrypt and info.storage_format == ("vault-v1" if encrypt else "plain-v1")
     arrays = studio.datasets.open_arrays(admin, info.id)
     assert arrays.dtype == np.uint16 and arrays.vocab_size == 257 and arrays.eos_id == 256
-    assert isinstance(arrays.train, np.memmap) and not arrays.has_masks
+    # plaintext: memory maps; encrypted: decrypted into memory, read-only
+    assert isinstance(arrays.train, np.memmap) == (not encrypt) and not arrays.has_masks
+    assert not arrays.train.flags.writeable
     total_docs = sum(int((arrays.split(s) == arrays.eos_id).sum()) for s in ("train", "val", "test"))
     assert total_docs == 400
     assert len(arrays.train) + len(arrays.val) + len(arrays.test) == info.tokens
     assert '"byte"' in arrays.tokenizer_json
     pairs = tmp_path / "p.jsonl"
     pairs.write_text("".join(f'{{"prompt": "q{i}", "response": "a{i}"}}\n' for i in range(50)))
-    sft = studio.datasets.open_arrays(admin, studio.datasets.import_dataset(admin, options(pairs, name="sft")).id)
+    sft = studio.datasets.open_arrays(admin, studio.datasets.import_dataset(admin, options(pairs, name="sft",
+                                                                                            encrypt=encrypt)).id)
     assert sft.kind == "sft" and sft.has_masks and len(sft.train_mask) == len(sft.train)
     assert 0 < sft.train_mask.mean() < 1
 
 
-def test_open_arrays_notices_damaged_files(studio, admin, corpus):
-    info = studio.datasets.import_dataset(admin, options(corpus))
+@pytest.mark.parametrize("encrypt,message", [(False, "incomplete"), (True, "train.tokens is damaged")])
+def test_open_arrays_notices_damaged_files(studio, admin, corpus, encrypt, message):
+    info = studio.datasets.import_dataset(admin, options(corpus, encrypt=encrypt))
     path = studio.paths.datasets / info.storage_key / "train.tokens"
     path.write_bytes(path.read_bytes()[:-2])
-    with pytest.raises(Exception, match="incomplete"):
+    with pytest.raises(Exception, match=message):
         studio.datasets.open_arrays(admin, info.id)
 
 

@@ -6,11 +6,18 @@ access is checked before anything happens and the audit entry commits with the c
 An import works in a staging folder (<data>/datasets/.staging-<key>) and only the last step moves it into
 place and inserts the row; cancel or failure removes the staging folder, so nothing half-made remains.
 A crash leaves a staging folder that the next start (or import) removes.
+
+Datasets are encrypted at rest by default (ImportOptions.encrypt): every file is written in the vault's
+format as it is produced, and its key follows the grants (keys.py). Access follows the accounts' policy:
+the "dataset" object type is registered here (owner, existence), so `studio grants add USER dataset:ID
+use|export|manage` works, and a list shows what the actor owns or holds a grant on (everything for an
+administrator).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -18,15 +25,20 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from studio.core import operations as ops
 from studio.core.actor import Actor
 from studio.core.datasets.options import ImportOptions, check_name, check_tag
+from studio.core.db.tables.accounts import GrantRow
+from studio.core.db.tables.datasets import DatasetRow
 from studio.core.errors import ConflictError
-from studio.core.services.base import Service
+from studio.core.security import policy
+from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin
+from studio.core.services.vault import hooks
 from studio.core.stores.datasets import DatasetInfo, DatasetStore
 from studio.core.tasks import TaskState
 
@@ -40,7 +52,6 @@ log = logging.getLogger(__name__)
 # A function that names what depends on a dataset (e.g. "run 12 (tiny-shakespeare)"). The training engine
 # registers one with `DatasetService.add_dependents_finder`; delete refuses while any name comes back.
 DependentsFinder = Callable[[Session, int], list[str]]
-STAGING_PREFIX = ".staging-"
 DELETING_PREFIX = ".deleting-"
 HEARTBEAT_S = 30.0
 STALE_STAGING_S = 15 * 60  # a staging folder whose importer has not been heard of for this long is dead
@@ -66,23 +77,40 @@ class _Heartbeat:
         self._state.check()
 
 
-class DatasetService(Service):
+def _dataset_id(obj_id: str) -> int | None:
+    return int(obj_id) if obj_id.isdigit() else None
+
+
+def _owner_of(session: Session, obj_id: str) -> int | None:
+    dataset_id = _dataset_id(obj_id)
+    if dataset_id is None:
+        return None
+    return session.scalar(select(DatasetRow.owner_id).where(DatasetRow.id == dataset_id))
+
+
+def _exists(session: Session, obj_id: str) -> bool:
+    dataset_id = _dataset_id(obj_id)
+    return dataset_id is not None and session.get(DatasetRow, dataset_id) is not None
+
+
+policy.register_object_type("dataset", owner_of=_owner_of, exists=_exists)
+
+
+class DatasetService(DatasetKeysMixin):
     def __init__(self, studio):
         super().__init__(studio)
         self.store = DatasetStore(studio.db)
-        self._storage: PlainStorage | None = None
         self._finders: list[DependentsFinder] = []
         self.folder = Path(studio.paths.datasets)
+        hooks.attach(self, "dataset")  # grants and password resets reach keys.py through the vault's hooks
         self.remove_leftovers()
 
-    @property
-    def storage(self) -> PlainStorage:
-        """Where new datasets are written. The vault's encrypted storage slots in here (see storage.py)."""
-        if self._storage is None:
-            from studio.core.datasets.storage import PlainStorage
+    def _storage(self, s: Session, actor: Any, info: DatasetInfo) -> PlainStorage:
+        """The storage that reads this dataset: plaintext, or encrypted with the key the actor holds."""
+        from studio.core.datasets.storage import storage_for
 
-            self._storage = PlainStorage()
-        return self._storage
+        key = self.open_key(s, actor, self.store.row(s, info.id)) if info.encrypted else None
+        return storage_for(info.storage_format, key)
 
     # -- hooks -------------------------------------------------------------------------------------------
     def add_dependents_finder(self, finder: DependentsFinder) -> None:
@@ -94,48 +122,65 @@ class DatasetService(Service):
             found.extend(finder(session, dataset_id))
         return found
 
-    def _visible(self, actor: Actor, infos: list[DatasetInfo]) -> list[DatasetInfo]:
-        """Admins (and the system) see every dataset, others their own. FOUNDATION STATE: datasets shared
-        with a grant join this list when the accounts issue brings grants."""
-        if actor.is_admin or actor.role == "system":
+    def _visible(self, session: Session, actor: Actor, infos: list[DatasetInfo]) -> list[DatasetInfo]:
+        """Administrators (and the studio itself) see every dataset; others those they own or hold a grant
+        on (the policy's visible_ids)."""
+        if actor.role == "system" and actor.user_id is None:
             return infos
-        return [i for i in infos if i.owner_id == actor.user_id]
+        visible = set(policy.visible_ids(session, actor, "dataset", [i.id for i in infos]))
+        return [i for i in infos if i.id in visible]
 
     # -- import ------------------------------------------------------------------------------------------
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
                        block_bytes: int | None = None, workers: int | None = None) -> DatasetInfo:
-        """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel)."""
+        """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel).
+        Encrypted at rest unless `options.encrypt` is False; with `options.remove_source` the source files
+        are deleted once the dataset is committed (what was removed: `removed_sources` of the result)."""
         state = state or TaskState()
         final: Path | None = None
         try:
-            with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path) as op:
+            with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
+                                encrypted=options.encrypt, remove_source=options.remove_source) as op:
                 options = options.checked()
                 if self.store.name_taken(op.session, options.name):
                     raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
                 self.remove_leftovers()
+                from studio.core.datasets.encrypted import EncryptedStorage
+                from studio.core.datasets.storage import PlainStorage
+
+                data_key = self.new_key(actor) if options.encrypt else None  # before any write (one writer)
+                storage = EncryptedStorage(data_key) if data_key is not None else PlainStorage()
                 key = uuid.uuid4().hex
-                result = self._import_files(options, key, state, block_bytes, workers)
+                result = self._import_files(options, key, state, block_bytes, workers, storage)
                 final = self.folder / key
                 info = self.store.add(
                     op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
                     source=str(Path(options.path).expanduser().resolve()), source_format="+".join(result.formats),
                     kind=result.kind, tokenizer=result.tokenizer_kind, vocab_size=result.vocab_size,
                     eos_id=result.eos_id, dtype=result.dtype, documents=result.documents, tokens=result.tokens,
-                    size_bytes=result.size_bytes, storage_key=key, storage_format=self.storage.format,
-                    encrypted=self.storage.encrypted, tags=list(options.tags), options=options.to_dict(),
-                    stats=result.stats,
+                    size_bytes=result.size_bytes, storage_key=key, storage_format=storage.format,
+                    encrypted=storage.encrypted, key_uid=data_key.uid if data_key else None, key_epoch=0,
+                    tags=list(options.tags), options=options.to_dict(), stats=result.stats,
                 )
+                if data_key is not None:
+                    self.seal_new(op.session, actor, info.id, data_key, actor.user_id)
                 op.obj_id = str(info.id)
                 op.details.update(documents=result.documents, tokens=result.tokens, tokenizer=result.tokenizer_kind)
         except BaseException:
             if final is not None:  # the files were in place, but the row never committed
                 shutil.rmtree(final, ignore_errors=True)
             raise
-        log.info("imported dataset %s (%d documents, %d tokens)", info.id, info.documents, info.tokens)
+        log.info("imported dataset %s (%d documents, %d tokens, %s)", info.id, info.documents, info.tokens,
+                 "encrypted" if info.encrypted else "plaintext")
+        if options.remove_source:
+            from studio.core.datasets.sources import remove_source_files
+
+            removed = remove_source_files(result.source_paths, result.source_root, result.source_is_folder)
+            info = dataclasses.replace(info, removed_sources=tuple(removed))
         return info
 
     def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None,
-                      workers: int | None):
+                      workers: int | None, storage: PlainStorage):
         """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
         from studio.core.datasets.importer import run_import
 
@@ -145,7 +190,7 @@ class DatasetService(Service):
         pid_file.write_text(str(os.getpid()))
         try:
             staging.mkdir()
-            result = run_import(options, staging, self.storage, _Heartbeat(state, pid_file), block_bytes,  # type: ignore[arg-type]
+            result = run_import(options, staging, storage, _Heartbeat(state, pid_file), block_bytes,  # type: ignore[arg-type]
                                 workers)
             os.replace(staging, self.folder / key)
             return result
@@ -158,7 +203,7 @@ class DatasetService(Service):
     # -- reading -----------------------------------------------------------------------------------------
     def list(self, actor: Actor) -> list[DatasetInfo]:
         with self.operation(actor, ops.DATASET_LIST) as op:
-            return self._visible(actor, self.store.list(op.session))
+            return self._visible(op.session, actor, self.store.list(op.session))
 
     def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
         dataset_id = self.store.resolve(dataset)
@@ -171,24 +216,31 @@ class DatasetService(Service):
             return self._dependents(op.session, dataset_id)
 
     def open_arrays(self, actor: Actor, dataset: int | str) -> DatasetArrays:
-        """The token arrays for training (memory maps; decrypted into memory once stored encrypted)."""
+        """The token arrays for training: memory maps of a plaintext dataset; an encrypted one's decrypted
+        into memory (np.frombuffer over the decrypted buffer) with the key the actor holds."""
         from studio.core.datasets.arrays import open_arrays
-        from studio.core.datasets.storage import storage_for
 
         dataset_id = self.store.resolve(dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
             info = self.store.get(op.session, dataset_id)
-            return open_arrays(storage_for(info.storage_format), self.folder / info.storage_key, info.id, info.name)
+            storage = self._storage(op.session, actor, info)
+            return open_arrays(storage, self.folder / info.storage_key, info.id, info.name)
 
     def open_reader(self, actor: Actor, dataset: int | str) -> DatasetReader:
         """Documents, token spans and token lengths for the preview; close() it when done."""
         from studio.core.datasets.preview import DatasetReader
-        from studio.core.datasets.storage import storage_for
 
         dataset_id = self.store.resolve(dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
             info = self.store.get(op.session, dataset_id)
-            return DatasetReader(storage_for(info.storage_format), self.folder / info.storage_key)
+            return DatasetReader(self._storage(op.session, actor, info), self.folder / info.storage_key)
+
+    def key_holders(self, actor: Actor, dataset: int | str) -> list[int]:
+        """The users an encrypted dataset's key is wrapped for (its owner and grantees); [] when plaintext."""
+        dataset_id = self.store.resolve(dataset)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            return self.store.key_holders(s, dataset_id)
 
     # -- changes -----------------------------------------------------------------------------------------
     def rename(self, actor: Actor, dataset: int | str, new_name: str) -> DatasetInfo:
@@ -207,20 +259,32 @@ class DatasetService(Service):
             return self.store.set_tags(op.session, dataset_id, clean)
 
     def delete(self, actor: Actor, dataset: int | str) -> DatasetInfo:
-        """Delete the dataset and its files; refused (ConflictError naming them) while runs depend on it."""
+        """Delete the dataset and its files; refused (ConflictError naming them) while runs depend on it.
+        An encrypted dataset is crypto-shredded: its wrapped keys are destroyed first (secure_delete, then a
+        WAL checkpoint so no page image keeps them), with the row and every grant on it, in one transaction;
+        then the files go (a backup copy of them opens nothing)."""
         dataset_id = self.store.resolve(dataset)
         moved: Path | None = None
         folder: Path | None = None
         try:
             with self.operation(actor, ops.DATASET_DELETE, "dataset", dataset_id) as op:
-                info = self.store.get(op.session, dataset_id)
-                users = self._dependents(op.session, dataset_id)
+                s = op.session
+                info = self.store.get(s, dataset_id)
+                users = self._dependents(s, dataset_id)
                 if users:
                     raise ConflictError(
                         f"The dataset {info.name!r} is used by {', '.join(users)}; delete those first."
                     )
-                self.store.delete(op.session, dataset_id)
-                op.details["name"] = info.name
+                s.execute(text("PRAGMA secure_delete=ON"))
+                keys = self.store.delete_wrapped_keys(s, dataset_id)
+                # the grants on it go too: a later dataset could be given the same id
+                grants = s.scalars(select(GrantRow).where(GrantRow.obj_type == "dataset",
+                                                          GrantRow.obj_id == str(dataset_id))).all()
+                op.details.update(name=info.name, keys_destroyed=keys,
+                                  revoked_grants=[f"{g.permission} user:{g.user_id}" for g in grants])
+                for g in grants:
+                    s.delete(g)
+                self.store.delete(s, dataset_id)
                 folder = self.folder / info.storage_key
                 if folder.exists():  # out of the way now, removed once the row is gone for good
                     moved = self.folder / f"{DELETING_PREFIX}{info.storage_key}"
@@ -231,6 +295,9 @@ class DatasetService(Service):
             raise
         if moved is not None:
             shutil.rmtree(moved, ignore_errors=True)
+        if info.encrypted:
+            with contextlib.suppress(Exception), self.studio.db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         log.info("deleted dataset %s", dataset_id)
         return info
 
