@@ -203,3 +203,70 @@ def test_histogram_truncation_numbers(qtbot):
     assert "3 of 5 documents (60.0%)" in h.summary.text()
     h.line.setValue(25)
     assert h.context_spin.value() == 25
+
+
+def test_the_dialog_encrypts_by_default_and_can_remove_the_source(pane, qtbot, tmp_path, data_dir):
+    src = tmp_path / "secret.txt"
+    src.write_text("\n\n".join(f"private line {i}" for i in range(40)))
+    dialog = pane.open_import_dialog(str(src))
+    assert dialog.encrypt_check.isChecked() and not dialog.remove_source_check.isChecked()
+    dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("byte"))
+    dialog.remove_source_check.setChecked(True)
+    dialog.accept()
+    wait_import(qtbot, pane)
+    info = pane.current
+    assert info.encrypted and info.options["remove_source"] and not src.exists()
+    assert "Encrypted at rest. Keys held by root" in pane.stats_view.access_label.text()
+    assert "Not shared with anyone" in pane.stats_view.access_label.text()
+    storage = pane.model.COLUMNS.index("storage")
+    assert pane.model.data(pane.model.index(0, storage)) == "encrypted"
+    pane.tabs.setCurrentIndex(2)  # the preview decrypts what it shows
+    assert pane.reader.text(0) == "private line 0" and pane.token_view.toPlainText() == "private line 0"
+    # and a plaintext one, by choice
+    other = tmp_path / "open.txt"
+    other.write_text("public\n\ntext")
+    dialog = pane.open_import_dialog(str(other))
+    dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("byte"))
+    dialog.encrypt_check.setChecked(False)
+    dialog.accept()
+    wait_import(qtbot, pane)
+    assert not pane.current.encrypted and other.exists()
+    assert pane.stats_view.access_label.text().startswith("Stored in plaintext")
+
+
+def test_a_viewer_sees_a_shared_dataset_and_may_not_change_it(make_window, data_dir, qtbot, tmp_path):
+    from tests.conftest import TEST_PASSWORD
+
+    window = make_window(data_dir, theme_mode="light", language="en")
+    studio = window.ctx.studio
+    root = window.ctx.session
+    studio.accounts.create_user(root, "vic", "viewer", TEST_PASSWORD)
+    src = tmp_path / "shared.txt"
+    src.write_text("one\n\ntwo")
+    info = studio.datasets.import_dataset(root, ImportOptions(path=str(src), name="shared", tokenizer="byte"))
+    studio.grants.add(root, "vic", "dataset", info.id, "use")
+    window.show_pane("datasets")
+    pane = window.pane("datasets")
+    pane.refresh()  # imported behind the pane's back
+    qtbot.waitUntil(lambda: pane.current is not None)
+    assert "Shared with: vic (use)." in pane.stats_view.access_label.text()
+    window.ctx.set_session(studio.accounts.login("vic", TEST_PASSWORD))
+    pane = window.pane("datasets")
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.current is not None)
+    assert [i.name for i in pane.model.infos] == ["shared"] and pane.reader.text(1) == "two"
+    assert "Keys held by root, vic" in pane.stats_view.access_label.text()
+    assert "Shared with" not in pane.stats_view.access_label.text()  # only its owner and managers list grants
+    assert not any(b.isEnabled() for b in (pane.import_button, pane.sample_button, pane.rename_button,
+                                           pane.tags_button, pane.delete_button))
+
+
+def test_signing_out_empties_the_pane_without_an_error(pane, qtbot, tmp_path, monkeypatch):
+    src = tmp_path / "a.txt"
+    src.write_text("alpha\n\nbeta")
+    pane.start_import(ImportOptions(path=str(src), name="a", tokenizer="byte"))
+    wait_import(qtbot, pane)
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a))
+    pane.ctx.set_session(None)
+    assert warnings == [] and pane.model.infos == [] and pane.reader is None and pane.current is None

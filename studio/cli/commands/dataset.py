@@ -1,4 +1,9 @@
-"""`studio dataset import|list|show|rename|tag|delete`: datasets from the command line."""
+"""`studio dataset import|list|show|rename|tag|delete`: datasets from the command line.
+
+Every action logs in as `--user NAME` (the password from STUDIO_PASSWORD, --password-stdin or a prompt).
+Imports are encrypted at rest unless `--no-encrypt` (`--plaintext`); `--remove-source` deletes the source
+files once the dataset is stored. Sharing is a grant: `studio grants add USER dataset:ID use|export|manage`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from studio.cli.auth import actor_from_args, add_user_arguments
+from studio.cli.auth import actor_from_args, add_user_arguments, reset_stdin
 from studio.cli.output import Output
 
 NAME = "dataset"
@@ -54,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="invalid UTF-8: stop with an error (default), replace with U+FFFD, or skip the document")
     imp.add_argument("--bpe-sample-mb", type=int, default=8, help="train the BPE on this much text (default 8)")
     imp.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    imp.add_argument("--no-encrypt", "--plaintext", dest="encrypt", action="store_false",
+                     help="store the dataset in plaintext (memory-mapped) instead of encrypted through the vault "
+                     "(the default: encrypted at rest, opened only with the keys of its owner and grantees)")
+    imp.add_argument("--remove-source", action="store_true",
+                     help="delete the source files once the dataset is stored (a plain unlink)")
 
     sub.add_parser("list", parents=[common], help="list datasets")
     show = sub.add_parser("show", parents=[common], help="show a dataset and its statistics")
@@ -74,6 +84,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     args.json = getattr(args, "json", False) or out.as_json
     out.as_json = args.json
     data_dir = getattr(args, "data_dir", None)
+    reset_stdin()
     with Studio.open(data_dir) as studio:
         actor = actor_from_args(studio, args)
         return _ACTIONS[args.dataset_command](studio, actor, args, out)
@@ -93,6 +104,7 @@ def _import(studio, actor, args, out: Output) -> int:
         vocab_size=args.vocab_size, split=parse_split(args.split), seed=args.seed, normalize=not args.no_nfc,
         strip_control=not args.keep_control, min_chars=args.min_chars, dedup=args.dedup,
         utf8_errors=args.utf8_errors, bpe_sample_mb=args.bpe_sample_mb, tags=tuple(args.tag),
+        encrypt=args.encrypt, remove_source=args.remove_source,
     )
     progress = ProgressLine(enabled=None if not args.json else False)
     try:
@@ -103,6 +115,8 @@ def _import(studio, actor, args, out: Output) -> int:
         out.json(info)
     else:
         _print_info(info, out)
+        if info.removed_sources:
+            out.line(f"removed the source: {len(info.removed_sources)} file(s) and folder(s)")
     return 0
 
 
@@ -115,20 +129,23 @@ def _list(studio, actor, args, out: Output) -> int:
         out.line("no datasets yet: `studio dataset import PATH --name NAME` makes one")
         return 0
     out.table(
-        ["id", "name", "format", "tokenizer", "documents", "tokens", "size", "created", "owner", "tags"],
+        ["id", "name", "format", "tokenizer", "documents", "tokens", "size", "at rest", "created", "owner", "tags"],
         [[i.id, i.name, i.source_format, f"{i.tokenizer} {i.vocab_size}", f"{i.documents:,}", f"{i.tokens:,}",
-          human_bytes(i.size_bytes), i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), i.owner_name,
-          ",".join(i.tags)] for i in infos],
+          human_bytes(i.size_bytes), "encrypted" if i.encrypted else "plaintext",
+          i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), i.owner_name, ",".join(i.tags)] for i in infos],
     )
     return 0
 
 
 def _show(studio, actor, args, out: Output) -> int:
     info = studio.datasets.get(actor, args.dataset)
+    holders = studio.datasets.key_holders(actor, info.id)
     if out.as_json:
-        out.json(info)
+        out.json({**dataclasses.asdict(info), "key_holders": holders})
     else:
         _print_info(info, out)
+        if info.encrypted:
+            out.line(f"key holders: {', '.join(holders)} (and the administrators, through the recovery key)")
     return 0
 
 
@@ -157,6 +174,7 @@ def _summary(info) -> dict[str, Any]:
     d = dataclasses.asdict(info)
     d.pop("stats")
     d.pop("options")
+    d.pop("removed_sources")
     return d
 
 

@@ -235,12 +235,14 @@ class DatasetService(DatasetKeysMixin):
             info = self.store.get(op.session, dataset_id)
             return DatasetReader(self._storage(op.session, actor, info), self.folder / info.storage_key)
 
-    def key_holders(self, actor: Actor, dataset: int | str) -> list[int]:
-        """The users an encrypted dataset's key is wrapped for (its owner and grantees); [] when plaintext."""
+    def key_holders(self, actor: Actor, dataset: int | str) -> list[str]:
+        """The names of the users an encrypted dataset's key is wrapped for (its owner and grantees; the
+        administrators open it through the recovery key); [] when it is plaintext."""
         dataset_id = self.store.resolve(dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
-            return self.store.key_holders(s, dataset_id)
+            ids = self.store.key_holders(s, dataset_id)
+        return [self.studio.vault.user_label(i) for i in ids]
 
     # -- changes -----------------------------------------------------------------------------------------
     def rename(self, actor: Actor, dataset: int | str, new_name: str) -> DatasetInfo:

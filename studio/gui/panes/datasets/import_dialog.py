@@ -41,6 +41,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self._tokenizer_box())
         layout.addWidget(self._split_box())
         layout.addWidget(self._cleaning_box())
+        layout.addWidget(self._storage_box())
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #d04040;")
@@ -185,6 +186,23 @@ class ImportDialog(QDialog):
         form.addRow(self.tr("Tags"), self.tags_edit)
         return box
 
+    def _storage_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Privacy"))
+        v = QVBoxLayout(box)
+        self.encrypt_check = QCheckBox(self.tr("Encrypt at rest through the vault"))
+        self.encrypt_check.setChecked(True)
+        self.encrypt_check.setToolTip(self.tr(
+            "The text and the token arrays are stored encrypted; training decrypts them into memory. Only you, "
+            "the users you share the dataset with and the administrators can open it. Unticked: plaintext files "
+            "that anyone who can read the data folder can read (training maps them from disk)."))
+        self.remove_source_check = QCheckBox(self.tr("Remove the source files after the import"))
+        self.remove_source_check.setToolTip(self.tr(
+            "Once the dataset is stored, delete the files it was read from (a plain delete: the disk may keep "
+            "their old blocks). Nothing is removed if the import fails or is cancelled."))
+        v.addWidget(self.encrypt_check)
+        v.addWidget(self.remove_source_check)
+        return box
+
     # -- behaviour ---------------------------------------------------------------------------------------
     def _path_changed(self, text: str) -> None:
         if self._name_edited:
@@ -247,7 +265,8 @@ class ImportDialog(QDialog):
             seed=self.seed_spin.value(), normalize=self.nfc_check.isChecked(),
             strip_control=self.control_check.isChecked(), min_chars=self.min_chars_spin.value(),
             dedup=self.dedup_check.isChecked(), utf8_errors=self.utf8_combo.currentData(),
-            tags=_globs(self.tags_edit.text()),
+            tags=_globs(self.tags_edit.text()), encrypt=self.encrypt_check.isChecked(),
+            remove_source=self.remove_source_check.isChecked(),
         )
         checked = options.checked()
         if not Path(path).expanduser().exists():

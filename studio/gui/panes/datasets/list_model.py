@@ -24,14 +24,16 @@ def tokenizer_label(info: DatasetInfo) -> str:
 
 
 class DatasetListModel(QAbstractTableModel):
-    COLUMNS = ("name", "source", "format", "tokenizer", "documents", "tokens", "size", "created", "owner", "tags")
+    COLUMNS = ("name", "source", "format", "tokenizer", "documents", "tokens", "size", "storage", "created", "owner",
+               "tags")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.infos: list[DatasetInfo] = []
         self._headers = [self.tr("Name"), self.tr("Source"), self.tr("Format"), self.tr("Tokenizer"),
-                         self.tr("Documents"), self.tr("Tokens"), self.tr("Size"), self.tr("Created"),
-                         self.tr("Owner"), self.tr("Tags")]
+                         self.tr("Documents"), self.tr("Tokens"), self.tr("Size"), self.tr("At rest"),
+                         self.tr("Created"), self.tr("Owner"), self.tr("Tags")]
+        self._storage = {True: self.tr("encrypted"), False: self.tr("plaintext")}
 
     def set_infos(self, infos: list[DatasetInfo]) -> None:
         self.beginResetModel()
@@ -61,6 +63,10 @@ class DatasetListModel(QAbstractTableModel):
                     "created": info.created_at.timestamp()}.get(column, str(self.data(index) or "").lower())
         if role == Qt.ItemDataRole.ToolTipRole and column == "source":
             return info.source
+        if role == Qt.ItemDataRole.ToolTipRole and column == "storage":
+            return self.tr("Encrypted through the vault: only its owner, the users it is shared with and the "
+                           "administrators can open it.") if info.encrypted else self.tr(
+                "Stored in plaintext: anyone who can read the data folder can read it.")
         if role == Qt.ItemDataRole.TextAlignmentRole and column in ("documents", "tokens", "size"):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role != Qt.ItemDataRole.DisplayRole:
@@ -73,6 +79,7 @@ class DatasetListModel(QAbstractTableModel):
             "documents": f"{info.documents:,}",
             "tokens": f"{info.tokens:,}",
             "size": human_bytes(info.size_bytes),
+            "storage": self._storage[bool(info.encrypted)],
             "created": info.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
             "owner": info.owner_name,
             "tags": ", ".join(info.tags),

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core import operations as ops
 from studio.core.datasets.options import ImportOptions
 from studio.core.datasets.sample import SAMPLE_NAME, sample_options
 from studio.core.errors import StudioError
@@ -103,7 +104,7 @@ class DatasetsPane(Pane):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(DatasetListModel.COLUMNS.index("created"), Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -177,6 +178,11 @@ class DatasetsPane(Pane):
 
     # -- data --------------------------------------------------------------------------------------------
     def refresh(self, select_id: int | None = None) -> None:
+        if self.ctx.session is None or self.ctx.session.locked:  # signed out or locked: show nothing
+            self.model.set_infos([])
+            self._show_dataset(None)
+            self._update_buttons()
+            return
         keep = select_id if select_id is not None else (self.current.id if self.current else None)
         try:
             infos = self.ctx.studio.datasets.list(self.ctx.actor)
@@ -191,7 +197,7 @@ class DatasetsPane(Pane):
         if keep is not None and self.model.row_of(keep) >= 0:
             self.select(keep)
         elif infos:  # the newest (sorted newest first); after the window is up: opening it loads numpy
-            QTimer.singleShot(0, self._select_first)
+            QTimer.singleShot(0, self, self._select_first)  # cancelled if the pane goes first
             self._show_dataset(None)
         else:
             self._show_dataset(None)
@@ -235,6 +241,7 @@ class DatasetsPane(Pane):
             return
         self.detail.setCurrentIndex(1)
         self.stats_view.show_info(info)
+        self._show_access(info)
         try:
             self.reader = self.ctx.studio.datasets.open_reader(self.ctx.actor, info.id)
         except StudioError as error:
@@ -242,6 +249,18 @@ class DatasetsPane(Pane):
         self._split_filter_changed()
         self._tab_changed(self.tabs.currentIndex())
         self.sig_dataset_selected.emit(info)
+
+    def _show_access(self, info: DatasetInfo) -> None:
+        studio, actor = self.ctx.studio, self.ctx.actor
+        try:
+            holders = studio.datasets.key_holders(actor, info.id)
+            grants = None
+            if studio.grants.can(actor, ops.GRANT_LIST, "dataset", info.id):  # owner, manager, administrator
+                grants = studio.grants.list(actor, obj_type="dataset", obj_id=info.id)
+        except StudioError as error:
+            log.info("cannot read who holds dataset %s: %s", info.id, error)
+            holders, grants = [], None
+        self.stats_view.show_access(info, holders, grants)
 
     def _tab_changed(self, index: int) -> None:
         if index == 1 and self.reader is not None:
@@ -277,11 +296,21 @@ class DatasetsPane(Pane):
 
     def _update_buttons(self) -> None:
         busy = self.task is not None
-        has = self.current is not None
-        self.import_button.setEnabled(not busy)
-        self.sample_button.setEnabled(not busy)
-        for b in (self.rename_button, self.tags_button, self.delete_button):
-            b.setEnabled(has and not busy)
+        signed_in = self.ctx.session is not None and not self.ctx.session.locked
+        service = self.ctx.studio.datasets
+
+        def may(action: str, dataset_id: int | None = None) -> bool:  # greyed out what the policy refuses
+            return signed_in and service.can(self.ctx.session, action, "dataset" if dataset_id else None, dataset_id)
+
+        may_import = may(ops.DATASET_IMPORT)
+        self.import_button.setEnabled(not busy and may_import)
+        self.sample_button.setEnabled(not busy and may_import)
+        dataset_id = self.current.id if self.current is not None else None
+        may_update = dataset_id is not None and may(ops.DATASET_UPDATE, dataset_id)
+        may_delete = dataset_id is not None and may(ops.DATASET_DELETE, dataset_id)
+        for b, allowed in ((self.rename_button, may_update), (self.tags_button, may_update),
+                           (self.delete_button, may_delete)):
+            b.setEnabled(allowed and not busy)
 
     # -- import ------------------------------------------------------------------------------------------
     def open_import_dialog(self, path: str = "") -> ImportDialog | None:
@@ -314,8 +343,11 @@ class DatasetsPane(Pane):
         task.start()
 
     def _import_finished(self, info: DatasetInfo) -> None:
-        self.ctx.sig_status_message.emit(self.tr("Imported {name}: {docs:,} documents, {tokens:,} tokens.").format(
-            name=info.name, docs=info.documents, tokens=info.tokens))
+        message = self.tr("Imported {name}: {docs:,} documents, {tokens:,} tokens.").format(
+            name=info.name, docs=info.documents, tokens=info.tokens)
+        if info.removed_sources:
+            message += " " + self.tr("Removed the source ({n} file(s) and folder(s)).").format(n=len(info.removed_sources))
+        self.ctx.sig_status_message.emit(message)
         self.refresh(select_id=info.id)
         self.sig_dataset_imported.emit(info)
 

@@ -62,8 +62,12 @@ class StatsView(QScrollArea):
         self.subtitle = QLabel()
         self.subtitle.setWordWrap(True)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.access_label = QLabel()
+        self.access_label.setWordWrap(True)
+        self.access_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.access_label)
 
         cards = QGridLayout()
         self.cards: dict[str, QLabel] = {}
@@ -120,6 +124,20 @@ class StatsView(QScrollArea):
             "oversized_split": self.tr("oversized documents cut"),
             "empty_files": self.tr("empty files"),
         }
+
+    def show_access(self, info: DatasetInfo, holders: list[str], grants: list | None) -> None:
+        """How the dataset is kept and who can open it: the key holders of an encrypted one, and the grants
+        on it (None: the actor may not list them, only its owner, a manager or an administrator can)."""
+        if info.encrypted:
+            text = self.tr("Encrypted at rest. Keys held by {holders} and, through the recovery key, the "
+                           "administrators.").format(holders=", ".join(holders) or "?")
+        else:
+            text = self.tr("Stored in plaintext (anyone who can read the data folder can read it).")
+        if grants is not None:
+            shared = ", ".join(f"{g.user_name} ({g.permission})" for g in grants)
+            text += " " + (self.tr("Shared with: {grants}.").format(grants=shared) if grants
+                           else self.tr("Not shared with anyone."))
+        self.access_label.setText(text)
 
     def show_info(self, info: DatasetInfo) -> None:
         s = info.stats
