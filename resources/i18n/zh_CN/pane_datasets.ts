@@ -16,6 +16,10 @@
             <translation>格式</translation>
         </message>
         <message>
+            <source>At rest</source>
+            <translation>存储方式</translation>
+        </message>
+        <message>
             <source>Tokenizer</source>
             <translation>分词器</translation>
         </message>
@@ -42,6 +46,22 @@
         <message>
             <source>Tags</source>
             <translation>标签</translation>
+        </message>
+        <message>
+            <source>encrypted</source>
+            <translation>已加密</translation>
+        </message>
+        <message>
+            <source>plaintext</source>
+            <translation>明文</translation>
+        </message>
+        <message>
+            <source>Encrypted through the vault: only its owner, the users it is shared with and the administrators can open it.</source>
+            <translation>通过保险库加密：只有其所有者、与之共享的用户和管理员才能打开。</translation>
+        </message>
+        <message>
+            <source>Stored in plaintext: anyone who can read the data folder can read it.</source>
+            <translation>以明文存储：任何能读取数据文件夹的人都能读取它。</translation>
         </message>
     </context>
     <context>
@@ -149,6 +169,10 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
         <message>
             <source>Imported {name}: {docs:,} documents, {tokens:,} tokens.</source>
             <translation>已导入 {name}：{docs:,} 篇文档，{tokens:,} 个词元。</translation>
+        </message>
+        <message>
+            <source>Removed the source ({n} file(s) and folder(s)).</source>
+            <translation>已删除源数据（{n} 个文件和文件夹）。</translation>
         </message>
         <message>
             <source>Rename dataset</source>
@@ -461,6 +485,26 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
             <translation>标签</translation>
         </message>
         <message>
+            <source>Privacy</source>
+            <translation>隐私</translation>
+        </message>
+        <message>
+            <source>Encrypt at rest through the vault</source>
+            <translation>通过保险库进行静态加密</translation>
+        </message>
+        <message>
+            <source>The text and the token arrays are stored encrypted; training decrypts them into memory. Only you, the users you share the dataset with and the administrators can open it. Unticked: plaintext files that anyone who can read the data folder can read (training maps them from disk).</source>
+            <translation>文本和词元数组以加密形式存储；训练时在内存中解密。只有您、您与之共享该数据集的用户以及管理员才能打开它。取消勾选：以明文文件存储，任何能读取数据文件夹的人都能读取（训练时直接从磁盘映射）。</translation>
+        </message>
+        <message>
+            <source>Remove the source files after the import</source>
+            <translation>导入后删除源文件</translation>
+        </message>
+        <message>
+            <source>Once the dataset is stored, delete the files it was read from (a plain delete: the disk may keep their old blocks). Nothing is removed if the import fails or is cancelled.</source>
+            <translation>数据集存储完成后，删除读取它的源文件（普通删除：磁盘可能仍保留其旧数据块）。如果导入失败或被取消，则不会删除任何文件。</translation>
+        </message>
+        <message>
             <source>Choose a file</source>
             <translation>选择文件</translation>
         </message>
@@ -637,6 +681,22 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
         <message>
             <source>empty files</source>
             <translation>空文件</translation>
+        </message>
+        <message>
+            <source>Encrypted at rest. Keys held by {holders} and, through the recovery key, the administrators.</source>
+            <translation>静态加密。密钥由 {holders} 持有，管理员可通过恢复密钥打开。</translation>
+        </message>
+        <message>
+            <source>Stored in plaintext (anyone who can read the data folder can read it).</source>
+            <translation>以明文存储（任何能读取数据文件夹的人都能读取它）。</translation>
+        </message>
+        <message>
+            <source>Shared with: {grants}.</source>
+            <translation>已共享给：{grants}。</translation>
+        </message>
+        <message>
+            <source>Not shared with anyone.</source>
+            <translation>未与任何人共享。</translation>
         </message>
         <message>
             <source>prompt/response with loss mask</source>

@@ -24,14 +24,14 @@ def tokenizer_label(info: DatasetInfo) -> str:
 
 
 class DatasetListModel(QAbstractTableModel):
-    COLUMNS = ("name", "source", "format", "tokenizer", "documents", "tokens", "size", "storage", "created", "owner",
+    COLUMNS = ("name", "storage", "source", "format", "tokenizer", "documents", "tokens", "size", "created", "owner",
                "tags")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.infos: list[DatasetInfo] = []
-        self._headers = [self.tr("Name"), self.tr("Source"), self.tr("Format"), self.tr("Tokenizer"),
-                         self.tr("Documents"), self.tr("Tokens"), self.tr("Size"), self.tr("At rest"),
+        self._headers = [self.tr("Name"), self.tr("At rest"), self.tr("Source"), self.tr("Format"),
+                         self.tr("Tokenizer"), self.tr("Documents"), self.tr("Tokens"), self.tr("Size"),
                          self.tr("Created"), self.tr("Owner"), self.tr("Tags")]
         self._storage = {True: self.tr("encrypted"), False: self.tr("plaintext")}
 
