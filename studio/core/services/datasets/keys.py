@@ -27,12 +27,11 @@ import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studio.core.datasets.encrypted import DatasetKey
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
 from studio.core.errors import ValidationError
@@ -44,6 +43,9 @@ from studio.core.tasks import TaskState
 from studio.core.vault import files, stream, wrap
 from studio.core.vault.errors import VaultKeyError
 from studio.core.vault.keyring import RECOVERY, USER
+
+if TYPE_CHECKING:  # numpy comes with it: loaded on first use, not with the window
+    from studio.core.datasets.encrypted import DatasetKey
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,8 @@ class DatasetKeysMixin(Service):
     def new_key(self, actor: Any) -> DatasetKey:
         """A fresh key for a dataset about to be imported. Creates the vault on first use, in its own short
         transaction: call it inside the import operation before it writes anything."""
+        from studio.core.datasets.encrypted import DatasetKey
+
         identity = self.studio.vault.identity(actor)
         return DatasetKey(stream.new_data_key(), identity.vault_id, os.urandom(16), 0, self.chunk_size)
 
@@ -80,6 +84,8 @@ class DatasetKeysMixin(Service):
             raise VaultKeyError(f"You hold no key for the dataset {row.name!r}: ask its owner to share it.")
         key = keyring.open_key(lambda: own, lambda: self.store.wrapped_key(s, row.id, RECOVERY),
                                key_info(keyring.vault_id, row.key_uid), f"The dataset {row.name!r}")
+        from studio.core.datasets.encrypted import DatasetKey
+
         return DatasetKey(key, keyring.vault_id, row.key_uid, row.key_epoch, self.chunk_size)
 
     def seal_new(self, s: Session, actor: Any, dataset_id: int, key: DatasetKey, owner_id: int) -> None:
@@ -143,6 +149,8 @@ class DatasetKeysMixin(Service):
         """Re-encrypt every file of the dataset under a new data key into a new folder, then switch the row
         and the wraps to it on `s` (minus `drop_user`'s); the old folder goes after the commit, the new one
         after a rollback. Returns the files re-encrypted."""
+        from studio.core.datasets.encrypted import DatasetKey
+
         old = self.open_key(s, actor, row)
         new = DatasetKey(stream.new_data_key(), old.vault_id, old.uid, old.epoch + 1, self.chunk_size)
         old_folder = self.folder / row.storage_key
