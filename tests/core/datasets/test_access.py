@@ -154,6 +154,8 @@ def test_a_non_grantee_cannot_open_it_even_with_the_files(studio, alice, make_us
     admin = studio.accounts.login("admin", TEST_PASSWORD)
     assert ("user", admin.user_id) not in key_rows(studio, info.id)
     assert studio.datasets.open_arrays(admin, info.id).train.size == info.tokens
+    studio.grants.add(admin, "carol", "dataset", info.id, "use")  # and shares it with the key it opened
+    assert studio.datasets.open_arrays(carol, info.id).train.size == info.tokens
     # a locked session opens nothing
     bob.lock()
     with pytest.raises((AccessDenied, VaultLockedError)):

@@ -51,24 +51,24 @@ def _holders(session: Session) -> list[Any]:
     return [s for s in (refs[t]() for t in order) if s is not None]
 
 
-def _model_id(obj_id: str) -> int | None:
+def _int_id(obj_id: str) -> int | None:
     return int(obj_id) if obj_id.isdigit() else None
 
 
 def _owner_of(session: Session, obj_id: str) -> int | None:
-    model_id = _model_id(obj_id)
+    model_id = _int_id(obj_id)
     if model_id is None:
         return None
     return session.scalar(select(VaultModelRow.owner_id).where(VaultModelRow.id == model_id))
 
 
 def _exists(session: Session, obj_id: str) -> bool:
-    model_id = _model_id(obj_id)
+    model_id = _int_id(obj_id)
     return model_id is not None and session.get(VaultModelRow, model_id) is not None
 
 
 def _on_grant_changed(session: Session, actor: Any, event: str, grant: Any) -> None:
-    obj_id = _model_id(grant.obj_id)
+    obj_id = _int_id(grant.obj_id)
     holder = _service_for(session, grant.obj_type) if obj_id is not None else None
     if holder is None:
         return
