@@ -69,6 +69,7 @@ RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its 
 
 # Compression
 COMPRESS_RUN = _op("compress.run", "model", "use", _MAKERS, "prune or quantize into a new version")
+MODEL_EVALUATE = _op("model.evaluate", "model", "use", _ALL, "evaluate a version and keep its report")
 
 # The vault itself (model operations above act on one model)
 VAULT_VERIFY = _op("vault.verify", None, None, _ALL, "verify every chunk of every model one can open")

@@ -3,6 +3,18 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import audit, dataset, doctor, grants, init, selftest, users, vault
+from studio.cli.commands import (
+    audit,
+    compress,
+    dataset,
+    doctor,
+    evaluate,
+    export,
+    grants,
+    init,
+    selftest,
+    users,
+    vault,
+)
 
-COMMANDS = [doctor, init, users, grants, audit, dataset, vault, selftest]
+COMMANDS = [doctor, init, users, grants, audit, dataset, vault, compress, evaluate, export, selftest]

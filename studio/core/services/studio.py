@@ -12,6 +12,7 @@ from studio.core.paths import DataPaths, resolve_data_dir
 from studio.core.security.anchor import AnchorFile
 from studio.core.services.accounts import AccountService
 from studio.core.services.audit import AuditService
+from studio.core.services.compression import CompressionService
 from studio.core.services.datasets import DatasetService
 from studio.core.services.grants import GrantService
 from studio.core.services.system import SystemService
@@ -40,6 +41,7 @@ class Studio:
         self.audit = AuditService(self)
         self.vault = VaultService(self, directory=AccountDirectory())
         self.datasets = DatasetService(self)
+        self.compression = CompressionService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
