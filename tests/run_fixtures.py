@@ -37,3 +37,20 @@ def settings(token_folder):
         return RunSettings(**base)
 
     return make
+
+
+@pytest.fixture
+def small_dataset(studio, tmp_path):
+    """import(owner, encrypt=True, name=...): a small text dataset (char tokenizer) imported by `owner`."""
+    from studio.core.datasets.options import ImportOptions
+
+    text = tmp_path / "stories.txt"
+    para = ("The little robot walked to the river and sang a song about the stars. "
+            "Then it sat down, looked at the water and counted the fish.\n\n")
+    text.write_text("".join(f"Story {i}. " + para for i in range(120)))
+
+    def make(owner, encrypt=True, name="stories"):
+        return studio.datasets.import_dataset(owner, ImportOptions(path=str(text), name=name, tokenizer="char",
+                                                                   split=(0.8, 0.2, 0.0), encrypt=encrypt))
+
+    return make

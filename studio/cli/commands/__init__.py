@@ -6,6 +6,7 @@ A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) ->
 from studio.cli.commands import (
     audit,
     compress,
+    dataset,
     doctor,
     evaluate,
     export,
@@ -19,4 +20,5 @@ from studio.cli.commands import (
     vault,
 )
 
-COMMANDS = [doctor, init, users, grants, audit, vault, train, runs, sample, compress, evaluate, export, selftest]
+COMMANDS = [doctor, init, users, grants, audit, dataset, vault, train, runs, sample, compress, evaluate, export,
+            selftest]

@@ -14,6 +14,7 @@ from studio.core.security.anchor import AnchorFile
 from studio.core.services.accounts import AccountService
 from studio.core.services.audit import AuditService
 from studio.core.services.compression import CompressionService
+from studio.core.services.datasets import DatasetService
 from studio.core.services.grants import GrantService
 from studio.core.services.runs import RunService
 from studio.core.services.system import SystemService
@@ -41,6 +42,7 @@ class Studio:
         self.grants = GrantService(self)
         self.audit = AuditService(self)
         self.vault = VaultService(self, directory=AccountDirectory())
+        self.datasets = DatasetService(self)
         self.compression = CompressionService(self)
         self.runs = RunService(self)
 

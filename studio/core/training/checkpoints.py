@@ -82,6 +82,9 @@ class CheckpointStore(Protocol):
 
     def read(self, studio: Studio, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> TrainingState: ...
 
+    def tokenizer(self, studio: Studio, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> str | None:
+        """The tokenizer.json kept with the checkpoint (the dataset's), to sample from it."""
+
     def settle(self, studio: Studio, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
         """No worker of the run is alive any more: keep what was written (state "kept"), drop what was not."""
 

@@ -1,7 +1,10 @@
 """Where a run's tokens come from: `run.options["data"]`.
 
-- {"kind": "dataset", "id": N}: a dataset of the studio (the datasets domain's token arrays, read through
-  its service as the studio itself: the user's access was checked when the run started).
+- {"kind": "dataset", "id", "name", "folder", "format", "key"}: a dataset of the studio, as the run service
+  hands it to the worker in the launch message (the folder and storage format, and for an encrypted dataset
+  its data key, opened with the user's session: the worker holds no user key). The arrays are read through
+  the datasets domain's storage seam (decrypted into memory when encrypted). {"kind": "dataset", "id"}
+  alone (the run's stored options) is read through the datasets service as `actor`.
 - {"kind": "arrays", "folder": PATH}: token files in a folder, `train.npy` and optionally `val.npy`,
   `train_mask.npy`, `val_mask.npy`, `tokenizer.json` and `meta.json` ({"vocab_size", "eos_id"}). For tests
   and benchmarks; the CLI and GUI only start runs on datasets.
@@ -50,11 +53,30 @@ def open_arrays_folder(folder: str | Path) -> RunData:
     return RunData(data, vocab, meta.get("eos_id"), tok, folder.name)
 
 
-def open_dataset(studio: Studio, actor: Any, dataset_id: int) -> RunData:
-    datasets = getattr(studio, "datasets", None)
-    if datasets is None:
-        raise StudioError("This installation has no datasets service.")
-    arrays = datasets.open_arrays(actor, dataset_id)
+def key_from_spec(spec: dict[str, Any] | None) -> Any:
+    """A dataset's data key from the launch message (None for a plaintext dataset)."""
+    if not spec:
+        return None
+    import base64
+
+    from studio.core.datasets.encrypted import DatasetKey
+
+    return DatasetKey(base64.b64decode(spec["key"]), bytes.fromhex(spec["vault_id"]), bytes.fromhex(spec["uid"]),
+                      int(spec["epoch"]), int(spec["chunk_size"]))
+
+
+def open_dataset(studio: Studio, actor: Any, spec: dict[str, Any]) -> RunData:
+    if "folder" in spec:
+        from studio.core.datasets.arrays import open_arrays
+        from studio.core.datasets.storage import storage_for
+
+        storage = storage_for(spec["format"], key_from_spec(spec.get("key")))
+        arrays = open_arrays(storage, Path(spec["folder"]), int(spec["id"]), str(spec["name"]))
+    else:
+        datasets = getattr(studio, "datasets", None)
+        if datasets is None:
+            raise StudioError("This installation has no datasets service.")
+        arrays = datasets.open_arrays(actor, int(spec["id"]))
     val = TokenSplit(arrays.val, arrays.val_mask) if len(arrays.val) else None
     return RunData(TrainData(TokenSplit(arrays.train, arrays.train_mask), val), int(arrays.vocab_size),
                    int(arrays.eos_id), arrays.tokenizer_json, arrays.name)
@@ -64,7 +86,7 @@ def open_run_data(studio: Studio, actor: Any, spec: dict[str, Any], seq_len: int
     """The run's data; a validation split shorter than one window of `seq_len` + 1 is left out."""
     kind = spec.get("kind")
     if kind == "dataset":
-        found = open_dataset(studio, actor, int(spec["id"]))
+        found = open_dataset(studio, actor, spec)
     elif kind == "arrays":
         found = open_arrays_folder(spec["folder"])
     else:

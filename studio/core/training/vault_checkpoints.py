@@ -99,9 +99,7 @@ class VaultCheckpoints:
     def read(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> Any:
         from studio.core.training.state import TrainingState
 
-        if checkpoint.state != "kept":
-            raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
-                              "worker; pause or stop the run, or wait for it to end, then try again.")
+        self._check_kept(checkpoint)
         ref = checkpoint.ref
         loaded = self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]))
         raw = loaded.files.get("training-state.json")
@@ -114,6 +112,17 @@ class VaultCheckpoints:
             raise StudioError(f"The checkpoint of step {checkpoint.step} is damaged (its files disagree); resume "
                               "from another one.")
         return TrainingState(meta, tensors)
+
+    def tokenizer(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> str | None:
+        self._check_kept(checkpoint)
+        ref = checkpoint.ref
+        return self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), roles={"tokenizer"}).tokenizer
+
+    @staticmethod
+    def _check_kept(checkpoint: CheckpointInfo) -> None:
+        if checkpoint.state != "kept":
+            raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
+                              "worker; pause or stop the run, or wait for it to end, then try again.")
 
     def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
         """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is

@@ -20,6 +20,7 @@ Only rank 0 writes to the database or the checkpoint store.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import platform
@@ -123,12 +124,15 @@ class Worker:
         world = self.world
         msg = self.message
         init = broadcast_bytes(world, msg.init.encode() if msg else None).decode()
+        spec = json.loads(broadcast_bytes(world, json.dumps(msg.extra.get("data") or run.options["data"]).encode()
+                                          if msg else None))
         blob = broadcast_bytes(world, msg.blob if msg else None) if init != "fresh" else b""
         if msg is not None:
             msg.blob = b""  # one copy of the plaintext at a time: `blob`, then the tensors made from it
         train_config = TrainConfig.from_dict(run.train_config)
         seq_len = train_config.seq_len or int(run.model_config["block_size"])
-        data = open_run_data(self.studio, SYSTEM, run.options["data"], seq_len)
+        data = open_run_data(self.studio, SYSTEM, spec, seq_len)
+        del spec  # an encrypted dataset's key: the storage that read the arrays held it, nothing else does
         if world.distributed and torch.cuda.is_available():
             train_config = replace(train_config, device=f"cuda:{world.local_rank}")
         if init == "state":
@@ -302,8 +306,6 @@ class Worker:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, sort_keys=True)
 
 

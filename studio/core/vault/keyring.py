@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
@@ -85,14 +85,36 @@ class Keyring:
 
     def data_key(self, artifact: VaultArtifactRow) -> bytes:
         """The artifact's data key, through the actor's own wrap, else (administrators) the recovery key."""
-        blob = self.store.wrapped_key(self.s, artifact.id, USER, self.user_id)
+        return self.open_key(
+            lambda: self.store.wrapped_key(self.s, artifact.id, USER, self.user_id),
+            lambda: self.store.wrapped_key(self.s, artifact.id, RECOVERY),
+            lambda recipient, user_id: wrap.info_data_key(self.vault_id, artifact.uid, recipient, user_id),
+            f"The artifact {artifact.name}",
+        )
+
+    def open_key(self, own: Callable[[], bytes | None], recovery: Callable[[], bytes | None],
+                 info: Callable[[str, int], bytes], what: str) -> bytes:
+        """A data key kept as wraps (a model file's, a dataset's): the actor's own wrap (`own()`), else,
+        for an administrator, the recovery wrap (`recovery()`) opened with the recovery key. `info(recipient,
+        user_id)` is what each wrap is bound to."""
+        blob = own()
         if blob is not None:
-            return wrap.unwrap(blob, self._private, wrap.info_data_key(self.vault_id, artifact.uid, USER, self.user_id))
-        recovery = self.recovery_private()
-        blob = self.store.wrapped_key(self.s, artifact.id, RECOVERY)
+            return wrap.unwrap(blob, self._private, info(USER, self.user_id))
+        private = self.recovery_private()
+        blob = recovery()
         if blob is None:
-            raise VaultKeyError(f"The artifact {artifact.name} has no recovery key: the vault is damaged.")
-        return wrap.unwrap(blob, recovery, wrap.info_data_key(self.vault_id, artifact.uid, RECOVERY))
+            raise VaultKeyError(f"{what} has no recovery key: the vault is damaged.")
+        return wrap.unwrap(blob, private, info(RECOVERY, 0))
+
+    def wraps_for(self, data_key: bytes, recipients: dict[int, bytes],
+                  info: Callable[[str, int], bytes]) -> list[tuple[str, int, bytes]]:
+        """(recipient, user id, wrapped key) for each user (their public keys) and for the recovery key."""
+        wraps = [(USER, uid, wrap.wrap(data_key, public, info(USER, uid))) for uid, public in sorted(recipients.items())]
+        wraps.append((RECOVERY, 0, wrap.wrap(data_key, self.meta.recovery_public, info(RECOVERY, 0))))
+        return wraps
+
+    def wrap_one(self, data_key: bytes, user_id: int, public: bytes, info: Callable[[str, int], bytes]) -> bytes:
+        return wrap.wrap(data_key, public, info(USER, user_id))
 
     def can_open(self, artifact: VaultArtifactRow) -> bool:
         try:
@@ -119,11 +141,11 @@ class Keyring:
 
     def seal(self, artifact_id: int, artifact_uid: bytes, data_key: bytes, recipients: dict[int, bytes]) -> None:
         """Store the data key wrapped for each recipient and for the recovery key."""
-        for uid, public in sorted(recipients.items()):
-            self.store.add_wrapped_key(self.s, artifact_id, USER, uid, wrap.wrap(
-                data_key, public, wrap.info_data_key(self.vault_id, artifact_uid, USER, uid)))
-        self.store.add_wrapped_key(self.s, artifact_id, RECOVERY, 0, wrap.wrap(
-            data_key, self.meta.recovery_public, wrap.info_data_key(self.vault_id, artifact_uid, RECOVERY)))
+        def info(recipient: str, user_id: int) -> bytes:
+            return wrap.info_data_key(self.vault_id, artifact_uid, recipient, user_id)
+
+        for recipient, uid, blob in self.wraps_for(data_key, recipients, info):
+            self.store.add_wrapped_key(self.s, artifact_id, recipient, uid, blob)
 
     def wrap_for(self, artifact: VaultArtifactRow, user_id: int, public: bytes) -> bool:
         """Give one more user the artifact's key (grant). False when they hold it already."""

@@ -179,6 +179,16 @@ class StreamWriter:
     def plaintext_written(self) -> int:
         return self._written
 
+    @property
+    def sealed_chunks(self) -> int:
+        """Chunks already encrypted and written (none of them the last while the stream is open): a
+        RandomAccessReader(..., sealed_chunks=n) reads them back from the file while writing goes on."""
+        return self._counter
+
+    def unsealed(self) -> memoryview:
+        """The plaintext written after the last sealed chunk (still in memory, not yet in the file)."""
+        return memoryview(self._pending)[:self._fill]
+
     def writable(self) -> bool:
         return self._state == "open"
 
@@ -477,6 +487,78 @@ def _diagnose(aead: AESGCM, header: StreamHeader, counter: int, last: bool, seal
     if last:
         return VaultIntegrityError("truncated", f"The file ends early, after chunk {counter}: its final chunk is missing.")
     return VaultIntegrityError("trailing_data", f"Data follows the final chunk (chunk {counter}): the file was appended to.")
+
+
+class RandomAccessReader:
+    """Any byte range of a vault file, decrypting only the chunks that hold it: STREAM seals each chunk
+    under its own nonce (prefix, index, last-chunk flag), so chunk i opens on its own, and it still cannot
+    move, and the file still cannot end early or late without the final flag noticing whenever the last
+    chunk is read. Each chunk is verified before a byte of it is returned. For datasets (random access to
+    stored documents).
+
+    A complete file: `sealed_chunks=None`. A file still being written by a StreamWriter (flushed): give
+    `writer.sealed_chunks`; those chunks are all non-final and only they can be read."""
+
+    def __init__(self, src: BinaryIO, key: bytes, expected: ArtifactRef, sealed_chunks: int | None = None):
+        self._src = src
+        self.header = open_stream(src, key, expected)
+        cs = self.header.chunk_size
+        self._stride = cs + TAG_SIZE
+        self._aead = AESGCM(_derive(key, self.header.salt, b"payload", expected))
+        self._body = os.fstat(src.fileno()).st_size - self.header.size
+        self._complete = sealed_chunks is None
+        if sealed_chunks is None:
+            self.chunks = max(1, math.ceil(self._body / self._stride))
+            if self._body - (self.chunks - 1) * self._stride < TAG_SIZE:
+                raise VaultIntegrityError("truncated", f"The file ends early: chunk {self.chunks - 1} is cut short.")
+            self.size = self._body - self.chunks * TAG_SIZE
+        else:
+            if self._body < sealed_chunks * self._stride:
+                raise VaultIntegrityError("truncated", "The file is shorter than the chunks written to it.")
+            self.chunks, self.size = sealed_chunks, sealed_chunks * cs
+        self._sealed = bytearray(self._stride)
+        self._plain = bytearray(cs)
+        self._cached: tuple[int, int] | None = None  # (chunk index, plaintext length) held in _plain
+
+    def read(self, offset: int, n: int) -> bytes:
+        """Bytes [offset, offset + n) of the plaintext."""
+        if offset < 0 or n < 0 or offset + n > self.size:
+            raise VaultIntegrityError("truncated", f"Bytes {offset}-{offset + n} lie beyond the file's "
+                                                   f"{self.size} bytes: it was cut short or its index is damaged.")
+        out = bytearray(n)
+        cs, done = self.header.chunk_size, 0
+        while done < n:
+            index, within = divmod(offset + done, cs)
+            plain = self._chunk(index)
+            take = min(len(plain) - within, n - done)
+            out[done:done + take] = plain[within:within + take]
+            done += take
+        return bytes(out)
+
+    def _chunk(self, index: int) -> memoryview:
+        if self._cached is not None and self._cached[0] == index:
+            return memoryview(self._plain)[:self._cached[1]]
+        last = self._complete and index == self.chunks - 1
+        length = min(self._stride, self._body - index * self._stride)
+        sealed = memoryview(self._sealed)[:length]
+        self._src.seek(self.header.size + index * self._stride)
+        if _read_full(self._src, sealed) < length:
+            raise VaultIntegrityError("truncated", f"The file ends early: chunk {index} is cut short.")
+        plain = memoryview(self._plain)[:length - TAG_SIZE]
+        self._cached = None
+        try:
+            self._aead.decrypt_into(_nonce(self.header.nonce_prefix, index, last), sealed, self.header.raw, plain)
+        except InvalidTag:
+            raise _diagnose(self._aead, self.header, index, last, sealed) from None
+        if last and index > 0 and length == TAG_SIZE:
+            raise VaultIntegrityError("chunk_damaged", f"Chunk {index} is an empty final chunk: the file is damaged.")
+        self._cached = (index, len(plain))
+        return plain
+
+    def close(self) -> None:
+        """Overwrite the plaintext held (the caller closes the file)."""
+        zero(self._plain)
+        self._cached = None
 
 
 def decrypt_stream(

@@ -63,6 +63,12 @@ def info_data_key(vault_id: bytes, artifact_id: bytes, recipient: str, user_id: 
     return _LABEL + b"data-key/" + vault_id + artifact_id + recipient.encode() + struct.pack(">Q", user_id)
 
 
+def info_dataset_key(vault_id: bytes, dataset_uid: bytes, recipient: str, user_id: int = 0) -> bytes:
+    """A dataset's data key (one per dataset, its files told apart by their ArtifactRef), for one user
+    ("user", id) or for the recovery key ("recovery")."""
+    return _LABEL + b"dataset-key/" + vault_id + dataset_uid + recipient.encode() + struct.pack(">Q", user_id)
+
+
 def info_recovery_key(vault_id: bytes, admin_id: int) -> bytes:
     """The vault's recovery private key, for one administrator."""
     return _LABEL + b"recovery-key/" + vault_id + struct.pack(">Q", admin_id)

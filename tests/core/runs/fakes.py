@@ -54,6 +54,10 @@ class PlainStore:
     def read(self, studio, actor, run, checkpoint):
         return read_state(Path(checkpoint.ref["file"]).read_bytes())
 
+    def tokenizer(self, studio, actor, run, checkpoint):
+        path = Path(checkpoint.ref["file"] + ".tokenizer.json")
+        return path.read_text() if path.exists() else None
+
     def settle(self, studio, actor, run, checkpoints):
         store = RunStore(studio.db)
         for c in checkpoints:

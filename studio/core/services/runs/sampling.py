@@ -115,7 +115,6 @@ class SamplingMixin:
 
     def _load_run(self, actor: Any, ref: Any, checkpoint: int | str | None, device: str) -> Loaded:
         from studio.core.training.checkpoints import store_named
-        from studio.core.training.sources import open_run_data
         from studio.core.training.trainer import model_from_state
 
         run: RunInfo = self.get(actor, ref)  # type: ignore[attr-defined]  (checks RUN_READ)
@@ -139,9 +138,8 @@ class SamplingMixin:
         state = store.read(self.studio, actor, run, chosen)
         model = model_from_state(state, device)
         del state
-        data = open_run_data(self.studio, actor, run.options["data"])
         label = f"run {run.name}, checkpoint of step {chosen.step}" + (" (best)" if chosen.is_best else "")
-        return Loaded(model, tokenizer_from_json(data.tokenizer_json), label)
+        return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen)), label)
 
     def _load_version(self, actor: Any, ref: str, device: str) -> Loaded:
         from studio.core.models.gpt import build_model

@@ -38,6 +38,7 @@ from studio.core.services.base import Service
 if TYPE_CHECKING:
     from studio.core.stores.run_metrics import Curve
 from studio.core.procs import studio_command
+from studio.core.services.runs import data as run_data
 from studio.core.services.runs import objects
 from studio.core.services.runs.sampling import SamplingMixin
 from studio.core.services.runs.settings import (
@@ -110,7 +111,7 @@ class RunService(SamplingMixin, Service):
         "flops" derives the time only). Raises ValidationError (with `field`) for anything wrong."""
         self.check(actor, ops.RUN_START)
         check_settings(settings)
-        data = self._data_info(actor, settings, arrays=bool(settings.source))
+        data = self._data_info(actor, settings, tokenizer=bool(settings.source))
         source_label = ""
         if settings.source:
             model_config, source_label = self._source_config(actor, settings, data)
@@ -132,10 +133,10 @@ class RunService(SamplingMixin, Service):
         return RunPlan(settings, model_config, train_config, data, parameter_count(model_config), est, tuple(notes),
                        source_label)
 
-    def _data_info(self, actor: Any, settings: RunSettings, arrays: bool) -> DataInfo:
-        """What the plan needs of the data. `arrays`: open the token arrays (an audited dataset read, for a
-        start, and for fine-tuning, which compares tokenizers); otherwise the dataset's description is
-        enough (the form asks for plans as the user types)."""
+    def _data_info(self, actor: Any, settings: RunSettings, tokenizer: bool) -> DataInfo:
+        """What the plan needs of the data: the dataset's description (the policy is asked, nothing is
+        recorded: the form asks for plans as the user types) and, `tokenizer`, its tokenizer (fine-tuning
+        compares it with the model's; an encrypted dataset's is read with the actor's key)."""
         if settings.data is not None:  # token files (tests, benchmarks)
             from studio.core.training.sources import open_arrays_folder
 
@@ -145,19 +146,20 @@ class RunService(SamplingMixin, Service):
                             found.tokenizer_json, len(found.data.train), len(val) if val is not None else 0)
         if settings.dataset is None:
             raise ValidationError("Choose a dataset to train on.", field="dataset")
-        datasets = getattr(self.studio, "datasets", None)
-        if datasets is None:
-            raise StudioError("This installation has no datasets service.")
-        if not arrays:
-            info = datasets.get(actor, settings.dataset)
-            splits = {sp.name: int(sp.tokens) for sp in getattr(info.stats, "splits", ())}
-            if "train" in splits:
-                return DataInfo({"kind": "dataset", "id": int(info.id)}, int(info.id), info.name,
-                                int(info.vocab_size), int(info.eos_id), None, splits["train"], splits.get("val", 0))
-        arrays = datasets.open_arrays(actor, settings.dataset)
-        return DataInfo({"kind": "dataset", "id": int(arrays.dataset_id)}, int(arrays.dataset_id), arrays.name,
-                        int(arrays.vocab_size), int(arrays.eos_id), arrays.tokenizer_json, len(arrays.train),
-                        len(arrays.val))
+        dataset_id = run_data.resolve(self.studio, settings.dataset)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            h = run_data.dataset_handle(self.studio, s, actor, dataset_id, with_key=tokenizer)
+            tok = h.tokenizer_json() if tokenizer else None
+        return DataInfo({"kind": "dataset", "id": h.id}, h.id, h.name, h.vocab_size, h.eos_id, tok, h.train_tokens,
+                        h.val_tokens)
+
+    def _worker_data(self, session: Any, actor: Any, run: RunInfo) -> dict[str, Any]:
+        """The data spec for the worker's launch message (with an encrypted dataset's key)."""
+        spec = run.options["data"]
+        if spec.get("kind") != "dataset":
+            return dict(spec)
+        return run_data.dataset_handle(self.studio, session, actor, int(spec["id"]), with_key=True).worker_spec()
 
     def _source_config(self, actor: Any, settings: RunSettings, data: DataInfo) -> tuple[GPTConfig, str]:
         from studio.core.services.runs.sources import source_config
@@ -187,7 +189,7 @@ class RunService(SamplingMixin, Service):
             options = {"data": plan.data.spec, "checkpoints": settings.policy.to_dict(),
                        "checkpoint_store": settings.checkpoint_store, "settings": settings.to_dict(),
                        "nproc": settings.nproc, "nnodes": settings.nnodes, "notes": list(plan.notes),
-                       "eos_id": plan.data.eos_id, "has_tokenizer": plan.data.tokenizer_json is not None}
+                       "eos_id": plan.data.eos_id, "has_tokenizer": plan.data.tokenizer_json is not None or plan.data.dataset_id is not None}
             row = RunRow(
                 name=name, owner_id=actor.user_id, status=QUEUED, created_at=utcnow(), dataset_id=plan.data.dataset_id,
                 dataset_name=plan.data.name, source_model_id=source.model_id if source else None,
@@ -202,23 +204,16 @@ class RunService(SamplingMixin, Service):
             op.obj_id = str(row.id)
             op.details.update(name=name, parameters=plan.parameters, max_steps=plan.train_config.max_steps)
             add_event(s, row.id, "status", f"queued: created by {actor.user_name}")
+            run = run_info(s, row)
+            data = self._worker_data(s, actor, run)  # the audited read of the dataset: this entry
             # Held before the row is visible: a reconcile elsewhere never sees a queued run without its lock.
             lock_fd = launch.hold_lock(self.studio.paths.run_dir(row.id))
-            run = run_info(s, row)
-        return self._launch(actor, run, init, blob, lock_fd)
+        return self._launch(actor, run, init, blob, lock_fd, data)
 
     def _start_plan(self, actor: Any, settings: RunSettings, plan: RunPlan | None) -> RunPlan:
-        """The plan to start from, with the data's arrays opened (the audited read of the dataset, and its
-        tokenizer, which the checkpoints carry)."""
-        if plan is not None and (plan.data.tokenizer_json is not None or plan.data.dataset_id is None):
-            return plan
-        fresh = self.plan(actor, settings, estimate=False)
-        if fresh.data.tokenizer_json is None and fresh.data.dataset_id is not None:
-            from dataclasses import replace
-
-            data = self._data_info(actor, settings, arrays=True)
-            fresh = replace(fresh, data=data)
-        return replace_estimate(fresh, plan)
+        """The plan to start from (validated again: the dataset or the model may have changed since the
+        form asked), keeping an earlier plan's estimate rather than measuring it twice."""
+        return replace_estimate(self.plan(actor, settings, estimate=False), plan)
 
     def _default_name(self, plan: RunPlan) -> str:
         base = plan.settings.preset if plan.settings.preset and not plan.settings.source else "run"
@@ -228,7 +223,8 @@ class RunService(SamplingMixin, Service):
             n += 1
         return f"{base}-{data}-{n}"
 
-    def _launch(self, actor: Any, run: RunInfo, init: str, blob: bytes, lock_fd: int | None) -> RunInfo:
+    def _launch(self, actor: Any, run: RunInfo, init: str, blob: bytes, lock_fd: int | None,
+                data: dict[str, Any]) -> RunInfo:
         """Reserve the checkpoint slots and start the worker (the run's lock is held by the caller and
         passed on to the worker). On any failure the run is marked failed with the reason."""
         attempt = run.attempt + 1
@@ -246,7 +242,7 @@ class RunService(SamplingMixin, Service):
                     s.add(row)
                     s.flush()
                     slots.append({"id": row.id, "slot": r.slot, "secret": r.secret})
-            message = LaunchMessage(init, blob, slots)
+            message = LaunchMessage(init, blob, slots, {"data": data})
             run_dir = self.studio.paths.run_dir(run.id)
             proc = launch.start_process(self._command(run), run_dir / "run.log", message, lock_fd=lock_fd,
                                         env=self._env(run))
@@ -451,12 +447,13 @@ class RunService(SamplingMixin, Service):
                 RunCheckpointRow.run_id == run_id, RunCheckpointRow.step > start_step).values(state="dropped"))
             add_event(op.session, run_id, "status", f"queued: resumed by {actor.user_name} {how}")
             op.details.update(name=row.name, max_steps=target)
-            lock_fd = launch.hold_lock(self.studio.paths.run_dir(run_id))
             fresh = run_info(op.session, row)
+            data = self._worker_data(op.session, actor, fresh)
+            lock_fd = launch.hold_lock(self.studio.paths.run_dir(run_id))
         from studio.core.stores import run_metrics
 
         run_metrics.truncate_after(self.studio.db, run_id, start_step)
-        return self._launch(actor, fresh, init, blob, lock_fd)
+        return self._launch(actor, fresh, init, blob, lock_fd, data)
 
     def _choose_checkpoint(self, run_id: int, checkpoint: int | None) -> CheckpointInfo | None:
         usable = self.store.checkpoints(run_id, usable_only=True)

@@ -59,7 +59,7 @@ def _call(state: TaskState | None = None) -> Iterator[_Call]:
         _CALL.reset(token)
 
 
-def _after(s: Session, on_commit, on_rollback) -> None:
+def after_transaction(s: Session, on_commit, on_rollback) -> None:
     """Run one of two clean-ups when the transaction of `s` ends (a hook cannot know whether the accounts'
     change it belongs to will commit)."""
     event.listen(s, "after_commit", lambda _s: on_commit(), once=True)
@@ -144,7 +144,7 @@ class AccessMixin(VaultBase):
         new = NewBlobs(self.blobs)
         with new.guard():
             old = self._rotate(s, actor, self.model_for(s, actor, model_id), new, drop_user=user_id, state=state)
-        _after(s, on_commit=lambda: self.blobs.remove(old), on_rollback=lambda: self.blobs.remove(new.names))
+        after_transaction(s, on_commit=lambda: self.blobs.remove(old), on_rollback=lambda: self.blobs.remove(new.names))
         return len(old)
 
     def key_reset(self, s: Session, actor: Any, user_id: int) -> int:

@@ -5,7 +5,13 @@
 - an administrator's password reset of a user -> their keys are re-wrapped to the new key pair
 - a user becomes / stops being an administrator -> the recovery key is wrapped for them / forgotten
 
-The listeners are module-level (registered once, at import); each finds the vault of the data folder the
+Encrypted datasets hold their keys the same way (one data key per dataset, wrapped for its owner, its
+grantees and the recovery key), so grants on "dataset:ID" and password resets reach the dataset service
+here too: `attach(service, "dataset")` makes it the holder of that object type's keys. It provides the same
+three calls as the vault: grant_added(session, actor, id, user_id), grant_revoked(session, actor, id,
+user_id, state) and key_reset(session, actor, user_id).
+
+The listeners are module-level (registered once, at import); each finds the service of the data folder the
 session belongs to by the session's engine. Everything happens on the accounts' session: no nested
 operation (SQLite has one writer), and an error undoes the accounts' change too.
 
@@ -15,7 +21,7 @@ The policy learns here what a "model" is: its owner, and whether it exists.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,58 +30,62 @@ from studio.core.db.tables.vault import VaultModelRow
 from studio.core.security import events, policy
 from studio.core.services.vault.access import current_call
 
-if TYPE_CHECKING:
-    from studio.core.services.vault.service import VaultService
-
-_SERVICES: weakref.WeakKeyDictionary[Any, weakref.ref] = weakref.WeakKeyDictionary()
+_SERVICES: weakref.WeakKeyDictionary[Any, dict[str, weakref.ref]] = weakref.WeakKeyDictionary()
 
 
-def attach(service: VaultService) -> None:
-    """Make `service` the vault that hooks on its database's sessions talk to."""
-    _SERVICES[service.studio.db.engine] = weakref.ref(service)
+def attach(service: Any, obj_type: str = "model") -> None:
+    """Make `service` the holder of the keys of `obj_type` objects (the vault: "model") that hooks on its
+    database's sessions talk to."""
+    _SERVICES.setdefault(service.studio.db.engine, {})[obj_type] = weakref.ref(service)
 
 
-def _service_for(session: Session) -> VaultService | None:
-    ref = _SERVICES.get(session.get_bind())
+def _service_for(session: Session, obj_type: str = "model") -> Any:
+    ref = _SERVICES.get(session.get_bind(), {}).get(obj_type)
     return None if ref is None else ref()
 
 
-def _model_id(obj_id: str) -> int | None:
+def _holders(session: Session) -> list[Any]:
+    """Every key-holding service of this data folder: the vault first (its recovery key), then the others."""
+    refs = _SERVICES.get(session.get_bind(), {})
+    order = sorted(refs, key=lambda t: t != "model")
+    return [s for s in (refs[t]() for t in order) if s is not None]
+
+
+def _int_id(obj_id: str) -> int | None:
     return int(obj_id) if obj_id.isdigit() else None
 
 
 def _owner_of(session: Session, obj_id: str) -> int | None:
-    model_id = _model_id(obj_id)
+    model_id = _int_id(obj_id)
     if model_id is None:
         return None
     return session.scalar(select(VaultModelRow.owner_id).where(VaultModelRow.id == model_id))
 
 
 def _exists(session: Session, obj_id: str) -> bool:
-    model_id = _model_id(obj_id)
+    model_id = _int_id(obj_id)
     return model_id is not None and session.get(VaultModelRow, model_id) is not None
 
 
 def _on_grant_changed(session: Session, actor: Any, event: str, grant: Any) -> None:
-    model_id = _model_id(grant.obj_id) if grant.obj_type == "model" else None
-    vault = _service_for(session) if model_id is not None else None
-    if vault is None:
+    obj_id = _int_id(grant.obj_id)
+    holder = _service_for(session, grant.obj_type) if obj_id is not None else None
+    if holder is None:
         return
     call = current_call()
     if event == "added":
-        wrapped = vault.grant_added(session, actor, model_id, grant.user_id)
+        wrapped = holder.grant_added(session, actor, obj_id, grant.user_id)
         if call is not None:
             call.keys += wrapped
     elif event == "revoked":
-        rotated = vault.grant_revoked(session, actor, model_id, grant.user_id, call.state if call else None)
+        rotated = holder.grant_revoked(session, actor, obj_id, grant.user_id, call.state if call else None)
         if call is not None:
             call.rotated += rotated
 
 
 def _on_key_reset(session: Session, actor: Any, user_id: int) -> None:
-    vault = _service_for(session)
-    if vault is not None:
-        vault.key_reset(session, actor, user_id)
+    for holder in _holders(session):
+        holder.key_reset(session, actor, user_id)
 
 
 def _on_role_changed(session: Session, actor: Any, user_id: int, old: str | None, new: str) -> None:
