@@ -189,7 +189,11 @@ class RunStore:
             if isinstance(run, int) or (isinstance(run, str) and run.strip().isdigit()):
                 row = s.get(RunRow, int(run))
             else:
-                row = s.scalar(select(RunRow).where(RunRow.name == str(run).strip()))
+                text = str(run).strip()
+                row = s.scalar(select(RunRow).where(RunRow.name == text))
+                if row is None:  # a name typed in another case, when only one run matches
+                    rows = s.scalars(select(RunRow).where(func.lower(RunRow.name) == text.lower())).all()
+                    row = rows[0] if len(rows) == 1 else None
             if row is None:
                 raise NotFoundError(f"There is no run {run!r} (see `studio runs list`).")
             return row.id

@@ -217,7 +217,7 @@ class RunService(SamplingMixin, Service):
 
     def _default_name(self, plan: RunPlan) -> str:
         base = plan.settings.preset if plan.settings.preset and not plan.settings.source else "run"
-        data = re.sub(r"[^\w.\-]+", "-", plan.data.name).strip("-")[:60] or "data"
+        data = re.sub(r"[^\w.\-]+", "-", plan.data.name).strip("-").lower()[:60] or "data"
         n = 1
         while self.store.name_taken(f"{base}-{data}-{n}"):
             n += 1
