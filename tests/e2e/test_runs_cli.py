@@ -40,6 +40,9 @@ def test_runs_verbs_list_show_pause_resume_stop_log_delete(cli, studio, root, se
     assert info.status == "stopped" and max(c.step for c in studio.runs.checkpoints(root, run.id)) == info.step
     code, out, _ = cli("runs", "log", "cli-run", "--user", "root")
     assert code == 0 and "control: pause" in out and "stopped" in out
+    code, out, _ = cli("runs", "log", "cli-run", "--json", "--tail", "200", "--user", "root")
+    logged = json.loads(out)
+    assert code == 0 and "stopped" in logged["text"] and len(logged["text"]) <= 200
     code, out, err = cli("runs", "pause", "cli-run", "--user", "root")
     assert code == 1 and "cannot be asked to pause" in err
     code, out, _ = cli("runs", "show", "cli-run", "--json", "--user", "root")

@@ -114,7 +114,10 @@ def _delete(studio, args, out: Output):
 
 def _log(studio, args, out: Output):
     actor = actor_from_args(studio, args)
-    text, offset = studio.runs.read_log(actor, args.run, -args.tail if args.tail else 0)
+    text, offset = studio.runs.read_log(actor, args.run, -args.tail if args.tail else 0, max_bytes=1 << 30)
+    if out.as_json:
+        out.json({"run": studio.runs.get(actor, args.run).id, "text": text, "offset": offset})
+        return 0
     sys.stdout.write(text)
     sys.stdout.flush()
     if not args.follow:
