@@ -76,8 +76,23 @@ def test_two_runs_at_once_lose_no_metric_rows(studio, make_user, settings, vault
     runs = [studio.runs.start(user, vaulted(name=f"twin-{i}", train={"max_steps": 150, "eval_every": 50,
                                                                       "seed": i}))
             for i in range(2)]
+    # meanwhile the user reads and controls them (audited writes, synchronous=FULL) while both workers write
+    for _ in range(6):
+        for r in runs:
+            info = studio.runs.get(user, r.id)
+            if info.status == "running":
+                studio.runs.pause(user, r.id)
+            elif info.status == "paused":
+                studio.runs.resume(user, r.id)
+            studio.runs.metrics(user, r.id, after_step=max(0, info.step - 5))
+        time.sleep(0.3)
+
+    def unpause(info):  # a pause asked for in the loop above may take effect only now
+        if info.status == "paused":
+            studio.runs.resume(user, info.id)
+
     for r in runs:
-        done = studio.runs.wait(user, r.id, timeout_s=300, poll_s=0.2)
+        done = studio.runs.wait(user, r.id, timeout_s=300, poll_s=0.2, on_update=unpause)
         assert done.status == "completed", done.message + (done.error or "")
         curves = studio.runs.metrics(user, r.id)
         for name in ("train_loss", "lr", "grad_norm", "tokens_per_s", "tokens_seen", "elapsed_s"):
