@@ -1,7 +1,7 @@
 """training runs: runs, metrics (rows and packed blocks), events, checkpoint slots
 
-Revision ID: 0005
-Revises: 0008 (main's head when merged: vault 0003, compression 0008; re-chain after datasets 0004 at merge)
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-28
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0008"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
