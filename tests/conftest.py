@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytest_plugins = ["tests.run_fixtures"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("STUDIO_DATA_DIR", None)
 

@@ -65,7 +65,14 @@ RUN_START = _op("run.start", "run", None, _MAKERS, "start a training run")
 RUN_LIST = _op("run.list", None, None, _ALL, "list visible runs")
 RUN_READ = _op("run.read", "run", "use", _ALL, "see settings, metrics, log, checkpoints")
 RUN_CONTROL = _op("run.control", "run", "manage", _MAKERS, "pause, resume, stop, kill")
+RUN_UPDATE = _op("run.update", "run", "manage", _MAKERS, "rename, tag, group")
 RUN_DELETE = _op("run.delete", "run", "manage", _MAKERS, "delete a run with its metrics and checkpoints")
 
 # Compression
 COMPRESS_RUN = _op("compress.run", "model", "use", _MAKERS, "prune or quantize into a new version")
+MODEL_EVALUATE = _op("model.evaluate", "model", "use", _ALL, "evaluate a version and keep its report")
+
+# The vault itself (model operations above act on one model)
+VAULT_VERIFY = _op("vault.verify", None, None, _ALL, "verify every chunk of every model one can open")
+VAULT_RECOVERY = _op("vault.recovery", "user", None, ("admin",),
+                     "share the vault's recovery key with an administrator, or re-wrap a user's keys after a reset")

@@ -68,6 +68,10 @@ class DataPaths:
     def runs(self) -> Path:
         return self.root / "runs"
 
+    def run_dir(self, run_id: int) -> Path:
+        """A training run's folder: its log (run.log) and its worker's lock."""
+        return self.runs / str(int(run_id))
+
     @property
     def gui_settings(self) -> Path:
         return self.root / "gui-settings.ini"

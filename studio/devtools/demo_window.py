@@ -1,8 +1,10 @@
-"""Open the main window signed in on a pane, over a demo data folder with users, grants and an audit log,
-for screenshots of the accounts panes (docs/screenshots/):
+"""Open the main window signed in on a pane, over a demo data folder with users, grants, datasets (encrypted
+and not), vault models and an audit log, for screenshots (docs/screenshots/):
 
     /work/shared/tools/screenshot docs/screenshots/audit-log-dark.png 8 \\
         .venv/bin/python -m studio.devtools.demo_window --pane audit --theme dark
+    ... -m studio.devtools.demo_window --pane vault --user li.wei --theme dark
+    ... -m studio.devtools.demo_window --pane datasets --user li.wei --tab 0 --theme light
 
 Development only: it signs in with a password it set itself, in a data folder it made (a temporary one
 unless --data-dir is given).
@@ -19,14 +21,60 @@ from studio.core import operations as ops
 PASSWORD = "Demo-Password-4821"
 
 
+def populate_datasets(studio, li, sam):
+    """li.wei's copy of the sample stories (encrypted, shared with ana), sam's Q&A pairs (encrypted, shared with
+    li.wei) and a public plaintext corpus. Returns li.wei's dataset."""
+    from studio.core.datasets.options import ImportOptions
+    from studio.core.datasets.sample import sample_options, sample_qa_path
+
+    stories = studio.datasets.import_dataset(li, sample_options("tiny-stories"))
+    qa = studio.datasets.import_dataset(sam, ImportOptions(path=str(sample_qa_path()), name="support-qa",
+                                                           tokenizer="byte", tags=("sft",)))
+    public = tempfile.mkdtemp(prefix="studio-demo-public-") + "/public-notes.txt"
+    with open(public, "w", encoding="utf-8") as fh:
+        fh.write("\n\n".join(f"Public note {i}: the harbour opens at {6 + i % 4} o'clock." for i in range(400)))
+    studio.datasets.import_dataset(li, ImportOptions(path=public, name="public-notes", tokenizer="char",
+                                                     encrypt=False, remove_source=True))
+    studio.grants.add(sam, "li.wei", "dataset", qa.id, "use")
+    studio.grants.add(li, "ana", "dataset", stories.id, "use")
+    return stories
+
+
+def populate_vault(studio, li, sam, dataset=None) -> dict[str, int]:
+    """A few tiny models with lineage: li.wei's GPT, a checkpoint of it, its int8 version; sam's experiment,
+    shared with li.wei. Returns model ids by name."""
+    import torch
+
+    from studio.core.stores.vault import LineageEdge
+
+    data = LineageEdge("dataset", str(dataset.id), dataset.name) if dataset else LineageEdge("dataset", "", "stories")
+
+    g = torch.Generator().manual_seed(0)
+
+    def weights(scale: int):
+        return {f"h.{i}.attn.weight": torch.randn(64 * scale, 64, generator=g) for i in range(4)}
+
+    vault = studio.vault
+    base = vault.add_version(li, None, weights(4), name="shakespeare-gpt", kind="trained",
+                             architecture="GPT (4 layers, 128 wide)", tags=["char", "demo"],
+                             config={"n_layer": 4, "n_head": 4, "n_embd": 128}, tokenizer={"model": {"type": "char"}},
+                             lineage=[data, LineageEdge("run", "1", "run 1")])
+    ckpt = vault.add_version(li, "shakespeare-gpt", weights(4), kind="checkpoint",
+                             lineage=[data, LineageEdge("run", "2", "run 2 (resumed)"),
+                                      LineageEdge("source_version", str(base.id))])
+    vault.add_version(li, None, {k: v.to(torch.int8) for k, v in weights(4).items()}, name="shakespeare-gpt-int8",
+                      kind="compressed", architecture="GPT (4 layers, 128 wide)", tags=["int8"],
+                      lineage=[LineageEdge("source_version", str(ckpt.id)), LineageEdge("recipe", "", '{"quantize": "int8"}')])
+    sams = vault.add_version(sam, None, weights(8), name="sams-experiment", kind="trained", architecture="GPT (8 layers)",
+                             tags=["wip"])
+    vault.share(sam, "sams-experiment", "li.wei")
+    return {"shakespeare-gpt": base.model_id, "sams-experiment": sams.model_id}
+
+
 def populate(studio) -> None:
     from studio.core.errors import StudioError
-    from studio.core.security import policy
     from studio.core.services.base import Service
 
-    owners = {"12": 2, "14": 2, "3": 3}
-    for kind in ("model", "dataset"):
-        policy.register_object_type(kind, owner_of=lambda s, oid: owners.get(oid))
     admin = studio.accounts.create_first_admin("mara", PASSWORD)
     for name, role in (("li.wei", "trainer"), ("sam", "trainer"), ("ana", "viewer"), ("joe", "viewer"),
                        ("old.intern", "trainer")):
@@ -34,16 +82,18 @@ def populate(studio) -> None:
     studio.accounts.set_disabled(admin, "old.intern", True)
     li = studio.accounts.login("li.wei", PASSWORD)
     sam = studio.accounts.login("sam", PASSWORD)
-    studio.grants.add(li, "ana", "model", 12, "use")
-    studio.grants.add(li, "sam", "model", 12, "export")
-    studio.grants.add(sam, "ana", "dataset", 3, "use")
-    service = Service(studio)
-    for actor, action, kind, oid in ((li, ops.MODEL_READ, "model", 12), (sam, ops.MODEL_EXPORT, "model", 12),
-                                     (li, ops.RUN_START, "run", None), (sam, ops.DATASET_READ, "dataset", 3)):
-        with service.operation(actor, action, kind, oid):
-            pass
+    stories = populate_datasets(studio, li, sam)
+    models = populate_vault(studio, li, sam, stories)
+    gpt = models["shakespeare-gpt"]
+    studio.grants.add(li, "ana", "model", gpt, "use")
+    studio.grants.add(li, "sam", "model", gpt, "export")
+    studio.vault.load(li, gpt)
+    studio.vault.export(sam, gpt, tempfile.mkdtemp(prefix="studio-demo-export-") + "/gpt.safetensors")
+    studio.datasets.open_arrays(li, stories.id)
+    with Service(studio).operation(li, ops.RUN_START, "run", None):
+        pass
     ana = studio.accounts.login("ana", PASSWORD)
-    for attempt in (lambda: service.operation(ana, ops.MODEL_EXPORT, "model", 12).__enter__(),
+    for attempt in (lambda: studio.vault.export(ana, gpt, tempfile.mkdtemp() + "/x.safetensors"),
                     lambda: studio.accounts.login("joe", "not-the-password"),
                     lambda: studio.accounts.login("joe", "still-not-it-1")):
         try:
@@ -57,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pane", default="audit")
     parser.add_argument("--theme", default="light")
+    parser.add_argument("--user", default="mara", help="who signs in (mara is the administrator)")
+    parser.add_argument("--tab", type=int, default=1, help="Vault details tab: 0 overview, 1 lineage, 2 access, 3 versions; "
+                        "Datasets: 0 statistics, 1 token lengths, 2 preview, 3 the import dialog")
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     from studio.gui.app import build_window, create_application
@@ -66,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     studio = window.ctx.studio
     if not studio.accounts.has_users():
         populate(studio)
-    window.ctx.set_session(studio.accounts.login("mara", PASSWORD))
+    window.ctx.set_session(studio.accounts.login(args.user, PASSWORD))
     window.resize(1280, 800)
     window.show()
     pane = window.show_pane(args.pane)
@@ -75,6 +128,17 @@ def main(argv: list[str] | None = None) -> int:
         pane.verify()
     if args.pane == "users":
         pane.users.selectRow(0)
+    if args.pane == "vault":
+        pane.select_model("shakespeare-gpt")
+        pane.details.setCurrentIndex(args.tab)
+    if args.pane == "datasets":
+        pane.refresh()
+        pane.select(next(i.id for i in pane.model.infos if i.name == "tiny-stories"))
+        pane.tabs.setCurrentIndex(min(args.tab, 2))
+        if args.tab == 3:
+            from studio.core.datasets.sample import sample_path
+
+            pane.open_import_dialog(str(sample_path()))
     return app.exec()
 
 

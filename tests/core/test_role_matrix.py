@@ -20,7 +20,8 @@ from studio.core.services.base import Service
 # metrics and models granted to them, generates with them, no export, no delete, no management.
 # Each column is "<not granted><granted>" for the actor on an object owned by another trainer. "granted" means
 # the operation's own grant (manage where it has none); for runs, that grant is on the run's model.
-# User and login operations act on another user's account.
+# User and login operations act on another user's account. vault.verify checks every model the actor can
+# open (no one object); vault.recovery hands the administrators' recovery key around (acts on a user).
 EXPECTED = """
 user.create             YY  NN  NN
 user.list               YY  NN  NN
@@ -52,13 +53,15 @@ run.read                YY  NY  NY
 run.control             YY  NN  NN
 run.delete              YY  NN  NN
 compress.run            YY  NY  NN
+vault.verify            YY  YY  YY
+vault.recovery          YY  NN  NN
 """
 ROLES = ("admin", "trainer", "viewer")
 TABLE = {line.split()[0]: dict(zip(ROLES, line.split()[1:], strict=True)) for line in EXPECTED.strip().splitlines()}
 
 # Creation and list operations act on no object yet.
 GLOBAL = {ops.USER_CREATE, ops.USER_LIST, ops.AUDIT_READ, ops.AUDIT_VERIFY, ops.AUDIT_EXPORT, ops.DATASET_IMPORT,
-          ops.DATASET_LIST, ops.MODEL_IMPORT, ops.MODEL_LIST, ops.RUN_START, ops.RUN_LIST}
+          ops.DATASET_LIST, ops.MODEL_IMPORT, ops.MODEL_LIST, ops.RUN_START, ops.RUN_LIST, ops.VAULT_VERIFY}
 MODEL_ID, DATASET_ID, RUN_ID = "7", "8", "9"
 
 

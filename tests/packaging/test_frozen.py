@@ -58,6 +58,31 @@ def test_frozen_gui_shows_its_window(tmp_path):
     assert "first-window-shown" in result.stdout
 
 
+def test_frozen_training_entry_points(tmp_path):
+    """The run service starts `<app> worker ...` and `<app> torchrun ... --no-python <app> worker ...`."""
+    worker = run([str(APP), "worker", "--run-id", "1", "--data-dir", str(tmp_path / "data")], tmp_path, input="")
+    assert worker.returncode != 0 and "only the studio starts workers" in worker.stderr
+    torchrun = run([str(APP), "torchrun", "--help"], tmp_path)
+    assert torchrun.returncode == 0 and "--nproc-per-node" in torchrun.stdout
+
+
+def test_frozen_app_trains_with_torchrun_and_samples(tmp_path):
+    """A whole run in the frozen app: its worker processes are the app itself, through torchrun."""
+    env = {"STUDIO_PASSWORD": "Quartz-Falcon-7319", "STUDIO_USER": "root"}
+    text = tmp_path / "t.txt"
+    text.write_text("The robot sang a song about the stars and the river.\n\n" * 200)
+    for args in (["init", "--admin", "root"], ["dataset", "import", str(text), "--name", "t", "--tokenizer", "char",
+                                               "--split", "0.8,0.2,0"]):
+        result = run([str(APP), *args], tmp_path, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = run([str(APP), "train", "--dataset", "t", "--preset", "tiny", "--context", "32", "--layers", "2",
+                  "--width", "32", "--batch-size", "4", "--steps", "6", "--eval-every", "3", "--nproc", "2"],
+                 tmp_path, env=env)
+    assert result.returncode == 0 and "completed: Completed 6 steps." in result.stdout, result.stdout + result.stderr
+    result = run([str(APP), "sample", "tiny-t-1", "--prompt", "The", "--max-tokens", "10", "--json"], tmp_path, env=env)
+    assert result.returncode == 0 and '"text"' in result.stdout, result.stderr
+
+
 def test_resources_are_in_the_build():
     internal = DIST / "model-studio" / "_internal"
     for rel in ("resources/icons/studio.svg", "resources/i18n/zh_CN/gui.ts",

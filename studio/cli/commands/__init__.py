@@ -3,6 +3,22 @@
 A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) -> int`.
 """
 
-from studio.cli.commands import audit, doctor, grants, init, selftest, users
+from studio.cli.commands import (
+    audit,
+    compress,
+    dataset,
+    doctor,
+    evaluate,
+    export,
+    grants,
+    init,
+    runs,
+    sample,
+    selftest,
+    train,
+    users,
+    vault,
+)
 
-COMMANDS = [doctor, init, users, grants, audit, selftest]
+COMMANDS = [doctor, init, users, grants, audit, dataset, vault, train, runs, sample, compress, evaluate, export,
+            selftest]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from studio.core.errors import DatabaseBusyError, DatabaseError, StudioError
@@ -93,6 +93,24 @@ class Database:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except exc.SQLAlchemyError as error:
+            raise translate_db_error(error) from error
+
+    @contextmanager
+    def immediate(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction that takes the write lock at once (BEGIN IMMEDIATE),
+        waiting up to the busy timeout for another writer. For processes that write often next to others
+        (training workers): a deferred transaction that read first could fail at its first write with
+        "database is locked" without waiting, when another process committed in between."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
         except exc.SQLAlchemyError as error:
             raise translate_db_error(error) from error
 

@@ -5,10 +5,11 @@
 - `public_key_of(session, user_id)` (inside an operation) or `studio.accounts.public_key(user_id)`: any user's
   X25519 public key, raw 32 bytes. `seal(public, secret, aad)` / `UserSession.open_sealed(blob, aad)`.
 - `register_object_type(...)`: how the policy learns an object's owner and the objects it is implied by.
-- `events.on_grant_changed` / `events.on_key_reset`: hooks for the vault, inside the accounts transaction.
+- `events.on_grant_changed` / `events.on_key_reset` / `events.on_role_changed`: hooks for the vault, inside the
+  accounts transaction.
 """
 
-from studio.core.security.events import on_grant_changed, on_key_reset
+from studio.core.security.events import on_grant_changed, on_key_reset, on_role_changed
 from studio.core.security.keys import open_sealed, seal
 from studio.core.security.policy import register_object_type
 from studio.core.security.session import UserSession
@@ -18,6 +19,7 @@ __all__ = [
     "UserSession",
     "on_grant_changed",
     "on_key_reset",
+    "on_role_changed",
     "open_sealed",
     "public_key_of",
     "register_object_type",

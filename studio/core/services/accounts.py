@@ -238,6 +238,7 @@ class AccountService(Service):
             s.flush()
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
             op.obj_id = str(row.id)
+            events.role_changed(s, actor, row.id, None, role)
             return to_user(row, 0)
 
     def set_disabled(self, actor, name: str, disabled: bool) -> User:
@@ -268,7 +269,9 @@ class AccountService(Service):
             op.details["previous_role"] = row.role
             if row.role == "admin" and role != "admin":
                 self._keep_an_admin(op.session, row.id)
-            row.role = role
+            previous, row.role = row.role, role
+            op.session.flush()
+            events.role_changed(op.session, actor, row.id, previous, role)
             return to_user(row, failures_of(op.session, row.id))
 
     def _keep_an_admin(self, session, leaving_id: int) -> None:

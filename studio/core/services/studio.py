@@ -7,13 +7,19 @@ from pathlib import Path
 
 from studio.core.db import Database
 from studio.core.db.migrate import upgrade_database
+from studio.core.errors import StudioError
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
 from studio.core.security.anchor import AnchorFile
 from studio.core.services.accounts import AccountService
 from studio.core.services.audit import AuditService
+from studio.core.services.compression import CompressionService
+from studio.core.services.datasets import DatasetService
 from studio.core.services.grants import GrantService
+from studio.core.services.runs import RunService
 from studio.core.services.system import SystemService
+from studio.core.services.vault import VaultService
+from studio.core.services.vault.directory import AccountDirectory
 from studio.core.stores.accounts import AccountStore
 from studio.core.stores.audit import AuditStore
 from studio.core.stores.settings import SettingsStore
@@ -35,6 +41,10 @@ class Studio:
         self.accounts = AccountService(self)
         self.grants = GrantService(self)
         self.audit = AuditService(self)
+        self.vault = VaultService(self, directory=AccountDirectory())
+        self.datasets = DatasetService(self)
+        self.compression = CompressionService(self)
+        self.runs = RunService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
@@ -48,7 +58,12 @@ class Studio:
             db.dispose()
             raise
         log.info("opened data folder %s", paths.root)
-        return cls(paths, db, backup)
+        studio = cls(paths, db, backup)
+        try:  # a run whose worker died while nobody watched is marked interrupted now
+            studio.runs.reconcile()
+        except StudioError as error:
+            log.warning("could not check the training runs: %s", error)
+        return studio
 
     def close(self) -> None:
         self.audit_store.anchor.close()

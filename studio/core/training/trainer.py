@@ -31,6 +31,7 @@ from studio.core.models.estimate import resolve_device
 from studio.core.models.gpt import GPT, build_model, load_model_tensors, model_tensors
 from studio.core.training.config import RESUMABLE_CHANGES, TrainConfig, lr_at
 from studio.core.training.data import BatchSampler, TokenSplit, TrainData
+from studio.core.training.distributed import SINGLE, World, all_reduce_mean, gather_json
 from studio.core.training.optim import make_optimizer, optimizer_from_flat, optimizer_to_flat
 from studio.core.training.state import TrainingState, capture_rng, read_state, restore_rng, write_state
 
@@ -81,7 +82,11 @@ def estimate_loss(model: torch.nn.Module, split: TokenSplit, batches: int, batch
 
 class Trainer:
     def __init__(self, model_config: GPTConfig, train_config: TrainConfig, data: TrainData,
-                 *, weights: dict[str, torch.Tensor] | None = None):
+                 *, weights: dict[str, torch.Tensor] | None = None, world: World = SINGLE):
+        """`world`: this process's place in a torchrun job (distributed.init_world()); the model is then
+        wrapped in DistributedDataParallel, each rank draws its own batches (sampler seeded [seed, 0, rank]),
+        the reported loss is the mean over the ranks and tokens count every rank's."""
+        self.world = world
         self.train_config = cfg = train_config.validate()
         model_config = model_config.validate()
         self.seq_len = cfg.seq_len or model_config.block_size
@@ -102,8 +107,14 @@ class Trainer:
         self.model: GPT = build_model(model_config, weights).to(self.device).train()
         self.model_config = self.model.config  # per-layer widths read from `weights`
         self._forward = torch.compile(self.model) if cfg.compile else self.model
+        if world.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" and self.device.index is not None else None
+            self._forward = DistributedDataParallel(self._forward, device_ids=ids)
         self.optimizer = make_optimizer(self.model, cfg, self.device)
-        self.sampler = BatchSampler(data.train, cfg.batch_size, self.seq_len, seed=[cfg.seed, 0])
+        seed = [cfg.seed, 0, world.rank] if world.distributed else [cfg.seed, 0]
+        self.sampler = BatchSampler(data.train, cfg.batch_size, self.seq_len, seed=seed)
         self.bf16 = self._use_bf16(cfg.precision)
         self.step = 0
         self.tokens_seen = 0
@@ -168,12 +179,17 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         total = torch.zeros((), device=self.device)
-        for _ in range(cfg.grad_accum):
+        for micro in range(cfg.grad_accum):
             x, y = self.sampler.next_numpy()
-            with self._autocast():
-                _, loss = self._forward(self._to_device(x), self._to_device(y))
-            (loss / cfg.grad_accum).backward()
+            # DDP averages gradients over the ranks in backward; only the last micro-step needs to
+            sync = (contextlib.nullcontext() if not self.world.distributed or micro == cfg.grad_accum - 1
+                    else self._forward.no_sync())
+            with sync:
+                with self._autocast():
+                    _, loss = self._forward(self._to_device(x), self._to_device(y))
+                (loss / cfg.grad_accum).backward()
             total += loss.detach()
+        all_reduce_mean(self.world, total)
         params = [p for p in self.model.parameters() if p.grad is not None]
         if cfg.grad_clip > 0:
             norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
@@ -218,7 +234,7 @@ class Trainer:
         """Run to the end, yielding each step's metrics; `self.result` says how it ended."""
         cfg = self.train_config
         self.result = None
-        tokens_per_step = cfg.batch_size * self.seq_len * cfg.grad_accum
+        tokens_per_step = cfg.batch_size * self.seq_len * cfg.grad_accum * self.world.size
         if cfg.patience and self.bad_evals >= cfg.patience:  # a state taken right at an early stop
             self.result = self._end("completed", "early_stopping", f"Stopped early at step {self.step}.")
             return
@@ -281,6 +297,9 @@ class Trainer:
     # --- state --------------------------------------------------------------------------------------
 
     def state(self) -> TrainingState:
+        """The whole state (call between steps). In a distributed run every rank must call it at the same
+        step (it gathers every rank's data position); the result is complete on rank 0."""
+        samplers = gather_json(self.world, self.sampler.state())
         rng_meta, rng_tensors = capture_rng()
         optim_tensors, optim_meta = optimizer_to_flat(self.model, self.optimizer)
         tensors = {f"model/{k}": v.cpu() for k, v in model_tensors(self.model).items()}
@@ -296,8 +315,11 @@ class Trainer:
             "bad_evals": self.bad_evals,
             "sampler": self.sampler.state(),
             "rng": rng_meta,
+            "world_size": self.world.size,
             "optimizer": optim_meta,
         }
+        if self.world.distributed:
+            meta["samplers"] = samplers  # rank i continues from samplers[i]
         return TrainingState(meta, tensors)
 
     def state_bytes(self) -> bytes:
@@ -305,7 +327,8 @@ class Trainer:
         return write_state(self.state())
 
     @classmethod
-    def from_state(cls, blob: bytes | TrainingState, data: TrainData, **changes: Any) -> Trainer:
+    def from_state(cls, blob: bytes | TrainingState, data: TrainData, *, world: World = SINGLE,
+                   **changes: Any) -> Trainer:
         """Continue a run exactly where its state was taken. `changes` may alter only settings that do not
         change what is computed (RESUMABLE_CHANGES: more steps, another device, ...)."""
         state = blob if isinstance(blob, TrainingState) else read_state(blob)
@@ -313,14 +336,19 @@ class Trainer:
         if refused:
             raise ValidationError(f"These settings cannot change when resuming a run: {', '.join(refused)}.")
         meta = state.meta
+        saved_world = int(meta.get("world_size", 1))
+        if saved_world != world.size:
+            raise ValidationError(
+                f"This run was trained with {saved_world} process(es); resume it with the same number "
+                f"(--nproc {saved_world}) to continue exactly.", field="nproc")
         try:
             model_config = GPTConfig.from_dict(meta["model_config"])
             train_config = replace(TrainConfig.from_dict(meta["train_config"]), **changes)
-            trainer = cls(model_config, train_config, data)
+            trainer = cls(model_config, train_config, data, world=world)
             load_model_tensors(trainer.model, state.section("model"))
             optimizer_from_flat(trainer.model, trainer.optimizer,
                                 {k: v for k, v in state.tensors.items() if k.startswith("optim/")}, meta["optimizer"])
-            trainer.sampler.load_state(meta["sampler"])
+            trainer.sampler.load_state(meta["samplers"][world.rank] if world.distributed else meta["sampler"])
             trainer.step = int(meta["step"])
             trainer.tokens_seen = int(meta["tokens_seen"])
             trainer.elapsed_s = float(meta["elapsed_s"])

@@ -1,0 +1,115 @@
+"""`studio compress MODEL[:VERSION]`: prune and/or quantize a model version into a new version.
+
+    studio compress stories --quant int8 --dataset sample
+    studio compress stories:2 --prune 0.3 --quant int4 --group-size 64 --name stories-small
+    studio compress stories --prune 0.25 --structured --recover-steps 200 --dataset sample
+
+The result is stored in the vault as a new version (of MODEL, or of a model called --name) with its lineage.
+With --dataset, the original and the result are measured side by side (perplexity on --split, size, speed,
+samples) and the report is kept (the Compression pane lists it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from studio.cli.auth import actor_from_args, add_user_arguments
+from studio.cli.output import Output
+from studio.core.compression.recipe import GROUP_SIZES, KERNELS, QUANT_METHODS, SCOPES, Recipe
+
+NAME = "compress"
+HELP = "prune and/or quantize a model version into a new version (with a before/after report)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL[:VERSION]", help="model name or id, optionally :VERSION (default: latest)")
+    parser.add_argument("--prune", type=float, default=0.0, metavar="SPARSITY",
+                        help="fraction to remove, 0 to 0.95 (of weights, or of heads and neurons with --structured)")
+    parser.add_argument("--structured", action="store_true", help="remove whole attention heads and MLP neurons")
+    parser.add_argument("--scope", choices=SCOPES, default="layer", help="unstructured pruning: per matrix or global")
+    parser.add_argument("--quant", choices=QUANT_METHODS, default="none", help="weight quantization")
+    parser.add_argument("--group-size", type=int, default=64, choices=GROUP_SIZES, help="int4 group size")
+    parser.add_argument("--kernel", choices=KERNELS, default="auto", help="how quantized layers run (default: auto)")
+    parser.add_argument("--keep-embeddings", action="store_true", help="leave the embeddings in float32")
+    parser.add_argument("--recover-steps", type=int, default=0, metavar="N", help="fine-tune N steps after pruning")
+    parser.add_argument("--recover-lr", type=float, default=3e-4, metavar="LR", help="recovery learning rate")
+    parser.add_argument("--dataset", metavar="D", help="dataset for recovery and evaluation")
+    parser.add_argument("--split", choices=["val", "test", "train"], default="val", help="evaluation split")
+    parser.add_argument("--prompt", action="append", default=[], metavar="TEXT",
+                        help="a prompt for the side-by-side samples (repeatable; default: cut from the split)")
+    parser.add_argument("--no-eval", action="store_true", help="store the result without measuring it")
+    parser.add_argument("--name", metavar="OUT", help="store as a version of this model (a new model if needed)")
+    parser.add_argument("--device", default="cpu", help="device for the recovery fine-tune (cpu, cuda, auto)")
+    add_user_arguments(parser)
+
+
+def progress_state(out: Output) -> Any:
+    """A TaskState printing one updating line on stderr (when it is a terminal and output is not JSON)."""
+    from studio.core.tasks import TaskState
+
+    stream = sys.stderr
+    enabled = stream.isatty() and not out.as_json
+    width = [0]
+
+    def show(p: Any) -> None:
+        if not enabled:
+            return
+        pct = "  ?%" if p.fraction < 0 else f"{p.fraction * 100:3.0f}%"
+        text = f"{pct}  {p.message}"
+        stream.write("\r" + text.ljust(width[0]))
+        stream.flush()
+        width[0] = max(width[0], len(text))
+        if p.fraction >= 1.0:
+            stream.write("\r" + " " * width[0] + "\r")
+
+    return TaskState(on_progress=show, min_interval_s=0.2)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    from studio.core.services import Studio
+    from studio.core.services.compression import parse_model_ref
+
+    recipe = Recipe(sparsity=args.prune, structured=args.structured, scope=args.scope, quant=args.quant,
+                    group_size=args.group_size, kernel=args.kernel, quantize_embeddings=not args.keep_embeddings,
+                    recover_steps=args.recover_steps, recover_lr=args.recover_lr).validate()
+    model, version = parse_model_ref(args.model)
+    with Studio.open(args.data_dir) as studio:
+        actor = actor_from_args(studio, args)
+        outcome = studio.compression.compress(
+            actor, model, recipe, version=version, dataset=args.dataset, split=args.split, name=args.name,
+            evaluate=not args.no_eval, prompts=args.prompt, device=args.device, state=progress_state(out))
+    if out.as_json:
+        out.json({"model": outcome.version.model_name, "version": outcome.version.version,
+                  "source": {"model": outcome.report.model_name, "version": outcome.report.source_version},
+                  "recipe": recipe.to_dict(), "label": recipe.label(), "report": outcome.report.id,
+                  "log": list(outcome.report.log), "results": [r.to_dict() for r in outcome.results]})
+        return 0
+    out.line(f"{outcome.report.model_name} v{outcome.report.source_version} -> {outcome.version.model_name} "
+             f"v{outcome.version.version} ({recipe.label()})")
+    for line in outcome.report.log:
+        out.line(f"  {line}")
+    if outcome.results:
+        print_results(out, outcome.results)
+    return 0
+
+
+def print_results(out: Output, results: Any) -> None:
+    from studio.core.compression.report import human_bytes, table_rows
+
+    rows = table_rows(list(results))
+    out.line("")
+    out.table(["variant", "size", "x", "params", "non-zeros", "ppl", "change", "tok/s b1", "tok/s b8", "ms/token",
+               "kernel"],
+              [[r["variant"], human_bytes(r["file_bytes"]), _f(r["size_ratio"], ".3f"), f"{r['parameters']:,}",
+                f"{r['nonzeros']:,}", _f(r["perplexity"], ".4g"), _f(r["ppl_change_pct"], "+.2f", "%"),
+                _f(r["tokens_per_s_b1"], ",.0f"), _f(r["tokens_per_s_b8"], ",.0f"), _f(r["ms_per_token"], ".2f"),
+                r["kernel"]] for r in rows])
+    for r in results:
+        for sample in r.samples:
+            out.line(f"\n[{r.label}] {sample}")
+
+
+def _f(v: Any, spec: str, suffix: str = "") -> str:
+    return "-" if v is None else f"{v:{spec}}{suffix}"

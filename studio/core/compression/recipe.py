@@ -1,0 +1,181 @@
+"""A compression recipe: what to do to a model, in a fixed order (prune, recover, quantize). Plain data with
+no torch, so that the CLI and the pane can build and check a recipe before anything heavy is imported.
+
+    Recipe(sparsity=0.3, quant="int8")                        prune 30% of the weights, then int8
+    Recipe(sparsity=0.25, structured=True, recover_steps=200) remove 25% of heads and MLP neurons, fine-tune
+    Recipe(quant="int4", group_size=64)                       int4 in groups of 64
+
+`validate()` checks the settings alone; `check_model(config)` checks them against a model's shapes (a group
+size that does not divide a width, a head count that cannot shrink), so every mistake is reported before any
+work starts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from studio.core.errors import ValidationError
+from studio.core.models.config import GPTConfig
+
+QUANT_METHODS = ("none", "int8", "int4", "dynamic-int8")
+GROUP_SIZES = (32, 64, 128)
+SCOPES = ("layer", "global")
+KERNELS = ("auto", "dynamic", "int8pack", "int4pack", "dequant")
+MAX_SPARSITY = 0.95
+MLP_MULTIPLE = 8  # structured pruning keeps MLP widths a multiple of this (vector-friendly shapes)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    sparsity: float = 0.0  # fraction removed: of the weights (unstructured) or of heads and neurons (structured)
+    structured: bool = False  # remove whole attention heads and MLP neurons, so tensors shrink
+    scope: str = "layer"  # unstructured: "layer" prunes each matrix to the sparsity, "global" ranks them together
+    recover_steps: int = 0  # fine-tune steps after pruning (needs a dataset)
+    recover_lr: float = 3e-4
+    quant: str = "none"  # none | int8 | int4 | dynamic-int8
+    group_size: int = 64  # int4 only: weights per scale
+    quantize_embeddings: bool = True  # int8/int4 also store the token and position embeddings as integers
+    kernel: str = "auto"  # how quantized layers run (see runtime.py); auto picks the fastest measured here
+
+    # --- checks -------------------------------------------------------------------------------------------
+
+    def validate(self) -> Recipe:
+        def need(ok: bool, field: str, message: str) -> None:
+            if not ok:
+                raise ValidationError(message, field=field)
+
+        need(isinstance(self.sparsity, int | float) and math.isfinite(self.sparsity), "sparsity",
+             "The sparsity must be a number between 0 and 0.95.")
+        need(0.0 <= self.sparsity <= MAX_SPARSITY, "sparsity",
+             f"The sparsity must be between 0 and {MAX_SPARSITY} (got {self.sparsity:g}); pruning more than 95% "
+             "leaves too little of the model to be useful.")
+        need(self.scope in SCOPES, "scope", f"Unknown pruning scope {self.scope!r}; choose one of {', '.join(SCOPES)}.")
+        need(not (self.structured and self.scope == "global"), "scope",
+             "Structured pruning removes the same share of heads and neurons in every layer; global scope applies "
+             "to unstructured pruning only.")
+        need(self.quant in QUANT_METHODS, "quant",
+             f"Unknown quantization {self.quant!r}; choose one of {', '.join(QUANT_METHODS)}.")
+        need(self.quant != "int4" or self.group_size in GROUP_SIZES, "group_size",
+             f"The int4 group size must be one of {', '.join(map(str, GROUP_SIZES))} (got {self.group_size}).")
+        need(isinstance(self.recover_steps, int) and 0 <= self.recover_steps <= 1_000_000, "recover_steps",
+             "The recovery steps must be a whole number from 0 to 1,000,000.")
+        need(self.recover_steps == 0 or self.sparsity > 0, "recover_steps",
+             "A recovery fine-tune follows pruning; set a sparsity, or set the recovery steps to 0.")
+        need(math.isfinite(self.recover_lr) and self.recover_lr > 0, "recover_lr", "The recovery learning rate must be positive.")
+        need(self.kernel in KERNELS, "kernel", f"Unknown kernel {self.kernel!r}; choose one of {', '.join(KERNELS)}.")
+        need(self.kernel in ("auto", "dequant") or self.quant != "none", "kernel",
+             "A kernel applies to quantized models only; choose a quantization or kernel auto.")
+        need(self.kernel != "int4pack" or self.quant == "int4", "kernel", "The int4pack kernel runs int4 models only.")
+        need(self.kernel not in ("dynamic", "int8pack") or self.quant in ("int8", "dynamic-int8"), "kernel",
+             f"The {self.kernel} kernel runs int8 models only.")
+        need(self.sparsity > 0 or self.quant != "none", "sparsity",
+             "This recipe does nothing: choose a sparsity, a quantization or both.")
+        return self
+
+    def check_model(self, config: GPTConfig) -> Recipe:
+        """Check the recipe against a model's shapes; raises ValidationError naming the problem."""
+        self.validate()
+        config = config.validate()
+        if self.structured and self.sparsity > 0:
+            for i in range(config.n_layer):
+                if config.heads(i) == 1 and config.mlp(i) <= MLP_MULTIPLE:
+                    raise ValidationError(
+                        f"Layer {i} has a single head and {config.mlp(i)} MLP neurons: there is nothing left to "
+                        "remove. Use unstructured pruning instead.", field="structured")
+        if self.quant == "int4":
+            g = self.group_size
+            widths = {"the embedding width": config.n_embd}
+            heads, mlp = self.pruned_widths(config)
+            for i in range(config.n_layer):
+                widths[f"layer {i}'s attention width ({heads[i]} heads of {config.head_dim})"] = heads[i] * config.head_dim
+                widths[f"layer {i}'s MLP width"] = mlp[i]
+            for what, width in widths.items():
+                if width % g:
+                    hint = [str(s) for s in GROUP_SIZES if width % s == 0]
+                    raise ValidationError(
+                        f"The int4 group size {g} does not divide {what}, {width}. "
+                        + (f"Choose group size {' or '.join(hint)}." if hint else
+                           "No supported group size divides it; use int8 instead."), field="group_size")
+        return self
+
+    def pruned_widths(self, config: GPTConfig) -> tuple[list[int], list[int]]:
+        """Heads and MLP width per layer after this recipe's structured pruning (unchanged otherwise)."""
+        heads = [config.heads(i) for i in range(config.n_layer)]
+        mlp = [config.mlp(i) for i in range(config.n_layer)]
+        if not (self.structured and self.sparsity > 0):
+            return heads, mlp
+        multiple = MLP_MULTIPLE
+        if self.quant == "int4":
+            multiple = math.lcm(multiple, self.group_size)
+        return ([kept_heads(h, self.sparsity) for h in heads],
+                [kept_neurons(m, self.sparsity, multiple) for m in mlp])
+
+    # --- descriptions -------------------------------------------------------------------------------------
+
+    @property
+    def prunes(self) -> bool:
+        return self.sparsity > 0
+
+    @property
+    def quantizes(self) -> bool:
+        return self.quant != "none"
+
+    def label(self) -> str:
+        """A short name for tables and charts: "prune 30% + int8", "structured 25%", "int4-g64"."""
+        parts = []
+        if self.prunes:
+            kind = "structured" if self.structured else ("prune global" if self.scope == "global" else "prune")
+            parts.append(f"{kind} {self.sparsity * 100:g}%")
+            if self.recover_steps:
+                parts.append(f"recover {self.recover_steps}")
+        if self.quant == "int4":
+            parts.append(f"int4-g{self.group_size}")
+        elif self.quantizes:
+            parts.append(self.quant)
+        return " + ".join(parts) or "original"
+
+    def steps(self) -> list[str]:
+        """The steps in the order they run, in words."""
+        out = []
+        if self.prunes:
+            if self.structured:
+                out.append(f"Remove {self.sparsity * 100:g}% of the attention heads and MLP neurons of every layer")
+            else:
+                where = "across all layers" if self.scope == "global" else "in every weight matrix"
+                out.append(f"Zero the {self.sparsity * 100:g}% smallest weights {where}")
+            if self.recover_steps:
+                out.append(f"Fine-tune {self.recover_steps} steps to recover")
+        if self.quant == "int8":
+            out.append("Quantize weights to int8 (per output channel, symmetric)")
+        elif self.quant == "int4":
+            out.append(f"Quantize weights to int4 (groups of {self.group_size}, two per byte)")
+        elif self.quant == "dynamic-int8":
+            out.append("Quantize Linear layers with PyTorch's dynamic int8 quantization")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recipe:
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValidationError(f"Unknown recipe settings: {', '.join(unknown)}.")
+        try:
+            return cls(**data).validate()
+        except TypeError as exc:
+            raise ValidationError(f"Unreadable recipe: {exc}.") from exc
+
+
+def kept_heads(heads: int, sparsity: float) -> int:
+    return max(1, heads - round(heads * sparsity))
+
+
+def kept_neurons(width: int, sparsity: float, multiple: int = MLP_MULTIPLE) -> int:
+    """Neurons kept when removing `sparsity` of `width`, rounded up to a multiple (never more than width)."""
+    keep = max(1, width - round(width * sparsity))
+    if width >= multiple:
+        keep = min(width, max(multiple, math.ceil(keep / multiple) * multiple))
+    return keep

@@ -1,0 +1,336 @@
+"""Datasets: import, list, show, rename, tag, delete, open for training or preview.
+
+Every method takes the actor first and runs inside `self.operation(actor, ops.DATASET_..., "dataset", id)`:
+access is checked before anything happens and the audit entry commits with the change.
+
+An import works in a staging folder (<data>/datasets/.staging-<key>) and only the last step moves it into
+place and inserts the row; cancel or failure removes the staging folder, so nothing half-made remains.
+A crash leaves a staging folder that the next start (or import) removes.
+
+Datasets are encrypted at rest by default (ImportOptions.encrypt): every file is written in the vault's
+format as it is produced, and its key follows the grants (keys.py). Access follows the accounts' policy:
+the "dataset" object type is registered here (owner, existence), so `studio grants add USER dataset:ID
+use|export|manage` works, and a list shows what the actor owns or holds a grant on (everything for an
+administrator).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from studio.core import operations as ops
+from studio.core.actor import Actor
+from studio.core.datasets.options import ImportOptions, check_name, check_tag
+from studio.core.db.tables.accounts import GrantRow
+from studio.core.db.tables.datasets import DatasetRow
+from studio.core.errors import ConflictError
+from studio.core.security import policy
+from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin
+from studio.core.services.vault import hooks
+from studio.core.stores.datasets import DatasetInfo, DatasetStore
+from studio.core.tasks import TaskState
+
+if TYPE_CHECKING:  # numpy-heavy modules load on first use, not with the window (start-up time)
+    from studio.core.datasets.arrays import DatasetArrays
+    from studio.core.datasets.preview import DatasetReader
+    from studio.core.datasets.storage import PlainStorage
+
+log = logging.getLogger(__name__)
+
+# A function that names what depends on a dataset (e.g. "run 12 (tiny-shakespeare)"). The training engine
+# registers one with `DatasetService.add_dependents_finder`; delete refuses while any name comes back.
+DependentsFinder = Callable[[Session, int], list[str]]
+DELETING_PREFIX = ".deleting-"
+HEARTBEAT_S = 30.0
+STALE_STAGING_S = 15 * 60  # a staging folder whose importer has not been heard of for this long is dead
+ORPHAN_AGE_S = 60 * 60
+
+
+class _Heartbeat:
+    """Passes progress on and touches the staging folder's pid file now and then, so that another process
+    can tell a live import from one that crashed."""
+
+    def __init__(self, state: TaskState, pid_file: Path):
+        self._state, self._pid_file, self._last = state, pid_file, time.monotonic()
+
+    def report(self, fraction: float, message: str = "", force: bool = False) -> None:
+        now = time.monotonic()
+        if now - self._last > HEARTBEAT_S:
+            self._last = now
+            with contextlib.suppress(OSError):
+                os.utime(self._pid_file)
+        self._state.report(fraction, message, force)
+
+    def check(self) -> None:
+        self._state.check()
+
+
+def _dataset_id(obj_id: str) -> int | None:
+    return int(obj_id) if obj_id.isdigit() else None
+
+
+def _owner_of(session: Session, obj_id: str) -> int | None:
+    dataset_id = _dataset_id(obj_id)
+    if dataset_id is None:
+        return None
+    return session.scalar(select(DatasetRow.owner_id).where(DatasetRow.id == dataset_id))
+
+
+def _exists(session: Session, obj_id: str) -> bool:
+    dataset_id = _dataset_id(obj_id)
+    return dataset_id is not None and session.get(DatasetRow, dataset_id) is not None
+
+
+policy.register_object_type("dataset", owner_of=_owner_of, exists=_exists)
+
+
+class DatasetService(DatasetKeysMixin):
+    def __init__(self, studio):
+        super().__init__(studio)
+        self.store = DatasetStore(studio.db)
+        self._finders: list[DependentsFinder] = []
+        self.folder = Path(studio.paths.datasets)
+        hooks.attach(self, "dataset")  # grants and password resets reach keys.py through the vault's hooks
+        self.remove_leftovers()
+
+    def _storage(self, s: Session, actor: Any, info: DatasetInfo) -> PlainStorage:
+        """The storage that reads this dataset: plaintext, or encrypted with the key the actor holds."""
+        from studio.core.datasets.storage import storage_for
+
+        key = self.open_key(s, actor, self.store.row(s, info.id)) if info.encrypted else None
+        return storage_for(info.storage_format, key)
+
+    # -- hooks -------------------------------------------------------------------------------------------
+    def add_dependents_finder(self, finder: DependentsFinder) -> None:
+        self._finders.append(finder)
+
+    def _dependents(self, session: Session, dataset_id: int) -> list[str]:
+        found: list[str] = []
+        for finder in self._finders:
+            found.extend(finder(session, dataset_id))
+        return found
+
+    def _visible(self, session: Session, actor: Actor, infos: list[DatasetInfo]) -> list[DatasetInfo]:
+        """Administrators (and the studio itself) see every dataset; others those they own or hold a grant
+        on (the policy's visible_ids)."""
+        if actor.role == "system" and actor.user_id is None:
+            return infos
+        visible = set(policy.visible_ids(session, actor, "dataset", [i.id for i in infos]))
+        return [i for i in infos if i.id in visible]
+
+    # -- import ------------------------------------------------------------------------------------------
+    def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
+                       block_bytes: int | None = None, workers: int | None = None) -> DatasetInfo:
+        """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel).
+        Encrypted at rest unless `options.encrypt` is False; with `options.remove_source` the source files
+        are deleted once the dataset is committed (what was removed: `removed_sources` of the result)."""
+        state = state or TaskState()
+        final: Path | None = None
+        try:
+            with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
+                                encrypted=options.encrypt, remove_source=options.remove_source) as op:
+                options = options.checked()
+                if self.store.name_taken(op.session, options.name):
+                    raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
+                self.remove_leftovers()
+                from studio.core.datasets.encrypted import EncryptedStorage
+                from studio.core.datasets.storage import PlainStorage
+
+                data_key = self.new_key(actor) if options.encrypt else None  # before any write (one writer)
+                storage = EncryptedStorage(data_key) if data_key is not None else PlainStorage()
+                key = uuid.uuid4().hex
+                result = self._import_files(options, key, state, block_bytes, workers, storage)
+                final = self.folder / key
+                info = self.store.add(
+                    op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
+                    source=str(Path(options.path).expanduser().resolve()), source_format="+".join(result.formats),
+                    kind=result.kind, tokenizer=result.tokenizer_kind, vocab_size=result.vocab_size,
+                    eos_id=result.eos_id, dtype=result.dtype, documents=result.documents, tokens=result.tokens,
+                    size_bytes=result.size_bytes, storage_key=key, storage_format=storage.format,
+                    encrypted=storage.encrypted, key_uid=data_key.uid if data_key else None, key_epoch=0,
+                    tags=list(options.tags), options=options.to_dict(), stats=result.stats,
+                )
+                if data_key is not None:
+                    self.seal_new(op.session, actor, info.id, data_key, actor.user_id)
+                op.obj_id = str(info.id)
+                op.details.update(documents=result.documents, tokens=result.tokens, tokenizer=result.tokenizer_kind)
+        except BaseException:
+            if final is not None:  # the files were in place, but the row never committed
+                shutil.rmtree(final, ignore_errors=True)
+            raise
+        log.info("imported dataset %s (%d documents, %d tokens, %s)", info.id, info.documents, info.tokens,
+                 "encrypted" if info.encrypted else "plaintext")
+        if options.remove_source:
+            from studio.core.datasets.sources import remove_source_files
+
+            removed = remove_source_files(result.source_paths, result.source_root, result.source_is_folder)
+            info = dataclasses.replace(info, removed_sources=tuple(removed))
+        return info
+
+    def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None,
+                      workers: int | None, storage: PlainStorage):
+        """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
+        from studio.core.datasets.importer import run_import
+
+        staging = self.folder / f"{STAGING_PREFIX}{key}"
+        pid_file = self.folder / f"{STAGING_PREFIX}{key}.pid"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(os.getpid()))
+        try:
+            staging.mkdir()
+            result = run_import(options, staging, storage, _Heartbeat(state, pid_file), block_bytes,  # type: ignore[arg-type]
+                                workers)
+            os.replace(staging, self.folder / key)
+            return result
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            pid_file.unlink(missing_ok=True)
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def list(self, actor: Actor) -> list[DatasetInfo]:
+        with self.operation(actor, ops.DATASET_LIST) as op:
+            return self._visible(op.session, actor, self.store.list(op.session))
+
+    def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
+            return self.store.get(op.session, dataset_id)
+
+    def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
+            return self._dependents(op.session, dataset_id)
+
+    def open_arrays(self, actor: Actor, dataset: int | str) -> DatasetArrays:
+        """The token arrays for training: memory maps of a plaintext dataset; an encrypted one's decrypted
+        into memory (np.frombuffer over the decrypted buffer) with the key the actor holds."""
+        from studio.core.datasets.arrays import open_arrays
+
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
+            info = self.store.get(op.session, dataset_id)
+            storage = self._storage(op.session, actor, info)
+            return open_arrays(storage, self.folder / info.storage_key, info.id, info.name)
+
+    def open_reader(self, actor: Actor, dataset: int | str) -> DatasetReader:
+        """Documents, token spans and token lengths for the preview; close() it when done."""
+        from studio.core.datasets.preview import DatasetReader
+
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
+            info = self.store.get(op.session, dataset_id)
+            return DatasetReader(self._storage(op.session, actor, info), self.folder / info.storage_key)
+
+    def key_holders(self, actor: Actor, dataset: int | str) -> list[str]:
+        """The names of the users an encrypted dataset's key is wrapped for (its owner and grantees; the
+        administrators open it through the recovery key); [] when it is plaintext."""
+        dataset_id = self.store.resolve(dataset)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            ids = self.store.key_holders(s, dataset_id)
+        return [self.studio.vault.user_label(i) for i in ids]
+
+    # -- changes -----------------------------------------------------------------------------------------
+    def rename(self, actor: Actor, dataset: int | str, new_name: str) -> DatasetInfo:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_UPDATE, "dataset", dataset_id) as op:
+            name = check_name(new_name)
+            before = self.store.get(op.session, dataset_id).name
+            op.details.update(old_name=before, new_name=name)
+            return self.store.rename(op.session, dataset_id, name)
+
+    def set_tags(self, actor: Actor, dataset: int | str, tags: list[str] | tuple[str, ...]) -> DatasetInfo:
+        dataset_id = self.store.resolve(dataset)
+        with self.operation(actor, ops.DATASET_UPDATE, "dataset", dataset_id) as op:
+            clean = tuple(dict.fromkeys(check_tag(t) for t in tags))
+            op.details["tags"] = list(clean)
+            return self.store.set_tags(op.session, dataset_id, clean)
+
+    def delete(self, actor: Actor, dataset: int | str) -> DatasetInfo:
+        """Delete the dataset and its files; refused (ConflictError naming them) while runs depend on it.
+        An encrypted dataset is crypto-shredded: its wrapped keys are destroyed first (secure_delete, then a
+        WAL checkpoint so no page image keeps them), with the row and every grant on it, in one transaction;
+        then the files go (a backup copy of them opens nothing)."""
+        dataset_id = self.store.resolve(dataset)
+        moved: Path | None = None
+        folder: Path | None = None
+        try:
+            with self.operation(actor, ops.DATASET_DELETE, "dataset", dataset_id) as op:
+                s = op.session
+                info = self.store.get(s, dataset_id)
+                users = self._dependents(s, dataset_id)
+                if users:
+                    raise ConflictError(
+                        f"The dataset {info.name!r} is used by {', '.join(users)}; delete those first."
+                    )
+                s.execute(text("PRAGMA secure_delete=ON"))
+                keys = self.store.delete_wrapped_keys(s, dataset_id)
+                # the grants on it go too: a later dataset could be given the same id
+                grants = s.scalars(select(GrantRow).where(GrantRow.obj_type == "dataset",
+                                                          GrantRow.obj_id == str(dataset_id))).all()
+                op.details.update(name=info.name, keys_destroyed=keys,
+                                  revoked_grants=[f"{g.permission} user:{g.user_id}" for g in grants])
+                for g in grants:
+                    s.delete(g)
+                self.store.delete(s, dataset_id)
+                folder = self.folder / info.storage_key
+                if folder.exists():  # out of the way now, removed once the row is gone for good
+                    moved = self.folder / f"{DELETING_PREFIX}{info.storage_key}"
+                    os.replace(folder, moved)
+        except BaseException:
+            if moved is not None and folder is not None:
+                os.replace(moved, folder)
+            raise
+        if moved is not None:
+            shutil.rmtree(moved, ignore_errors=True)
+        if info.encrypted:
+            with contextlib.suppress(Exception), self.studio.db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        log.info("deleted dataset %s", dataset_id)
+        return info
+
+    # -- housekeeping ------------------------------------------------------------------------------------
+    def remove_leftovers(self) -> int:
+        """Remove what crashed imports and deletes left behind. Returns how many folders were removed."""
+        if not self.folder.is_dir():
+            return 0
+        removed = 0
+        now = time.time()
+        keys: set[str] | None = None
+        for entry in list(self.folder.iterdir()):
+            name = entry.name
+            try:
+                if name.startswith(STAGING_PREFIX) and entry.is_dir():
+                    pid_file = self.folder / f"{name}.pid"
+                    beat = pid_file.stat().st_mtime if pid_file.exists() else entry.stat().st_mtime
+                    if now - beat > STALE_STAGING_S:
+                        shutil.rmtree(entry, ignore_errors=True)
+                        pid_file.unlink(missing_ok=True)
+                        removed += 1
+                elif name.startswith(DELETING_PREFIX) and entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed += 1
+                elif not name.startswith(".") and entry.is_dir() and now - entry.stat().st_mtime > ORPHAN_AGE_S:
+                    keys = self.store.storage_keys() if keys is None else keys
+                    if name not in keys:  # moved into place, but the row was never committed
+                        shutil.rmtree(entry, ignore_errors=True)
+                        removed += 1
+            except OSError as error:
+                log.warning("could not clean up %s: %s", entry, error)
+        if removed:
+            log.info("removed %d leftover dataset folder(s)", removed)
+        return removed

@@ -1,0 +1,164 @@
+"""Text from a model: a run's checkpoint or a vault model version, streamed as it is made.
+
+    for piece in studio.runs.sample(actor, "run:tiny-sample-1", "Once upon a time", SamplingConfig(...)):
+        print(piece, end="", flush=True)
+
+The weights are decrypted into memory only (the checkpoint store or the vault); the tokenizer is the run's
+dataset's (for a run) or the version's tokenizer.json. Pieces are decoded from the whole text so far, so a
+character that spans several tokens (byte-level tokenizers) comes out whole, never as a broken half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from studio.core.errors import NotFoundError, StudioError, ValidationError
+from studio.core.stores.runs import RunInfo
+
+if TYPE_CHECKING:
+    from studio.core.models.generate import SamplingConfig
+    from studio.core.models.gpt import GPT
+
+
+class TextTokenizer:
+    """What sampling needs of a tokenizer."""
+
+    vocab_size: int
+    eos_id: int
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def decode(self, ids: list[int]) -> str: ...
+
+
+def tokenizer_from_json(text: str | None) -> Any:
+    if not text:
+        raise StudioError("This model has no tokenizer (tokenizer.json); the studio cannot turn text into tokens.")
+    try:
+        from studio.core.datasets.tokenizers import load_tokenizer
+    except ImportError as error:  # pragma: no cover - the datasets domain is part of every build
+        raise StudioError("This installation cannot read tokenizers.") from error
+    return load_tokenizer(text)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A model ready to sample from, and where it came from."""
+
+    model: GPT
+    tokenizer: Any
+    label: str  # "run tiny-sample-1, checkpoint of step 2000 (best)" or "model shakespeare:3"
+
+
+def stream_text(model: GPT, tokenizer: Any, prompt: str, config: SamplingConfig,
+                should_stop: Callable[[], bool] | None = None) -> Iterator[str]:
+    """Pieces of text as the model makes them; ends at the tokenizer's end-of-document token or after
+    max_new_tokens. An empty prompt starts a new document."""
+    from dataclasses import replace
+
+    from studio.core.models.generate import generate
+
+    ids = tokenizer.encode(prompt) if prompt else []
+    eos = getattr(tokenizer, "eos_id", None)
+    if not ids:
+        if eos is None:
+            raise ValidationError("Give a prompt: this tokenizer has no end-of-document token to start from.",
+                                  field="prompt")
+        ids = [eos]
+    if max(ids) >= model.config.vocab_size:
+        raise ValidationError("The prompt has tokens outside the model's vocabulary: the tokenizer does not "
+                              "belong to this model.", field="prompt")
+    stops = tuple(config.stop_ids) + ((eos,) if eos is not None and eos not in config.stop_ids else ())
+    out: list[int] = []
+    shown = ""
+    for token in generate(model, ids, replace(config, stop_ids=stops), should_stop=should_stop):
+        if token in stops:
+            break
+        out.append(int(token))
+        text = tokenizer.decode(out)
+        if text.endswith("\ufffd"):  # a character still incomplete (byte-level tokens)
+            continue
+        piece, shown = text[len(shown):], text
+        if piece:
+            yield piece
+
+
+class SamplingMixin:
+    """`studio.runs.sample(...)` and `studio.runs.load_model(...)` (RunService)."""
+
+    studio: Any
+
+    def resolve_source(self, source: str | int) -> tuple[str, Any]:
+        """"run:X" or "model:X[:V]" explicitly; otherwise a run of that name or id, else a vault model."""
+        text = str(source).strip()
+        kind, sep, rest = text.partition(":")
+        if sep and kind in ("run", "model"):
+            return kind, rest
+        try:
+            return "run", self.store.resolve(text)  # type: ignore[attr-defined]
+        except NotFoundError:
+            return "model", text
+
+    def load_model(self, actor: Any, source: str | int, *, checkpoint: int | str | None = None,
+                   device: str = "cpu") -> Loaded:
+        """The weights and tokenizer of a run's checkpoint ("best" by default when there is one, "latest",
+        or a checkpoint id) or of a vault model ("MODEL" or "MODEL:VERSION"), in memory."""
+        kind, ref = self.resolve_source(source)
+        if kind == "run":
+            return self._load_run(actor, ref, checkpoint, device)
+        if checkpoint is not None:
+            raise ValidationError("A checkpoint is chosen for runs only; for a model give MODEL:VERSION.",
+                                  field="checkpoint")
+        return self._load_version(actor, ref, device)
+
+    def _load_run(self, actor: Any, ref: Any, checkpoint: int | str | None, device: str) -> Loaded:
+        from studio.core.training.checkpoints import store_named
+        from studio.core.training.trainer import model_from_state
+
+        run: RunInfo = self.get(actor, ref)  # type: ignore[attr-defined]  (checks RUN_READ)
+        store = store_named(run.options.get("checkpoint_store", "vault"))
+        if not run.is_live:
+            self._settle(run.id)  # type: ignore[attr-defined]
+        usable = self.store.checkpoints(run.id, usable_only=True)  # type: ignore[attr-defined]
+        if not usable:
+            raise NotFoundError(f"Run {run.name!r} has no checkpoint yet.")
+        if checkpoint in (None, "best"):
+            best = [c for c in usable if c.is_best]
+            chosen = min(best, key=lambda c: c.val_loss) if best else max(usable, key=lambda c: c.step or 0)
+            if checkpoint == "best" and not best:
+                raise NotFoundError(f"Run {run.name!r} has no best checkpoint (no validation split).")
+        elif checkpoint == "latest":
+            chosen = max(usable, key=lambda c: (c.step or 0, not c.is_best))
+        else:
+            chosen = next((c for c in usable if str(c.id) == str(checkpoint)), None)
+            if chosen is None:
+                raise NotFoundError(f"Run {run.name!r} has no usable checkpoint {checkpoint}.")
+        state = store.read(self.studio, actor, run, chosen)
+        model = model_from_state(state, device)
+        del state
+        label = f"run {run.name}, checkpoint of step {chosen.step}" + (" (best)" if chosen.is_best else "")
+        return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen)), label)
+
+    def _load_version(self, actor: Any, ref: str, device: str) -> Loaded:
+        from studio.core.models.gpt import build_model
+        from studio.core.services.runs.sources import config_of, parse_ref, studio_tensors
+
+        vault = getattr(self.studio, "vault", None)
+        if vault is None:
+            raise StudioError("This installation has no model vault.")
+        model_ref, version = parse_ref(ref)
+        loaded = vault.load(actor, model_ref, version)
+        config, is_hf = config_of(loaded.config)
+        model = build_model(config, studio_tensors(loaded.tensors, config, is_hf)).to(device).eval()
+        return Loaded(model, tokenizer_from_json(loaded.tokenizer),
+                      f"model {loaded.version.model_name}:{loaded.version.number}")
+
+    def sample(self, actor: Any, source: str | int, prompt: str, config: SamplingConfig, *,
+               checkpoint: int | str | None = None, should_stop: Callable[[], bool] | None = None,
+               device: str = "cpu") -> Iterator[str]:
+        """Load the model (see load_model: decrypting takes a while for big models, so call this off the GUI
+        thread), then return the generator of text pieces."""
+        loaded = self.load_model(actor, source, checkpoint=checkpoint, device=device)
+        return stream_text(loaded.model, loaded.tokenizer, prompt, config.validate(), should_stop)

@@ -1,0 +1,133 @@
+"""Models from the vault as the start of a run (fine-tuning) or as something to sample from.
+
+A version's config.json is either the studio's own (GPTConfig.to_dict(): checkpoints and trained versions)
+or Hugging Face's GPT-2 config (an imported folder, whose Conv1D weights are transposed on the way in).
+Fine-tuning keeps the model's shape and its tokenizer: the dataset must have been tokenized with it (same
+tokenizer.json), or the user asks to resize the vocabulary explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from studio.core.errors import StudioError, ValidationError
+from studio.core.models.config import GPTConfig
+from studio.core.services.runs.settings import DataInfo, RunPlan, RunSettings, model_overrides
+
+if TYPE_CHECKING:
+    import torch
+
+# Model settings a fine-tuning run may change (the shape comes from the weights).
+FINE_TUNE_OVERRIDES = {"dropout"}
+
+
+@dataclass(frozen=True)
+class Source:
+    model_id: int
+    version: int
+    label: str
+    blob: bytes  # safetensors of the starting weights (studio names), plaintext in memory only
+
+
+def parse_ref(text: str | int) -> tuple[str | int, int | None]:
+    """"shakespeare" -> ("shakespeare", None); "shakespeare:3" -> (.., 3); "12" -> (12, None)."""
+    raw = str(text).strip()
+    name, sep, version = raw.rpartition(":")
+    if not sep:
+        name, version = raw, ""
+    if sep and not version.isdigit():
+        name, version = raw, ""
+    if not name:
+        raise ValidationError(f"Name a model as MODEL or MODEL:VERSION (got {text!r}).", field="source")
+    model: str | int = int(name) if name.isdigit() else name
+    return model, int(version) if version else None
+
+
+def config_of(config: dict[str, Any] | None) -> tuple[GPTConfig, bool]:
+    """(GPTConfig, is_hf) from a version's config.json."""
+    if not config:
+        raise ValidationError("This model version has no config.json; the studio cannot tell its shape.")
+    if "model_type" in config:
+        from studio.core.models.hf import config_from_hf
+
+        return config_from_hf(config), True
+    return GPTConfig.from_dict(config), False
+
+
+def studio_tensors(tensors: dict[str, torch.Tensor], config: GPTConfig, is_hf: bool) -> dict[str, torch.Tensor]:
+    if not is_hf:
+        return dict(tensors)
+    from studio.core.models.hf import tensors_from_hf
+
+    return tensors_from_hf(tensors, config)
+
+
+def _canonical(tokenizer_json: str | None) -> str | None:
+    if tokenizer_json is None:
+        return None
+    try:
+        return json.dumps(json.loads(tokenizer_json), sort_keys=True)
+    except ValueError:
+        return tokenizer_json
+
+
+def _vault(studio: Any) -> Any:
+    vault = getattr(studio, "vault", None)
+    if vault is None:
+        raise StudioError("This installation has no model vault.")
+    return vault
+
+
+def source_config(studio: Any, actor: Any, settings: RunSettings, data: DataInfo) -> tuple[GPTConfig, str]:
+    """The configuration a fine-tuning run starts from, checked against the dataset's tokenizer."""
+    assert settings.source is not None
+    model, version = parse_ref(settings.source)
+    loaded = _vault(studio).load(actor, model, version, roles={"config", "tokenizer"})
+    config, _ = config_of(loaded.config)
+    label = f"{loaded.version.model_name}:{loaded.version.number}"
+    _check_tokenizer(loaded.tokenizer, data, config, settings.resize_vocab, label)
+    extra = set(model_overrides(settings.model)) - FINE_TUNE_OVERRIDES
+    if extra:
+        raise ValidationError(f"A fine-tuning run keeps the model's shape; only dropout may change "
+                              f"(got {', '.join(sorted(extra))}).", field=sorted(extra)[0])
+    overrides = {k: v for k, v in model_overrides(settings.model).items() if k in FINE_TUNE_OVERRIDES}
+    if settings.resize_vocab:
+        overrides["vocab_size"] = data.vocab_size
+    return replace(config, **overrides).validate(), label
+
+
+def _check_tokenizer(tokenizer: str | None, data: DataInfo, config: GPTConfig, resize: bool, label: str) -> None:
+    if resize:
+        return
+    if tokenizer is not None and data.tokenizer_json is not None and _canonical(tokenizer) != _canonical(
+            data.tokenizer_json):
+        raise ValidationError(
+            f"The dataset {data.name!r} was tokenized with another tokenizer than the model {label}: its token ids "
+            "mean other things. Import the dataset with the model's tokenizer, or choose to resize the "
+            "vocabulary (the new embeddings start untrained).", field="dataset")
+    if data.vocab_size != config.vocab_size:
+        raise ValidationError(
+            f"The dataset's tokenizer has {data.vocab_size} tokens but the model {label} has a vocabulary of "
+            f"{config.vocab_size}. Fine-tune on a dataset tokenized with the model's tokenizer, or choose to resize "
+            "the vocabulary.", field="vocab_size")
+
+
+def load_source(studio: Any, actor: Any, settings: RunSettings, plan: RunPlan) -> Source:
+    """The starting weights of a fine-tuning run, decrypted into memory and made ready for the worker."""
+    from safetensors.torch import save as st_save
+
+    from studio.core.training.finetune import prepare_fine_tune
+
+    assert settings.source is not None
+    model, version = parse_ref(settings.source)
+    loaded = _vault(studio).load(actor, model, version)
+    config, is_hf = config_of(loaded.config)
+    config = replace(config, dropout=plan.model_config.dropout)
+    tensors = studio_tensors(loaded.tensors, config, is_hf)
+    _, weights = prepare_fine_tune(config, tensors, plan.data.vocab_size, eos_id=plan.data.eos_id,
+                                   resize_vocab=settings.resize_vocab)
+    blob = st_save({k: v.contiguous() for k, v in weights.items()})
+    return Source(loaded.version.model_id, loaded.version.number,
+                  f"{loaded.version.model_name}:{loaded.version.number}", blob)

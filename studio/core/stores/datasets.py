@@ -1,0 +1,162 @@
+"""The datasets aggregate: rows of `datasets`, returned as frozen DatasetInfo.
+
+Methods take the session of the service operation they run in, so that a change and its audit entry
+commit together; `resolve` opens its own (a name lookup before the operation knows the id)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from studio.core.datasets.stats import DatasetStats
+from studio.core.db import Database
+from studio.core.db.tables.datasets import DatasetKeyRow, DatasetRow
+from studio.core.errors import ConflictError, NotFoundError
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    id: int
+    name: str
+    owner_id: int | None
+    owner_name: str
+    source: str
+    source_format: str
+    kind: str  # text | sft (prompt/response or chat, with loss masks)
+    tokenizer: str  # byte | char | bpe | file
+    vocab_size: int
+    eos_id: int
+    dtype: str
+    documents: int
+    tokens: int
+    size_bytes: int
+    storage_key: str
+    storage_format: str
+    encrypted: bool
+    tags: tuple[str, ...]
+    created_at: datetime
+    options: Mapping[str, Any] = field(default_factory=dict)
+    stats: DatasetStats = field(default_factory=DatasetStats)
+    # set only on what import_dataset returns: the source files it removed (the "remove the source" option)
+    removed_sources: tuple[str, ...] = ()
+
+
+def _info(row: DatasetRow) -> DatasetInfo:
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return DatasetInfo(
+        id=row.id, name=row.name, owner_id=row.owner_id, owner_name=row.owner_name, source=row.source,
+        source_format=row.source_format, kind=row.kind, tokenizer=row.tokenizer, vocab_size=row.vocab_size,
+        eos_id=row.eos_id, dtype=row.dtype, documents=row.documents, tokens=row.tokens,
+        size_bytes=row.size_bytes, storage_key=row.storage_key, storage_format=row.storage_format,
+        encrypted=row.encrypted, tags=tuple(json.loads(row.tags_json)), created_at=created,
+        options=json.loads(row.options_json), stats=DatasetStats.from_dict(json.loads(row.stats_json)),
+    )
+
+
+class DatasetStore:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def resolve(self, ref: int | str) -> int:
+        """The id of the dataset named or numbered `ref` (a number, a numeric string, or a name)."""
+        with self._db.session() as s:
+            if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+                row = s.get(DatasetRow, int(ref))
+            else:
+                row = s.scalar(select(DatasetRow).where(DatasetRow.name == str(ref).strip()))
+            if row is None:
+                raise NotFoundError(f"There is no dataset {ref!r}. `studio dataset list` shows them.")
+            return row.id
+
+    def _row(self, session: Session, dataset_id: int) -> DatasetRow:
+        row = session.get(DatasetRow, dataset_id)
+        if row is None:
+            raise NotFoundError(f"There is no dataset with id {dataset_id}.")
+        return row
+
+    def get(self, session: Session, dataset_id: int) -> DatasetInfo:
+        return _info(self._row(session, dataset_id))
+
+    def list(self, session: Session) -> list[DatasetInfo]:
+        return [_info(r) for r in session.scalars(select(DatasetRow).order_by(DatasetRow.created_at, DatasetRow.id))]
+
+    def name_taken(self, session: Session, name: str, except_id: int | None = None) -> bool:
+        row = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+        return row is not None and row.id != except_id
+
+    def add(self, session: Session, **values: Any) -> DatasetInfo:
+        if self.name_taken(session, values["name"]):
+            raise ConflictError(f"A dataset named {values['name']!r} exists already; choose another name.")
+        values.setdefault("created_at", datetime.now(UTC))
+        for key in ("tags", "options", "stats"):
+            values[f"{key}_json"] = json.dumps(values.pop(key), sort_keys=True, ensure_ascii=False)
+        row = DatasetRow(**values)
+        session.add(row)
+        session.flush()
+        return _info(row)
+
+    def rename(self, session: Session, dataset_id: int, name: str) -> DatasetInfo:
+        row = self._row(session, dataset_id)
+        if self.name_taken(session, name, except_id=dataset_id):
+            raise ConflictError(f"A dataset named {name!r} exists already; choose another name.")
+        row.name = name
+        session.flush()
+        return _info(row)
+
+    def set_tags(self, session: Session, dataset_id: int, tags: tuple[str, ...]) -> DatasetInfo:
+        row = self._row(session, dataset_id)
+        row.tags_json = json.dumps(list(tags), ensure_ascii=False)
+        session.flush()
+        return _info(row)
+
+    def delete(self, session: Session, dataset_id: int) -> DatasetInfo:
+        row = self._row(session, dataset_id)
+        info = _info(row)
+        session.delete(row)
+        session.flush()
+        return info
+
+    def storage_keys(self) -> set[str]:
+        with self._db.session() as s:
+            return set(s.scalars(select(DatasetRow.storage_key)))
+
+    # -- wrapped keys of encrypted datasets (on the operation's session) ----------------------------------
+    def row(self, session: Session, dataset_id: int) -> DatasetRow:
+        """The ORM row, for the dataset service's key handling (never leaves the service)."""
+        return self._row(session, dataset_id)
+
+    @staticmethod
+    def wrapped_key(session: Session, dataset_id: int, recipient: str, user_id: int = 0) -> bytes | None:
+        return session.scalar(select(DatasetKeyRow.wrapped).where(
+            DatasetKeyRow.dataset_id == dataset_id, DatasetKeyRow.recipient == recipient,
+            DatasetKeyRow.user_id == user_id))
+
+    @staticmethod
+    def add_wrapped_key(session: Session, dataset_id: int, recipient: str, user_id: int, wrapped: bytes) -> None:
+        session.add(DatasetKeyRow(dataset_id=dataset_id, recipient=recipient, user_id=user_id, wrapped=wrapped,
+                                  created_at=datetime.now(UTC).replace(tzinfo=None)))
+        session.flush()
+
+    @staticmethod
+    def delete_wrapped_keys(session: Session, dataset_id: int, user_id: int | None = None) -> int:
+        query = delete(DatasetKeyRow).where(DatasetKeyRow.dataset_id == dataset_id)
+        if user_id is not None:
+            query = query.where(DatasetKeyRow.recipient == "user", DatasetKeyRow.user_id == user_id)
+        return session.execute(query).rowcount or 0
+
+    @staticmethod
+    def key_holders(session: Session, dataset_id: int) -> list[int]:
+        """The users a dataset's key is wrapped for (not counting the recovery key)."""
+        return list(session.scalars(select(DatasetKeyRow.user_id).where(
+            DatasetKeyRow.dataset_id == dataset_id, DatasetKeyRow.recipient == "user").order_by(DatasetKeyRow.user_id)))
+
+    @staticmethod
+    def user_wrap_rows(session: Session, user_id: int) -> list[DatasetKeyRow]:
+        return list(session.scalars(select(DatasetKeyRow).where(
+            DatasetKeyRow.recipient == "user", DatasetKeyRow.user_id == user_id)))

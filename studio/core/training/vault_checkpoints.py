@@ -1,0 +1,159 @@
+"""Checkpoints kept encrypted in the vault.
+
+Each run gets a vault model of its own ("<run name> (run <id>)", kind checkpoint versions, lineage to the
+run and its dataset); each checkpoint slot is one version of it, reserved (pending, invisible) when a worker
+is launched. The parent reserves with the user's unlocked session: the vault makes each file's data key and
+wraps it for the model's recipients; the tickets (with the keys) go to the worker in its launch message,
+over the pipe. The worker writes a slot's files with `vault.worker.save_tensors/save_bytes`: each write
+replaces the file atomically, under a fresh random salt and nonce prefix, so rewriting a rolling slot never
+reuses a key stream. A version of a slot:
+
+    model.safetensors            weights      the model's tensors (loadable as a model on its own)
+    training-state.safetensors   optimizer    optimizer state ("optim/...") and torch RNG states ("rng/...")
+    training-state.json          state        the rest of the training state (studio.core.training.state)
+    config.json                  config       the GPTConfig
+    tokenizer.json               tokenizer    the dataset's tokenizer (when it has one)
+
+Every file carries the step it belongs to; a read checks they agree (a slot whose write failed half-way is
+marked empty by the worker anyway). When the worker has ended, `settle` commits the slots that hold a
+checkpoint (they become ordinary versions: load, export, compress, sample) and abandons the empty ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from studio.core.errors import NotFoundError, StudioError
+from studio.core.stores.runs import CheckpointInfo, RunInfo, RunStore
+from studio.core.training.checkpoints import Reservation, register_store
+
+NAME = "vault"
+FILES = (("model.safetensors", "weights"), ("training-state.safetensors", "optimizer"),
+         ("training-state.json", "state"), ("config.json", "config"), ("tokenizer.json", "tokenizer"))
+
+
+def model_name(run: RunInfo) -> str:
+    return f"{run.name} (run {run.id})"
+
+
+class VaultSink:
+    def write(self, secret: dict[str, Any], state: Any, files: dict[str, bytes]) -> int:
+        from studio.core.training.state import FORMAT, VERSION
+        from studio.core.vault import worker
+
+        tickets = {}
+        for raw in secret["tickets"]:
+            t = worker.ArtifactTicket.from_bytes(base64.b64decode(raw))
+            tickets[t.name] = t
+        step = str(state.meta["step"])
+        stamp = {"studio.step": step}
+        total = worker.save_tensors(tickets["model.safetensors"], state.section("model"), stamp)
+        rest = {k: v for k, v in state.tensors.items() if not k.startswith("model/")}
+        total += worker.save_tensors(tickets["training-state.safetensors"], rest, stamp)
+        meta = dict(state.meta, format=FORMAT, version=VERSION)
+        total += worker.save_bytes(tickets["training-state.json"], json.dumps(meta, allow_nan=False).encode())
+        for name in ("config.json", "tokenizer.json"):
+            if name in tickets and name in files:
+                total += worker.save_bytes(tickets[name], files[name])
+        return total
+
+
+class VaultCheckpoints:
+    name = NAME
+
+    def _vault(self, studio: Any) -> Any:
+        vault = getattr(studio, "vault", None)
+        if vault is None:
+            raise StudioError("This installation has no model vault to keep checkpoints in.")
+        return vault
+
+    def reserve(self, studio: Any, actor: Any, run: RunInfo, slots: Sequence[str]) -> list[Reservation]:
+        from studio.core.stores.vault import LineageEdge
+
+        vault = self._vault(studio)
+        files = [f for f in FILES if f[0] != "tokenizer.json" or run.options.get("has_tokenizer")]
+        lineage = [LineageEdge("run", str(run.id), run.name)]
+        if run.dataset_id is not None:
+            lineage.append(LineageEdge("dataset", str(run.dataset_id), run.dataset_name))
+        model = run.checkpoint_model_id
+        out = []
+        for slot in slots:
+            pending = vault.reserve_version(
+                actor, model, files, name=None if model is not None else model_name(run), kind="checkpoint",
+                lineage=lineage, notes=f"checkpoint slot {slot} of run {run.name}",
+                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1})
+            if model is None:
+                model = pending.model_id
+                RunStore(studio.db).update(run.id, checkpoint_model_id=model)
+            tickets = [base64.b64encode(t.to_bytes()).decode() for t in pending.tickets]
+            out.append(Reservation(slot, {"model_id": pending.model_id, "version_id": pending.version_id,
+                                          "version": pending.number}, {"tickets": tickets}))
+        return out
+
+    def sink(self, studio: Any) -> VaultSink:
+        return VaultSink()
+
+    def read(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> Any:
+        from studio.core.training.state import TrainingState
+
+        self._check_kept(checkpoint)
+        ref = checkpoint.ref
+        loaded = self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]))
+        raw = loaded.files.get("training-state.json")
+        if raw is None or loaded.optimizer is None:
+            raise StudioError(f"Version {ref['version']} of the run's checkpoints is incomplete.")
+        meta = json.loads(raw)
+        tensors = {f"model/{k}": v for k, v in loaded.tensors.items()}
+        tensors.update(loaded.optimizer)
+        if int(meta.get("step", -1)) != checkpoint.step:
+            raise StudioError(f"The checkpoint of step {checkpoint.step} is damaged (its files disagree); resume "
+                              "from another one.")
+        return TrainingState(meta, tensors)
+
+    def tokenizer(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> str | None:
+        self._check_kept(checkpoint)
+        ref = checkpoint.ref
+        return self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), roles={"tokenizer"}).tokenizer
+
+    @staticmethod
+    def _check_kept(checkpoint: CheckpointInfo) -> None:
+        if checkpoint.state != "kept":
+            raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
+                              "worker; pause or stop the run, or wait for it to end, then try again.")
+
+    def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
+        """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is
+        alive (its worker at its end, or the service for a run found dead); `actor` is usually SYSTEM (the
+        vault accepts it for commit and abandon, which read no key)."""
+        vault = self._vault(studio)
+        store = RunStore(studio.db)
+        arch = f"GPT {run.model_config.get('n_layer')}L/{run.model_config.get('n_embd')}d"
+        for c in checkpoints:
+            version_id = c.ref.get("version_id")
+            if version_id is None or c.ref.get("settled"):
+                continue
+            if c.state == "written":
+                vault.commit_version(actor, int(version_id), architecture=arch, parameter_count=run.parameters,
+                                     dtype="float32", metadata={"step": c.step, "val_loss": c.val_loss,
+                                                                "train_loss": c.train_loss, "slot": c.slot})
+                store.set_checkpoint_state(c.id, "kept", ref=json.dumps(dict(c.ref, settled=True)))
+            elif c.state in ("empty", "dropped"):
+                try:
+                    vault.abandon_version(actor, int(version_id))
+                except NotFoundError:
+                    pass  # committed before it was superseded by a resume from an earlier step: it stays
+                store.set_checkpoint_state(c.id, "dropped", ref=json.dumps(dict(c.ref, settled=True)))
+
+    def delete(self, studio: Any, actor: Any, run: RunInfo) -> None:
+        if run.checkpoint_model_id is None:
+            return
+        try:
+            self._vault(studio).delete(actor, run.checkpoint_model_id)
+        except NotFoundError:
+            pass  # deleted in the vault already
+
+
+register_store(NAME, VaultCheckpoints)

@@ -1,0 +1,246 @@
+"""What an import will store, decided and validated before anything is written.
+
+Sources: one .safetensors file; a folder in Hugging Face layout (config.json, one or sharded *.safetensors
+with their index, tokenizer files, generation_config.json); a legacy PyTorch .pt/.pth/.bin file, read with
+torch.load(weights_only=True) only: a pickle that tries to run code is refused by torch's restricted
+unpickler and never runs. Nothing else from a user's folder is read (custom *.py code is skipped).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.core.errors import ValidationError
+from studio.core.vault import safetensors_io
+from studio.core.vault.safetensors_io import Layout
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger(__name__)
+
+LEGACY_SUFFIXES = (".pt", ".pth", ".bin")
+TOKENIZER_FILES = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "vocab.txt",
+    "merges.txt", "tokenizer.model", "spiece.model", "added_tokens.json", "sentencepiece.bpe.model",
+}
+CONFIG_FILES = {"config.json", "generation_config.json"}
+MAX_CONFIG_BYTES = 16 << 20
+STATE_DICT_KEYS = ("state_dict", "model_state_dict", "model", "module")
+
+
+@dataclass
+class PlannedArtifact:
+    name: str  # the file name it is exported as
+    role: str  # weights, index, config, tokenizer, optimizer, extra
+    size: int  # plaintext bytes
+    source: Path | None = None  # stored as is (already validated)
+    tensors: Mapping[str, torch.Tensor] | None = None  # stored as a safetensors stream
+    metadata: Mapping[str, str] | None = None  # safetensors __metadata__ for `tensors`
+    data: bytes | None = None  # stored as is
+    layout: Layout | None = None
+
+
+@dataclass
+class ImportPlan:
+    kind: str  # safetensors, hf, legacy, memory
+    default_name: str
+    artifacts: list[PlannedArtifact]
+    architecture: str = ""
+    parameter_count: int = 0
+    dtype: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    originals: list[Path] = field(default_factory=list)  # what "remove the plaintext original" deletes
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(a.size for a in self.artifacts)
+
+
+def plan_import(path: Path) -> ImportPlan:
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise ValidationError(f"{path} does not exist.", "path")
+    if path.is_dir():
+        return _plan_folder(path)
+    suffix = path.suffix.lower()
+    if suffix == ".safetensors":
+        layout = safetensors_io.validate_file(path)
+        plan = ImportPlan("safetensors", path.stem, [_weights_file(path, path.name, layout)], originals=[path])
+        summarise(plan, [layout], None)
+        return plan
+    if suffix in LEGACY_SUFFIXES:
+        tensors = load_legacy(path)
+        plan = ImportPlan("legacy", path.stem, [tensors_artifact("model.safetensors", "weights", tensors)],
+                          originals=[path])
+        summarise(plan, [], None, tensors)
+        return plan
+    raise ValidationError(
+        f"{path.name}: Model Studio imports .safetensors files, Hugging Face folders, and legacy .pt/.pth/.bin "
+        "weights files.", "path"
+    )
+
+
+def _weights_file(path: Path, name: str, layout: Layout) -> PlannedArtifact:
+    return PlannedArtifact(name, "weights", path.stat().st_size, source=path, layout=layout)
+
+
+def tensors_artifact(name: str, role: str, tensors: Mapping[str, torch.Tensor],
+                     metadata: Mapping[str, str] | None = None) -> PlannedArtifact:
+    import torch
+
+    for key, value in tensors.items():
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise ValidationError(f"{name}: every entry must be a tensor under a string name ({key!r} is not).")
+    size = safetensors_io.serialized_size(tensors, metadata)
+    return PlannedArtifact(name, role, size, tensors=tensors, metadata=metadata)
+
+
+def json_artifact(name: str, role: str, value: Any) -> PlannedArtifact:
+    data = value if isinstance(value, bytes) else (
+        value.encode("utf-8") if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True).encode("utf-8"))
+    return PlannedArtifact(name, role, len(data), data=data)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ValidationError(f"{path.name} is larger than 16 MB: it is not a model config.")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValidationError(f"{path.name} is not valid JSON: {error}.") from None
+    if not isinstance(doc, dict):
+        raise ValidationError(f"{path.name} is not a JSON object.")
+    return doc
+
+
+def _plan_folder(folder: Path) -> ImportPlan:
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise ValidationError(f"{folder} has no config.json: it is not a Hugging Face model folder.", "path")
+    config = _read_config(config_path)
+    plan = ImportPlan("hf", folder.name, [], originals=[])
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    shards = [p for p in files if p.suffix == ".safetensors"]
+    legacy = [p for p in files if p.suffix in LEGACY_SUFFIXES and p.name not in TOKENIZER_FILES]
+    layouts = []
+    if shards:
+        for shard in shards:
+            layout = safetensors_io.validate_file(shard)
+            layouts.append(layout)
+            plan.artifacts.append(_weights_file(shard, shard.name, layout))
+        _check_shards(folder, shards, layouts, plan)
+        tensors = None
+    elif legacy:
+        tensors: dict[str, Any] = {}
+        for path in legacy:
+            for key, value in load_legacy(path).items():
+                if key in tensors:
+                    raise ValidationError(f"The tensor {key!r} is in more than one file of {folder.name}.")
+                tensors[key] = value
+        plan.artifacts.append(tensors_artifact("model.safetensors", "weights", tensors))
+        plan.originals += legacy
+    else:
+        raise ValidationError(f"{folder} holds no weights (*.safetensors, or legacy *.bin/*.pt).", "path")
+    used = set(shards) | set(legacy) | {folder / "model.safetensors.index.json"}
+    for path in files:
+        if path in used:
+            continue
+        if path.name in CONFIG_FILES:
+            if path.name != "config.json":
+                _read_config(path)
+            plan.artifacts.append(PlannedArtifact(path.name, "config", path.stat().st_size, source=path))
+        elif path.name in TOKENIZER_FILES:
+            plan.artifacts.append(PlannedArtifact(path.name, "tokenizer", path.stat().st_size, source=path))
+        else:
+            plan.skipped.append(path.name)
+    plan.originals += [a.source for a in plan.artifacts if a.source is not None]
+    summarise(plan, layouts, config, tensors)
+    return plan
+
+
+def _check_shards(folder: Path, shards: list[Path], layouts: list[Layout], plan: ImportPlan) -> None:
+    seen: dict[str, str] = {}
+    for shard, layout in zip(shards, layouts, strict=True):
+        for t in layout.tensors:
+            if t.name in seen:
+                raise ValidationError(f"The tensor {t.name!r} is in both {seen[t.name]} and {shard.name}.")
+            seen[t.name] = shard.name
+    index_path = folder / "model.safetensors.index.json"
+    if not index_path.is_file():
+        if len(shards) > 1:
+            log.info("import of %s: %d shards without an index", folder.name, len(shards))
+        return
+    index = _read_config(index_path)
+    weight_map = index.get("weight_map")
+    if not isinstance(weight_map, dict):
+        raise ValidationError(f"{index_path.name} has no weight_map.")
+    if set(weight_map) != set(seen):
+        missing = sorted(set(weight_map) - set(seen))[:3]
+        extra = sorted(set(seen) - set(weight_map))[:3]
+        raise ValidationError(f"{index_path.name} does not match the shards (missing: {missing}, not indexed: {extra}).")
+    wrong = [k for k, v in weight_map.items() if seen[k] != v]
+    if wrong:
+        raise ValidationError(f"{index_path.name} puts {wrong[0]!r} in {weight_map[wrong[0]]}, but it is in {seen[wrong[0]]}.")
+    plan.artifacts.append(PlannedArtifact(index_path.name, "index", index_path.stat().st_size, source=index_path))
+
+
+def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | None,
+               tensors: Mapping[str, Any] | None = None) -> None:
+    if tensors is not None:
+        plan.parameter_count = sum(int(t.numel()) for t in tensors.values())
+        by_bytes: dict[str, int] = {}
+        for t in tensors.values():
+            name = str(t.dtype).removeprefix("torch.")
+            by_bytes[name] = by_bytes.get(name, 0) + t.numel() * t.element_size()
+        plan.dtype = max(by_bytes, key=lambda k: (by_bytes[k], k)) if by_bytes else ""
+    else:
+        plan.parameter_count = sum(layout.parameter_count for layout in layouts)
+        merged: dict[str, int] = {}
+        for layout in layouts:
+            for t in layout.tensors:
+                merged[t.dtype] = merged.get(t.dtype, 0) + t.end - t.begin
+        plan.dtype = safetensors_io.DTYPE_NAMES[max(merged, key=lambda k: (merged[k], k))] if merged else ""
+    if config:
+        archs = config.get("architectures")
+        plan.architecture = str(archs[0]) if isinstance(archs, list) and archs else str(config.get("model_type", ""))
+        summary = {k: config[k] for k in ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                                          "vocab_size", "torch_dtype", "n_layer", "n_head", "n_embd", "block_size")
+                   if k in config and isinstance(config[k], str | int | float)}
+        if summary:
+            plan.metadata["config"] = summary
+    elif layouts and layouts[0].metadata.get("architecture"):
+        plan.architecture = layouts[0].metadata["architecture"]
+
+
+def load_legacy(path: Path) -> dict[str, torch.Tensor]:
+    """A legacy weights file as a flat dict of tensors, through torch.load(weights_only=True) only."""
+    import torch
+
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
+    except Exception as error:  # noqa: BLE001 - torch raises many types; all mean "not plain weights"
+        reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        raise ValidationError(
+            f"{path.name} was refused: it is not a plain weights file (only tensors may be loaded; "
+            f"anything that would run code is rejected). Detail: {reason}"
+        ) from None
+    if isinstance(obj, Mapping):
+        for key in STATE_DICT_KEYS:
+            inner = obj.get(key)
+            if isinstance(inner, Mapping) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
+                obj = inner
+                break
+    if not isinstance(obj, Mapping) or not obj:
+        raise ValidationError(f"{path.name} does not hold a dict of tensors (it holds {type(obj).__name__}).")
+    bad = [k for k, v in obj.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if bad:
+        raise ValidationError(f"{path.name} holds entries that are not tensors: {', '.join(map(str, bad[:5]))}.")
+    return dict(obj)

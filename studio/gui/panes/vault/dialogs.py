@@ -1,0 +1,121 @@
+"""Small dialogs of the Vault pane: what to import under which name, how to export, whom to share with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ImportDialog(QDialog):
+    def __init__(self, path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Import into the vault"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        source = QLabel(str(path))
+        source.setWordWrap(True)
+        form.addRow(self.tr("Source"), source)
+        self.name = QLineEdit(path.stem if path.is_file() else path.name)
+        form.addRow(self.tr("Name"), self.name)
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText(self.tr("comma separated"))
+        form.addRow(self.tr("Tags"), self.tags)
+        self.notes = QLineEdit()
+        form.addRow(self.tr("Notes"), self.notes)
+        layout.addLayout(form)
+        self.remove_original = QCheckBox(self.tr("Delete the plaintext original after the import"))
+        layout.addWidget(self.remove_original)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Import"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict:
+        return {"name": self.name.text().strip() or None,
+                "tags": [t.strip() for t in self.tags.text().split(",") if t.strip()],
+                "notes": self.notes.text().strip(), "remove_original": self.remove_original.isChecked()}
+
+
+class ExportDialog(QDialog):
+    """Which version, which format, and the warning that plaintext is about to exist on disk."""
+
+    def __init__(self, model: str, versions: list[int], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Export {model}").format(model=model))
+        layout = QVBoxLayout(self)
+        warning = QLabel(self.tr("Exporting writes the weights in plaintext. The export is recorded in the audit log."))
+        warning.setWordWrap(True)
+        layout.addWidget(warning)
+        form = QFormLayout()
+        self.version = QComboBox()
+        for n in sorted(versions, reverse=True):
+            self.version.addItem(self.tr("Version {n}").format(n=n), n)
+        form.addRow(self.tr("Version"), self.version)
+        self.format = QComboBox()
+        self.format.addItem(self.tr("One .safetensors file"), "safetensors")
+        self.format.addItem(self.tr("A Hugging Face folder"), "hf")
+        self.format.addItem(self.tr("An encrypted bundle for another user"), "bundle")
+        form.addRow(self.tr("Format"), self.format)
+        self.recipient = QLineEdit()
+        self.recipient.setPlaceholderText(self.tr("user name"))
+        self.recipient_label = QLabel(self.tr("For"))
+        form.addRow(self.recipient_label, self.recipient)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Choose where…"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self._format_changed()
+
+    def _format_changed(self) -> None:
+        bundle = self.format.currentData() == "bundle"
+        self.recipient.setVisible(bundle)
+        self.recipient_label.setVisible(bundle)
+
+    def values(self) -> dict:
+        return {"version": self.version.currentData(), "format": self.format.currentData(),
+                "recipient": self.recipient.text().strip()}
+
+
+class ShareDialog(QDialog):
+    """Whom to share with, and what they may then do (a grant: use < export < manage)."""
+
+    def __init__(self, model: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Share {model}").format(model=model))
+        layout = QVBoxLayout(self)
+        explain = QLabel(self.tr("The model's keys are wrapped for this user; every later version is too."))
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        form = QFormLayout()
+        self.user = QLineEdit()
+        self.user.setPlaceholderText(self.tr("user name"))
+        form.addRow(self.tr("User"), self.user)
+        self.permission = QComboBox()
+        self.permission.addItem(self.tr("Use: load, generate, verify"), "use")
+        self.permission.addItem(self.tr("Export: also write plaintext copies and bundles"), "export")
+        self.permission.addItem(self.tr("Manage: also share, rotate, rename and delete"), "manage")
+        form.addRow(self.tr("May"), self.permission)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Share"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict:
+        return {"user": self.user.text().strip(), "permission": self.permission.currentData()}

@@ -1,0 +1,127 @@
+"""Thin Qt item models over the vault service's results (lists of frozen dataclasses)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+
+from studio.core.stores.vault import ModelInfo, VersionInfo
+from studio.core.units import human_count, human_size
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _ListTable(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.header_text(section)
+        return None
+
+    def header_text(self, section: int) -> str:
+        return self.HEADERS[section]
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        item = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display(item, index.column())
+        if role == SORT_ROLE:
+            return self.sort_key(item, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.numeric(index.column()):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def display(self, item: Any, column: int) -> str:
+        raise NotImplementedError
+
+    def sort_key(self, item: Any, column: int) -> Any:
+        return self.display(item, column)
+
+    def numeric(self, column: int) -> bool:
+        return False
+
+
+class ModelsTable(_ListTable):
+    """Name, version, architecture, parameters, size, created, owner, tags."""
+
+    def __init__(self, user_label: Callable[[int], str], parent: QObject | None = None):
+        super().__init__(parent)
+        self._user_label = user_label
+
+    def header_text(self, section: int) -> str:
+        return (self.tr("Name"), self.tr("Version"), self.tr("Architecture"), self.tr("Parameters"),
+                self.tr("Size"), self.tr("Created"), self.tr("Owner"), self.tr("Tags"))[section]
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 8
+
+    def display(self, m: ModelInfo, column: int) -> str:
+        v = m.latest
+        values = (
+            m.name,
+            str(v.number) if v else "",
+            v.architecture if v else "",
+            human_count(v.parameter_count) if v else "",
+            human_size(v.size_bytes) if v else "",
+            m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            self._user_label(m.owner_id),
+            ", ".join(m.tags),
+        )
+        return values[column]
+
+    def sort_key(self, m: ModelInfo, column: int) -> Any:
+        v = m.latest
+        if column == 1:
+            return v.number if v else 0
+        if column == 3:
+            return v.parameter_count if v else 0
+        if column == 4:
+            return v.size_bytes if v else 0
+        if column == 5:
+            return m.created_at.timestamp()
+        return self.display(m, column).lower()
+
+    def numeric(self, column: int) -> bool:
+        return column in (1, 3, 4)
+
+
+class VersionsTable(_ListTable):
+    def header_text(self, section: int) -> str:
+        return (self.tr("Version"), self.tr("Kind"), self.tr("Parameters"), self.tr("Data type"),
+                self.tr("Size"), self.tr("Files"), self.tr("Created"))[section]
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 7
+
+    def display(self, v: VersionInfo, column: int) -> str:
+        return (str(v.number), v.kind, human_count(v.parameter_count), v.dtype, human_size(v.size_bytes),
+                str(len(v.artifacts)), v.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))[column]
+
+    def numeric(self, column: int) -> bool:
+        return column in (0, 2, 4, 5)

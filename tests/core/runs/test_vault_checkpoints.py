@@ -1,0 +1,121 @@
+"""Checkpoints encrypted in the vault (the real store), with workers in threads."""
+
+import numpy as np
+import pytest
+
+from studio.core.errors import StudioError
+
+
+@pytest.fixture
+def vault_settings(settings):
+    def make(**changes):
+        return settings(checkpoint_store="vault", **changes)
+
+    return make
+
+
+def _plaintext_anywhere(root, needles=(b"transformer.wte", b"optim/", b"studio.training_state")):
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and path.name != "studio.db" and "tokens" not in path.parts:
+            data = path.read_bytes()
+            found += [f"{path.name}: {n!r}" for n in needles if n in data]
+    return found
+
+
+def test_checkpoints_are_vault_versions_encrypted_on_disk(studio, make_user, vault_settings, in_thread, data_dir):
+    user = make_user("trainer")
+    run = studio.runs.start(user, vault_settings(name="vaulted"))
+    done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
+    assert done.status == "completed", done.message
+    ckpts = studio.runs.checkpoints(user, run.id)
+    assert {c.state for c in ckpts} == {"kept"}  # committed by the worker at its end
+    assert sorted(c.step for c in ckpts if not c.is_best) == [8, 12]
+    versions = studio.vault.versions(user, done.checkpoint_model_id)
+    assert len(versions) == 3 and {v.kind for v in versions} == {"checkpoint"}
+    assert {a.name for a in versions[0].artifacts} == {"model.safetensors", "training-state.safetensors",
+                                                       "training-state.json", "config.json", "tokenizer.json"}
+    assert studio.vault.show(user, done.checkpoint_model_id).model.name == "vaulted (run 1)"
+    assert _plaintext_anywhere(data_dir) == []
+    # the weights of the last checkpoint are the model the run ended with
+    from studio.core.training.checkpoints import store_named
+
+    last = max((c for c in ckpts if not c.is_best), key=lambda c: c.step)
+    state = store_named("vault").read(studio, user, done, last)
+    assert state.meta["step"] == 12 and "model/transformer.wte.weight" in state.tensors
+
+
+def test_stop_and_resume_through_the_vault_is_exact(studio, make_user, vault_settings, in_thread):
+    user = make_user("trainer")
+    straight = studio.runs.start(user, vault_settings(train={"max_steps": 16}))
+    studio.runs.wait(user, straight.id, timeout_s=60, poll_s=0.05)
+
+    def stop_at_6(worker, step):
+        if step == 6:
+            studio.runs.stop(user, worker.run_id)
+
+    in_thread.before_step = stop_at_6
+    split = studio.runs.start(user, vault_settings(train={"max_steps": 16}))
+    assert studio.runs.wait(user, split.id, timeout_s=60, poll_s=0.05).step == 6
+    in_thread.before_step = None
+    studio.runs.resume(user, split.id)
+    done = studio.runs.wait(user, split.id, timeout_s=60, poll_s=0.05)
+    assert done.status == "completed" and done.attempt == 2
+    a = studio.runs.metrics(user, straight.id, ["train_loss"])["train_loss"]
+    b = studio.runs.metrics(user, split.id, ["train_loss"])["train_loss"]
+    np.testing.assert_allclose(b.values, a.values, rtol=0, atol=1e-6)
+    # both attempts' checkpoints are in the vault, the empty slots were abandoned
+    kept = [c for c in studio.runs.checkpoints(user, split.id, usable_only=False) if c.state == "kept"]
+    assert len(studio.vault.versions(user, done.checkpoint_model_id)) == len(kept)
+
+
+def test_a_failed_vault_write_keeps_the_previous_checkpoint_loadable(studio, make_user, vault_settings,
+                                                                     in_thread, monkeypatch):
+    from studio.core.training.checkpoints import store_named
+    from studio.core.vault import worker as vault_worker
+
+    calls = {"n": 0}
+    real = vault_worker.save_tensors
+
+    def failing(ticket, tensors, metadata=None):
+        calls["n"] += 1
+        if calls["n"] > 4:  # two checkpoints of step 4 (last, best) pass; then the disk is full
+            raise OSError(28, "No space left on device")
+        return real(ticket, tensors, metadata)
+
+    monkeypatch.setattr(vault_worker, "save_tensors", failing)
+    user = make_user("trainer")
+    run = studio.runs.start(user, vault_settings())
+    done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
+    assert done.status == "failed" and "step 4, is intact" in done.message
+    usable = studio.runs.checkpoints(user, run.id)
+    assert sorted(c.step for c in usable) == [4, 4] and {c.state for c in usable} == {"kept"}
+    state = store_named("vault").read(studio, user, done, usable[0])
+    assert state.meta["step"] == 4
+    monkeypatch.setattr(vault_worker, "save_tensors", real)
+    studio.runs.resume(user, run.id)
+    assert studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05).status == "completed"
+
+
+def test_deleting_a_run_crypto_shreds_its_checkpoints(studio, make_user, vault_settings, in_thread):
+    user = make_user("trainer")
+    run = studio.runs.start(user, vault_settings())
+    done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
+    studio.runs.delete(user, run.id)
+    with pytest.raises(StudioError):
+        studio.vault.show(user, done.checkpoint_model_id)
+    assert not list((studio.paths.vault / "blobs").glob("*.msv"))
+
+
+def test_a_grant_on_the_checkpoint_model_lets_a_viewer_read_the_run(studio, make_user, vault_settings, in_thread):
+    owner, viewer = make_user("trainer"), make_user("viewer")
+    run = studio.runs.start(owner, vault_settings())
+    done = studio.runs.wait(owner, run.id, timeout_s=60, poll_s=0.05)
+    assert studio.runs.list(viewer) == []
+    studio.grants.add(owner, viewer.user_name, "model", done.checkpoint_model_id, "use")
+    assert [r.id for r in studio.runs.list(viewer)] == [run.id]
+    assert len(studio.runs.metrics(viewer, run.id)["train_loss"]) == 12
+    from studio.core.errors import AccessDenied
+
+    with pytest.raises(AccessDenied):
+        studio.runs.stop(viewer, run.id)
