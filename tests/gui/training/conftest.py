@@ -1,5 +1,7 @@
-"""The Training pane over a fake run service (until the engine's worker is merged): one fake per test, shared
-by every window the test opens on its data folder, as the real service's database would be."""
+"""Pure UI tests of the Training pane over a fake run service (runs on threads, deterministic curves and
+timings: form checks, deletion, details, closing): one fake per test, shared by every window the test opens on
+its data folder, as the real service's database would be. The "Done when" tests run over the real run service
+and real worker processes: test_real_runs.py."""
 
 from __future__ import annotations
 
