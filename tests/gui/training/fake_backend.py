@@ -1,7 +1,7 @@
-"""A stand-in for the run service, for the pane's tests until the engine's worker is merged: runs train on
-threads (a loss that falls, evaluations, checkpoints, a log), obey pause/resume/stop/kill, resume from a
-checkpoint, and generate text one character at a time. Shapes follow studio.core.stores.runs (RunInfo,
-CheckpointInfo) on the engine branch."""
+"""A stand-in for the run service, for the pane's pure UI tests (the "Done when" tests use the real service:
+test_real_runs.py): runs train on threads (a loss that falls, evaluations, checkpoints, a log), obey
+pause/resume/stop/kill, resume from a checkpoint, and generate text one character at a time. Shapes follow
+studio.core.stores.runs (RunInfo, CheckpointInfo); test_fake_matches_the_service checks they still do."""
 
 from __future__ import annotations
 

@@ -9,8 +9,6 @@ import threading
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
-
 TINY = {"n_layer": 2, "n_head": 2, "n_embd": 32, "block_size": 32, "batch_size": 8, "warmup_steps": 5,
         "eval_batches": 2, "device": "cpu", "precision": "fp32", "threads": 1}
 
@@ -100,6 +98,7 @@ def drawn_steps(pane, run_id) -> int:
     return 0 if x is None or len(x) == 0 else int(x[-1])
 
 
+@pytest.mark.slow  # about 7 s alone, more while other work runs
 def test_a_real_run_from_the_form_live_paused_resumed_stopped_then_reopened(real, qtbot, data_dir):
     from studio.core.services import Studio
 
@@ -155,6 +154,7 @@ def test_a_real_run_from_the_form_live_paused_resumed_stopped_then_reopened(real
     assert "stopped" in pane2.runs_table.model.index(0, 1).data()
 
 
+@pytest.mark.slow
 def test_compare_two_real_runs_and_generate_from_a_checkpoint(real, qtbot, data_dir):
     window, pane = real()
     a = start_from_form(pane, qtbot, "alpha", 40, lr=3e-3, eval_every=20, checkpoint_every=20)
@@ -203,3 +203,14 @@ def _password() -> str:
     from tests.conftest import TEST_PASSWORD
 
     return TEST_PASSWORD
+
+
+def test_fake_matches_the_service():
+    """The pure UI tests' stand-in has the real records' fields, so they test what the service hands over."""
+    from dataclasses import fields
+
+    from studio.core.stores.runs import CheckpointInfo, RunInfo
+    from tests.gui.training.fake_backend import FakeCheckpoint, FakeRun
+
+    assert [f.name for f in fields(FakeRun)] == [f.name for f in fields(RunInfo)]
+    assert [f.name for f in fields(FakeCheckpoint)] == [f.name for f in fields(CheckpointInfo)]
