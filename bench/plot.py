@@ -1,27 +1,33 @@
-"""The Training pane's live charts under load, each figure beside a baseline from the same run:
+"""The Training pane's live charts under load, over the real run store, each figure beside a baseline from the
+same run:
 
-1. Streaming: a worker process writes 100 steps/s (7 metrics a step, in batches every 0.1 s, Core executemany
-   into the metrics table) to a run whose curves already hold N points (default 1,000,000 each); the charts
-   follow it for S seconds (default 30) while a 5 ms probe timer measures the GUI event loop. Figures: the
-   longest stall (goal: under 50 ms), the 99th percentile, stalls over 50 ms, and the latency from a point's
-   commit to the redraw that shows it (goal: under 0.5 s). Baselines: the same window idle (the machine's
-   floor) and pyqtgraph alone (each curve handed its whole buffer on every tick, with setDownsampling(peak) and
-   setClipToView: house style 7 without the peak levels).
-2. Opening a finished run of N steps (7 metrics): from selecting it to its full curves drawn (goal: under
-   0.5 s), against reading one of its metrics row by row from the covering index.
+1. Opening a finished run of N steps (7 metrics, default 1,000,000 steps): in the Training pane of the main
+   window (signed in, the real RunService behind it), from selecting the run in the runs table to its full
+   curves drawn (goal: under 0.5 s). Baselines: the run service's read of the 7 curves alone, and one metric
+   read row by row from the covering index (what a store without packed blocks would do).
+2. Streaming: a writer process uses the worker's own MetricWriter to write 100 steps/s (6 metrics a step,
+   flushed 4 times a second as the worker does) to a live run whose curves already hold N points; the pane
+   shows that run for S seconds (default 30) while a 5 ms probe timer measures the GUI event loop. Figures:
+   the longest stall (goal: under 50 ms), the 99th percentile, stalls over 50 ms, and the latency from a
+   point's commit to the redraw that shows it (goal: under 0.5 s). Baselines: the same window with no run
+   selected (the machine's floor) and pyqtgraph alone (each curve handed its whole buffer on every tick, with
+   setDownsampling(peak) and setClipToView: house style 7 without the peak levels).
 
     .venv/bin/python bench/plot.py [--points 1000000] [--seconds 30]
 
-The metrics come from the run store's fast read (packed blocks of steps and values plus the newest rows).
+The existing points are stored as the worker's MetricWriter leaves them (packed blocks of 4096 steps and
+values in run_metric_blocks), inserted directly to save the minutes a million add() calls would take; the
+live points go through MetricWriter itself. The bench holds the live run's worker lock, so the service's
+reconcile() sees a live worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import multiprocessing as mp
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,25 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 METRICS = ("train_loss", "val_loss", "lr", "grad_norm", "tokens_per_s", "tokens_seen", "elapsed_s")
-BLOCK = 8192
 RATE = 100  # steps per second
-BATCH_S = 0.1
-
-# -- a stand-in for the run store: the same two tables as the engine's (rows, then packed blocks) ----------
-SCHEMA = """
-CREATE TABLE run_metrics (run_id INTEGER, metric TEXT, step INTEGER, value REAL,
-                          PRIMARY KEY (run_id, metric, step)) WITHOUT ROWID;
-CREATE TABLE run_metric_blocks (run_id INTEGER, metric TEXT, first_step INTEGER, last_step INTEGER,
-                                count INTEGER, step_bytes BLOB, value_bytes BLOB,
-                                PRIMARY KEY (run_id, metric, first_step)) WITHOUT ROWID;
-"""
-
-
-def connect(path: str) -> sqlite3.Connection:
-    con = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    return con
+FLUSH_S = 0.25  # the worker flushes its metrics 4 times a second
+PASSWORD = "Quiet-Harbour-2931"
+FINISHED, LIVE, ROWS_ONLY = "finished-1m", "live-1m", "rows-only"
 
 
 def curve_values(metric: str, steps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -72,87 +63,123 @@ def curve_values(metric: str, steps: np.ndarray, rng: np.random.Generator) -> np
     return s * 0.16  # elapsed_s
 
 
-def fill_blocks(con: sqlite3.Connection, run_id: int, n: int) -> None:
+def add_run(studio, owner_id: int, name: str, status: str, n: int) -> int:
+    from studio.core.db.tables.runs import RunRow
+    from studio.core.stores.runs import utcnow
+
+    with studio.db.session() as s:
+        row = RunRow(name=name, owner_id=owner_id, status=status, created_at=utcnow(), started_at=utcnow(),
+                     dataset_name="bench", model_config_json=json.dumps({"n_layer": 4, "n_embd": 128}),
+                     train_config_json=json.dumps({"max_steps": 2 * n, "lr": 3e-4}), step=n, max_steps=2 * n,
+                     parameters=800_000, attempt=1)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def fill_blocks(studio, run_id: int, n: int) -> None:
+    """N steps of every metric (val_loss every 100 steps) as MetricWriter packs them."""
+    from sqlalchemy import insert
+
+    from studio.core.db.tables.runs import RunMetricBlockRow
+    from studio.core.stores.run_metrics import BLOCK
+
     rng = np.random.default_rng(run_id)
     for metric in METRICS:
         every = 100 if metric == "val_loss" else 1
-        steps = np.arange(every, n + 1, every, dtype=np.int64)
-        values = curve_values(metric, steps, rng)
-        con.executemany(
-            "INSERT INTO run_metric_blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((run_id, metric, int(steps[i]), int(steps[min(i + BLOCK, len(steps)) - 1]),
-              len(steps[i : i + BLOCK]), steps[i : i + BLOCK].astype("<i8").tobytes(),
-              values[i : i + BLOCK].astype("<f8").tobytes()) for i in range(0, len(steps), BLOCK)),
-        )
-    con.commit()
+        steps = np.arange(every, n + 1, every, dtype="<i8")
+        values = curve_values(metric, steps, rng).astype("<f8")
+        rows = [{"run_id": run_id, "metric": metric, "first_step": int(steps[i]),
+                 "last_step": int(steps[min(i + BLOCK, len(steps)) - 1]), "count": len(steps[i:i + BLOCK]),
+                 "step_bytes": steps[i:i + BLOCK].tobytes(), "value_bytes": values[i:i + BLOCK].tobytes()}
+                for i in range(0, len(steps), BLOCK)]
+        with studio.db.immediate() as conn:
+            conn.execute(insert(RunMetricBlockRow), rows)
 
 
-def fill_rows(con: sqlite3.Connection, run_id: int, metric: str, n: int) -> None:
+def fill_rows(studio, run_id: int, metric: str, n: int) -> None:
     steps = np.arange(1, n + 1, dtype=np.int64)
     values = curve_values(metric, steps, np.random.default_rng(7))
-    con.executemany("INSERT INTO run_metrics VALUES (?, ?, ?, ?)",
-                    zip([run_id] * n, [metric] * n, steps.tolist(), values.tolist(), strict=True))
-    con.commit()
+    with studio.db.immediate() as conn:
+        conn.exec_driver_sql("INSERT INTO run_metrics (run_id, metric, step, value) VALUES (?, ?, ?, ?)",
+                             list(zip([run_id] * n, [metric] * n, steps.tolist(), values.tolist(), strict=True)))
 
 
-def make_reader(path: str):
-    """reader(run_id, since) for the charts' feed: packed blocks, then the rows after them."""
-    con = connect(path)
+def writer(data_dir: str, run_id: int, first_step: int, stop_at: float) -> None:
+    """The worker's side: 100 steps/s through MetricWriter, flushed every 0.25 s with the run's progress.
+    elapsed_s carries the commit time, so that the GUI side can measure the latency to the screen."""
+    from studio.core.services import Studio
+    from studio.core.stores.run_metrics import MetricWriter
+    from studio.core.stores.runs import utcnow
 
-    def read(run_id: int, since: dict[str, int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        out = {}
-        for metric in METRICS:
-            after = since.get(metric, -1)
-            steps_parts, value_parts = [], []
-            for step_bytes, value_bytes in con.execute(
-                "SELECT step_bytes, value_bytes FROM run_metric_blocks WHERE run_id=? AND metric=? AND last_step>?"
-                " ORDER BY first_step", (run_id, metric, after)):
-                s = np.frombuffer(step_bytes, "<i8")
-                v = np.frombuffer(value_bytes, "<f8")
-                keep = s > after
-                steps_parts.append(s[keep])
-                value_parts.append(v[keep])
-            rows = con.execute("SELECT step, value FROM run_metrics WHERE run_id=? AND metric=? AND step>? ORDER BY step",
-                               (run_id, metric, after)).fetchall()
-            if rows:
-                arr = np.array(rows, dtype=np.float64)
-                steps_parts.append(arr[:, 0].astype(np.int64))
-                value_parts.append(arr[:, 1])
-            if steps_parts:
-                out[metric] = (np.concatenate(steps_parts), np.concatenate(value_parts))
-        return out
-
-    return read
-
-
-def writer(path: str, run_id: int, first_step: int, stop_at: float) -> None:
-    """The worker's side: 100 steps/s, 7 metrics a step, one executemany per 0.1 s. elapsed_s carries the
-    commit time, so the GUI side can measure the latency to the screen."""
-    con = connect(path)
+    studio = Studio.open(data_dir)
+    out = MetricWriter(studio.db, run_id)
     rng = np.random.default_rng(3)
     step = first_step
-    per_batch = int(RATE * BATCH_S)
+    per_flush = int(RATE * FLUSH_S)
     next_at = time.time()
     while time.time() < stop_at:
-        steps = np.arange(step + 1, step + per_batch + 1, dtype=np.int64)
-        rows = []
-        for metric in METRICS:
-            if metric in ("val_loss", "elapsed_s"):
-                continue
-            values = curve_values(metric, steps, rng)
-            rows.extend(zip([run_id] * len(steps), [metric] * len(steps), steps.tolist(), values.tolist(), strict=True))
+        steps = np.arange(step + 1, step + per_flush + 1, dtype=np.int64)
+        values = {m: curve_values(m, steps, rng) for m in METRICS if m not in ("val_loss", "elapsed_s")}
         now = time.time()
-        rows.extend((run_id, "elapsed_s", int(s), now) for s in steps)
-        con.executemany("INSERT OR REPLACE INTO run_metrics VALUES (?, ?, ?, ?)", rows)
-        con.commit()
-        step += per_batch
-        next_at += BATCH_S
+        for i, s in enumerate(steps):
+            out.add(int(s), {**{m: float(v[i]) for m, v in values.items()}, "elapsed_s": now})
+        step += per_flush
+        out.flush({"step": step, "heartbeat_at": utcnow()})
+        next_at += FLUSH_S
         time.sleep(max(0.0, next_at - time.time()))
+    studio.close()
 
 
-# -- the GUI side ----------------------------------------------------------------------------------------
+class Bench:
+    """The main window over the bench's data folder, signed in, showing the Training pane."""
+
+    def __init__(self, app, data_dir: str):
+        from studio.gui.app import build_window
+        from studio.gui.panes.training import pane as pane_module
+
+        pane_module.ask_about_live_runs = lambda parent, names: "leave"  # closing at the end: no question
+        self.app = app
+        self.window = build_window(app, data_dir, "light", "en")
+        studio = self.window.ctx.studio
+        self.studio = studio
+        self.window.ctx.set_session(studio.accounts.login("bench", PASSWORD))
+        self.session = self.window.ctx.session
+        self.window.resize(1280, 800)
+        self.window.show()
+        self.pane = self.window.show_pane("training")
+        self.ids = {}
+        self.wait(lambda: len(self.pane._runs) == 3)
+        self.ids = {r.name: r.id for r in self.pane._runs}
+
+    def wait(self, condition, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the pane did not get there in time")
+            self.app.processEvents()
+            time.sleep(0.002)
+
+    def select(self, name: str | None) -> None:
+        self.pane.runs_table.select([] if name is None else [self.ids[name]])
+        self.app.processEvents()
+
+    def drawn_all(self, run_id: int, n: int) -> bool:
+        board = self.pane.board
+        if not board.shows(run_id):
+            return False
+        run = board.run_data(run_id)
+        if not all(len(run.series.get(m, ())) >= (n // 100 if m == "val_loss" else n) for m in METRICS):
+            return False
+        return board._drawn.get(run_id) == run.version
+
+    def close(self) -> None:
+        self.window.close()
+        self.studio.close()
+
+
 def probe_loop(app, seconds: float, on_tick=None) -> dict:
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     gaps: list[float] = []
     last = [time.perf_counter()]
@@ -169,18 +196,24 @@ def probe_loop(app, seconds: float, on_tick=None) -> dict:
     timer.setInterval(5)
     timer.timeout.connect(probe)
     timer.start()
-    QTimer.singleShot(int(seconds * 1000), app.quit)
-    app.exec()
+    # A local loop: app.exec() would end with aboutToQuit (the pane shuts down on it) and app.quit() first
+    # closes the window (which asks about the live run).
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     timer.stop()
     g = np.array(gaps[10:]) * 1000.0 - 5.0  # lateness beyond the probe's own interval
     return {"max_ms": float(g.max()), "p99_ms": float(np.percentile(g, 99)), "median_ms": float(np.median(g)),
             "over_50": int((g > 50).sum()), "ticks": len(g)}
 
 
-def streaming(app, path: str, n: int, seconds: float, naive: bool) -> dict:
-    from studio.gui.panes.training.plots.board import ChartBoard
+def streaming(bench: Bench, data_dir: str, n: int, seconds: float, naive: bool) -> dict:
+    from studio.core.stores.run_metrics import truncate_after
     from studio.gui.panes.training.plots.series import RunData
 
+    run_id = bench.ids[LIVE]
+    bench.select(None)
+    truncate_after(bench.studio.db, run_id, n)  # each pass starts from the same million points
     if naive:  # pyqtgraph alone: every curve gets its whole buffer; its own peak downsampling does the rest
         def whole(self, metric, smoothed, x_range, axis, columns):
             series = self.series.get(metric)
@@ -191,23 +224,17 @@ def streaming(app, path: str, n: int, seconds: float, naive: bool) -> dict:
 
         original = RunData.visible
         RunData.visible = whole
-    board = ChartBoard(make_reader(path))
-    board.resize(1200, 800)
-    board.show()
-    board.set_runs([(2, "live")])
-    while len(board.run_data(2).series.get("train_loss", ())) < n:  # the existing million points
-        app.processEvents()
-        time.sleep(0.01)
-    board.redraw()
-    app.processEvents()
+    bench.select(LIVE)
+    bench.wait(lambda: bench.drawn_all(run_id, n))  # the existing million points, drawn
     gc.collect()
     gc.freeze()
+    board = bench.pane.board
     latencies: list[float] = []
     seen = [-1]
 
     def check_latency() -> None:
-        run = board.run_data(2)
-        if board._drawn.get(2) != run.version:
+        run = board.run_data(run_id)
+        if board._drawn.get(run_id) != run.version:
             return
         with run.lock:
             series = run.series.get("elapsed_s")
@@ -218,111 +245,111 @@ def streaming(app, path: str, n: int, seconds: float, naive: bool) -> dict:
         latencies.append(time.time() - written)
 
     stop_at = time.time() + seconds
-    proc = mp.get_context("spawn").Process(target=writer, args=(path, 2, n, stop_at))
+    proc = mp.get_context("spawn").Process(target=writer, args=(data_dir, run_id, n, stop_at))
     proc.start()
-    result = probe_loop(app, seconds, check_latency)
+    result = probe_loop(bench.app, seconds, check_latency)
     proc.join()
-    result["points_at_end"] = len(board.run_data(2).series["train_loss"])
+    result["points_at_end"] = len(board.run_data(run_id).series["train_loss"])
     result["latency_median_ms"] = 1000 * statistics.median(latencies) if latencies else float("nan")
     result["latency_max_ms"] = 1000 * max(latencies) if latencies else float("nan")
-    board.close_feed()
-    board.deleteLater()
+    bench.select(None)
     if naive:
         RunData.visible = original
     gc.unfreeze()
     return result
 
 
-def idle(app, seconds: float) -> dict:
-    from studio.gui.panes.training.plots.board import ChartBoard
-
-    board = ChartBoard(lambda run_id, since: {})
-    board.resize(1200, 800)
-    board.show()
-    app.processEvents()
+def idle(bench: Bench, seconds: float) -> dict:
+    bench.select(None)
     gc.collect()
     gc.freeze()
-    result = probe_loop(app, seconds)
-    board.close_feed()
-    board.deleteLater()
+    result = probe_loop(bench.app, seconds)
     gc.unfreeze()
     return result
 
 
-def open_finished(app, path: str, n: int, rounds: int = 5) -> dict:
-    from studio.gui.panes.training.plots.board import ChartBoard
-
-    board = ChartBoard(make_reader(path))
-    board.resize(1200, 800)
-    board.show()
-    app.processEvents()
+def open_finished(bench: Bench, n: int, rounds: int = 5) -> dict:
+    run_id = bench.ids[FINISHED]
     times = []
     for _ in range(rounds):
-        board.set_runs([])
-        app.processEvents()
+        bench.select(None)
+        gc.collect()
         start = time.perf_counter()
-        board.set_runs([(1, "finished")])
-        while True:
-            app.processEvents()
-            run = board.run_data(1)
-            if all(len(run.series.get(m, ())) >= (n // 100 if m == "val_loss" else n) for m in METRICS):
-                break
-            time.sleep(0.002)
-        board.redraw()
-        board.graphics.repaint()
+        bench.select(FINISHED)
+        bench.wait(lambda: bench.drawn_all(run_id, n))
+        bench.pane.board.graphics.repaint()
         times.append(time.perf_counter() - start)
-    board.close_feed()
-    board.deleteLater()
-    con = connect(path)
+    bench.select(None)
+    service_times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        curves = bench.studio.runs.metrics(bench.session, run_id)
+        service_times.append(time.perf_counter() - start)
+    assert len(curves["train_loss"]) == n
+    rows_id = bench.ids[ROWS_ONLY]
     rows_times = []
     for _ in range(3):
         start = time.perf_counter()
-        rows = con.execute("SELECT step, value FROM run_metrics WHERE run_id=3 AND metric='train_loss' ORDER BY step"
-                           ).fetchall()
+        with bench.studio.db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT step, value FROM run_metrics WHERE run_id = ? AND metric = ? "
+                                        "ORDER BY step", (rows_id, "train_loss")).all()
         np.array(rows)
         rows_times.append(time.perf_counter() - start)
-    return {"open_s": statistics.median(times), "open_best_s": min(times),
-            "rows_one_metric_s": statistics.median(rows_times), "rows": len(rows)}
+    return {"open_s": statistics.median(times), "open_best_s": min(times), "open_worst_s": max(times),
+            "service_s": statistics.median(service_times), "rows_one_metric_s": statistics.median(rows_times),
+            "rows": len(rows)}
+
+
+def prepare(data_dir: str, n: int) -> dict[str, int]:
+    """The bench's user and runs; returns the run ids by name."""
+    from studio.core.services import Studio
+
+    studio = Studio.open(data_dir)
+    user = studio.accounts.create_first_admin("bench", PASSWORD)
+    ids = {ROWS_ONLY: add_run(studio, user.user_id, ROWS_ONLY, "completed", n)}
+    fill_rows(studio, ids[ROWS_ONLY], "train_loss", n)
+    for name, status in ((FINISHED, "completed"), (LIVE, "running")):
+        ids[name] = add_run(studio, user.user_id, name, status, n)
+        fill_blocks(studio, ids[name], n)
+    studio.close()
+    return ids
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--folder", help="keep the database here (default: a temporary folder)")
+    parser.add_argument("--folder", help="keep the data folder here (default: a temporary folder)")
     args = parser.parse_args()
 
     from PySide6.QtWidgets import QApplication
 
+    from studio.core.paths import DataPaths
+    from studio.core.training import launch
+
     app = QApplication([])
     with tempfile.TemporaryDirectory(dir=args.folder) as folder:
-        path = str(Path(folder) / "metrics.db")
+        data_dir = str(Path(folder) / "data")
         start = time.perf_counter()
-        con = connect(path)
-        con.executescript(SCHEMA)
-        fill_blocks(con, 1, args.points)  # a finished run
-        fill_blocks(con, 2, args.points)  # the live run's first million steps
-        fill_rows(con, 3, "train_loss", args.points)  # the same curve as rows only, for the baseline read
-        con.close()
-        print(f"prepared {args.points:,} steps x {len(METRICS)} metrics in {time.perf_counter() - start:.1f} s",
-              flush=True)
+        ids = prepare(data_dir, args.points)
+        print(f"prepared 3 runs of {args.points:,} steps in {time.perf_counter() - start:.1f} s", flush=True)
+        lock = launch.hold_lock(DataPaths(Path(data_dir)).run_dir(ids[LIVE]))  # for reconcile(): "a live worker"
+        bench = Bench(app, data_dir)
 
-        opened = open_finished(app, path, args.points)
-        print(f"open a finished run of {args.points:,} steps ({len(METRICS)} metrics) to full curves drawn: "
-              f"median {opened['open_s'] * 1000:.0f} ms (best {opened['open_best_s'] * 1000:.0f} ms); "
-              f"baseline: one metric's {opened['rows']:,} rows read row by row from the covering index "
-              f"{opened['rows_one_metric_s'] * 1000:.0f} ms (ratio {opened['open_s'] / opened['rows_one_metric_s']:.2f})",
-              flush=True)
+        opened = open_finished(bench, args.points)
+        print(f"open a finished run of {args.points:,} steps ({len(METRICS)} metrics) in the pane, selection to "
+              f"full curves drawn: median {opened['open_s'] * 1000:.0f} ms (best {opened['open_best_s'] * 1000:.0f},"
+              f" worst {opened['open_worst_s'] * 1000:.0f} ms of 5); baselines: RunService.metrics of its 7 curves "
+              f"alone {opened['service_s'] * 1000:.0f} ms, one metric's {opened['rows']:,} points read row by row "
+              f"from the covering index {opened['rows_one_metric_s'] * 1000:.0f} ms "
+              f"(open / row read: {opened['open_s'] / opened['rows_one_metric_s']:.2f})", flush=True)
 
         rows = []
-        for label, fn in (("idle window (floor)", lambda: idle(app, args.seconds)),
-                          ("live run, studio charts", lambda: streaming(app, path, args.points, args.seconds, False)),
-                          ("live run, pyqtgraph alone", lambda: streaming(app, path, args.points, args.seconds, True))):
-            if "live" in label:  # each streaming pass starts from the same million points
-                con = connect(path)
-                con.execute("DELETE FROM run_metrics WHERE run_id=2")
-                con.commit()
-                con.close()
+        for label, fn in (("idle pane, no run selected (floor)", lambda: idle(bench, args.seconds)),
+                          ("live run, studio charts", lambda: streaming(bench, data_dir, args.points, args.seconds,
+                                                                        False)),
+                          ("live run, pyqtgraph alone", lambda: streaming(bench, data_dir, args.points, args.seconds,
+                                                                          True))):
             result = fn()
             rows.append((label, result))
             extra = ""
@@ -335,6 +362,8 @@ def main() -> None:
         floor, ours, naive = (r for _, r in rows)
         print(f"longest stall: studio {ours['max_ms']:.1f} ms vs pyqtgraph alone {naive['max_ms']:.1f} ms "
               f"(ratio {ours['max_ms'] / naive['max_ms']:.2f}), idle floor {floor['max_ms']:.1f} ms")
+        launch.release_lock(lock)
+        bench.close()
 
 
 if __name__ == "__main__":
