@@ -31,7 +31,9 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -178,16 +180,35 @@ class Bench:
         self.studio.close()
 
 
+TRACE_MS = 0.0  # --trace-stalls: print what the GUI thread was doing when it stalled longer than this
+
+
+def _watch_stalls(last: list[float], done: threading.Event, t0: float) -> None:
+    """A thread that prints the GUI thread's stack when its probe is late by more than TRACE_MS."""
+    gui = threading.main_thread().ident
+    while not done.wait(0.005):
+        lag = time.perf_counter() - last[0]
+        if lag * 1000 > TRACE_MS:
+            frame = sys._current_frames().get(gui)
+            print(f"--- GUI thread {lag * 1000:.0f} ms late at {time.perf_counter() - t0:.2f} s:\n"
+                  + "".join(traceback.format_stack(frame)[-8:]), flush=True)
+            last[0] = time.perf_counter()
+
+
 def probe_loop(app, seconds: float, on_tick=None) -> dict:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     gaps: list[float] = []
     last = [time.perf_counter()]
+    shared = [last[0]]
+    done = threading.Event()
+    if TRACE_MS:
+        threading.Thread(target=_watch_stalls, args=(shared, done, last[0]), daemon=True).start()
 
     def probe() -> None:
         now = time.perf_counter()
         gaps.append(now - last[0])
-        last[0] = now
+        last[0] = shared[0] = now
         if on_tick is not None:
             on_tick()
 
@@ -202,6 +223,7 @@ def probe_loop(app, seconds: float, on_tick=None) -> dict:
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     timer.stop()
+    done.set()
     g = np.array(gaps[10:]) * 1000.0 - 5.0  # lateness beyond the probe's own interval
     return {"max_ms": float(g.max()), "p99_ms": float(np.percentile(g, 99)), "median_ms": float(np.median(g)),
             "over_50": int((g > 50).sum()), "ticks": len(g)}
@@ -320,7 +342,14 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--folder", help="keep the data folder here (default: a temporary folder)")
+    parser.add_argument("--trace-stalls", type=float, default=0.0, metavar="MS",
+                        help="print the GUI thread's stack whenever it is late by more than MS")
+    parser.add_argument("--only", choices=("open", "idle", "studio", "naive"), action="append",
+                        help="run only these parts (default: all)")
     args = parser.parse_args()
+    global TRACE_MS
+    TRACE_MS = args.trace_stalls
+    only = set(args.only or ("open", "idle", "studio", "naive"))
 
     from PySide6.QtWidgets import QApplication
 
@@ -336,22 +365,26 @@ def main() -> None:
         lock = launch.hold_lock(DataPaths(Path(data_dir)).run_dir(ids[LIVE]))  # for reconcile(): "a live worker"
         bench = Bench(app, data_dir)
 
-        opened = open_finished(bench, args.points)
-        print(f"open a finished run of {args.points:,} steps ({len(METRICS)} metrics) in the pane, selection to "
-              f"full curves drawn: median {opened['open_s'] * 1000:.0f} ms (best {opened['open_best_s'] * 1000:.0f},"
-              f" worst {opened['open_worst_s'] * 1000:.0f} ms of 5); baselines: RunService.metrics of its 7 curves "
-              f"alone {opened['service_s'] * 1000:.0f} ms, one metric's {opened['rows']:,} points read row by row "
-              f"from the covering index {opened['rows_one_metric_s'] * 1000:.0f} ms "
-              f"(open / row read: {opened['open_s'] / opened['rows_one_metric_s']:.2f})", flush=True)
+        if "open" in only:
+            opened = open_finished(bench, args.points)
+            print(f"open a finished run of {args.points:,} steps ({len(METRICS)} metrics) in the pane, selection "
+                  f"to full curves drawn: median {opened['open_s'] * 1000:.0f} ms (best "
+                  f"{opened['open_best_s'] * 1000:.0f}, worst {opened['open_worst_s'] * 1000:.0f} ms of 5); "
+                  f"baselines: RunService.metrics of its 7 curves alone {opened['service_s'] * 1000:.0f} ms, one "
+                  f"metric's {opened['rows']:,} points read row by row from the covering index "
+                  f"{opened['rows_one_metric_s'] * 1000:.0f} ms "
+                  f"(open / row read: {opened['open_s'] / opened['rows_one_metric_s']:.2f})", flush=True)
 
-        rows = []
-        for label, fn in (("idle pane, no run selected (floor)", lambda: idle(bench, args.seconds)),
-                          ("live run, studio charts", lambda: streaming(bench, data_dir, args.points, args.seconds,
-                                                                        False)),
-                          ("live run, pyqtgraph alone", lambda: streaming(bench, data_dir, args.points, args.seconds,
-                                                                          True))):
-            result = fn()
-            rows.append((label, result))
+        results = {}
+        for key, label, fn in (
+                ("idle", "idle pane, no run selected (floor)", lambda: idle(bench, args.seconds)),
+                ("studio", "live run, studio charts",
+                 lambda: streaming(bench, data_dir, args.points, args.seconds, False)),
+                ("naive", "live run, pyqtgraph alone",
+                 lambda: streaming(bench, data_dir, args.points, args.seconds, True))):
+            if key not in only:
+                continue
+            result = results[key] = fn()
             extra = ""
             if "points_at_end" in result:
                 extra = (f"; points at end {result['points_at_end']:,}; latency commit->drawn median "
@@ -359,9 +392,10 @@ def main() -> None:
             print(f"{label}: event loop stall max {result['max_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
                   f"median {result['median_ms']:.2f} ms, over 50 ms: {result['over_50']} of {result['ticks']}{extra}",
                   flush=True)
-        floor, ours, naive = (r for _, r in rows)
-        print(f"longest stall: studio {ours['max_ms']:.1f} ms vs pyqtgraph alone {naive['max_ms']:.1f} ms "
-              f"(ratio {ours['max_ms'] / naive['max_ms']:.2f}), idle floor {floor['max_ms']:.1f} ms")
+        if len(results) == 3:
+            floor, ours, naive = results["idle"], results["studio"], results["naive"]
+            print(f"longest stall: studio {ours['max_ms']:.1f} ms vs pyqtgraph alone {naive['max_ms']:.1f} ms "
+                  f"(ratio {ours['max_ms'] / naive['max_ms']:.2f}), idle floor {floor['max_ms']:.1f} ms")
         launch.release_lock(lock)
         bench.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.gui.panes.training.plots.lod import PeakLevels
+from studio.gui.panes.training.plots.lod import GrowingArray, PeakLevels
 from studio.gui.panes.training.plots.series import RunData, Series
 from studio.gui.panes.training.plots.smoothing import EMA, ema
 
@@ -135,3 +135,26 @@ def test_a_run_holds_its_lock_only_to_publish(monkeypatch):
     run.append({"train_loss": (np.arange(n + 1, n + 21), np.ones(20))})
     assert len(run.series["train_loss"]) == n + 20
     assert max(held) < build / 10, (held, build)
+
+
+def test_a_first_long_read_is_kept_without_a_copy_and_later_points_grow_it():
+    first = np.arange(5000, dtype=np.float64)  # what the reader made: it owns its memory
+    buf = GrowingArray(np.float64)
+    buf.append(first)
+    assert np.shares_memory(buf.view, first) and len(buf) == 5000
+    before = buf.view
+    buf.append(np.array([7.0, 8.0]))
+    assert not np.shares_memory(buf.view, first)  # grown into a new buffer
+    assert list(buf.view[-3:]) == [4999.0, 7.0, 8.0] and list(before[-2:]) == [4998.0, 4999.0]
+    shared = np.arange(10_000, dtype=np.float64)
+    other = GrowingArray(np.float64)
+    other.append(shared[:6000])  # a view of someone else's array is copied
+    other.truncate(10)
+    other.append(np.zeros(3))
+    assert not np.shares_memory(other.view, shared) and shared[10] == 10.0
+    frozen = np.frombuffer(np.arange(6000, dtype=np.float64).tobytes())  # read-only: copied
+    ro = GrowingArray(np.float64)
+    ro.append(frozen)
+    ro.truncate(5)
+    ro.append(np.ones(2))
+    assert list(ro.view) == [0.0, 1.0, 2.0, 3.0, 4.0, 1.0, 1.0]

@@ -269,8 +269,10 @@ class ChartBoard(QWidget):
         self._range_dirty = True
 
     def _run_changed(self, run_id: int) -> None:
-        # Nothing to do here: the redraw timer compares versions. Kept as a hook for tests and the pane.
-        pass
+        # Later points wait for the redraw timer (it compares versions); a run just opened is drawn at once,
+        # not up to REDRAW_MS later.
+        if run_id in self._runs and self._drawn.get(run_id, 0) == 0:
+            self.redraw()
 
     def _range_changed(self, *_args) -> None:
         self._range_dirty = True

@@ -45,6 +45,12 @@ class GrowingArray:
 
     def append(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=self._data.dtype)
+        if self.n == 0 and len(values) > len(self._data) and values.base is None and values.flags.writeable \
+                and values.flags.c_contiguous:
+            # The first read of a long finished run: keep the array the reader made (it owns its memory and
+            # nobody else holds it) instead of copying it; a later append grows it like any buffer.
+            self._data, self.n = values, len(values)
+            return
         self.reserve(len(values))
         need = self.n + len(values)
         self._data[self.n : need] = values
