@@ -173,9 +173,22 @@ def test_compare_two_real_runs_and_generate_from_a_checkpoint(real, qtbot, data_
     pane.compare.only_diff.setChecked(True)
     assert pane.compare.table.rowCount() == len(pane.compare.differing)
 
-    # Generate from alpha's newest checkpoint: the text streams in piece by piece.
+    # Details of alpha: the worker's log, its checkpoints in the vault, the settings and the system it ran on.
     pane.select_run(a.id)
     qtbot.waitUntil(lambda: [r.id for r in pane._selected] == [a.id], timeout=5000)
+    pane.tabs.setCurrentWidget(pane.details)
+    pane.details.setCurrentWidget(pane.details.log)
+    qtbot.waitUntil(lambda: "completed" in pane.details.log.toPlainText(), timeout=10_000)
+    assert "step 40/40" in pane.details.log.toPlainText()
+    pane.details.setCurrentWidget(pane.details.checkpoints)
+    qtbot.waitUntil(lambda: pane.details.checkpoints.tree.topLevelItemCount() >= 2, timeout=5000)
+    steps = {pane.details.checkpoints.tree.topLevelItem(i).text(1)
+             for i in range(pane.details.checkpoints.tree.topLevelItemCount())}
+    assert {"20", "40"} <= steps
+    assert pane.details.settings.value("Training", "lr") == "0.003"
+    assert pane.details.system.value("System", "device") == "cpu"
+
+    # Generate from alpha's newest checkpoint: the text streams in piece by piece.
     pane.tabs.setCurrentWidget(pane.generate)
     qtbot.waitUntil(lambda: pane.generate.source.count() >= 1 and "step 40" in pane.generate.source.itemText(0),
                     timeout=10_000)
