@@ -18,7 +18,7 @@ class SelfTestDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Self-test"))
-        self.resize(720, 360)
+        self.resize(960, 420)
         layout = QVBoxLayout(self)
         self.summary = QLabel(self.tr("Running the self-test in a temporary data folder…"))
         self.output = QPlainTextEdit(readOnly=True)
@@ -39,7 +39,7 @@ class SelfTestDialog(QDialog):
     def _step_done(self, result: StepResult) -> None:
         self.results.append(result)
         status = {"ok": self.tr("ok"), "failed": self.tr("FAILED"), "skipped": self.tr("skipped")}[result.status]
-        self.output.appendPlainText(f"{status:8} {result.name:28} {result.detail}  ({result.seconds:.1f} s)")
+        self.output.appendPlainText(f"{status:8} {result.name:40} {result.detail}  ({result.seconds:.1f} s)")
 
     def _finished(self, results: list[StepResult]) -> None:
         ok = all(r.ok for r in results)

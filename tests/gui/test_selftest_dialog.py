@@ -1,3 +1,7 @@
+import pytest
+
+
+@pytest.mark.slow
 def test_help_self_test_runs_and_shows_each_step(window, qtbot):
     from studio.core.selftest import STEPS
     from studio.gui.selftest_dialog import SelfTestDialog
