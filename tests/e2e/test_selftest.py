@@ -60,9 +60,8 @@ def _dead(pid: int) -> bool:
 @pytest.mark.slow
 def test_cancelling_during_training_leaves_no_worker_behind(monkeypatch):
     from studio.core import selftest
-    from studio.core.tasks import TaskState
-
     from studio.core.errors import Cancelled
+    from studio.core.tasks import TaskState
 
     state, pids, results = TaskState(), [], []
     real_stop = selftest._stop_live_runs
