@@ -101,3 +101,13 @@ def test_deb_installs_a_desktop_entry_icons_and_a_working_command(installed, tmp
     app = installed / "opt/model-studio/studio"
     result = run([str(app), "doctor"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_installed_app_passes_its_self_test(installed, tmp_path):
+    """What a user runs after installing: a user, the sample, a worker process (the app itself), the vault,
+    generation, int8 and the audit chain, with no Python on PATH."""
+    app = installed / "opt/model-studio/studio"
+    result = run([str(app), "self-test"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("self-test passed")
+    assert "FAILED" not in result.stdout and "skipped" not in result.stdout
