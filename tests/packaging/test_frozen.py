@@ -111,3 +111,9 @@ def test_installed_app_passes_its_self_test(installed, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("self-test passed")
     assert "FAILED" not in result.stdout and "skipped" not in result.stdout
+
+
+def test_the_build_has_no_dangling_links():
+    """A link to a library the trim left out would make a loader error on some machine, some day."""
+    dangling = [str(p) for p in (DIST / "model-studio").rglob("*") if p.is_symlink() and not p.exists()]
+    assert not dangling, dangling
