@@ -50,6 +50,7 @@ lint: $(STAMP)
 # The installer for this platform, into dist/ (Linux: the one-folder build and a .deb).
 package: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/studio.spec
+	find dist/model-studio -xtype l -delete  # links to libraries packaging/trim.py left out
 	@if [ "$(UNAME_S)" = "Linux" ]; then packaging/linux/build_deb.sh dist $(BIN)/python; fi
 
 # Build the package and check the frozen app (CI runs this after `make test`).

@@ -48,12 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _hidden(argv: list[str]) -> int | None:
-    """Verbs the studio uses to start its own processes (never listed): `worker` (a training run's worker)
-    and `torchrun` (torch.distributed.run, re-entered through this executable so a frozen build works)."""
+    """Verbs the studio uses to start its own processes (never listed): `worker` (a training run's worker),
+    `tokenize-worker` (a dataset import's tokenizer) and `torchrun` (torch.distributed.run, re-entered through this executable so a frozen build works)."""
     if argv[:1] == ["worker"]:
         from studio.core.training.worker import main as worker_main
 
         return worker_main(argv[1:])
+    if argv[:1] == ["tokenize-worker"]:  # a dataset import's tokenizer process, in a frozen build
+        from studio.core.datasets.encode import worker_main as tokenize_main
+
+        tokenize_main()
+        return 0
     if argv[:1] == ["torchrun"]:
         from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
         from torch.distributed.run import main as torchrun_main

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from studio.core.selftest import StepResult, run_self_test
@@ -18,13 +18,17 @@ class SelfTestDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Self-test"))
-        self.resize(720, 360)
+        self.resize(960, 420)
         layout = QVBoxLayout(self)
         self.summary = QLabel(self.tr("Running the self-test in a temporary data folder…"))
         self.output = QPlainTextEdit(readOnly=True)
         self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
+        # what a user pastes into a bug report
+        self.copy_button = self.buttons.addButton(self.tr("Copy report"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.report()))
         layout.addWidget(self.summary)
         layout.addWidget(self.output, 1)
         layout.addWidget(self.buttons)
@@ -39,7 +43,10 @@ class SelfTestDialog(QDialog):
     def _step_done(self, result: StepResult) -> None:
         self.results.append(result)
         status = {"ok": self.tr("ok"), "failed": self.tr("FAILED"), "skipped": self.tr("skipped")}[result.status]
-        self.output.appendPlainText(f"{status:8} {result.name:28} {result.detail}  ({result.seconds:.1f} s)")
+        self.output.appendPlainText(f"{status:8} {result.name:40} {result.detail}  ({result.seconds:.1f} s)")
+
+    def report(self) -> str:
+        return self.summary.text() + "\n" + self.output.toPlainText()
 
     def _finished(self, results: list[StepResult]) -> None:
         ok = all(r.ok for r in results)

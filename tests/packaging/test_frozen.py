@@ -101,3 +101,32 @@ def test_deb_installs_a_desktop_entry_icons_and_a_working_command(installed, tmp
     app = installed / "opt/model-studio/studio"
     result = run([str(app), "doctor"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_installed_app_passes_its_self_test(installed, tmp_path):
+    """What a user runs after installing: a user, the sample, a worker process (the app itself), the vault,
+    generation, int8 and the audit chain, with no Python on PATH."""
+    app = installed / "opt/model-studio/studio"
+    result = run([str(app), "self-test"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("self-test passed")
+    assert "FAILED" not in result.stdout and "skipped" not in result.stdout
+
+
+def test_the_build_has_no_dangling_links():
+    """A link to a library the trim left out would make a loader error on some machine, some day."""
+    dangling = [str(p) for p in (DIST / "model-studio").rglob("*") if p.is_symlink() and not p.exists()]
+    assert not dangling, dangling
+
+
+def test_frozen_app_tokenizes_in_its_own_worker_processes(tmp_path):
+    """BPE imports hand blocks to worker processes; frozen, those are the app itself (`tokenize-worker`)."""
+    env = {"STUDIO_PASSWORD": "Quartz-Falcon-7319", "STUDIO_USER": "root", "STUDIO_IMPORT_WORKERS": "2"}
+    text = tmp_path / "t.txt"
+    text.write_text("".join(f"Story {i}: the robot sang a song about the stars and the river.\n\n" for i in range(400)))
+    result = run([str(APP), "init", "--admin", "root"], tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = run([str(APP), "dataset", "import", str(text), "--name", "b", "--tokenizer", "bpe", "--vocab-size", "300",
+                  "--json"], tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"tokens"' in result.stdout

@@ -306,6 +306,10 @@ The details are in the log file:
             <translation>正在临时数据文件夹中运行自检…</translation>
         </message>
         <message>
+            <source>Copy report</source>
+            <translation>复制报告</translation>
+        </message>
+        <message>
             <source>The self-test could not run: {error}</source>
             <translation>无法运行自检：{error}</translation>
         </message>

@@ -19,7 +19,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     def show(result) -> None:
         mark = {"ok": "ok", "failed": "FAILED", "skipped": "skipped"}[result.status]
-        out.line(f"{mark:8} {result.name:28} {result.detail}  ({result.seconds:.1f} s)")
+        out.line(f"{mark:8} {result.name:40} {result.detail}  ({result.seconds:.1f} s)")
 
     results = run_self_test(on_result=None if out.as_json else show)
     ok = all(r.ok for r in results)

@@ -1,7 +1,8 @@
 """Tokenizing blocks of documents, in this process or in worker processes.
 
 BPE encoding is Python-bound (the GIL), so on a machine with more than one core a big import hands blocks
-to worker processes. They are plain child processes (`python -c ...worker_main()`), not multiprocessing:
+to worker processes. They are plain child processes (`python -c ...worker_main()`, or the frozen app's own
+executable with the hidden verb `tokenize-worker`), not multiprocessing:
 nothing of the caller's main module is re-imported, so this works the same from the CLI, the GUI's worker
 thread or any script. A block goes out as its text and document lengths, ids come back as raw arrays
 (a small framed format: an 8-byte header length, a JSON header, the buffers). Results come back in block
@@ -28,6 +29,7 @@ import numpy as np
 
 from studio.core.datasets.tokenizers import Tokenizer, load_tokenizer
 from studio.core.errors import StudioError
+from studio.core.procs import is_frozen, studio_command
 
 PARALLEL_MIN_CHARS = 32 << 20  # below this, starting worker processes costs more than it saves
 WORKERS_ENV = "STUDIO_IMPORT_WORKERS"
@@ -60,7 +62,7 @@ def choose_workers(tokenizer_kind: str, total_chars: int, requested: int | None 
         requested = int(env) if env.isdigit() else None
     if requested is not None:
         return max(1, requested)
-    if getattr(sys, "frozen", False) or tokenizer_kind in ("byte", "char") or total_chars < PARALLEL_MIN_CHARS:
+    if tokenizer_kind in ("byte", "char") or total_chars < PARALLEL_MIN_CHARS:
         return 1  # cheap tokenizers are faster here than the cost of sending text to another process
     return max(1, min(os.cpu_count() or 1, 4))
 
@@ -122,13 +124,20 @@ def worker_main() -> None:
         write_message(stdout, {"flat": flat.astype(tokenizer.dtype), "lengths": lengths, "mask": mask})
 
 
+def worker_command() -> list[str]:
+    """From source a bare `python -c` (no CLI to import); a frozen app is its own worker (hidden verb)."""
+    if is_frozen():
+        return studio_command("tokenize-worker")
+    return [sys.executable, "-c", "from studio.core.datasets.encode import worker_main; worker_main()"]
+
+
 class _Worker:
     def __init__(self, tokenizer_json: str):
         self.errors = tempfile.TemporaryFile()
         root = str(Path(__file__).resolve().parents[3])  # the folder holding the studio package
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from studio.core.datasets.encode import worker_main; worker_main()"],
+            worker_command(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env,
         )
         self.jobs: queue.Queue = queue.Queue()

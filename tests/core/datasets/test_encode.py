@@ -63,3 +63,26 @@ def test_a_failing_worker_is_reported(bpe):
             encoder.workers[0].result()
     finally:
         encoder.close()
+
+
+def test_a_frozen_app_is_its_own_tokenizer_worker(bpe, monkeypatch):
+    """A frozen build has no `python -c`: the worker is `<app> tokenize-worker` (here `python -m studio
+    tokenize-worker`, what studio_command gives from source), and big BPE imports still use workers."""
+    import os
+    import sys
+
+    from studio.core.datasets import encode
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr("studio.core.procs.is_frozen", lambda: False)  # studio_command: `python -m studio`
+    monkeypatch.setattr(encode, "is_frozen", lambda: True)
+    assert encode.worker_command()[-1] == "tokenize-worker"
+    monkeypatch.delenv(encode.WORKERS_ENV, raising=False)
+    assert encode.choose_workers("bpe", 2 * encode.PARALLEL_MIN_CHARS) == max(1, min(os.cpu_count() or 1, 4))
+    encoder = BlockEncoder(bpe, workers=2)
+    try:
+        pooled = list(encoder.encode(blocks(4)))
+    finally:
+        encoder.close()
+    for (_, args), (_, (flat, _, _)) in zip(blocks(4), pooled, strict=True):
+        assert flat.tolist() == encode_block(bpe, *args)[0].tolist()
