@@ -11,13 +11,10 @@ virtual environment: an estimate of what the build would hold without it.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +22,7 @@ DIST = ROOT / "dist"
 APP = DIST / "model-studio" / "studio"
 sys.path.insert(0, str(ROOT / "packaging"))
 
+from startup import time_window  # noqa: E402  (bench/ is on the path: this is run as a script)
 from trim import keep_binary, keep_data  # noqa: E402
 
 MB = 1024 * 1024
@@ -32,16 +30,6 @@ MB = 1024 * 1024
 
 def tree_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
-
-
-def time_window(cmd: list[str], data_dir: str) -> float:
-    env = dict(os.environ, STUDIO_BENCH_STARTUP="1", QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    start = time.time()
-    out = subprocess.run([*cmd, "--data-dir", data_dir], env=env, capture_output=True, text=True, timeout=180)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("first-window-shown")), None)
-    if line is None:
-        raise SystemExit(f"{cmd[0]} did not report its first window:\n{out.stdout}\n{out.stderr}")
-    return float(line.split()[1]) - start
 
 
 def trimmed_bytes() -> dict[str, int]:
