@@ -70,12 +70,12 @@ def main() -> None:
 
     source = [sys.executable, "-m", "studio"]
     with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
-        time_window(source, d1)
-        time_window([str(APP)], d2)
+        time_window(d1, source)
+        time_window(d2, [str(APP)])
         runs_source, runs_frozen = [], []
         for _ in range(args.runs):  # interleaved, so both see the same load on a shared machine
-            runs_source.append(time_window(source, d1))
-            runs_frozen.append(time_window([str(APP)], d2))
+            runs_source.append(time_window(d1, source))
+            runs_frozen.append(time_window(d2, [str(APP)]))
     s, f = statistics.median(runs_source), statistics.median(runs_frozen)
     print(f"first window, from source (make run)  median {s:.3f} s  ({', '.join(f'{x:.2f}' for x in runs_source)})")
     print(f"first window, frozen app              median {f:.3f} s  ({', '.join(f'{x:.2f}' for x in runs_frozen)})")
