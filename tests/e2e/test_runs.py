@@ -32,6 +32,18 @@ def _wait_step(studio, user, run_id, step, timeout=120):
     raise AssertionError(f"run {run_id} did not reach step {step}: {info}")
 
 
+def _exits(pid, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def _curve(studio, user, run_id, name="train_loss"):
     return studio.runs.metrics(user, run_id, [name])[name]
 
@@ -110,6 +122,9 @@ def test_torchrun_two_cpu_processes_complete_with_metrics_and_a_checkpoint(studi
     assert done.status == "completed", log_text
     assert done.system["world_size"] == 2 and len(done.system["pids"]) == 3  # torchrun + 2 ranks
     assert done.tokens_seen == 8 * 4 * 12 * 2  # both ranks' batches count
+    assert _exits(done.pid, timeout=30)
+    log_text, _ = studio.runs.read_log(user, run.id)
+    assert "a worker failed" not in log_text and "terminate called" not in log_text, log_text  # ranks left cleanly
     curve = _curve(studio, user, run.id)
     np.testing.assert_array_equal(curve.steps, np.arange(1, 9))
     ckpts = studio.runs.checkpoints(user, run.id)
@@ -137,7 +152,10 @@ def test_a_run_over_two_nodes_joined_on_this_machine(studio, make_user, settings
     log_text, _ = studio.runs.read_log(user, run.id)
     assert done.status == "completed", log_text
     assert done.system["world_size"] == 2 and done.tokens_seen == 6 * 4 * 12 * 2
-    assert (studio.paths.run_dir(run.id) / "run-node1.log").exists()
+    node1_log = (studio.paths.run_dir(run.id) / "run-node1.log").read_text()
+    # every rank leaves cleanly (a rank aborting at exit left node 0's torchrun waiting 5 minutes, holding the lock)
+    assert "FAILED" not in node1_log and "terminate called" not in node1_log, node1_log
+    assert _exits(done.pid, timeout=30), "node 0's torchrun outlived its run"
 
 
 def test_kill_ends_torchrun_and_every_rank(studio, make_user, vaulted):

@@ -12,12 +12,16 @@ bytes as uint8 tensors (never pickled objects: a multi-node run talks over the n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from studio.core.procs import studio_command
+
+SHUTDOWN_BARRIER_S = 600  # how long a finished rank waits for rank 0's last checkpoint before leaving anyway
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,22 @@ def init_world() -> World:
     return world
 
 
-def shutdown(world: World) -> None:
+def shutdown(world: World, together: bool = False) -> None:
+    """Leave the process group. `together`: this rank ended in step with the others (the run completed,
+    stopped or diverged, which every rank sees at the same step), so wait for them first: a rank that tore
+    gloo down while rank 0 still wrote its last checkpoint could abort at exit ("terminate called without an
+    active exception"), and then its torchrun reported a failure (and over two nodes node 0's torchrun waited
+    out its 5-minute exit barrier holding the run's lock). A rank that failed on its own leaves at once."""
     if world.distributed:
         import torch.distributed as dist
 
         if dist.is_initialized():
+            if together:
+                with contextlib.suppress(Exception):  # a rank gone meanwhile: leave anyway
+                    if dist.get_backend() == "gloo":
+                        dist.monitored_barrier(timeout=timedelta(seconds=SHUTDOWN_BARRIER_S))
+                    else:
+                        dist.barrier()
             dist.destroy_process_group()
 
 

@@ -75,6 +75,7 @@ class Worker:
         self.keeper: CheckpointKeeper | None = None
         self.trainer: Any = None
         self.stop_signal = threading.Event()
+        self.ended_in_step = False  # set when the training loop ended as every rank's does (see distributed.shutdown)
         self._last_flush = self._last_control = self._last_log = 0.0
         self._last: dict[str, Any] = {}
 
@@ -92,7 +93,9 @@ class Worker:
         run = self.store.get(self.run_id)
         try:
             self._prepare(run)
-            return self._train(run)
+            result = self._train(run)
+            self.ended_in_step = True  # every rank ends its loop at the same step (flags are broadcast)
+            return result
         except StudioError as error:  # CheckpointWriteError included: its message says what is intact
             return self._fail(str(error), str(error))
         except Exception as error:  # a bug or an environment failure: the run says so, the log has the trace
@@ -334,4 +337,4 @@ def main(argv: list[str] | None = None) -> int:
         return worker.run()
     finally:
         studio.close()
-        shutdown(world)
+        shutdown(world, together=worker.ended_in_step)
