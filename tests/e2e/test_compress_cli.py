@@ -4,17 +4,15 @@ double (tests/compression_doubles.py) stands in for `--dataset`."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 
 import pytest
 
-from studio.cli.main import main
 from studio.core.services.compression import CompressionService, EvalData
 from tests.compression_doubles import MemoryDatasets
 from tests.conftest import TEST_PASSWORD
 from tests.core.compression.conftest import Codec, corpus
+from tests.e2e.cli_runner import cli_with_users
 
 
 @pytest.fixture
@@ -28,26 +26,11 @@ def cli(data_dir, monkeypatch, capsys):
     from studio.core.services import Studio
     from studio.core.training.data import TokenSplit
 
-    monkeypatch.setenv("STUDIO_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("STUDIO_USER", raising=False)
     datasets = MemoryDatasets()
     datasets.add(EvalData("corpus", {"train": TokenSplit(corpus(4000, 1)), "val": TokenSplit(corpus(800, 2)),
                                      "test": TokenSplit(corpus(800, 3))}, Codec(), 29))
     monkeypatch.setattr(CompressionService, "datasets", property(lambda self: datasets))
-
-    def run(*argv, user: str | None = "alice", expect=0):
-        monkeypatch.setenv("STUDIO_PASSWORD", TEST_PASSWORD)
-        monkeypatch.setenv("STUDIO_NEW_PASSWORD", TEST_PASSWORD)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        capsys.readouterr()
-        code = main([*argv, *(["--user", user] if user else [])])
-        captured = capsys.readouterr()
-        assert code == expect, captured.out + captured.err
-        return captured.out, captured.err
-
-    run("init", "--admin", "root", user=None)
-    for name, role in (("alice", "trainer"), ("bob", "trainer"), ("vic", "viewer")):
-        run("users", "add", name, "--role", role, user="root")
+    run = cli_with_users(data_dir, monkeypatch, capsys)
     torch.manual_seed(0)
     config = GPTConfig(vocab_size=29, block_size=32, n_layer=2, n_head=2, n_embd=32)
     with Studio.open(data_dir) as studio:

@@ -4,15 +4,13 @@ runs the real command in separate processes over one data folder."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 
 import pytest
 
-from studio.cli.main import main
 from studio.core.datasets.sample import sample_qa_path
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.cli_runner import cli_with_users
 from tests.e2e.test_cli import studio
 
 
@@ -20,23 +18,7 @@ from tests.e2e.test_cli import studio
 def cli(data_dir, monkeypatch, capsys):
     """`cli(*argv, user="alice", expect=0) -> (stdout, stderr)`: run `studio ...` in this process as `user`.
     root (administrator), alice and bob (trainers) and vic (viewer) exist, all with TEST_PASSWORD."""
-    monkeypatch.setenv("STUDIO_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("STUDIO_USER", raising=False)
-
-    def run(*argv, user: str | None = "alice", expect=0):
-        monkeypatch.setenv("STUDIO_PASSWORD", TEST_PASSWORD)
-        monkeypatch.setenv("STUDIO_NEW_PASSWORD", TEST_PASSWORD)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        capsys.readouterr()
-        code = main([*argv, *(["--user", user] if user else [])])
-        captured = capsys.readouterr()
-        assert code == expect, captured.out + captured.err
-        return captured.out, captured.err
-
-    run("init", "--admin", "root", user=None)
-    for name, role in (("alice", "trainer"), ("bob", "trainer"), ("vic", "viewer")):
-        run("users", "add", name, "--role", role, user="root")
-    return run
+    return cli_with_users(data_dir, monkeypatch, capsys)
 
 
 def test_import_list_show_rename_tag_delete(cli, tmp_path):

@@ -4,16 +4,14 @@ command in a separate process."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from studio.cli.main import main
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.cli_runner import cli_with_users
 from tests.e2e.test_cli import studio as run_process
 
 OTHER = "Harbor-Secret-4471"
@@ -23,23 +21,7 @@ OTHER = "Harbor-Secret-4471"
 def cli(data_dir, monkeypatch, capsys):
     """`cli(*argv, user="alice", password=..., expect=0)`: run `studio ...` in this process as `user`.
     root (administrator), alice and bob (trainers) and vic (viewer) exist, all with TEST_PASSWORD."""
-    monkeypatch.setenv("STUDIO_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("STUDIO_USER", raising=False)
-
-    def run(*argv, user: str | None = "alice", password: str = TEST_PASSWORD, expect=0):
-        monkeypatch.setenv("STUDIO_PASSWORD", password)
-        monkeypatch.setenv("STUDIO_NEW_PASSWORD", TEST_PASSWORD)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        capsys.readouterr()
-        code = main([*argv, *(["--user", user] if user else [])])
-        captured = capsys.readouterr()
-        assert code == expect, captured.out + captured.err
-        return captured.out, captured.err
-
-    run("init", "--admin", "root", user=None)
-    for name, role in (("alice", "trainer"), ("bob", "trainer"), ("vic", "viewer")):
-        run("users", "add", name, "--role", role, user="root")
-    return run
+    return cli_with_users(data_dir, monkeypatch, capsys)
 
 
 @pytest.fixture
