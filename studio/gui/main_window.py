@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from studio.core.resources import resource_path
 from studio.gui import theme
 from studio.gui.account import AccountController
-from studio.gui.context import AppContext
+from studio.gui.context import AppContext, PaneContext
 from studio.gui.i18n import SUPPORTED
 from studio.gui.login import LoginScreen
 from studio.gui.panes import PANES, PaneSpec
@@ -161,7 +161,10 @@ class MainWindow(QMainWindow):
 
     def _create(self, spec: PaneSpec) -> Pane:
         module = importlib.import_module(spec.module)
-        return getattr(module, spec.cls)(self.ctx)
+        ctx = self.ctx.for_pane()
+        pane = getattr(module, spec.cls)(ctx)
+        ctx.setParent(pane)  # deleted with the pane, and every connection to it
+        return pane
 
     def show_pane_at(self, row: int) -> None:
         if row < 0:
@@ -239,6 +242,8 @@ class MainWindow(QMainWindow):
             placeholder = QWidget()
             self.stack.insertWidget(index, placeholder)
             self.stack.removeWidget(pane)
+            if isinstance(pane.ctx, PaneContext):
+                pane.ctx.detach()  # before anything else: the dropped pane hears no later session change
             pane.shutdown()
             pane.deleteLater()
             del self._panes[pane_id]
