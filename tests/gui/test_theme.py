@@ -30,7 +30,7 @@ def test_every_role_is_set_in_every_group(make, qapp):
         assert palette.color(G.Inactive, role) == palette.color(G.Active, role), role.name
     # disabled text stands out less from its background than enabled text does
     for text, ground in ((R.ButtonText, R.Button), (R.Text, R.Base), (R.WindowText, R.Window)):
-        def contrast(group):
+        def contrast(group, text=text, ground=ground):
             return abs(palette.color(group, text).lightness() - palette.color(group, ground).lightness())
 
         assert contrast(G.Disabled) < contrast(G.Active) * 0.6, text.name
