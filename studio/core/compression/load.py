@@ -18,7 +18,7 @@ from studio.core.errors import ValidationError
 from studio.core.models.config import GPTConfig
 from studio.core.models.gpt import GPT, config_for_tensors
 
-_QUANT_PARTS = ("qweight", "scales", "mins")
+_QUANT_PARTS = ("qweight", "scales", "mins", "in_scales")
 
 
 def quantized_prefixes(tensors: dict[str, torch.Tensor]) -> list[str]:
