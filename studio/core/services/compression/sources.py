@@ -75,6 +75,7 @@ class EvalData:
     vocab_size: int
     eos_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tokenizer_json: str | None = None
 
     def split(self, name: str) -> TokenSplit:
         if name not in self.splits or len(self.splits[name]) == 0:
@@ -230,4 +231,5 @@ class DatasetsProvider:
 
         arrays = self.datasets.open_arrays(actor, dataset)
         splits = {s: TokenSplit(arrays.split(s), arrays.mask(s)) for s in SPLITS}
-        return EvalData(arrays.name, splits, codec_from_json(arrays.tokenizer_json), arrays.vocab_size, arrays.eos_id)
+        return EvalData(arrays.name, splits, codec_from_json(arrays.tokenizer_json), arrays.vocab_size, arrays.eos_id,
+                        tokenizer_json=arrays.tokenizer_json)
