@@ -71,7 +71,7 @@ class FakeRun:
 
     @property
     def eta_s(self) -> float | None:
-        if self.status not in ("running", "paused") or not self.step or not self.elapsed_s:
+        if self.status != "running" or not self.step or not self.elapsed_s:
             return None
         return (self.max_steps - self.step) * self.elapsed_s / self.step
 
