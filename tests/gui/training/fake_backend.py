@@ -101,7 +101,7 @@ class FakeCheckpoint:
 
 BACKEND_METHODS = frozenset({
     "runs", "run", "metrics", "datasets", "models", "estimate", "start", "control", "resume_from", "delete_summary",
-    "delete", "set_tags", "set_group", "log", "checkpoints", "delete_checkpoint", "export_checkpoint", "audit",
+    "delete", "set_tags", "set_group", "log", "log_tail", "checkpoints", "delete_checkpoint", "export_checkpoint", "audit",
     "generate", "samples", "keep_sample"})
 
 
@@ -122,6 +122,7 @@ class FakeBackend:
 
     def __init__(self, steps_per_s: float = 100.0):
         self.gui_thread_calls: list[str] = []
+        self.crash_at_start: set[str] = set()  # run names whose "worker" dies before its first step
         self.steps_per_s = steps_per_s
         self.store = FakeMetrics()
         self.lock = threading.Lock()
@@ -198,6 +199,14 @@ class FakeBackend:
         thread.start()
 
     def _train(self, run_id: int, first_step: int) -> None:
+        if self._runs[run_id].name in self.crash_at_start:  # as the service reports a worker that died starting
+            self._log(run_id, "Traceback (most recent call last):\n  File \"<frozen runpy>\", line 198\n"
+                              "ModuleNotFoundError: No module named 'studio.core.nothing'")
+            self._update(run_id, status="failed", ended_at=now(), error="ModuleNotFoundError", message=(
+                "The worker process ended before its first step: ModuleNotFoundError: No module named "
+                "'studio.core.nothing'. Fix the cause, then start it again with the same settings (it has no "
+                "checkpoint to resume from)."))
+            return
         run = self._update(run_id, status="running", started_at=self._runs[run_id].started_at or now(),
                            ended_at=None, control=None)
         self._log(run_id, f"running from step {first_step}")
@@ -265,11 +274,12 @@ class FakeBackend:
 
     def resume_from(self, actor, run_id: int, checkpoint_id: int | None, max_steps: int | None = None) -> FakeRun:
         self.calls.append(("resume_from", run_id, checkpoint_id))
-        checkpoint = next(c for c in self._checkpoints[run_id] if c.id == checkpoint_id)
-        run = self._update(run_id, status="queued", attempt=self._runs[run_id].attempt + 1, step=checkpoint.step,
-                           ended_at=None)
-        self.store.truncate_after(run_id, checkpoint.step)
-        self._launch(run_id, checkpoint.step)
+        checkpoint = next((c for c in self._checkpoints[run_id] if c.id == checkpoint_id), None)
+        step = checkpoint.step if checkpoint is not None else 0  # no checkpoint: the service starts over
+        run = self._update(run_id, status="queued", attempt=self._runs[run_id].attempt + 1, step=step,
+                           ended_at=None, message="", error=None)
+        self.store.truncate_after(run_id, step)
+        self._launch(run_id, step)
         return run
 
     def delete_summary(self, actor, run_id: int) -> DeleteSummary:
@@ -296,6 +306,10 @@ class FakeBackend:
         with self.lock:
             text = self._logs.get(run_id, "")
         return text[offset:], len(text)
+
+    def log_tail(self, actor, run_id: int) -> list[str]:
+        with self.lock:
+            return self._logs.get(run_id, "").splitlines()[-12:]
 
     def checkpoints(self, actor, run_id: int) -> list[FakeCheckpoint]:
         with self.lock:

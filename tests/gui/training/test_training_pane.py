@@ -219,3 +219,36 @@ def test_delete_asks_with_what_is_deleted(training, fake, qtbot):
     # 6 metrics x 60 steps, and validation at steps 50 and 60; the best and the latest checkpoint
     assert "362 metric points" in seen[0] and "2 checkpoints" in seen[0]
     assert ("delete", run.id) in fake.calls
+
+
+def test_a_run_that_dies_at_start_says_why_above_its_charts_and_can_start_again(training, fake, qtbot):
+    window, pane = training()
+    fake.crash_at_start.add("broken")
+    run = start_from_form(pane, qtbot, name="broken", steps=80)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "failed", timeout=5000)
+    notice = pane.run_notice
+    qtbot.waitUntil(lambda: notice.isVisible() and notice.tail.isVisible(), timeout=3000)
+    assert "broken failed: The worker process ended before its first step: ModuleNotFoundError" in notice.title.text()
+    assert "Resume the run" not in notice.title.text()
+    assert notice.tail.toPlainText().splitlines()[-1] == "ModuleNotFoundError: No module named 'studio.core.nothing'"
+    notice.log_button.click()
+    assert pane.tabs.currentWidget() is pane.details and pane.details.currentWidget() is pane.details.log
+
+    # "Resume from checkpoint…" on a run without any: it offers to train it again from the start.
+    fake.crash_at_start.clear()
+    asked = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(50, answer)
+    pane.actions.actions["resume_from"].trigger()
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
+    assert "no checkpoint to continue from" in asked[0]
+    assert ("resume_from", run.id, None) in fake.calls
+    qtbot.waitUntil(lambda: not notice.isVisible(), timeout=3000)  # nothing wrong any more

@@ -158,6 +158,9 @@ class ServiceBackend:
     def log(self, actor, run_id: int, offset: int) -> tuple[str, int]:
         return self.service.read_log(actor, run_id, offset)
 
+    def log_tail(self, actor, run_id: int) -> list[str]:
+        return self.service.log_tail(actor, run_id)
+
     def checkpoints(self, actor, run_id: int) -> list[Any]:
         return self.service.checkpoints(actor, run_id)
 
