@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from studio.core.errors import NotFoundError, StudioError, ValidationError
-from studio.gui.panes.training.backend import FINAL, LIVE, DatasetChoice, DeleteSummary, Sample
+from studio.gui.panes.training.backend import FINAL, LIVE, DatasetChoice, DeleteSummary, ModelChoice, Sample
 from tests.gui.training.fake_metrics import FakeMetrics
 
 
@@ -134,6 +134,8 @@ class FakeBackend:
         self._next = iter(range(1, 10**6))
         self._ckpt_ids = iter(range(1, 10**6))
         self.calls: list[tuple] = []
+        self.models_list = [ModelChoice(7, "wide", 2, {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64},
+                                        "import", dtype="float32")]
         self.datasets_list = [DatasetChoice(1, "stories", 65, 1_000_000, 50_000),
                               DatasetChoice(2, "no-validation", 65, 200_000, 0)]
 
@@ -155,9 +157,14 @@ class FakeBackend:
         return list(self.datasets_list)
 
     def models(self, actor):
-        return []
+        return list(self.models_list)
 
     def estimate(self, actor, spec, vocab_size):
+        if spec.source == (7, 2) and not spec.options.get("resize_vocab"):  # "wide": a vocabulary of 80
+            raise ValidationError(f"The dataset's tokenizer has {vocab_size} tokens but the model wide:2 has a "
+                                  "vocabulary of 80. Fine-tune on a dataset tokenized with the model's tokenizer, "
+                                  "or choose to resize the vocabulary (the new embeddings start untrained).",
+                                  field="dataset")
         params = 12 * spec.model["n_layer"] * spec.model["n_embd"] ** 2 + vocab_size * spec.model["n_embd"]
         return SimpleNamespace(parameters=params, weights_bytes=4 * params, gradients_bytes=4 * params,
                                optimizer_bytes=8 * params, activations_bytes=10**6, total_bytes=16 * params + 10**6,
@@ -175,7 +182,7 @@ class FakeBackend:
                           dataset_id=spec.dataset_id,
                           dataset_name=next(d.name for d in self.datasets_list if d.id == spec.dataset_id),
                           model_config={**spec.model, "vocab_size": 65}, train_config=dict(spec.train),
-                          options=dict(spec.options), tags=spec.tags, group=spec.group,
+                          options=self._options(spec), tags=spec.tags, group=spec.group,
                           parameters=12 * spec.model["n_layer"] * spec.model["n_embd"] ** 2,
                           max_steps=spec.train["max_steps"], system={"device": "cpu", "threads": 2, "torch": "fake"})
             self._runs[run_id] = run
@@ -183,6 +190,17 @@ class FakeBackend:
             self._checkpoints[run_id] = []
         self._launch(run_id, 0)
         return self.run(actor, run_id)
+
+    @staticmethod
+    def _options(spec) -> dict:
+        """A run's options as the run service keeps them: the checkpoint policy and the settings it was given."""
+        o = spec.options
+        policy = {"every": o.get("checkpoint_every", 500), "keep_last": o.get("keep_last", 2),
+                  "keep_best": o.get("keep_best", True)}
+        settings = {"checkpoint_every": policy["every"], "keep_last": policy["keep_last"],
+                    "keep_best": policy["keep_best"], "nproc": o.get("nproc", 1),
+                    "resize_vocab": bool(o.get("resize_vocab")), "tags": list(spec.tags), "group": spec.group}
+        return {"checkpoints": policy, "nproc": settings["nproc"], "settings": settings}
 
     def _update(self, run_id: int, **values: Any) -> FakeRun:
         with self.lock:
@@ -211,7 +229,7 @@ class FakeBackend:
                            ended_at=None, control=None)
         self._log(run_id, f"running from step {first_step}")
         cfg, opts = run.train_config, run.options
-        eval_every, keep_every = cfg.get("eval_every", 50), opts.get("checkpoint_every", 50)
+        eval_every, keep_every = cfg.get("eval_every", 50), opts["checkpoints"]["every"] or run.max_steps
         step, elapsed = first_step, run.elapsed_s
         while step < run.max_steps:
             control = self._runs[run_id].control

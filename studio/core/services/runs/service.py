@@ -36,6 +36,7 @@ from studio.core.security import policy
 from studio.core.services.base import Service
 
 if TYPE_CHECKING:
+    from studio.core.services.runs.sources import FineTuneSource
     from studio.core.stores.run_metrics import Curve
 from studio.core.procs import studio_command
 from studio.core.services.runs import data as run_data
@@ -175,6 +176,14 @@ class RunService(SamplingMixin, Service):
         if spec.get("kind") != "dataset":
             return dict(spec)
         return run_data.dataset_handle(self.studio, session, actor, int(spec["id"]), with_key=True).worker_spec()
+
+    def fine_tune_sources(self, actor: Any) -> list[FineTuneSource]:
+        """The vault versions the actor may start a fine-tuning run from (float weights: trained and imported
+        models, every kept checkpoint of a run; not quantized versions), for `RunSettings.source`."""
+        from studio.core.services.runs.sources import fine_tune_sources
+
+        self.check(actor, ops.RUN_START)
+        return fine_tune_sources(self.studio, actor)
 
     def _source_config(self, actor: Any, settings: RunSettings, data: DataInfo) -> tuple[GPTConfig, str]:
         from studio.core.services.runs.sources import source_config

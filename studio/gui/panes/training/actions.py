@@ -19,7 +19,7 @@ CONTROLS = ("pause", "resume", "stop", "kill")
 
 class RunActions(QObject):
     sig_changed = Signal()  # something changed: refresh now
-    sig_new_run = Signal(object)  # None, or (run, checkpoint id or None): clone / fine-tune
+    sig_new_run = Signal(object)  # None, or (run, checkpoint or None): clone / fine-tune
     sig_status_message = Signal(str)
 
     def __init__(self, pane: QWidget, backend, calls, actor: Callable[[], Any]):
@@ -84,7 +84,7 @@ class RunActions(QObject):
         elif key == "resume_from" and one is not None:
             self.ask_checkpoint(one, lambda c: self.resume_from(one, c), restart=lambda: self.restart(one))
         elif key == "fine_tune" and one is not None:
-            self.ask_checkpoint(one, lambda c: self.sig_new_run.emit((one, c.id)))
+            self.ask_checkpoint(one, lambda c: self.sig_new_run.emit((one, c)))
         elif key == "tags" and one is not None:
             self.edit_tags(one)
         elif key == "group" and self.runs:
@@ -196,7 +196,7 @@ class RunActions(QObject):
         if action == "resume":
             self.resume_from(run, checkpoint)
         elif action == "fine_tune":
-            self.sig_new_run.emit((run, checkpoint.id))
+            self.sig_new_run.emit((run, checkpoint))
         elif action == "export":
             folder = QFileDialog.getExistingDirectory(self.pane, self.tr("Export the checkpoint to a folder"))
             if folder:

@@ -234,7 +234,7 @@ class TrainingPane(Pane):
 
     # -- new runs -----------------------------------------------------------------------------------------
     def open_new_run(self, source: Any = None) -> None:
-        """source: None, or (run, checkpoint id or None) to clone a run's settings or fine-tune from it."""
+        """source: None, or (run, checkpoint or None) to clone a run's settings or fine-tune from a checkpoint."""
         if self.backend is None:
             return
         actor = self.ctx.actor
@@ -247,8 +247,8 @@ class TrainingPane(Pane):
             dialog = NewRunDialog(datasets, models, {r.name for r in self._runs}, self._start_run,
                                   self._estimate, self)
             if source is not None:
-                run, checkpoint_id = source
-                dialog.load_settings(run, fine_tune_checkpoint=(run.id, checkpoint_id) if checkpoint_id else None)
+                run, checkpoint = source
+                dialog.load_settings(run, checkpoint=checkpoint)
             self.new_run_dialog = dialog
             dialog.finished.connect(lambda _: setattr(self, "new_run_dialog", None))
             dialog.open()
