@@ -224,7 +224,7 @@ class DatasetService(DatasetKeysMixin):
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
             info = self.store.get(op.session, dataset_id)
             storage = self._storage(op.session, actor, info)
-            return open_arrays(storage, self.folder / info.storage_key, info.id, info.name)
+            return open_arrays(storage, self.dataset_folder(info.storage_key), info.id, info.name)
 
     def open_reader(self, actor: Actor, dataset: int | str) -> DatasetReader:
         """Documents, token spans and token lengths for the preview; close() it when done."""
@@ -233,7 +233,7 @@ class DatasetService(DatasetKeysMixin):
         dataset_id = self.store.resolve(dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
             info = self.store.get(op.session, dataset_id)
-            return DatasetReader(self._storage(op.session, actor, info), self.folder / info.storage_key)
+            return DatasetReader(self._storage(op.session, actor, info), self.dataset_folder(info.storage_key))
 
     def key_holders(self, actor: Actor, dataset: int | str) -> list[str]:
         """The names of the users an encrypted dataset's key is wrapped for (its owner and grantees; the
@@ -287,9 +287,9 @@ class DatasetService(DatasetKeysMixin):
                 for g in grants:
                     s.delete(g)
                 self.store.delete(s, dataset_id)
-                folder = self.folder / info.storage_key
+                folder = self.dataset_folder(info.storage_key)
                 if folder.exists():  # out of the way now, removed once the row is gone for good
-                    moved = self.folder / f"{DELETING_PREFIX}{info.storage_key}"
+                    moved = self.folder / f"{DELETING_PREFIX}{folder.name}"
                     os.replace(folder, moved)
         except BaseException:
             if moved is not None and folder is not None:
