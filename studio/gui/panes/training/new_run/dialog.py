@@ -46,12 +46,14 @@ def fmt_bytes(n: float | None) -> str:
 
 def source_label(m: ModelChoice) -> str:
     """A "Start from" entry: the version, and for a run's checkpoint its step and loss."""
-    text = tr("Fine-tune {name} v{version}").format(name=m.name, version=m.version)
+    text = QCoreApplication.translate("NewRun", "Fine-tune {name} v{version}").format(name=m.name, version=m.version)
     if m.kind == "checkpoint" and m.step is not None:
-        which = tr("best") if m.slot == "best" else tr("latest")
-        text += " · " + tr("checkpoint of step {step} ({which})").format(step=f"{m.step:,}", which=which)
+        which = (QCoreApplication.translate("NewRun", "best") if m.slot == "best"
+                 else QCoreApplication.translate("NewRun", "latest"))
+        text += " · " + QCoreApplication.translate("NewRun", "checkpoint of step {step} ({which})").format(
+            step=f"{m.step:,}", which=which)
         if m.val_loss is not None:
-            text += " · " + tr("val loss {loss:.4f}").format(loss=m.val_loss)
+            text += " · " + QCoreApplication.translate("NewRun", "val loss {loss:.4f}").format(loss=m.val_loss)
     if m.dtype and m.dtype != "float32":
         text += f" · {m.dtype}"
     return text
