@@ -73,6 +73,7 @@ class Service:
         ctx: OperationContext | None = None
         try:
             with self.studio.db.session(durable=True) as session:
+                self.studio.db.verify_schema(session)
                 decision = policy.decide(session, actor, action, obj_type, oid)
                 if decision.allowed:
                     ctx = OperationContext(session, actor, action, obj_type, oid, dict(details))
@@ -103,6 +104,7 @@ class Service:
         """Raise AccessDenied (and record the denial) unless the policy allows; record nothing otherwise."""
         oid = None if obj_id is None else str(obj_id)
         with self.studio.db.session() as session:
+            self.studio.db.verify_schema(session)
             decision = policy.decide(session, actor, action, obj_type, oid)
         if not decision.allowed:
             self._record(actor, action, obj_type, oid, "denied", {**details, "reason": decision.reason})
