@@ -179,7 +179,7 @@ class CompressionService(Service):
             except NotFoundError:
                 target = None  # a new model of the actor's own
         try:
-            self.check(actor, ops.MODEL_IMPORT, "model" if target is not None else None, target)
+            self.check(actor, ops.MODEL_COMPRESS, "model" if target is not None else None, target)
         except AccessDenied as exc:
             hint = (" Give the result a new name to store it as a model of your own." if target is not None else "")
             raise AccessDenied(f"{exc}{hint}", exc.action, exc.obj_type, exc.obj_id, exc.reason) from exc

@@ -93,7 +93,12 @@ def _exists(session: Session, obj_id: str) -> bool:
     return dataset_id is not None and session.get(DatasetRow, dataset_id) is not None
 
 
-policy.register_object_type("dataset", owner_of=_owner_of, exists=_exists)
+def _name_of(session: Session, obj_id: str) -> str | None:
+    dataset_id = _dataset_id(obj_id)
+    return None if dataset_id is None else session.scalar(select(DatasetRow.name).where(DatasetRow.id == dataset_id))
+
+
+policy.register_object_type("dataset", owner_of=_owner_of, exists=_exists, name_of=_name_of)
 
 
 class DatasetService(DatasetKeysMixin):
@@ -201,19 +206,24 @@ class DatasetService(DatasetKeysMixin):
             pid_file.unlink(missing_ok=True)
 
     # -- reading -----------------------------------------------------------------------------------------
+    # Lists and descriptions are checked by the policy but not recorded (the pane reads them on every
+    # refresh); what opens a dataset's text or tokens (open_arrays, open_reader) is recorded.
     def list(self, actor: Actor) -> list[DatasetInfo]:
-        with self.operation(actor, ops.DATASET_LIST) as op:
-            return self._visible(op.session, actor, self.store.list(op.session))
+        self.check(actor, ops.DATASET_LIST)
+        with self.studio.db.session() as s:
+            return self._visible(s, actor, self.store.list(s))
 
     def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
         dataset_id = self.store.resolve(dataset)
-        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
-            return self.store.get(op.session, dataset_id)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            return self.store.get(s, dataset_id)
 
     def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
         dataset_id = self.store.resolve(dataset)
-        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
-            return self._dependents(op.session, dataset_id)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            return self._dependents(s, dataset_id)
 
     def open_arrays(self, actor: Actor, dataset: int | str) -> DatasetArrays:
         """The token arrays for training: memory maps of a plaintext dataset; an encrypted one's decrypted
