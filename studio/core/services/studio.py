@@ -16,6 +16,7 @@ from studio.core.services.audit import AuditService
 from studio.core.services.compression import CompressionService
 from studio.core.services.datasets import DatasetService
 from studio.core.services.grants import GrantService
+from studio.core.services.keys import KeyService
 from studio.core.services.runs import RunService
 from studio.core.services.system import SystemService
 from studio.core.services.vault import VaultService
@@ -40,6 +41,7 @@ class Studio:
         self.system = SystemService(self)
         self.accounts = AccountService(self)
         self.grants = GrantService(self)
+        self.keys = KeyService(self)
         self.audit = AuditService(self)
         self.vault = VaultService(self, directory=AccountDirectory())
         self.datasets = DatasetService(self)
