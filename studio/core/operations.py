@@ -90,3 +90,6 @@ SERVE_START = _op("serve.start", "model", "use", _ALL, "serve a model over the H
 SERVE_REQUEST = _op("serve.request", "model", "use", _ALL, "generate with a model through an API key", by_key=True)
 SERVE_RESPONSE = _op("serve.response", "model", "use", _ALL, "the end of a served request (tokens, latency)",
                      by_key=True)
+SERVE_RECORD_TEXT = _op("serve.record_text", None, None, ("admin",), "record the text of served requests in the "
+                        "audit log")
+SERVE_STOP = _op("serve.stop", None, None, _ALL, "stop a server one started")

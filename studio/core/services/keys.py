@@ -21,9 +21,9 @@ from studio.core.security import apikeys
 from studio.core.security.apikeys import ApiKeyActor, KeyAuthority
 from studio.core.security.session import audit_secret_of
 from studio.core.services.base import Service
+from studio.core.serving.options import DEFAULT_RATE_PER_MIN  # noqa: F401 (re-exported)
 from studio.core.stores.api_keys import ApiKey, to_api_key
 
-DEFAULT_RATE_PER_MIN = 600
 MAX_RATE_PER_MIN = 100_000
 
 
