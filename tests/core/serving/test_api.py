@@ -196,3 +196,77 @@ def test_unknown_paths_and_missing_keys_are_openai_shaped(env):
     assert json.loads(info.value.read())["error"]["code"] == "missing_api_key"
     status, answer = raw(env, "/v1/embeddings", b"{}")
     assert status == 404 and answer["error"]["code"] == "unknown_url"
+
+
+def test_the_audit_fails_closed(env, client, monkeypatch):
+    from studio.core.errors import AuditWriteError
+
+    store = env.studio.audit_store
+    real = store.append
+    engine = env.server.models[0].engine
+    before = engine.stats.tokens
+
+    def broken(session, **kw):
+        raise AuditWriteError("The audit log could not be written (disk full, simulated).")
+
+    monkeypatch.setattr(store, "append", broken)
+    expect_status(lambda: client().completions.create(model="tiny", prompt="a", max_tokens=4), 503,
+                  "audit_unavailable")
+    assert engine.stats.tokens == before  # refused before a single token was computed
+
+    def responses_fail(session, **kw):
+        if kw["action"] == "serve.response":
+            return broken(session, **kw)
+        return real(session, **kw)
+
+    monkeypatch.setattr(store, "append", responses_fail)
+    answer = expect_status(lambda: client().completions.create(model="tiny", prompt="a", max_tokens=4), 503)
+    assert "withheld" in str(answer)
+    seen = []
+    with pytest.raises(openai.APIError, match="withheld"):
+        for chunk in client().completions.create(model="tiny", prompt="a", max_tokens=4, stream=True):
+            seen.append(chunk.choices[0].finish_reason)
+    assert "length" not in seen and "stop" not in seen  # the stream never said it ended well
+    monkeypatch.undo()
+    assert client().completions.create(model="tiny", prompt="a", max_tokens=2).choices[0].text
+
+
+def test_per_key_rate_limit(env, client):
+    user = env.user("viewer", "limited")
+    env.studio.grants.add(env.owner, "limited", "model", env.model_id, "use")
+    c = client(env.studio.keys.create(user, "slow", rate_per_min=2).token)
+    for _ in range(2):
+        assert c.completions.create(model="tiny", prompt="a", max_tokens=1).choices
+    start = last_seq(env)
+    error = expect_status(lambda: c.completions.create(model="tiny", prompt="a", max_tokens=1), 429,
+                          "rate_limit_exceeded")
+    assert int(error.response.headers["retry-after"]) >= 1
+    [entry] = env.entries(start, "serve.request")
+    assert entry.outcome == "denied" and entry.actor_name == "limited" and entry.details["status"] == 429
+
+
+def test_a_full_queue_is_answered_503(env):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from studio.core.serving.options import ServeOptions
+
+    small = env.studio.serving.start(env.owner, ["tiny"], ServeOptions(port=0, max_batch=1, max_queue=0))
+    try:
+        def ask(_):
+            c = openai.OpenAI(base_url=small.url, api_key=env.keys["viewer"], max_retries=0, timeout=60)
+            try:
+                c.completions.create(model="tiny", prompt="a", max_tokens=CONTEXT - 2)
+                return 200
+            except openai.APIStatusError as error:
+                assert error.body["code"] == "server_overloaded"
+                return error.status_code
+            finally:
+                c.close()
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(ask, range(8)))
+        assert 200 in statuses and 503 in statuses and set(statuses) <= {200, 503}
+        ends = [r for r in small.recent() if r.status == 503]
+        assert len(ends) == statuses.count(503) and all(r.outcome == "overloaded" for r in ends)
+    finally:
+        env.studio.serving.stop(env.owner, small)
