@@ -4,10 +4,9 @@ server listens on a free loopback port. Tests that change users or keys make the
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Any
-
-import string
 
 import pytest
 import torch

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 
 import openai
 import pytest
 
 from studio.core.models.generate import SamplingConfig
-from studio.core.serving.chat import StudioChatTemplate
 from studio.core.services.runs.sampling import stream_text
+from studio.core.serving.chat import StudioChatTemplate
 from tests.core.serving.conftest import CONTEXT, TOKENIZER
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
