@@ -51,16 +51,22 @@ AUDIT_EXPORT = _op("audit.export", None, None, ("admin",), "export the audit log
 
 # Datasets
 DATASET_IMPORT = _op("dataset.import", "dataset", None, _MAKERS, "import a dataset")
-DATASET_LIST = _op("dataset.list", None, None, _ALL, "list visible datasets")
-DATASET_READ = _op("dataset.read", "dataset", "use", _ALL, "show, preview, read statistics, train on")
+DATASET_LIST = _op("dataset.list", None, None, _ALL, "list visible datasets (checked, not recorded)")
+# Showing a dataset's description is checked, not recorded; opening its text or tokens is.
+DATASET_READ = _op("dataset.read", "dataset", "use", _ALL, "preview the documents, train on, show")
 DATASET_UPDATE = _op("dataset.update", "dataset", "manage", _MAKERS, "rename, tag")
 DATASET_DELETE = _op("dataset.delete", "dataset", "manage", _MAKERS, "delete")
 
 # Models in the vault
 MODEL_IMPORT = _op("model.import", "model", None, _MAKERS, "import or create a model (or a new version)")
 MODEL_LIST = _op("model.list", None, None, _ALL, "list visible models")
-MODEL_READ = _op("model.read", "model", "use", _ALL, "load into memory, show, generate, evaluate, verify")
-MODEL_UPDATE = _op("model.update", "model", "manage", _MAKERS, "rename, tag, notes, rotate the key")
+# Reading a model's description (the Vault's details) is checked, not recorded; opening its weights is.
+MODEL_READ = _op("model.read", "model", "use", _ALL, "load into memory (generate, fine-tune from, evaluate), show")
+MODEL_VERIFY = _op("model.verify", "model", "use", _ALL, "check every chunk of a model's files")
+MODEL_UPDATE = _op("model.update", "model", "manage", _MAKERS, "rename, tag, notes")
+MODEL_ROTATE = _op("model.rotate", "model", "manage", _MAKERS, "re-encrypt every file of a model under new keys")
+MODEL_COMPRESS = _op("model.compress", "model", None, _MAKERS,
+                     "store a pruned or quantized version (a new model, or a version of one's own)")
 MODEL_EXPORT = _op("model.export", "model", "export", _MAKERS, "write plaintext weights or a bundle")
 MODEL_DELETE = _op("model.delete", "model", "manage", _MAKERS, "delete (crypto-shred)")
 

@@ -45,6 +45,7 @@ _LEVEL = {p: i for i, p in enumerate(PERMISSIONS)}
 OwnerOf = Callable[[Session, str], int | None]
 ImpliedBy = Callable[[Session, str], Iterable[tuple[str, object]]]
 Exists = Callable[[Session, str], bool]
+NameOf = Callable[[Session, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,26 @@ class ObjectType:
     owner_of: OwnerOf | None
     implied_by: ImpliedBy | None
     exists: Exists | None
+    name_of: NameOf | None = None
 
 
 _REGISTRY: dict[str, ObjectType] = {}
 
 
 def register_object_type(obj_type: str, owner_of: OwnerOf | None = None, implied_by: ImpliedBy | None = None,
-                         exists: Exists | None = None) -> None:
+                         exists: Exists | None = None, name_of: NameOf | None = None) -> None:
     """Tell the policy how to find an object's owner (a user id, or None) and the objects it is implied by.
-    `exists` defaults to "has an owner". Registering a type again replaces it."""
-    _REGISTRY[obj_type] = ObjectType(obj_type, owner_of, implied_by, exists)
+    `exists` defaults to "has an owner". `name_of` gives the object's name, which every audit entry about it
+    records beside its id. Registering a type again replaces it."""
+    _REGISTRY[obj_type] = ObjectType(obj_type, owner_of, implied_by, exists, name_of)
+
+
+def object_name(session: Session, obj_type: str | None, obj_id: str | None) -> str | None:
+    """The object's name as its type reports it, or None (no such object, or a type without names)."""
+    spec = _REGISTRY.get(obj_type or "")
+    if spec is None or spec.name_of is None or obj_id is None:
+        return None
+    return spec.name_of(session, obj_id)
 
 
 def object_type(obj_type: str) -> ObjectType | None:
@@ -78,8 +89,14 @@ def object_exists(session: Session, obj_type: str, obj_id: str) -> bool:
     return spec.owner_of is not None and spec.owner_of(session, obj_id) is not None
 
 
+def _user_name(session: Session, obj_id: str) -> str | None:
+    row = session.get(UserRow, int(obj_id)) if obj_id.isdigit() else None
+    return None if row is None else row.name
+
+
 register_object_type("user", owner_of=lambda s, oid: int(oid) if oid.isdigit() else None,
-                     exists=lambda s, oid: oid.isdigit() and s.get(UserRow, int(oid)) is not None)
+                     exists=lambda s, oid: oid.isdigit() and s.get(UserRow, int(oid)) is not None,
+                     name_of=_user_name)
 
 
 KEY_REFUSALS = ("missing", "tampered", "revoked", "expired", "voided")  # Decision.code of a key that may not act

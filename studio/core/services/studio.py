@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 from studio.core.db import Database
-from studio.core.db.migrate import upgrade_database
+from studio.core.db.migrate import head_revision, upgrade_database
+from studio.core.db.schema import SchemaGuard, expected_objects
 from studio.core.errors import StudioError
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
@@ -58,11 +59,19 @@ class Studio:
         db = Database(paths.db)
         try:
             backup = upgrade_database(db.engine, paths.db, paths.backups)
+            db.schema_guard = SchemaGuard(str(paths.db), expected_objects(head_revision()))
+            with db.session() as s:
+                db.verify_schema(s)
         except BaseException:
             db.dispose()
             raise
         log.info("opened data folder %s", paths.root)
         studio = cls(paths, db, backup)
+        try:
+            studio.audit_store.anchor.check_schema()
+        except BaseException:
+            studio.close()
+            raise
         try:  # a run whose worker died while nobody watched is marked interrupted now
             studio.runs.reconcile()
         except StudioError as error:
