@@ -11,6 +11,7 @@ import sys
 
 from studio import __version__
 from studio.cli.commands import COMMANDS
+from studio.cli.hidden import run_hidden
 from studio.cli.output import Output
 from studio.core.errors import StudioError
 
@@ -47,34 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _hidden(argv: list[str]) -> int | None:
-    """Verbs the studio uses to start its own processes (never listed): `worker` (a training run's worker),
-    `tokenize-worker` (a dataset import's tokenizer) and `torchrun` (torch.distributed.run, re-entered through this executable so a frozen build works)."""
-    if argv[:1] == ["worker"]:
-        from studio.core.training.worker import main as worker_main
-
-        return worker_main(argv[1:])
-    if argv[:1] == ["tokenize-worker"]:  # a dataset import's tokenizer process, in a frozen build
-        from studio.core.datasets.encode import worker_main as tokenize_main
-
-        tokenize_main()
-        return 0
-    if argv[:1] == ["torchrun"]:
-        from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
-        from torch.distributed.run import main as torchrun_main
-
-        try:
-            torchrun_main(argv[1:])
-        except ChildFailedError as error:
-            print(f"studio torchrun: a worker failed: {error}", file=sys.stderr)
-            return 1
-        return 0
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
-    hidden = _hidden(raw)
+    hidden = run_hidden(raw)
     if hidden is not None:
         return hidden
     parser = build_parser()

@@ -69,8 +69,11 @@ class DataPaths:
         return self.root / "runs"
 
     def run_dir(self, run_id: int) -> Path:
-        """A training run's folder: its log (run.log) and its worker's lock."""
-        return self.runs / str(int(run_id))
+        """A training run's folder: its log (run.log) and its worker's lock. The id comes from the database:
+        confined to the runs folder like every path made from database content (studio.core.safepaths)."""
+        from studio.core.safepaths import confined
+
+        return confined(self.runs, str(int(run_id)), what="run folder")
 
     @property
     def gui_settings(self) -> Path:

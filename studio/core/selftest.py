@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import secrets
-import subprocess
 import tempfile
 import time
 import traceback
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.core import procs
 from studio.core.procs import studio_command
 from studio.core.resources import resources_dir
 
@@ -69,9 +69,8 @@ def _open_data_folder(t: SelfTest) -> str:
 
 def _child_process(t: SelfTest) -> str:
     """The installation can start itself as a child process (how training workers start)."""
-    out = subprocess.run(
-        studio_command("doctor", "--json", "--data-dir", str(t.data_dir)), capture_output=True, text=True, timeout=300
-    )
+    out = procs.run(studio_command("doctor", "--json", "--data-dir", str(t.data_dir)), cwd=t.data_dir,
+                    capture_output=True, text=True, timeout=300)
     report = json.loads(out.stdout or "{}")
     if out.returncode != 0 or not report.get("ok"):
         bad = [f"{c['name']}: {c['value']}" for c in report.get("checks", []) if not c["ok"]]

@@ -1,5 +1,10 @@
 """What every pane gets: the open studio (services), the GUI settings, the signed-in session, and
-application-wide signals."""
+application-wide signals.
+
+The main window owns one `AppContext`; each pane it builds gets its own `PaneContext` over it (a child of
+the pane). A pane connects to its context's `sig_session_changed` as it likes (lambdas included): when the
+window drops the pane (another user signs in) it detaches that context first, so nothing of the old pane
+hears a later login, lock or switch, and the connections go with the pane when Qt deletes it."""
 
 from __future__ import annotations
 
@@ -16,12 +21,18 @@ class AppContext(QObject):
     sig_session_changed = Signal(object)
     # Emitted with a short text for the status bar.
     sig_status_message = Signal(str)
+    # Emitted after the interface language changed (the new translator is installed): retranslate texts.
+    sig_language_changed = Signal(str)
 
     def __init__(self, studio: Studio, settings: QSettings, parent: QObject | None = None):
         super().__init__(parent)
         self.studio = studio
         self.settings = settings
-        self.session: Any = None  # a studio.core.security.UserSession while someone is signed in
+        self._session: Any = None  # a studio.core.security.UserSession while someone is signed in
+
+    @property
+    def session(self) -> Any:
+        return self._session
 
     @property
     def actor(self) -> Any:
@@ -29,16 +40,18 @@ class AppContext(QObject):
 
         Raises SessionLockedError while nobody is signed in (the login screen is showing then; a pane's timer
         that may fire meanwhile should check `ctx.session is None` first, or stop on sig_session_changed)."""
-        if self.session is None or self.session.locked:
+        session = self.session
+        if session is None or session.locked:
             raise SessionLockedError("Nobody is signed in (the session is locked); sign in again.")
-        return self.session
+        return session
 
     @property
     def is_admin(self) -> bool:
-        return self.session is not None and not self.session.locked and self.session.is_admin
+        session = self.session
+        return session is not None and not session.locked and session.is_admin
 
     def set_session(self, session: Any) -> None:
-        self.session = session
+        self._session = session
         self.sig_session_changed.emit(session)
 
     def end_session(self, lock_only: bool = False) -> None:
@@ -50,3 +63,50 @@ class AppContext(QObject):
             finally:
                 session.lock()
         self.set_session(None)
+
+    def for_pane(self) -> PaneContext:
+        """A context for one pane: the same studio, settings and session, signals relayed until detached."""
+        return PaneContext(self)
+
+
+class PaneContext(AppContext):
+    """One pane's view of the window's context. Session and language changes are relayed from the window's
+    context until `detach()`; status messages go up to it. Give it the pane as parent (the main window does),
+    so that it and every connection to it are deleted with the pane."""
+
+    def __init__(self, root: AppContext):
+        super().__init__(root.studio, root.settings)
+        self.root = root
+        self.attached = True
+        root.sig_session_changed.connect(self._relay_session)
+        root.sig_language_changed.connect(self._relay_language)
+        self.sig_status_message.connect(root.sig_status_message)
+
+    @property
+    def session(self) -> Any:
+        return self.root.session
+
+    def set_session(self, session: Any) -> None:
+        self.root.set_session(session)
+
+    def end_session(self, lock_only: bool = False) -> None:
+        self.root.end_session(lock_only)
+
+    def for_pane(self) -> PaneContext:
+        return self.root.for_pane()
+
+    def _relay_session(self, session: Any) -> None:
+        if self.attached:
+            self.sig_session_changed.emit(session)
+
+    def _relay_language(self, code: str) -> None:
+        if self.attached:
+            self.sig_language_changed.emit(code)
+
+    def detach(self) -> None:
+        """The pane is being dropped: from now on it hears nothing of the window's changes."""
+        if not self.attached:
+            return
+        self.attached = False
+        self.root.sig_session_changed.disconnect(self._relay_session)
+        self.root.sig_language_changed.disconnect(self._relay_language)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from studio.core.resources import resource_path
 from studio.gui import theme
 from studio.gui.account import AccountController
-from studio.gui.context import AppContext
+from studio.gui.context import AppContext, PaneContext
 from studio.gui.i18n import SUPPORTED
+from studio.gui.icons import pane_icon
 from studio.gui.login import LoginScreen
 from studio.gui.panes import PANES, PaneSpec
 from studio.gui.panes.base import Pane
@@ -62,11 +63,12 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         for spec in PANES:
             title = QCoreApplication.translate("Panes", spec.title)
-            item = QListWidgetItem(QIcon(str(resource_path("icons", spec.icon))), title)
+            item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, spec.id)
             item.setSizeHint(QSize(170, 38))
             self.sidebar.addItem(item)
             self.stack.addWidget(QWidget())  # replaced by the pane on first show
+        self._update_icons()
         self.sidebar.currentRowChanged.connect(self.show_pane_at)
         self.workspace = QWidget()
         layout = QHBoxLayout(self.workspace)
@@ -96,7 +98,8 @@ class MainWindow(QMainWindow):
         self.menu_view = bar.addMenu(self.tr("&View"))
         self.pane_actions: list[QAction] = []
         for n, spec in enumerate(PANES):
-            action = QAction(QCoreApplication.translate("Panes", spec.title), self)
+            # "&" in a menu text marks the mnemonic: "Users & Access" would show as "Users _Access"
+            action = QAction(QCoreApplication.translate("Panes", spec.title).replace("&", "&&"), self)
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _=False, row=n: self.sidebar.setCurrentRow(row))
             self.menu_view.addAction(action)
@@ -146,6 +149,17 @@ class MainWindow(QMainWindow):
         for w in (self.status_user, self.status_vault, self.status_folder):
             status.addPermanentWidget(w)
 
+    def _update_icons(self) -> None:
+        selected = self.sidebar.palette().color(QPalette.ColorRole.HighlightedText)
+        for row, spec in enumerate(PANES):
+            self.sidebar.item(row).setIcon(pane_icon(spec.icon, selected))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # the theme changed (a choice, or the system's)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "sidebar"):
+            self._update_icons()
+        super().changeEvent(event)
+
     # -- panes ------------------------------------------------------------------------------------------
     def pane(self, pane_id: str) -> Pane:
         """The pane with this id, built if it was not yet."""
@@ -161,7 +175,10 @@ class MainWindow(QMainWindow):
 
     def _create(self, spec: PaneSpec) -> Pane:
         module = importlib.import_module(spec.module)
-        return getattr(module, spec.cls)(self.ctx)
+        ctx = self.ctx.for_pane()
+        pane = getattr(module, spec.cls)(ctx)
+        ctx.setParent(pane)  # deleted with the pane, and every connection to it
+        return pane
 
     def show_pane_at(self, row: int) -> None:
         if row < 0:
@@ -239,6 +256,8 @@ class MainWindow(QMainWindow):
             placeholder = QWidget()
             self.stack.insertWidget(index, placeholder)
             self.stack.removeWidget(pane)
+            if isinstance(pane.ctx, PaneContext):
+                pane.ctx.detach()  # before anything else: the dropped pane hears no later session change
             pane.shutdown()
             pane.deleteLater()
             del self._panes[pane_id]

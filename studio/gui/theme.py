@@ -1,56 +1,108 @@
 """Light and dark themes. "system" follows the OS colour scheme (and its changes while running);
-palettes are explicit so that both look the same on every platform (Fusion style)."""
+palettes are explicit so that both look the same on every platform (Fusion style).
+
+Every palette sets every colour role in every colour group (Active, Inactive, Disabled): a role set with
+`QPalette.setColor(role, colour)` alone applies to all groups, so disabled widgets would look enabled.
+The disabled group greys out texts and flattens fills; Inactive equals Active (a window behind another keeps
+its colours, as on macOS and GNOME)."""
 
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
+ROLES = tuple(r for r in QPalette.ColorRole if r not in (QPalette.ColorRole.NoRole, QPalette.ColorRole.NColorRoles))
+GROUPS = (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled)
 
-_state = {"mode": "system", "dark": False}
+_state = {"mode": "system", "dark": False, "platform_dark": None}
+
+R = QPalette.ColorRole
+# role -> (active and inactive, disabled) as RGB
+_LIGHT: dict[QPalette.ColorRole, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    R.Window: ((246, 246, 248), (242, 242, 244)),
+    R.WindowText: ((30, 30, 33), (160, 162, 168)),
+    R.Base: ((255, 255, 255), (242, 242, 244)),
+    R.AlternateBase: ((241, 242, 245), (238, 238, 240)),
+    R.Text: ((30, 30, 33), (160, 162, 168)),
+    R.Button: ((238, 239, 242), (232, 232, 235)),
+    R.ButtonText: ((30, 30, 33), (160, 162, 168)),
+    R.BrightText: ((200, 30, 30), (210, 150, 150)),
+    R.Light: ((255, 255, 255), (250, 250, 251)),
+    R.Midlight: ((245, 245, 247), (240, 240, 242)),
+    R.Mid: ((186, 188, 194), (212, 213, 216)),
+    R.Dark: ((160, 162, 168), (196, 197, 201)),
+    R.Shadow: ((110, 112, 118), (170, 171, 175)),
+    R.Highlight: ((45, 110, 210), (196, 198, 204)),
+    R.HighlightedText: ((255, 255, 255), (246, 246, 248)),
+    R.Link: ((30, 100, 200), (150, 170, 200)),
+    R.LinkVisited: ((120, 70, 170), (170, 150, 190)),
+    R.ToolTipBase: ((255, 255, 240), (250, 250, 240)),
+    R.ToolTipText: ((30, 30, 33), (160, 162, 168)),
+    R.PlaceholderText: ((130, 132, 138), (185, 187, 192)),
+    R.Accent: ((45, 110, 210), (170, 172, 178)),
+}
+_DARK: dict[QPalette.ColorRole, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    R.Window: ((37, 38, 41), (34, 35, 38)),
+    R.WindowText: ((225, 226, 229), (115, 116, 122)),
+    R.Base: ((28, 29, 31), (33, 34, 37)),
+    R.AlternateBase: ((44, 45, 49), (38, 39, 42)),
+    R.Text: ((225, 226, 229), (115, 116, 122)),
+    R.Button: ((48, 49, 53), (40, 41, 44)),
+    R.ButtonText: ((225, 226, 229), (115, 116, 122)),
+    R.BrightText: ((255, 90, 90), (150, 90, 90)),
+    R.Light: ((70, 71, 76), (52, 53, 57)),
+    R.Midlight: ((58, 59, 63), (46, 47, 51)),
+    R.Mid: ((44, 45, 49), (40, 41, 44)),
+    R.Dark: ((22, 22, 24), (28, 28, 30)),
+    R.Shadow: ((0, 0, 0), (10, 10, 12)),
+    R.Highlight: ((78, 140, 230), (62, 64, 70)),
+    R.HighlightedText: ((255, 255, 255), (150, 151, 156)),
+    R.Link: ((110, 165, 240), (90, 110, 140)),
+    R.LinkVisited: ((170, 140, 230), (110, 100, 130)),
+    R.ToolTipBase: ((50, 51, 55), (44, 45, 48)),
+    R.ToolTipText: ((225, 226, 229), (115, 116, 122)),
+    R.PlaceholderText: ((140, 142, 148), (90, 91, 96)),
+    R.Accent: ((78, 140, 230), (80, 82, 88)),
+}
 
 
-def _dark_palette() -> QPalette:
+def _palette(colours) -> QPalette:
     p = QPalette()
-    window, base, text = QColor(37, 38, 41), QColor(28, 29, 31), QColor(225, 226, 229)
-    accent = QColor(78, 140, 230)
-    roles = {
-        QPalette.Window: window, QPalette.WindowText: text, QPalette.Base: base,
-        QPalette.AlternateBase: QColor(44, 45, 49), QPalette.ToolTipBase: QColor(50, 51, 55),
-        QPalette.ToolTipText: text, QPalette.PlaceholderText: QColor(140, 142, 148), QPalette.Text: text,
-        QPalette.Button: QColor(48, 49, 53), QPalette.ButtonText: text, QPalette.BrightText: QColor(255, 90, 90),
-        QPalette.Highlight: accent, QPalette.HighlightedText: QColor(255, 255, 255),
-        QPalette.Link: QColor(110, 165, 240), QPalette.Light: QColor(70, 71, 76), QPalette.Midlight: QColor(58, 59, 63),
-        QPalette.Mid: QColor(44, 45, 49), QPalette.Dark: QColor(22, 22, 24), QPalette.Shadow: QColor(0, 0, 0),
-    }
-    for role, color in roles.items():
-        p.setColor(role, color)
-    disabled = QColor(120, 121, 126)
-    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        p.setColor(QPalette.Disabled, role, disabled)
+    for role in ROLES:
+        active, disabled = colours[role]
+        p.setColor(QPalette.ColorGroup.Active, role, QColor(*active))
+        p.setColor(QPalette.ColorGroup.Inactive, role, QColor(*active))
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(*disabled))
     return p
 
 
-def _light_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.Window: QColor(246, 246, 248), QPalette.WindowText: QColor(30, 30, 33),
-        QPalette.Base: QColor(255, 255, 255), QPalette.AlternateBase: QColor(241, 242, 245),
-        QPalette.Text: QColor(30, 30, 33), QPalette.Button: QColor(238, 239, 242),
-        QPalette.ButtonText: QColor(30, 30, 33), QPalette.Highlight: QColor(45, 110, 210),
-        QPalette.HighlightedText: QColor(255, 255, 255), QPalette.PlaceholderText: QColor(130, 132, 138),
-        QPalette.ToolTipBase: QColor(255, 255, 240), QPalette.ToolTipText: QColor(30, 30, 33),
-    }
-    for role, color in roles.items():
-        p.setColor(role, color)
-    return p
+def light_palette() -> QPalette:
+    return _palette(_LIGHT)
+
+
+def dark_palette() -> QPalette:
+    return _palette(_DARK)
+
+
+def _qt_scheme() -> Qt.ColorScheme:
+    return QGuiApplication.styleHints().colorScheme()
 
 
 def system_is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    return hints.colorScheme() == Qt.ColorScheme.Dark
+    """The OS's choice: Qt's colour scheme where the platform reports one (Windows, macOS, GNOME and KDE
+    through the desktop portal); else a GTK theme named dark (GTK_THEME=Adwaita:dark); else the lightness of
+    the platform's own palette as it was before we replaced it; light when nothing says."""
+    scheme = _qt_scheme()
+    if scheme != Qt.ColorScheme.Unknown:
+        return scheme == Qt.ColorScheme.Dark
+    gtk = os.environ.get("GTK_THEME", "").lower()
+    if gtk:
+        return gtk.endswith(":dark") or gtk.endswith("-dark")
+    return bool(_state["platform_dark"])
 
 
 def is_dark() -> bool:
@@ -61,16 +113,21 @@ def apply_theme(app: QApplication, mode: str) -> bool:
     """Apply a theme; returns whether it is dark."""
     if mode not in THEMES:
         mode = "system"
+    if _state["platform_dark"] is None:  # before the first setPalette: what the platform gave us
+        _state["platform_dark"] = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
     _state["mode"] = mode
     dark = system_is_dark() if mode == "system" else mode == "dark"
     _state["dark"] = dark
     app.setStyle("Fusion")
-    app.setPalette(_dark_palette() if dark else _light_palette())
+    app.setPalette(dark_palette() if dark else light_palette())
     return dark
 
 
 def follow_system(app: QApplication) -> None:
     """Re-apply the theme when the OS switches between light and dark (only in "system" mode)."""
+    if _state.get("following"):
+        return  # one connection per application, however many windows were built
+    _state["following"] = True
 
     def changed(_scheme) -> None:
         if _state["mode"] == "system":

@@ -20,10 +20,18 @@ BARE_ENV = {"HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8", "QT_QPA_P
 
 
 def run(cmd, tmp_path, **kw):
+    """Run the app from a working directory holding a hostile `studio/` package (issue 14): neither the app
+    nor any child it starts (workers, torchrun's ranks, tokenizers) may import it."""
     empty_bin = tmp_path / "empty-bin"
     empty_bin.mkdir(exist_ok=True)
+    hostile = tmp_path / "cwd"
+    (hostile / "studio").mkdir(parents=True, exist_ok=True)
+    for name in ("__init__.py", "__main__.py"):
+        (hostile / "studio" / name).write_text("open('/dev/stderr', 'w').write('HOSTILE STUDIO RAN'); raise SystemExit(3)")
     env = dict(BARE_ENV, PATH=str(empty_bin), STUDIO_DATA_DIR=str(tmp_path / "data"), **kw.pop("env", {}))
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, **kw)
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=hostile, **kw)
+    assert "HOSTILE STUDIO RAN" not in result.stdout + result.stderr
+    return result
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Tokenizing blocks of documents, in this process or in worker processes.
 
 BPE encoding is Python-bound (the GIL), so on a machine with more than one core a big import hands blocks
-to worker processes. They are plain child processes (`python -c ...worker_main()`, or the frozen app's own
-executable with the hidden verb `tokenize-worker`), not multiprocessing:
+to worker processes. They are plain child processes (`studio tokenize-worker`, a hidden verb, started by
+studio.core.procs like every child of the studio), not multiprocessing:
 nothing of the caller's main module is re-imported, so this works the same from the CLI, the GUI's worker
 thread or any script. A block goes out as its text and document lengths, ids come back as raw arrays
 (a small framed format: an 8-byte header length, a JSON header, the buffers). Results come back in block
@@ -22,14 +22,14 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
+from studio.core import procs
 from studio.core.datasets.tokenizers import Tokenizer, load_tokenizer
 from studio.core.errors import StudioError
-from studio.core.procs import is_frozen, studio_command
+from studio.core.procs import studio_command
 
 PARALLEL_MIN_CHARS = 32 << 20  # below this, starting worker processes costs more than it saves
 WORKERS_ENV = "STUDIO_IMPORT_WORKERS"
@@ -125,21 +125,17 @@ def worker_main() -> None:
 
 
 def worker_command() -> list[str]:
-    """From source a bare `python -c` (no CLI to import); a frozen app is its own worker (hidden verb)."""
-    if is_frozen():
-        return studio_command("tokenize-worker")
-    return [sys.executable, "-c", "from studio.core.datasets.encode import worker_main; worker_main()"]
+    """The hidden verb `tokenize-worker` (cheap to start: `python -m studio` runs hidden verbs without the CLI)."""
+    return studio_command("tokenize-worker")
 
 
 class _Worker:
     def __init__(self, tokenizer_json: str):
         self.errors = tempfile.TemporaryFile()
-        root = str(Path(__file__).resolve().parents[3])  # the folder holding the studio package
+        root = str(procs.install_dir())  # the child imports this studio, installed or not
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
-        self.proc = subprocess.Popen(
-            worker_command(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env,
-        )
+        self.proc = procs.popen(worker_command(), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=self.errors)
         self.jobs: queue.Queue = queue.Queue()
         self.jobs.put({"tokenizer": tokenizer_json.encode("utf-8")})
         self.results: queue.Queue = queue.Queue()

@@ -7,7 +7,9 @@ the session object says), then applies, in order:
 
 1. the actor must be a logged-in UserSession (or studio.core.actor.SYSTEM, the studio's own in-process
    work), not locked, of an active account, holding the account's current key pair (a session opened
-   before an administrator's password reset is refused);
+   before an administrator's password reset is refused); or an ApiKeyActor (a request to `studio serve`)
+   whose key row is authentic, unrevoked and unexpired, of an active account, for an operation open to
+   keys (`OpSpec.by_key`);
 2. the role must be one the catalogue (studio.core.operations) lists for the operation;
 3. an operation without an object (create, import, list) is then allowed: list operations filter what they
    return with `permission_on` / `visible_ids`;
@@ -31,7 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.db.tables.accounts import GrantRow, UserRow
+from studio.core.db.tables.api_keys import ApiKeyRow
 from studio.core.operations import OPERATIONS
+from studio.core.security.apikeys import ApiKeyActor, row_problem
 from studio.core.security.session import UserSession
 
 PERMISSIONS = ("use", "export", "manage")  # each includes the ones before it
@@ -41,6 +45,7 @@ _LEVEL = {p: i for i, p in enumerate(PERMISSIONS)}
 OwnerOf = Callable[[Session, str], int | None]
 ImpliedBy = Callable[[Session, str], Iterable[tuple[str, object]]]
 Exists = Callable[[Session, str], bool]
+NameOf = Callable[[Session, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,26 @@ class ObjectType:
     owner_of: OwnerOf | None
     implied_by: ImpliedBy | None
     exists: Exists | None
+    name_of: NameOf | None = None
 
 
 _REGISTRY: dict[str, ObjectType] = {}
 
 
 def register_object_type(obj_type: str, owner_of: OwnerOf | None = None, implied_by: ImpliedBy | None = None,
-                         exists: Exists | None = None) -> None:
+                         exists: Exists | None = None, name_of: NameOf | None = None) -> None:
     """Tell the policy how to find an object's owner (a user id, or None) and the objects it is implied by.
-    `exists` defaults to "has an owner". Registering a type again replaces it."""
-    _REGISTRY[obj_type] = ObjectType(obj_type, owner_of, implied_by, exists)
+    `exists` defaults to "has an owner". `name_of` gives the object's name, which every audit entry about it
+    records beside its id. Registering a type again replaces it."""
+    _REGISTRY[obj_type] = ObjectType(obj_type, owner_of, implied_by, exists, name_of)
+
+
+def object_name(session: Session, obj_type: str | None, obj_id: str | None) -> str | None:
+    """The object's name as its type reports it, or None (no such object, or a type without names)."""
+    spec = _REGISTRY.get(obj_type or "")
+    if spec is None or spec.name_of is None or obj_id is None:
+        return None
+    return spec.name_of(session, obj_id)
 
 
 def object_type(obj_type: str) -> ObjectType | None:
@@ -74,14 +89,24 @@ def object_exists(session: Session, obj_type: str, obj_id: str) -> bool:
     return spec.owner_of is not None and spec.owner_of(session, obj_id) is not None
 
 
+def _user_name(session: Session, obj_id: str) -> str | None:
+    row = session.get(UserRow, int(obj_id)) if obj_id.isdigit() else None
+    return None if row is None else row.name
+
+
 register_object_type("user", owner_of=lambda s, oid: int(oid) if oid.isdigit() else None,
-                     exists=lambda s, oid: oid.isdigit() and s.get(UserRow, int(oid)) is not None)
+                     exists=lambda s, oid: oid.isdigit() and s.get(UserRow, int(oid)) is not None,
+                     name_of=_user_name)
+
+
+KEY_REFUSALS = ("missing", "tampered", "revoked", "expired", "voided")  # Decision.code of a key that may not act
 
 
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str
+    code: str = ""  # for API keys: one of KEY_REFUSALS when the key itself is refused (HTTP 401, not 403)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -99,17 +124,16 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
     oid = None if obj_id is None else str(obj_id)
     if getattr(actor, "role", None) == "system" and getattr(actor, "user_id", 0) is None:
         return Decision(True, "the studio itself")
-    if not isinstance(actor, UserSession):
+    code = ""
+    if isinstance(actor, ApiKeyActor):
+        user, refusal, code = _key_user(session, actor, spec)
+    elif isinstance(actor, UserSession):
+        user, refusal = _session_user(session, actor)
+    else:
         return Decision(False, "not a logged-in session")
-    if actor.locked:
-        return Decision(False, "the session is locked")
-    user = _user_of(session, actor)
-    if user is None:
-        return Decision(False, "not logged in as a known user")
-    if user.disabled:
-        return Decision(False, "the account is disabled")
-    if bytes(user.public_key) != actor.public_key:
-        return Decision(False, "the account's keys were replaced by a password reset; log in again")
+    if refusal is not None:
+        return Decision(False, refusal, code)
+    assert user is not None
     if user.role not in spec.roles:
         return Decision(False, f"the {user.role} role may not {spec.description}")
     if oid is None or obj_type is None:
@@ -127,6 +151,42 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
         return Decision(True, f"{have} grant")
     needed = spec.grant
     return Decision(False, f"needs the {needed} grant on {obj_type} {oid}" + (f" (has {have})" if have else ""))
+
+
+def _session_user(session: Session, actor: UserSession) -> tuple[UserRow | None, str | None]:
+    if actor.locked:
+        return None, "the session is locked"
+    user = _user_of(session, actor)
+    if user is None:
+        return None, "not logged in as a known user"
+    if user.disabled:
+        return None, "the account is disabled"
+    if bytes(user.public_key) != actor.public_key:
+        return None, "the account's keys were replaced by a password reset; log in again"
+    return user, None
+
+
+def _key_user(session: Session, actor: ApiKeyActor, spec) -> tuple[UserRow | None, str | None, str]:
+    """An API key acts as its user, for the operations open to keys only, while its row is authentic,
+    unrevoked and unexpired, its user active and holding the key generation the key was made under (an
+    administrator's password reset voids the user's keys with the rest of their access)."""
+    if not spec.by_key:
+        return None, f"an API key may not {spec.description}", ""
+    row = session.get(ApiKeyRow, actor.key_id)
+    problem = row_problem(row, actor.authority)
+    if problem is not None:
+        return None, problem[1], problem[0]
+    assert row is not None
+    if row.user_id != actor.user_id:
+        return None, "the API key belongs to another user", "tampered"
+    user = session.get(UserRow, row.user_id)
+    if user is None:
+        return None, "the API key's user no longer exists", "missing"
+    if user.key_generation != row.key_generation:
+        return None, "the account's password was reset after the API key was made; make a new key", "voided"
+    if user.disabled:
+        return None, "the account is disabled", ""
+    return user, None, ""
 
 
 def _decide_on_user(user: UserRow, action: str, oid: str) -> Decision:

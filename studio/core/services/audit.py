@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 from studio.core import operations as ops
-from studio.core.errors import AuditWriteError, SessionLockedError, ValidationError
-from studio.core.fsutil import atomic_writer
+from studio.core.errors import SessionLockedError, ValidationError
+from studio.core.fsutil import atomic_writer, staged_output
 from studio.core.security.anchor import AnchorError
 from studio.core.security.chain import VerifyReport, verify_rows
 from studio.core.security.session import audit_keys_of
@@ -72,13 +72,11 @@ class AuditService(Service):
         fmt = export_format(path, fmt)
         flt = flt or AuditFilter()
         filter_desc = {k: v for k, v in vars(flt).items() if v and k != "extra"}
-        try:
+        with staged_output(path, replace=True, parents=True) as staged:  # the file appears only once its record committed
             with self.operation(actor, ops.AUDIT_EXPORT, None, None, file=str(path), format=fmt,
                                 filter=filter_desc) as op:
-                op.details["entries"] = self._write(path, fmt, flt, state)
-        except AuditWriteError:
-            path.unlink(missing_ok=True)  # the export did not happen if its record could not be written
-            raise
+                op.details["entries"] = self._write(staged.path, fmt, flt, state)
+            staged.publish()
         return op.details["entries"]
 
     def _write(self, path: Path, fmt: str, flt: AuditFilter, state: TaskState | None) -> int:

@@ -14,6 +14,8 @@
   together or not at all; if the entry cannot be written, the change is rolled back and AuditWriteError says
   why (the log fails closed);
 - records an exception raised inside as outcome "failed" (own transaction) and re-raises it.
+- records the object's name beside its id (`details["name"]`, from the type's `name_of` in the policy
+  registry; read before the body, so a deleted object keeps it, and after it for an import's new id).
 
 `check()` is the policy and the denial record without an entry for success: for reads that are not worth an
 entry (lists, the audit log's own pages). Reading a model, changing, exporting or granting use `operation()`.
@@ -51,6 +53,14 @@ class OperationContext:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _named(details: dict[str, Any], name: str | None) -> dict[str, Any]:
+    """The entry's details with the object's name beside its id (the service's own "name" wins)."""
+    out = dict(details)
+    if name is not None and "name" not in out:
+        out["name"] = name
+    return out
+
+
 def _name(actor: object) -> str:
     return str(getattr(actor, "user_name", None) or "unknown")
 
@@ -71,27 +81,33 @@ class Service:
         body_error: BaseException | None = None
         head = None
         ctx: OperationContext | None = None
+        name: str | None = None
         try:
             with self.studio.db.session(durable=True) as session:
+                self.studio.db.verify_schema(session)
                 decision = policy.decide(session, actor, action, obj_type, oid)
+                name = policy.object_name(session, obj_type, oid)  # before the body: a delete removes it
                 if decision.allowed:
-                    ctx = OperationContext(session, actor, action, obj_type, oid, dict(details))
+                    ctx = OperationContext(session, actor, action, obj_type, oid, _named(details, name))
                     try:
                         yield ctx
                         session.flush()
                     except BaseException as error:
                         body_error = error
                         raise
+                    if ctx.obj_id is not None and ctx.obj_id != oid and "name" not in ctx.details:
+                        # the object got its id inside (an import): its name as stored
+                        ctx.details = _named(ctx.details, policy.object_name(session, ctx.obj_type, ctx.obj_id))
                     _, head = audit.append(
                         session, actor_id=getattr(actor, "user_id", None), actor_name=_name(actor), action=action,
                         obj_type=ctx.obj_type, obj_id=ctx.obj_id, outcome="allowed", details=ctx.details, keys=keys,
                     )
         except BaseException as error:
             if body_error is not None or not isinstance(error, AuditWriteError):
-                self._record_failure(actor, action, ctx, obj_type, oid, details, error)
+                self._record_failure(actor, action, ctx, obj_type, oid, _named(details, name), error)
             raise
         if not decision.allowed:
-            self._record(actor, action, obj_type, oid, "denied", {**details, "reason": decision.reason})
+            self._record(actor, action, obj_type, oid, "denied", {**_named(details, name), "reason": decision.reason})
             what = f"{action} on {obj_type} {oid}" if oid is not None else action
             raise AccessDenied(f"{_name(actor)} may not do {what}: {decision.reason}.", action, obj_type, oid,
                                decision.reason)
@@ -103,9 +119,11 @@ class Service:
         """Raise AccessDenied (and record the denial) unless the policy allows; record nothing otherwise."""
         oid = None if obj_id is None else str(obj_id)
         with self.studio.db.session() as session:
+            self.studio.db.verify_schema(session)
             decision = policy.decide(session, actor, action, obj_type, oid)
+            name = None if decision.allowed else policy.object_name(session, obj_type, oid)
         if not decision.allowed:
-            self._record(actor, action, obj_type, oid, "denied", {**details, "reason": decision.reason})
+            self._record(actor, action, obj_type, oid, "denied", {**_named(details, name), "reason": decision.reason})
             what = f"{action} on {obj_type} {oid}" if oid is not None else action
             raise AccessDenied(f"{_name(actor)} may not do {what}: {decision.reason}.", action, obj_type, oid,
                                decision.reason)

@@ -9,7 +9,9 @@
   holding it dies, kill -9 included. "Is the worker alive?" is "is the lock held?": no pid that could have
   been reused, no heartbeat to wait out. (Platforms without flock fall back to the heartbeat.)
 - The worker runs in its own session (process group), so a Ctrl+C in the terminal that started it, or the
-  GUI closing, does not reach it; `kill_processes` sends SIGKILL to the pids it recorded.
+  GUI closing, does not reach it; `kill_processes` sends SIGKILL to the pids it recorded. It starts in its
+  run's folder with an environment without secrets (studio.core.procs: nothing from the caller's working
+  directory is imported, STUDIO_PASSWORD never reaches /proc/PID/environ).
 """
 
 from __future__ import annotations
@@ -133,8 +135,11 @@ def release_lock(fd: int | None) -> None:
 
 def start_process(command: Sequence[str], log_file: Path, message: LaunchMessage, *, lock_fd: int | None,
                   env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start `command` in its own session with stdout and stderr appended to `log_file`, the lock's
-    descriptor inherited, and `message` written to its standard input (then closed)."""
+    """Start `command` in its own session, in the folder of `log_file` (the run's), with stdout and stderr
+    appended to `log_file`, the lock's descriptor inherited, and `message` written to its standard input
+    (then closed)."""
+    from studio.core import procs
+
     log_file.parent.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ if env is None else env)
     full_env["PYTHONUNBUFFERED"] = "1"  # the run log shows lines as they come
@@ -146,8 +151,8 @@ def start_process(command: Sequence[str], log_file: Path, message: LaunchMessage
         kwargs["pass_fds"] = (lock_fd,) if lock_fd is not None else ()
     with open(log_file, "ab") as log:
         try:
-            proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                                    env=full_env, **kwargs)
+            proc = procs.popen(command, cwd=log_file.parent, env=full_env, stdin=subprocess.PIPE, stdout=log,
+                               stderr=subprocess.STDOUT, **kwargs)
         except OSError as error:
             raise StudioError(f"Could not start the training worker ({error}).") from error
     assert proc.stdin is not None

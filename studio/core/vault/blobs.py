@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from studio.core.fsutil import fsync_dir, remove_stale_temp_files
+from studio.core.safepaths import confined
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,8 @@ class BlobStore:
         return f"{uid.hex()}.{epoch}.msv"
 
     def path(self, name: str) -> Path:
-        if not NAME_RE.fullmatch(name):  # the database names files; never let it name a path elsewhere
-            raise ValueError(f"not a vault blob name: {name!r}")
-        return self.root / name
+        # the database names files; never let it name a path elsewhere (studio.core.safepaths)
+        return confined(self.root, name, what="vault file", pattern=NAME_RE)
 
     def remove(self, names: Iterable[str]) -> None:
         """Best effort: a file that stays behind is only garbage (its keys are gone or it is superseded)."""

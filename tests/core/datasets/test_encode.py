@@ -65,18 +65,19 @@ def test_a_failing_worker_is_reported(bpe):
         encoder.close()
 
 
-def test_a_frozen_app_is_its_own_tokenizer_worker(bpe, monkeypatch):
-    """A frozen build has no `python -c`: the worker is `<app> tokenize-worker` (here `python -m studio
-    tokenize-worker`, what studio_command gives from source), and big BPE imports still use workers."""
+def test_the_tokenizer_worker_is_the_hidden_verb_from_source_and_frozen(bpe, monkeypatch):
+    """A frozen build has no `python -c`: the worker is `<app> tokenize-worker`; from source the same verb,
+    `python -P -m studio tokenize-worker` (cheap: hidden verbs skip the CLI), and big BPE imports use workers."""
     import os
     import sys
 
     from studio.core.datasets import encode
 
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
-    monkeypatch.setattr("studio.core.procs.is_frozen", lambda: False)  # studio_command: `python -m studio`
-    monkeypatch.setattr(encode, "is_frozen", lambda: True)
-    assert encode.worker_command()[-1] == "tokenize-worker"
+    assert encode.worker_command() == [sys.executable, "-P", "-m", "studio", "tokenize-worker"]
+    with monkeypatch.context() as frozen:
+        frozen.setattr(sys, "frozen", True, raising=False)
+        frozen.setattr(sys, "executable", "/opt/model-studio/studio")
+        assert encode.worker_command() == ["/opt/model-studio/studio", "tokenize-worker"]
     monkeypatch.delenv(encode.WORKERS_ENV, raising=False)
     assert encode.choose_workers("bpe", 2 * encode.PARALLEL_MIN_CHARS) == max(1, min(os.cpu_count() or 1, 4))
     encoder = BlockEncoder(bpe, workers=2)

@@ -52,7 +52,7 @@ def test_a_viewer_granted_use_loads_but_never_exports_or_deletes(studio, alice, 
     assert [m.name for m in studio.vault.list_models(viewer)] == ["tiny"]
     assert studio.vault.load(viewer, "tiny").tensors
     assert studio.vault.verify(viewer, "tiny").ok
-    assert _entries(studio, 1)[0][:3] == ("model.read", "vic", "allowed")
+    assert _entries(studio, 1)[0][:3] == ("model.verify", "vic", "allowed")
     refused = {
         "export": lambda: studio.vault.export(viewer, "tiny", tmp_path / "x.safetensors"),
         "bundle": lambda: studio.vault.bundle(viewer, "tiny", tmp_path / "x.msbundle", to_user="alice"),
@@ -140,11 +140,18 @@ def test_deleting_a_model_deletes_its_grants(studio, alice, stored, make_user, s
     assert (action, outcome, len(details["revoked_grants"])) == ("model.delete", "allowed", 1)
 
 
-def test_operations_are_audited_with_their_outcome(studio, alice, stored, tmp_path):
+def test_operations_are_audited_with_their_outcome(studio, alice, stored, tmp_path, make_user):
+    studio.vault.load(alice, "tiny")  # opening the weights is recorded, with the model's name beside its id
+    action, actor, outcome, details = _entries(studio, 1)[0]
+    assert (action, actor, outcome, details) == ("model.read", "alice", "allowed", {"name": "tiny", "version": 1})
+    before = studio.audit_store.max_seq()
+    studio.vault.list_models(alice)  # a list, and the description the Vault pane shows on a click: checked only
     studio.vault.show(alice, "tiny")
-    assert _entries(studio, 1)[0][:3] == ("model.read", "alice", "allowed")
-    studio.vault.list_models(alice)  # a list is checked, not recorded (the accounts' rule for lists)
-    assert _entries(studio, 1)[0][0] == "model.read"
+    assert studio.audit_store.max_seq() == before
+    with pytest.raises(AccessDenied):  # ...but a refusal is recorded all the same
+        studio.vault.show(make_user("trainer", "eve"), "tiny")
+    action, actor, outcome, details = _entries(studio, 1)[0]
+    assert (action, actor, outcome, details["name"]) == ("model.read", "eve", "denied", "tiny")
     blob = studio.paths.vault / "blobs" / stored.artifacts[0].blob
     data = bytearray(blob.read_bytes())
     data[100] ^= 1
@@ -156,6 +163,14 @@ def test_operations_are_audited_with_their_outcome(studio, alice, stored, tmp_pa
     report = studio.vault.verify(alice)
     action, _, outcome, details = _entries(studio, 1)[0]
     assert (action, outcome, details["damaged"]) == ("vault.verify", "allowed", 1) and not report.ok
+
+
+def test_rotate_and_verify_are_recorded_under_their_own_names(studio, alice, stored):
+    studio.vault.rotate(alice, "tiny")
+    studio.vault.verify(alice, "tiny")
+    entries = _entries(studio, 2)
+    assert [(e[0], e[3]["name"]) for e in entries] == [("model.verify", "tiny"), ("model.rotate", "tiny")]
+    assert entries[1][3]["rotated"] == 1
 
 
 def test_a_manager_shares_onward_with_the_keys_the_grant_gave_them(studio, alice, stored, make_user):

@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from studio.core import operations as ops
 from studio.core.compression.recipe import Recipe
 from studio.core.errors import AccessDenied, NotFoundError, ValidationError
+from studio.core.fsutil import staged_output
 from studio.core.services.base import Service
 from studio.core.services.compression.sources import (
     DatasetProvider,
@@ -178,7 +179,7 @@ class CompressionService(Service):
             except NotFoundError:
                 target = None  # a new model of the actor's own
         try:
-            self.check(actor, ops.MODEL_IMPORT, "model" if target is not None else None, target)
+            self.check(actor, ops.MODEL_COMPRESS, "model" if target is not None else None, target)
         except AccessDenied as exc:
             hint = (" Give the result a new name to store it as a model of your own." if target is not None else "")
             raise AccessDenied(f"{exc}{hint}", exc.action, exc.obj_type, exc.obj_id, exc.reason) from exc
@@ -256,13 +257,12 @@ class CompressionService(Service):
         self._require(actor, ops.MODEL_EXPORT, model_id)
         source = self.models.load(actor, model_id, version, Span(state, 0.0, 0.3))
         state.report(0.3, "Writing", force=True)
-        written: Path | None = None
-        try:
+        with staged_output(target) as staged:  # visible only once the entry committed
             with self.operation(actor, ops.MODEL_EXPORT, "model", source.model_id, version=source.version,
                                 format=format, path=str(target)) as op:
                 if format == "hf":
-                    result = exporter.export_hf_folder(target, source.config, source.tensors, eos_id=source.eos_id,
-                                                       tokenizer_json=source.tokenizer_json)
+                    result = exporter.export_hf_folder(staged.path, source.config, source.tensors,
+                                                       eos_id=source.eos_id, tokenizer_json=source.tokenizer_json)
                 else:
                     description = dict(source.description or {})
                     description.setdefault("format", "studio.compressed")
@@ -270,14 +270,11 @@ class CompressionService(Service):
                     description["config"] = source.config.to_dict()
                     description["source"] = {"model": source.model_name, "version": source.version}
                     result = exporter.export_safetensors(
-                        target, source.tensors, description, shard_size=shard_bytes, zstd=zstd,
+                        staged.path, source.tensors, description, shard_size=shard_bytes, zstd=zstd,
                         progress=lambda f: state.report(0.3 + 0.7 * f, "Writing"))
-                written = result.path
                 op.details.update(files=len(result.files), bytes=result.bytes)
-        except BaseException:
-            if written is not None:  # the record could not be written: take the export back
-                _remove(written)
-            raise
+            staged.publish()
+        result = replace(result, path=staged.final(result.path))
         state.report(1.0, "Exported", force=True)
         return result
 
@@ -346,10 +343,3 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
-def _remove(path: Path) -> None:
-    import shutil
-
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)

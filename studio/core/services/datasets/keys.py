@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
 from studio.core.errors import ValidationError
+from studio.core.safepaths import confined
 from studio.core.services.base import Service
 from studio.core.services.vault.access import after_transaction
 from studio.core.services.vault.base import Progress
@@ -50,6 +52,7 @@ if TYPE_CHECKING:  # numpy comes with it: loaded on first use, not with the wind
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
+STORAGE_KEY_RE = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: what an import or a re-encryption names a folder
 
 
 def key_info(vault_id: bytes, uid: bytes) -> Callable[[str, int], bytes]:
@@ -65,6 +68,11 @@ class DatasetKeysMixin(Service):
     store: DatasetStore
     folder: Path
     chunk_size: int = stream.DEFAULT_CHUNK_SIZE
+
+    def dataset_folder(self, storage_key: str) -> Path:
+        """The folder of a dataset's files, from its row's storage_key, confined to the datasets folder
+        (the row may have been edited: studio.core.safepaths)."""
+        return confined(self.folder, storage_key, what="dataset folder", pattern=STORAGE_KEY_RE)
 
     # -- keys for the dataset service's own operations ---------------------------------------------------
     def new_key(self, actor: Any) -> DatasetKey:
@@ -153,7 +161,7 @@ class DatasetKeysMixin(Service):
 
         old = self.open_key(s, actor, row)
         new = DatasetKey(stream.new_data_key(), old.vault_id, old.uid, old.epoch + 1, self.chunk_size)
-        old_folder = self.folder / row.storage_key
+        old_folder = self.dataset_folder(row.storage_key)
         storage_key = uuid.uuid4().hex
         staging, final = self.folder / f"{STAGING_PREFIX}{storage_key}", self.folder / storage_key
         names = sorted(p.name for p in old_folder.iterdir() if p.is_file())

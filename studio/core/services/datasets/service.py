@@ -93,7 +93,12 @@ def _exists(session: Session, obj_id: str) -> bool:
     return dataset_id is not None and session.get(DatasetRow, dataset_id) is not None
 
 
-policy.register_object_type("dataset", owner_of=_owner_of, exists=_exists)
+def _name_of(session: Session, obj_id: str) -> str | None:
+    dataset_id = _dataset_id(obj_id)
+    return None if dataset_id is None else session.scalar(select(DatasetRow.name).where(DatasetRow.id == dataset_id))
+
+
+policy.register_object_type("dataset", owner_of=_owner_of, exists=_exists, name_of=_name_of)
 
 
 class DatasetService(DatasetKeysMixin):
@@ -201,19 +206,24 @@ class DatasetService(DatasetKeysMixin):
             pid_file.unlink(missing_ok=True)
 
     # -- reading -----------------------------------------------------------------------------------------
+    # Lists and descriptions are checked by the policy but not recorded (the pane reads them on every
+    # refresh); what opens a dataset's text or tokens (open_arrays, open_reader) is recorded.
     def list(self, actor: Actor) -> list[DatasetInfo]:
-        with self.operation(actor, ops.DATASET_LIST) as op:
-            return self._visible(op.session, actor, self.store.list(op.session))
+        self.check(actor, ops.DATASET_LIST)
+        with self.studio.db.session() as s:
+            return self._visible(s, actor, self.store.list(s))
 
     def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
         dataset_id = self.store.resolve(dataset)
-        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
-            return self.store.get(op.session, dataset_id)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            return self.store.get(s, dataset_id)
 
     def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
         dataset_id = self.store.resolve(dataset)
-        with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id) as op:
-            return self._dependents(op.session, dataset_id)
+        self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
+        with self.studio.db.session() as s:
+            return self._dependents(s, dataset_id)
 
     def open_arrays(self, actor: Actor, dataset: int | str) -> DatasetArrays:
         """The token arrays for training: memory maps of a plaintext dataset; an encrypted one's decrypted
@@ -224,7 +234,7 @@ class DatasetService(DatasetKeysMixin):
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
             info = self.store.get(op.session, dataset_id)
             storage = self._storage(op.session, actor, info)
-            return open_arrays(storage, self.folder / info.storage_key, info.id, info.name)
+            return open_arrays(storage, self.dataset_folder(info.storage_key), info.id, info.name)
 
     def open_reader(self, actor: Actor, dataset: int | str) -> DatasetReader:
         """Documents, token spans and token lengths for the preview; close() it when done."""
@@ -233,7 +243,7 @@ class DatasetService(DatasetKeysMixin):
         dataset_id = self.store.resolve(dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
             info = self.store.get(op.session, dataset_id)
-            return DatasetReader(self._storage(op.session, actor, info), self.folder / info.storage_key)
+            return DatasetReader(self._storage(op.session, actor, info), self.dataset_folder(info.storage_key))
 
     def key_holders(self, actor: Actor, dataset: int | str) -> list[str]:
         """The names of the users an encrypted dataset's key is wrapped for (its owner and grantees; the
@@ -287,9 +297,9 @@ class DatasetService(DatasetKeysMixin):
                 for g in grants:
                     s.delete(g)
                 self.store.delete(s, dataset_id)
-                folder = self.folder / info.storage_key
+                folder = self.dataset_folder(info.storage_key)
                 if folder.exists():  # out of the way now, removed once the row is gone for good
-                    moved = self.folder / f"{DELETING_PREFIX}{info.storage_key}"
+                    moved = self.folder / f"{DELETING_PREFIX}{folder.name}"
                     os.replace(folder, moved)
         except BaseException:
             if moved is not None and folder is not None:

@@ -74,6 +74,6 @@ def dataset_handle(studio: Any, session: Session, actor: Any, dataset_id: int, *
         key = service.open_key(session, actor, service.store.row(session, dataset_id))
     splits = {s.name: int(s.tokens) for s in getattr(info.stats, "splits", ())}
     return DatasetHandle(info.id, info.name, int(info.vocab_size), int(info.eos_id), bool(info.encrypted),
-                         info.storage_format, Path(service.folder) / info.storage_key, splits.get("train", info.tokens),
+                         info.storage_format, service.dataset_folder(info.storage_key), splits.get("train", info.tokens),
                          splits.get("val", 0), key)
 

@@ -33,4 +33,5 @@ def _implied(session: Session, obj_id: str) -> list[tuple[str, object]]:
 
 
 def register() -> None:
-    register_object_type("run", owner_of=_owner, implied_by=_implied, exists=lambda s, oid: _row(s, oid) is not None)
+    register_object_type("run", owner_of=_owner, implied_by=_implied, exists=lambda s, oid: _row(s, oid) is not None,
+                         name_of=lambda s, oid: getattr(_row(s, oid), "name", None))

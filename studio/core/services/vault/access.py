@@ -104,7 +104,7 @@ class AccessMixin(VaultBase):
     def rotate(self, actor: Any, model: int | str, *, state: TaskState | None = None) -> int:
         """Re-encrypt every file of the model under new data keys. Returns the files re-encrypted."""
         with NewBlobs(self.blobs).guard() as new, \
-                self.operation(actor, ops.MODEL_UPDATE, "model", self.model_id(model), what="rotate") as op:
+                self.operation(actor, ops.MODEL_ROTATE, "model", self.model_id(model)) as op:
             row = self.model_for(op.session, actor, model)
             old = self._rotate(op.session, actor, row, new, drop_user=None, state=state)
             op.details.update(model=row.name, rotated=len(old))

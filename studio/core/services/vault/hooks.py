@@ -94,7 +94,12 @@ def _on_role_changed(session: Session, actor: Any, user_id: int, old: str | None
         vault.role_changed(session, actor, user_id, old, new)
 
 
-policy.register_object_type("model", owner_of=_owner_of, exists=_exists)
+def _name_of(session: Session, obj_id: str) -> str | None:
+    model_id = _int_id(obj_id)
+    return None if model_id is None else session.scalar(select(VaultModelRow.name).where(VaultModelRow.id == model_id))
+
+
+policy.register_object_type("model", owner_of=_owner_of, exists=_exists, name_of=_name_of)
 events.on_grant_changed(_on_grant_changed)
 events.on_key_reset(_on_key_reset)
 events.on_role_changed(_on_role_changed)

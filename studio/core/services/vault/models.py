@@ -53,6 +53,10 @@ class LoadedModel:
     tokenizer: str | None = None
     files: dict[str, bytes] = field(default_factory=dict)
 
+# What storing a version is recorded as, by its kind (the rest are imports). Both operations have the same
+# policy (owners and administrators add versions; a new model is anyone's who may import).
+_STORE_ACTIONS = {"compressed": ops.MODEL_COMPRESS}
+
 
 class ModelsMixin(VaultBase):
     # --- reading ------------------------------------------------------------------------------------------
@@ -65,11 +69,27 @@ class ModelsMixin(VaultBase):
         with self.studio.db.session() as s:
             return self.store.list_models(s, self.visible_to(s, actor), search)
 
+    def list_versions(self, actor: Any) -> list[VersionInfo]:
+        """Every ready version of the models the actor may see, by model and then number (a list: checked by
+        the policy, not recorded, like list_models). For pickers such as the New-run form's "Start from"."""
+        self.check(actor, ops.MODEL_LIST)
+        private_key_of(actor)
+        with self.studio.db.session() as s:
+            out: list[VersionInfo] = []
+            for model_id in self.store.model_ids(s, self.visible_to(s, actor)):
+                row = self.store.model_row(s, model_id)
+                out.extend(self.store.version_info(s, v, row) for v in self.store.version_rows(s, model_id))
+            return out
+
     def show(self, actor: Any, model: int | str) -> ModelDetails:
-        with self.operation(actor, ops.MODEL_READ, "model", self.model_id(model)) as op:
-            private_key_of(actor)
-            row = self.model_for(op.session, actor, model)
-            return self.store.details(op.session, row)
+        """The model's description, versions and lineage. Checked by the policy, not recorded: the Vault
+        pane shows it on every click, and nothing of the weights is opened (load() is recorded)."""
+        model_id = self.model_id(model)
+        self.check(actor, ops.MODEL_READ, "model", model_id)
+        private_key_of(actor)
+        with self.studio.db.session() as s:
+            row = self.model_for(s, actor, model_id)
+            return self.store.details(s, row)
 
     def versions(self, actor: Any, model: int | str) -> list[VersionInfo]:
         return list(self.show(actor, model).versions)
@@ -132,8 +152,9 @@ class ModelsMixin(VaultBase):
             raise ValidationError("Two artifacts of one version have the same file name.")
         model_id = self.model_id(model) if model is not None else None
         progress = Progress(state, plan.size_bytes, "Encrypting")
+        action = _STORE_ACTIONS.get(kind, ops.MODEL_IMPORT)
         with NewBlobs(self.blobs).guard() as new, \
-                self.operation(actor, ops.MODEL_IMPORT, "model", model_id, kind=kind) as op:
+                self.operation(actor, action, "model", model_id, kind=kind) as op:
             private_key_of(actor)
             ident = self.identity(actor)
             s = op.session

@@ -7,8 +7,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 
 from studio.core import operations as ops
 from studio.core.errors import ConflictError, ValidationError
-from studio.core.fsutil import atomic_writer, fsync_dir
+from studio.core.fsutil import atomic_writer, staged_output
 from studio.core.services.vault.base import Progress, VaultBase, check_name
 from studio.core.stores.vault import LineageEdge, VersionInfo
 from studio.core.tasks import TaskState
@@ -48,25 +46,30 @@ class TransferMixin(VaultBase):
     def export(self, actor: Any, model: int | str, out: str | Path, *, version: int | None = None,
                format: str = "safetensors", state: TaskState | None = None) -> Path:
         """Write a version in plaintext: one .safetensors file (shards merged) or a Hugging Face folder.
-        The output appears only when every file verified (temp then rename); an existing path is refused."""
+        The output appears only when every file verified and the audit entry committed (written into a hidden
+        folder beside it, then renamed: fsutil.staged_output); an existing path is refused."""
         if format not in FORMATS:
             raise ValidationError(f"Export format must be one of {', '.join(FORMATS)}.", "format")
         out = Path(out).expanduser().resolve()
         if out.exists():
             raise ConflictError(f"{out} already exists; choose a new path.")
-        with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format=format, path=str(out)) as op:
-            s = op.session
-            row = self.model_for(s, actor, model)
-            vrow = self.store.version_row(s, row, version)
-            keyring = self.keyring(s, actor)
-            arts = self.store.artifact_rows(s, vrow.id)
-            keys = {a.id: keyring.data_key(a) for a in arts}
-            op.details.update(model=row.name, version=vrow.number)
-            progress = Progress(state, sum(a.plaintext_size for a in arts), "Exporting")
-            if format == "hf":
-                self._export_folder(out, arts, keys, keyring.meta, vrow, progress)
-            else:
-                self._export_file(out, [a for a in arts if a.role == "weights"], keys, keyring.meta, vrow, progress)
+        with staged_output(out, parents=True) as staged:
+            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format=format,
+                                path=str(out)) as op:
+                s = op.session
+                row = self.model_for(s, actor, model)
+                vrow = self.store.version_row(s, row, version)
+                keyring = self.keyring(s, actor)
+                arts = self.store.artifact_rows(s, vrow.id)
+                keys = {a.id: keyring.data_key(a) for a in arts}
+                op.details.update(model=row.name, version=vrow.number)
+                progress = Progress(state, sum(a.plaintext_size for a in arts), "Exporting")
+                if format == "hf":
+                    self._export_folder(staged.path, arts, keys, keyring.meta, vrow, progress)
+                else:
+                    self._export_file(staged.path, [a for a in arts if a.role == "weights"], keys, keyring.meta, vrow,
+                                      progress)
+            staged.publish()
         log.info("vault: exported model %s version %d as %s", row.id, vrow.number, format)
         return out
 
@@ -94,18 +97,12 @@ class TransferMixin(VaultBase):
                     stream.zero(buf)
 
     def _export_folder(self, out: Path, arts: list, keys, meta, vrow, progress: Progress) -> None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-        try:
-            for a in arts:
-                if Path(a.name).name != a.name or a.name in (".", ".."):
-                    raise VaultIntegrityError("bad_header", f"The artifact name {a.name!r} is not a plain file name.")
-                decrypt_file(self.blob_path(a), tmp / a.name, keys[a.id], self.ref(meta, a, vrow), progress.step())
-            os.rename(tmp, out)
-            fsync_dir(out.parent)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        """The version's files in the (staged, hidden) folder `out`."""
+        out.mkdir()
+        for a in arts:
+            if Path(a.name).name != a.name or a.name in (".", ".."):
+                raise VaultIntegrityError("bad_header", f"The artifact name {a.name!r} is not a plain file name.")
+            decrypt_file(self.blob_path(a), out / a.name, keys[a.id], self.ref(meta, a, vrow), progress.step())
 
     # --- encrypted bundles ---------------------------------------------------------------------------------
 
@@ -118,46 +115,48 @@ class TransferMixin(VaultBase):
         if out.exists():
             raise ConflictError(f"{out} already exists; choose a new path.")
         recipient = self._recipient_key(to_user, to_public_key)
-        with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format="bundle",
-                            path=str(out), recipient=wrap.fingerprint(recipient)) as op:
-            s = op.session
-            row = self.model_for(s, actor, model)
-            vrow = self.store.version_row(s, row, version)
-            keyring = self.keyring(s, actor)
-            arts = self.store.artifact_rows(s, vrow.id)
-            keys = {a.id: keyring.data_key(a) for a in arts}
-            info = self.store.version_info(s, vrow, row)
-            op.details.update(model=row.name, version=vrow.number)
-            bundle_id, cs = os.urandom(16), self.chunk_size
-            ids = {a.id: os.urandom(16) for a in arts}
-            manifest = json.dumps(_manifest(info, row, arts, ids, actor), sort_keys=True).encode("utf-8")
-            plan = [(os.urandom(16), "manifest", 0, len(manifest), None)] + [
-                (ids[a.id], a.role, vrow.number, a.plaintext_size, a) for a in arts]
-            entries, offset, data_keys = [], 0, []
-            for eid, role, number, size, _ in plan:
-                key = stream.new_data_key()
-                length = stream.encrypted_size(size, cs, role)
-                entries.append(bundle_format.BundleEntry(eid, role, number, offset, length, wrap.wrap(
-                    key, recipient, wrap.info_bundle_key(bundle_id, eid, recipient))))
-                data_keys.append(key)
-                offset += length
-            index = bundle_format.BundleIndex(bundle_id, recipient, cs, tuple(entries))
-            progress = Progress(state, sum(p[3] for p in plan), "Bundling")
-            with atomic_writer(out) as fh:
-                fh.write(index.to_bytes())
-                for (eid, role, number, size, a), key in zip(plan, data_keys, strict=True):
-                    ref = ArtifactRef(bundle_id, eid, number, role)
-                    writer = stream.StreamWriter(fh, key, ref, cs)
-                    if a is None:
-                        writer.write(manifest)
-                    else:
-                        with open(self.blob_path(a), "rb") as src:
-                            for chunk in stream.iter_plaintext(src, keys[a.id], self.ref(keyring.meta, a, vrow),
-                                                               progress.step(), mapped=True):
-                                writer.write(chunk)
-                    writer.close()
-                    if writer.plaintext_written != size:
-                        raise VaultIntegrityError("chunk_damaged", f"{a.name if a else 'manifest'} has the wrong size.")
+        with staged_output(out, parents=True) as staged:
+            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format="bundle", path=str(out),
+                                recipient=wrap.fingerprint(recipient)) as op:
+                s = op.session
+                row = self.model_for(s, actor, model)
+                vrow = self.store.version_row(s, row, version)
+                keyring = self.keyring(s, actor)
+                arts = self.store.artifact_rows(s, vrow.id)
+                keys = {a.id: keyring.data_key(a) for a in arts}
+                info = self.store.version_info(s, vrow, row)
+                op.details.update(model=row.name, version=vrow.number)
+                bundle_id, cs = os.urandom(16), self.chunk_size
+                ids = {a.id: os.urandom(16) for a in arts}
+                manifest = json.dumps(_manifest(info, row, arts, ids, actor), sort_keys=True).encode("utf-8")
+                plan = [(os.urandom(16), "manifest", 0, len(manifest), None)] + [
+                    (ids[a.id], a.role, vrow.number, a.plaintext_size, a) for a in arts]
+                entries, offset, data_keys = [], 0, []
+                for eid, role, number, size, _ in plan:
+                    key = stream.new_data_key()
+                    length = stream.encrypted_size(size, cs, role)
+                    entries.append(bundle_format.BundleEntry(eid, role, number, offset, length, wrap.wrap(
+                        key, recipient, wrap.info_bundle_key(bundle_id, eid, recipient))))
+                    data_keys.append(key)
+                    offset += length
+                index = bundle_format.BundleIndex(bundle_id, recipient, cs, tuple(entries))
+                progress = Progress(state, sum(p[3] for p in plan), "Bundling")
+                with atomic_writer(staged.path) as fh:
+                    fh.write(index.to_bytes())
+                    for (eid, role, number, size, a), key in zip(plan, data_keys, strict=True):
+                        ref = ArtifactRef(bundle_id, eid, number, role)
+                        writer = stream.StreamWriter(fh, key, ref, cs)
+                        if a is None:
+                            writer.write(manifest)
+                        else:
+                            with open(self.blob_path(a), "rb") as src:
+                                for chunk in stream.iter_plaintext(src, keys[a.id], self.ref(keyring.meta, a, vrow),
+                                                                   progress.step(), mapped=True):
+                                    writer.write(chunk)
+                        writer.close()
+                        if writer.plaintext_written != size:
+                            raise VaultIntegrityError("chunk_damaged", f"{a.name if a else 'manifest'} has the wrong size.")
+            staged.publish()  # the entry committed (the operation's block ended first)
         return BundleInfo(out, row.name, vrow.number, wrap.fingerprint(recipient), len(entries))
 
     def _recipient_key(self, to_user: int | str | None, to_public_key: bytes | None) -> bytes:

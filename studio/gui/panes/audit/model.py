@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from functools import lru_cache
 
@@ -111,6 +112,16 @@ class AuditTableModel(QAbstractTableModel):
         return added
 
     # -- lookups ------------------------------------------------------------------------------------------
+    def row_of(self, seq: int) -> int:
+        """The row showing entry `seq`, or -1 when the current filter hides it."""
+        if self._seqs is None:
+            pos = seq - self._base
+        else:
+            pos = bisect_left(self._seqs, seq)
+            if pos >= len(self._seqs) or self._seqs[pos] != seq:
+                return -1
+        return self._count - 1 - pos if 0 <= pos < self._count else -1
+
     def seq_at(self, row: int) -> int:
         pos = self._count - 1 - row
         return self._seqs[pos] if self._seqs is not None else self._base + pos
@@ -187,11 +198,22 @@ def _display(e: AuditEntry, column: str) -> str | int:
     if column == "action":
         return e.action
     if column == "object":
-        return f"{e.obj_type}:{e.obj_id}" if e.obj_id else (e.obj_type or "")
+        return object_text(e)
     if column == "outcome":
         return e.outcome
     text = e.details_json
     return text if len(text) <= 120 else text[:117] + "…"
+
+
+def object_text(e: AuditEntry) -> str:
+    """"shakespeare-gpt (model 2)": the name the entry recorded beside the id (entries written before names
+    were recorded show the bare "model:2")."""
+    if not e.obj_id:
+        return e.obj_type or ""
+    name = e.details.get("name") if '"name"' in e.details_json else None
+    if isinstance(name, str) and name:
+        return f"{name} ({e.obj_type} {e.obj_id})"
+    return f"{e.obj_type}:{e.obj_id}"
 
 
 def entry_json(e: AuditEntry) -> str:

@@ -187,7 +187,10 @@ class AuditPane(Pane):
         self.export_button.clicked.connect(self.export)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.model.sig_rows_inserted.connect(self._rows_inserted)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._update_count)
+        self.model.modelReset.connect(self._restore_selection)
+        self._selected_seq: int | None = None
         ctx.sig_session_changed.connect(self._session_changed)
         self._session_changed(ctx.session)
 
@@ -288,6 +291,19 @@ class AuditPane(Pane):
     def _update_count(self) -> None:
         n = self.model.rowCount()
         self.count_label.setText(self.tr("{n} entries").format(n=f"{n:,}"))
+
+    def _remember_selection(self) -> None:
+        entry = self.model.entry(self.table.currentIndex().row()) if self.table.currentIndex().isValid() else None
+        self._selected_seq = None if entry is None else entry.seq
+
+    def _restore_selection(self) -> None:
+        """After a new filter: the selected entry stays selected if it still shows, else the detail clears."""
+        row = -1 if self._selected_seq is None else self.model.row_of(self._selected_seq)
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            self.table.setCurrentIndex(self.model.index(-1, -1))
+            self.detail.clear()
 
     def _show_detail(self, current, _previous=None) -> None:
         entry = self.model.entry(current.row()) if current.isValid() else None
