@@ -84,6 +84,7 @@ class Service:
         name: str | None = None
         try:
             with self.studio.db.session(durable=True) as session:
+                self.studio.db.verify_schema(session)
                 decision = policy.decide(session, actor, action, obj_type, oid)
                 name = policy.object_name(session, obj_type, oid)  # before the body: a delete removes it
                 if decision.allowed:
@@ -118,6 +119,7 @@ class Service:
         """Raise AccessDenied (and record the denial) unless the policy allows; record nothing otherwise."""
         oid = None if obj_id is None else str(obj_id)
         with self.studio.db.session() as session:
+            self.studio.db.verify_schema(session)
             decision = policy.decide(session, actor, action, obj_type, oid)
             name = None if decision.allowed else policy.object_name(session, obj_type, oid)
         if not decision.allowed:

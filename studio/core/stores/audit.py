@@ -166,6 +166,9 @@ class AuditStore:
                 (now_ts(), actor_id, actor_name[:64], action, obj_type, obj_id, outcome, text),
             )
             seq = int(cur.lastrowid)
+            # Under the write lock the INSERT took, nobody can change the schema before the commit: checked
+            # here, no entry commits where a trigger, a view or an altered table could have acted on it.
+            self._db.verify_schema(session)
             head = self._seal(session, cur, keys, allow_genesis, seq) if keys is not None else None
             cur.close()
         except sqlite3.Error as error:
