@@ -138,7 +138,7 @@ def test_the_real_command_at_production_cost(data_dir):
     result = run_process("audit", "verify", "--user", "root", data_dir=data_dir, env=env)
     assert result.returncode == 0 and "intact" in result.stdout, result.stderr
     result = run_process("users", "list", "--user", "root", data_dir=data_dir, env={"STUDIO_PASSWORD": "nope-nope-1"})
-    assert result.returncode == 5 and result.stderr.strip() == "studio users: Wrong user name or password."
+    assert result.returncode == 5 and result.stderr.strip() == "studio users: Wrong user name or password, or the account is disabled."
     import sqlite3
 
     conn = sqlite3.connect(data_dir / "studio.db")

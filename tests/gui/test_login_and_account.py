@@ -37,7 +37,7 @@ def test_wrong_password_then_sign_in(make_window, data_dir, qtbot):
     window.show()
     assert not window.login_screen.confirm.isVisible()
     sign_in(qtbot, window, "root", "Wrong-Password-0")
-    qtbot.waitUntil(lambda: window.login_screen.error.text() == "Wrong user name or password.")
+    qtbot.waitUntil(lambda: window.login_screen.error.text() == "Wrong user name or password, or the account is disabled.")
     assert window.ctx.session is None
     sign_in(qtbot, window, "root", TEST_PASSWORD)
     qtbot.waitUntil(lambda: window.ctx.session is not None)

@@ -17,7 +17,9 @@ from studio.core.services.audit import AuditService
 from studio.core.services.compression import CompressionService
 from studio.core.services.datasets import DatasetService
 from studio.core.services.grants import GrantService
+from studio.core.services.keys import KeyService
 from studio.core.services.runs import RunService
+from studio.core.services.serving import ServingService
 from studio.core.services.system import SystemService
 from studio.core.services.vault import VaultService
 from studio.core.services.vault.directory import AccountDirectory
@@ -41,11 +43,13 @@ class Studio:
         self.system = SystemService(self)
         self.accounts = AccountService(self)
         self.grants = GrantService(self)
+        self.keys = KeyService(self)
         self.audit = AuditService(self)
         self.vault = VaultService(self, directory=AccountDirectory())
         self.datasets = DatasetService(self)
         self.compression = CompressionService(self)
         self.runs = RunService(self)
+        self.serving = ServingService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
