@@ -89,3 +89,8 @@ class AuditWriteError(StudioError):
 
 class IntegrityError(StudioError):
     """Stored security data (a wrapped key, the audit chain) failed its authentication check."""
+
+
+class AuditTamperedError(IntegrityError):
+    """The audit chain cannot be continued from its head anchor (entries deleted or replaced, the anchor
+    altered or missing): nothing may change until an administrator checked and acknowledged the break."""

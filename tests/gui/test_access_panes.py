@@ -85,6 +85,12 @@ def test_verify_button_reports_intact_then_the_first_bad_entry(window, qtbot):
     qtbot.mouseClick(pane.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.verify_result.text().startswith("Tampered"), timeout=10000)
     assert "entry 1 " in pane.verify_result.text()
+    # the administrator has looked at it: acknowledging starts a new chain and the button goes away
+    assert pane.reseal_button.isVisibleTo(pane)
+    pane.reseal_now()
+    qtbot.waitUntil(lambda: pane.verify_result.text().startswith("Intact"), timeout=10000)
+    assert "acknowledged a break at entry" in pane.verify_result.text()
+    assert not pane.reseal_button.isVisibleTo(pane)
 
 
 def _submit_dialog(qtbot, dialog):
