@@ -96,6 +96,12 @@ def follow(studio: Any, actor: Any, run_id: int, out: Output, *, stop_on_interru
     if tty:
         sys.stdout.write("\n")
     out.line(f"{info.status}: {info.message}")
+    if info.status == "failed":
+        tail = studio.runs.log_tail(actor, run_id)
+        if tail:
+            out.line("The last lines of its log:")
+            for line in tail:
+                out.line(f"  {line}")
     if info.best_val_loss is not None:
         out.line(f"Best validation loss {info.best_val_loss:.4f} (perplexity {math.exp(min(info.best_val_loss, 700)):.2f})")
     return info

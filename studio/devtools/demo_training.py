@@ -64,16 +64,18 @@ def stop(data_dir: str) -> None:
         studio.close()
 
 
-def show(data_dir: str, theme: str, compare: bool) -> int:
+def show(data_dir: str, theme: str, compare: bool, size: str = "1400x900", language: str = "en",
+         view: str = "charts") -> int:
     from PySide6.QtCore import QTimer
 
     from studio.gui.app import build_window, create_application
 
     app = create_application()
-    window = build_window(app, data_dir, theme, "en")
+    window = build_window(app, data_dir, theme, language)
     studio = window.ctx.studio
     window.ctx.set_session(studio.accounts.login(USER, PASSWORD))
-    window.resize(1400, 900)
+    width, height = (int(v) for v in size.split("x"))
+    window.resize(width, height)
     window.show()
     pane = window.show_pane("training")
 
@@ -86,8 +88,16 @@ def show(data_dir: str, theme: str, compare: bool) -> int:
         QTimer.singleShot(2500, hover)
 
     def hover() -> None:
-        pane.tabs.setCurrentWidget(pane.board)
+        if view == "generate":
+            pane.tabs.setCurrentWidget(pane.generate)
+            return
+        if view == "details":
+            pane.tabs.setCurrentWidget(pane.details)
+            return
+        pane.tabs.setCurrentWidget(pane.compare if view == "compare" else pane.board)
         pane.board.show_values_at(300 if compare else 350)
+        if view == "new-run":
+            pane.open_new_run()
 
     QTimer.singleShot(300, select)
     return app.exec()
@@ -100,13 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", default="light")
     parser.add_argument("--compare", action="store_true", help="show both runs overlaid")
     parser.add_argument("--steps", type=int, default=20_000, help="steps of the long run")
+    parser.add_argument("--size", default="1400x900", help="window size, WxH")
+    parser.add_argument("--language", default="en", help="en or zh_CN")
+    parser.add_argument("--view", default="charts", choices=("charts", "compare", "details", "generate", "new-run"),
+                        help="what to show")
     args = parser.parse_args(argv)
     if args.what == "prepare":
         prepare(args.data_dir, args.steps)
     elif args.what == "stop":
         stop(args.data_dir)
     else:
-        return show(args.data_dir, args.theme, args.compare)
+        return show(args.data_dir, args.theme, args.compare, args.size, args.language, args.view)
     return 0
 
 

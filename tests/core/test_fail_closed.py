@@ -19,6 +19,10 @@ def setting(studio, key):
 
 
 def break_audit_log(studio, message="disk quota exceeded"):
+    """Make every audit INSERT fail as a full disk would. The vehicle is a trigger, which the schema check
+    (studio.core.db.schema) would refuse before the write is even tried; these tests are about what a failing
+    write does, so the check is switched off for them (tests/core/test_schema.py tests the check)."""
+    studio.db.schema_guard = None
     conn = sqlite3.connect(studio.paths.db)
     conn.execute(f"CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, '{message}'); END")
     conn.commit()

@@ -33,18 +33,19 @@ def test_older_database_is_backed_up_then_migrated(data_dir):
     Studio.open(data_dir).close()
     db = Database(data_dir / "studio.db")
     with db.engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "base")
-        conn.execute(text("CREATE TABLE user_data (x INTEGER)"))
-        conn.execute(text("INSERT INTO user_data VALUES (42)"))
+        command.downgrade(alembic_config(conn), "0001")
+        conn.execute(text("INSERT INTO app_settings (key, value_json) VALUES ('test.kept', '42')"))
     db.dispose()
 
     with Studio.open(data_dir) as s:
         assert s.migration_backup is not None
         assert s.system.schema() == (head_revision(), head_revision())
+        assert s.settings.get("test.kept") == 42
         backup = sqlite3.connect(s.migration_backup)
         try:
             assert backup.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert backup.execute("SELECT x FROM user_data").fetchone()[0] == 42
+            assert backup.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+            assert backup.execute("SELECT value_json FROM app_settings WHERE key = 'test.kept'").fetchone()[0] == "42"
         finally:
             backup.close()
 

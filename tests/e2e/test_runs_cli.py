@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import pytest
@@ -70,3 +71,17 @@ def test_runs_kill_ends_the_worker_at_once(cli, studio, root, settings):  # noqa
         for _ in range(100):
             os.kill(pid, 0)  # gone (reaped by the service's thread)
             time.sleep(0.05)
+
+
+def test_train_says_why_a_worker_died_before_its_first_step(cli, studio, root, small_dataset, monkeypatch):  # noqa: F811
+    from studio.core.services.runs.service import RunService
+    from tests.core.runs.test_dead_workers import CRASH
+
+    small_dataset(root)
+    monkeypatch.setattr(RunService, "_command", lambda self, run: [sys.executable, "-c", CRASH])
+    code, out, err = cli("train", "--dataset", "stories", "--steps", "5", "--layers", "1", "--heads", "1",
+                         "--width", "16", "--context", "16", "--batch-size", "2", "--threads", "1", "--user", "root")
+    assert code == 1, out + err
+    assert "failed: The worker process ended before its first step: ModuleNotFoundError" in out
+    tail = out[out.index("The last lines of its log:"):]
+    assert "Traceback (most recent call last):" in tail and "No module named 'studio.core.nothing'" in tail

@@ -12,13 +12,15 @@ from studio.cli.commands import (
     export,
     grants,
     init,
+    keys,
     runs,
     sample,
     selftest,
+    serve,
     train,
     users,
     vault,
 )
 
-COMMANDS = [doctor, init, users, grants, audit, dataset, vault, train, runs, sample, compress, evaluate, export,
-            selftest]
+COMMANDS = [doctor, init, users, grants, keys, audit, dataset, vault, train, runs, sample, compress, evaluate, export,
+            serve, selftest]

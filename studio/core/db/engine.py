@@ -64,6 +64,16 @@ class Database:
         event.listen(self.engine, "connect", _set_pragmas)
         event.listen(self.engine, "checkin", _restore_synchronous)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Set by Studio.open once the file passed its first check (studio.core.db.schema); then every
+        # operation and every audit append checks again.
+        self.schema_guard = None
+
+    def verify_schema(self, target: Session | sqlite3.Connection) -> None:
+        """Raise SchemaTamperedError unless the file still has exactly the expected schema (no-op before
+        Studio.open installed the guard). `target`: a session, or a DB-API connection."""
+        if self.schema_guard is not None:
+            conn = target.connection().connection.driver_connection if isinstance(target, Session) else target
+            self.schema_guard.verify(conn)
 
     @contextmanager
     def session(self, durable: bool = False) -> Iterator[Session]:

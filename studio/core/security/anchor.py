@@ -20,6 +20,7 @@ import struct
 import threading
 from pathlib import Path
 
+from studio.core.db.schema import SchemaGuard, SchemaTamperedError, objects_from_statements
 from studio.core.security.chain import Anchor
 
 log = logging.getLogger(__name__)
@@ -37,22 +38,37 @@ def _tag(anchor_key: bytes, seq: int, mac: bytes) -> bytes:
 
 
 class AnchorFile:
+    """The file is held to its one table like studio.db to its migrations (studio.core.db.schema): a trigger
+    that silently ignores updates would freeze the anchor, and deleting the newest entries would then pass."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._guard = SchemaGuard(str(self.path), objects_from_statements([_SCHEMA]))
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.execute(_SCHEMA)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=OFF")
+                conn.execute(_SCHEMA)
+            except BaseException:
+                conn.close()
+                raise
             self._conn = conn
+        self._guard.verify(self._conn)
         return self._conn
 
     def exists(self) -> bool:
         return self.read_raw() is not None
+
+    def check_schema(self) -> None:
+        """Raise SchemaTamperedError now (at start) if the file exists and holds anything but its table."""
+        if self.path.exists():
+            with self._lock:
+                self._connection()
 
     def read_raw(self) -> tuple[int, bytes, bytes] | None:
         if not self.path.exists():
@@ -72,14 +88,42 @@ class AnchorFile:
         return Anchor(seq, mac)
 
     def advance(self, anchor_key: bytes, seq: int, mac: bytes) -> None:
-        """Move the anchor to (seq, mac) unless it already names a later entry."""
+        """Move the anchor to (seq, mac) unless it already names a later entry. Runs after the change it
+        covers committed: a file whose schema was altered is left alone (behind: the safe direction), and the
+        next seal, which reads it first, refuses loudly."""
         tag = _tag(anchor_key, seq, mac)
         with self._lock:
-            self._connection().execute(
-                "INSERT INTO anchor (id, seq, mac, tag) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "seq = excluded.seq, mac = excluded.mac, tag = excluded.tag WHERE excluded.seq > anchor.seq",
-                (seq, mac, tag),
-            )
+            try:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")  # the schema cannot change between the check and the write
+                try:
+                    self._guard.verify(conn)
+                    conn.execute(
+                        "INSERT INTO anchor (id, seq, mac, tag) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                        "seq = excluded.seq, mac = excluded.mac, tag = excluded.tag WHERE excluded.seq > anchor.seq",
+                        (seq, mac, tag),
+                    )
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except SchemaTamperedError as error:
+                log.error("the audit head anchor was not moved: %s", error)
+
+    def reset(self, anchor_key: bytes, seq: int, mac: bytes) -> None:
+        """Replace the anchor, wherever it points (only after an administrator acknowledged a break: the new
+        chain starts at (seq, mac), AuditStore.reseal)."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._guard.verify(conn)
+                conn.execute("INSERT OR REPLACE INTO anchor (id, seq, mac, tag) VALUES (1, ?, ?, ?)",
+                             (seq, mac, _tag(anchor_key, seq, mac)))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 from studio.core.db import Database
-from studio.core.db.migrate import upgrade_database
+from studio.core.db.migrate import head_revision, upgrade_database
+from studio.core.db.schema import SchemaGuard, expected_objects
 from studio.core.errors import StudioError
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
@@ -16,7 +17,9 @@ from studio.core.services.audit import AuditService
 from studio.core.services.compression import CompressionService
 from studio.core.services.datasets import DatasetService
 from studio.core.services.grants import GrantService
+from studio.core.services.keys import KeyService
 from studio.core.services.runs import RunService
+from studio.core.services.serving import ServingService
 from studio.core.services.system import SystemService
 from studio.core.services.vault import VaultService
 from studio.core.services.vault.directory import AccountDirectory
@@ -40,11 +43,13 @@ class Studio:
         self.system = SystemService(self)
         self.accounts = AccountService(self)
         self.grants = GrantService(self)
+        self.keys = KeyService(self)
         self.audit = AuditService(self)
         self.vault = VaultService(self, directory=AccountDirectory())
         self.datasets = DatasetService(self)
         self.compression = CompressionService(self)
         self.runs = RunService(self)
+        self.serving = ServingService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
@@ -54,11 +59,19 @@ class Studio:
         db = Database(paths.db)
         try:
             backup = upgrade_database(db.engine, paths.db, paths.backups)
+            db.schema_guard = SchemaGuard(str(paths.db), expected_objects(head_revision()))
+            with db.session() as s:
+                db.verify_schema(s)
         except BaseException:
             db.dispose()
             raise
         log.info("opened data folder %s", paths.root)
         studio = cls(paths, db, backup)
+        try:
+            studio.audit_store.anchor.check_schema()
+        except BaseException:
+            studio.close()
+            raise
         try:  # a run whose worker died while nobody watched is marked interrupted now
             studio.runs.reconcile()
         except StudioError as error:

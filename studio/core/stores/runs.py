@@ -103,8 +103,9 @@ class RunInfo:
 
     @property
     def eta_s(self) -> float | None:
-        """Time left at the run's average speed so far (None before the first step or once it ended)."""
-        if self.status not in (RUNNING, PAUSED) or not self.step or not self.elapsed_s:
+        """Time left at the run's average speed so far (None before the first step, while paused: a paused
+        run is not getting anywhere, and once it ended)."""
+        if self.status != RUNNING or not self.step or not self.elapsed_s:
             return None
         return (self.max_steps - self.step) * self.elapsed_s / self.step
 

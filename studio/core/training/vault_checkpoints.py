@@ -142,7 +142,10 @@ class VaultCheckpoints:
                 store.set_checkpoint_state(c.id, "kept", ref=json.dumps(dict(c.ref, settled=True)))
             elif c.state in ("empty", "dropped"):
                 try:
-                    vault.abandon_version(actor, int(version_id))
+                    if vault.abandon_version(actor, int(version_id)):
+                        # the run's model held nothing else (it died before its first checkpoint): the vault
+                        # removed it, and a resume makes a new one
+                        store.update(run.id, checkpoint_model_id=None)
                 except NotFoundError:
                     pass  # committed before it was superseded by a resume from an earlier step: it stays
                 store.set_checkpoint_state(c.id, "dropped", ref=json.dumps(dict(c.ref, settled=True)))

@@ -62,7 +62,7 @@ def test_a_vocabulary_of_another_size_needs_resize(studio, make_user, settings, 
     _store(studio, user, "wide", vocab=VOCAB + 11)
     with pytest.raises(ValidationError) as info:
         studio.runs.plan(user, _frozen(settings, source="wide"), estimate=False)
-    assert info.value.field == "vocab_size"
+    assert info.value.field == "dataset" and "resize the vocabulary" in str(info.value)
     run = studio.runs.start(user, _frozen(settings, source="wide", resize_vocab=True))
     done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
     assert done.status == "completed" and done.model_config["vocab_size"] == VOCAB
@@ -91,3 +91,27 @@ def test_a_hugging_face_gpt2_import_can_be_fine_tuned(studio, make_user, setting
     weights = _final_weights(studio, user, run.id)
     for name, tensor in model_tensors(model).items():
         torch.testing.assert_close(weights[name], tensor, atol=1e-6, rtol=0)
+
+
+def test_start_from_lists_float_versions_and_kept_checkpoints_not_quantized_ones(studio, make_user, settings,
+                                                                                 token_folder, in_thread):
+    user = make_user("trainer")
+    tokenizer = json.loads((token_folder / "tokenizer.json").read_text())
+    base = _store(studio, user, "base", tokenizer=tokenizer)
+    # a quantized version on top (what a compression leaves as the newest): not something to train further
+    studio.vault.add_version(user, "base", model_tensors(base), config=base.config.to_dict(), tokenizer=tokenizer,
+                             kind="compressed", metadata={"compression": {"recipe": {"quant": "int8"}}})
+    run = studio.runs.start(user, settings(name="ckpt", checkpoint_store="vault"))
+    done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
+    sources = studio.runs.fine_tune_sources(user)
+    assert [(s.model_name, s.version) for s in sources if s.model_name == "base"] == [("base", 1)]
+    checkpoints = [s for s in sources if s.model_id == done.checkpoint_model_id]
+    assert {s.kind for s in checkpoints} == {"checkpoint"} and {s.step for s in checkpoints} == {8, 12}
+    assert any(s.slot == "best" and s.val_loss is not None for s in checkpoints)
+    # and each one starts a run
+    best = next(s for s in checkpoints if s.slot == "best")
+    plan = studio.runs.plan(user, settings(checkpoint_store="vault", model={}, source=best.ref), estimate=False)
+    assert plan.source_label == f"ckpt (run {run.id}):{best.version}"
+    viewer = make_user("viewer")
+    with pytest.raises(Exception, match="not allowed|denied|may not"):
+        studio.runs.fine_tune_sources(viewer)

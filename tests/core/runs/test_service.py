@@ -162,17 +162,6 @@ def test_divergence_ends_the_run_with_advice(studio, make_user, settings, in_thr
     assert "lower learning rate" in done.message
 
 
-def test_a_worker_that_vanished_is_marked_interrupted(studio, make_user, settings, in_thread):
-    user = make_user("trainer")
-    run = studio.runs.start(user, settings())
-    studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
-    studio.runs.store.update(run.id, status="running")  # as if it died mid-run: no lock holder now
-    found = studio.runs.reconcile()
-    assert found == [run.id]
-    info = studio.runs.get(user, run.id)
-    assert info.status == "interrupted" and "checkpoint is of step 12" in info.message
-
-
 def test_delete_removes_metrics_events_and_checkpoints(studio, make_user, settings, in_thread):
     from tests.core.runs.fakes import PlainStore
 

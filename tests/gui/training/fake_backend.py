@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from studio.core.errors import NotFoundError, StudioError, ValidationError
-from studio.gui.panes.training.backend import FINAL, LIVE, DatasetChoice, DeleteSummary, Sample
+from studio.gui.panes.training.backend import FINAL, LIVE, DatasetChoice, DeleteSummary, ModelChoice, Sample
 from tests.gui.training.fake_metrics import FakeMetrics
 
 
@@ -71,7 +71,7 @@ class FakeRun:
 
     @property
     def eta_s(self) -> float | None:
-        if self.status not in ("running", "paused") or not self.step or not self.elapsed_s:
+        if self.status != "running" or not self.step or not self.elapsed_s:
             return None
         return (self.max_steps - self.step) * self.elapsed_s / self.step
 
@@ -101,7 +101,7 @@ class FakeCheckpoint:
 
 BACKEND_METHODS = frozenset({
     "runs", "run", "metrics", "datasets", "models", "estimate", "start", "control", "resume_from", "delete_summary",
-    "delete", "set_tags", "set_group", "log", "checkpoints", "delete_checkpoint", "export_checkpoint", "audit",
+    "delete", "set_tags", "set_group", "log", "log_tail", "checkpoints", "delete_checkpoint", "export_checkpoint", "audit",
     "generate", "samples", "keep_sample"})
 
 
@@ -122,6 +122,7 @@ class FakeBackend:
 
     def __init__(self, steps_per_s: float = 100.0):
         self.gui_thread_calls: list[str] = []
+        self.crash_at_start: set[str] = set()  # run names whose "worker" dies before its first step
         self.steps_per_s = steps_per_s
         self.store = FakeMetrics()
         self.lock = threading.Lock()
@@ -133,6 +134,8 @@ class FakeBackend:
         self._next = iter(range(1, 10**6))
         self._ckpt_ids = iter(range(1, 10**6))
         self.calls: list[tuple] = []
+        self.models_list = [ModelChoice(7, "wide", 2, {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64},
+                                        "import", dtype="float32")]
         self.datasets_list = [DatasetChoice(1, "stories", 65, 1_000_000, 50_000),
                               DatasetChoice(2, "no-validation", 65, 200_000, 0)]
 
@@ -154,9 +157,14 @@ class FakeBackend:
         return list(self.datasets_list)
 
     def models(self, actor):
-        return []
+        return list(self.models_list)
 
     def estimate(self, actor, spec, vocab_size):
+        if spec.source == (7, 2) and not spec.options.get("resize_vocab"):  # "wide": a vocabulary of 80
+            raise ValidationError(f"The dataset's tokenizer has {vocab_size} tokens but the model wide:2 has a "
+                                  "vocabulary of 80. Fine-tune on a dataset tokenized with the model's tokenizer, "
+                                  "or choose to resize the vocabulary (the new embeddings start untrained).",
+                                  field="dataset")
         params = 12 * spec.model["n_layer"] * spec.model["n_embd"] ** 2 + vocab_size * spec.model["n_embd"]
         return SimpleNamespace(parameters=params, weights_bytes=4 * params, gradients_bytes=4 * params,
                                optimizer_bytes=8 * params, activations_bytes=10**6, total_bytes=16 * params + 10**6,
@@ -174,7 +182,7 @@ class FakeBackend:
                           dataset_id=spec.dataset_id,
                           dataset_name=next(d.name for d in self.datasets_list if d.id == spec.dataset_id),
                           model_config={**spec.model, "vocab_size": 65}, train_config=dict(spec.train),
-                          options=dict(spec.options), tags=spec.tags, group=spec.group,
+                          options=self._options(spec), tags=spec.tags, group=spec.group,
                           parameters=12 * spec.model["n_layer"] * spec.model["n_embd"] ** 2,
                           max_steps=spec.train["max_steps"], system={"device": "cpu", "threads": 2, "torch": "fake"})
             self._runs[run_id] = run
@@ -182,6 +190,17 @@ class FakeBackend:
             self._checkpoints[run_id] = []
         self._launch(run_id, 0)
         return self.run(actor, run_id)
+
+    @staticmethod
+    def _options(spec) -> dict:
+        """A run's options as the run service keeps them: the checkpoint policy and the settings it was given."""
+        o = spec.options
+        policy = {"every": o.get("checkpoint_every", 500), "keep_last": o.get("keep_last", 2),
+                  "keep_best": o.get("keep_best", True)}
+        settings = {"checkpoint_every": policy["every"], "keep_last": policy["keep_last"],
+                    "keep_best": policy["keep_best"], "nproc": o.get("nproc", 1),
+                    "resize_vocab": bool(o.get("resize_vocab")), "tags": list(spec.tags), "group": spec.group}
+        return {"checkpoints": policy, "nproc": settings["nproc"], "settings": settings}
 
     def _update(self, run_id: int, **values: Any) -> FakeRun:
         with self.lock:
@@ -198,11 +217,19 @@ class FakeBackend:
         thread.start()
 
     def _train(self, run_id: int, first_step: int) -> None:
+        if self._runs[run_id].name in self.crash_at_start:  # as the service reports a worker that died starting
+            self._log(run_id, "Traceback (most recent call last):\n  File \"<frozen runpy>\", line 198\n"
+                              "ModuleNotFoundError: No module named 'studio.core.nothing'")
+            self._update(run_id, status="failed", ended_at=now(), error="ModuleNotFoundError", message=(
+                "The worker process ended before its first step: ModuleNotFoundError: No module named "
+                "'studio.core.nothing'. Fix the cause, then start it again with the same settings (it has no "
+                "checkpoint to resume from)."))
+            return
         run = self._update(run_id, status="running", started_at=self._runs[run_id].started_at or now(),
                            ended_at=None, control=None)
         self._log(run_id, f"running from step {first_step}")
         cfg, opts = run.train_config, run.options
-        eval_every, keep_every = cfg.get("eval_every", 50), opts.get("checkpoint_every", 50)
+        eval_every, keep_every = cfg.get("eval_every", 50), opts["checkpoints"]["every"] or run.max_steps
         step, elapsed = first_step, run.elapsed_s
         while step < run.max_steps:
             control = self._runs[run_id].control
@@ -265,11 +292,12 @@ class FakeBackend:
 
     def resume_from(self, actor, run_id: int, checkpoint_id: int | None, max_steps: int | None = None) -> FakeRun:
         self.calls.append(("resume_from", run_id, checkpoint_id))
-        checkpoint = next(c for c in self._checkpoints[run_id] if c.id == checkpoint_id)
-        run = self._update(run_id, status="queued", attempt=self._runs[run_id].attempt + 1, step=checkpoint.step,
-                           ended_at=None)
-        self.store.truncate_after(run_id, checkpoint.step)
-        self._launch(run_id, checkpoint.step)
+        checkpoint = next((c for c in self._checkpoints[run_id] if c.id == checkpoint_id), None)
+        step = checkpoint.step if checkpoint is not None else 0  # no checkpoint: the service starts over
+        run = self._update(run_id, status="queued", attempt=self._runs[run_id].attempt + 1, step=step,
+                           ended_at=None, message="", error=None)
+        self.store.truncate_after(run_id, step)
+        self._launch(run_id, step)
         return run
 
     def delete_summary(self, actor, run_id: int) -> DeleteSummary:
@@ -296,6 +324,10 @@ class FakeBackend:
         with self.lock:
             text = self._logs.get(run_id, "")
         return text[offset:], len(text)
+
+    def log_tail(self, actor, run_id: int) -> list[str]:
+        with self.lock:
+            return self._logs.get(run_id, "").splitlines()[-12:]
 
     def checkpoints(self, actor, run_id: int) -> list[FakeCheckpoint]:
         with self.lock:

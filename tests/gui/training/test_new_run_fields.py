@@ -24,7 +24,11 @@ def test_every_model_and_training_setting_has_a_field_with_the_engines_default()
             if f.name in ("seq_len", "n_inner"):
                 default = 0  # the form's "0 = the model's context / 4 x width"
             assert FIELD[f.name].default == default, f.name
-    assert {f.key for f in FIELDS if f.target == "options"} == {"checkpoint_every", "keep_last", "keep_best", "nproc"}
+    options = {f.key for f in FIELDS if f.target == "options"}
+    assert options == {"checkpoint_every", "keep_last", "keep_best", "nproc", "resize_vocab"}
+    from studio.core.services.runs import RunSettings
+
+    assert options <= {f.name for f in fields(RunSettings)}  # each is a run setting of that name
 
 
 def values(**changes):

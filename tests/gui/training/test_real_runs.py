@@ -212,6 +212,72 @@ def test_compare_two_real_runs_and_generate_from_a_checkpoint(real, qtbot, data_
     assert '"step": 40' in samples.read_text(encoding="utf-8")
 
 
+# A setting away from its default in every section of the form (start_from_form adds TINY's).
+CUSTOM = {"lr": 2e-3, "min_lr": 1e-4, "optimizer": "adam", "schedule": "linear", "warmup_steps": 2,
+          "weight_decay": 0.05, "beta1": 0.85, "beta2": 0.98, "grad_clip": 0.5, "eval_every": 3, "eval_batches": 1,
+          "seed": 7, "dropout": 0.1, "activation": "gelu", "bias": False, "tie_embeddings": False, "seq_len": 16,
+          "layer_norm_eps": 1e-6, "n_inner": 48, "checkpoint_every": 3, "keep_last": 3, "keep_best": False,
+          "tags": "ablation, lr", "group": "clones"}
+
+
+def _stored(real, data_dir, run_id):
+    """The run as the service stores it, read by a second reader of the data folder (not the pane)."""
+    from studio.core.services import Studio
+
+    real.observing["on"] = False
+    other = Studio.open(data_dir)
+    try:
+        return other.runs.get(other.accounts.login("root", _password()), run_id)
+    finally:
+        other.close()
+        real.observing["on"] = True
+
+
+@pytest.mark.slow
+def test_a_clone_reproduces_every_setting_and_fine_tune_starts_from_the_checkpoint(real, qtbot, data_dir):
+    window, pane = real()
+    first = start_from_form(pane, qtbot, "original", 6, **CUSTOM)
+    qtbot.waitUntil(lambda: current(pane, first.id).status == "completed", timeout=90_000)
+
+    pane.actions.actions["clone"].trigger()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=5000)
+    dialog = pane.new_run_dialog
+    assert dialog.value_of("checkpoint_every") == 3 and dialog.name.text() == "original-copy"
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: pane.new_run_dialog is None, timeout=10_000)
+    qtbot.waitUntil(lambda: [r.name for r in pane._selected] == ["original-copy"], timeout=5000)
+    clone = pane._selected[0]
+    a, b = _stored(real, data_dir, first.id), _stored(real, data_dir, clone.id)
+    settings_a, settings_b = dict(a.options["settings"]), dict(b.options["settings"])
+    assert settings_a.pop("name") == "original" and settings_b.pop("name") == "original-copy"
+    for key in settings_a:  # field by field, so that a difference names its setting
+        assert settings_b[key] == settings_a[key], key
+    assert settings_b == settings_a and b.model_config == a.model_config and b.train_config == a.train_config
+    assert (b.tags, b.group) == (a.tags, a.group) == (("ablation", "lr"), "clones")
+
+    # Fine-tune from the original's last checkpoint (Details → Checkpoints → Fine-tune from it…).
+    qtbot.waitUntil(lambda: current(pane, clone.id).status == "completed", timeout=90_000)
+    pane.select_run(first.id)
+    pane.tabs.setCurrentWidget(pane.details)
+    pane.details.setCurrentWidget(pane.details.checkpoints)
+    tree = pane.details.checkpoints.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() >= 1, timeout=10_000)
+    pane.details.checkpoints.select_step(6)
+    pane.details.checkpoints.buttons["fine_tune"].click()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=5000)
+    dialog = pane.new_run_dialog
+    assert dialog.windowTitle() == "Fine-tune from a checkpoint of original"
+    assert "checkpoint of step 6" in dialog.start_from.currentText()
+    assert not dialog.editor("n_layer").isEnabled() and dialog.editor("dropout").isEnabled()
+    assert dialog.value_of("n_inner") == 48 and dialog.value_of("checkpoint_every") == 3
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: pane.new_run_dialog is None, timeout=10_000)
+    qtbot.waitUntil(lambda: [r.name for r in pane._selected] == ["original-finetune"], timeout=5000)
+    tuned = _stored(real, data_dir, pane._selected[0].id)
+    assert tuned.source_name.startswith(f"original (run {first.id}):")
+    assert tuned.model_config == a.model_config
+
+
 def _password() -> str:
     from tests.conftest import TEST_PASSWORD
 

@@ -219,3 +219,79 @@ def test_delete_asks_with_what_is_deleted(training, fake, qtbot):
     # 6 metrics x 60 steps, and validation at steps 50 and 60; the best and the latest checkpoint
     assert "362 metric points" in seen[0] and "2 checkpoints" in seen[0]
     assert ("delete", run.id) in fake.calls
+
+
+def test_a_run_that_dies_at_start_says_why_above_its_charts_and_can_start_again(training, fake, qtbot):
+    window, pane = training()
+    fake.crash_at_start.add("broken")
+    run = start_from_form(pane, qtbot, name="broken", steps=80)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "failed", timeout=5000)
+    notice = pane.run_notice
+    qtbot.waitUntil(lambda: notice.isVisible() and notice.tail.isVisible(), timeout=3000)
+    assert "broken failed: The worker process ended before its first step: ModuleNotFoundError" in notice.title.text()
+    assert "Resume the run" not in notice.title.text()
+    assert notice.tail.toPlainText().splitlines()[-1] == "ModuleNotFoundError: No module named 'studio.core.nothing'"
+    notice.log_button.click()
+    assert pane.tabs.currentWidget() is pane.details and pane.details.currentWidget() is pane.details.log
+
+    # "Resume from checkpoint…" on a run without any: it offers to train it again from the start.
+    fake.crash_at_start.clear()
+    asked = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(50, answer)
+    pane.actions.actions["resume_from"].trigger()
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
+    assert "no checkpoint to continue from" in asked[0]
+    assert ("resume_from", run.id, None) in fake.calls
+    qtbot.waitUntil(lambda: not notice.isVisible(), timeout=3000)  # nothing wrong any more
+
+
+def test_fine_tuning_a_model_of_another_vocabulary_says_so_once_and_offers_the_resize(training, fake, qtbot):
+    window, pane = training()
+    pane.open_new_run()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=3000)
+    dialog = pane.new_run_dialog
+    assert not dialog.editor("resize_vocab").isEnabled()  # only for fine-tuning
+    dialog.start_from.setCurrentIndex(dialog.start_from.findText("Fine-tune wide v2"))
+    assert not dialog.editor("n_layer").isEnabled() and dialog.value_of("n_embd") == 64  # the model's shape
+    message = dialog.basic.messages["dataset"]
+    qtbot.waitUntil(lambda: "resize the vocabulary" in message.text(), timeout=3000)
+    assert not dialog.start_button.isEnabled()
+    assert "vocabulary" not in dialog.estimate_label.text()  # said once, next to the dataset
+    dialog.set_value("resize_vocab", True)
+    assert dialog.start_button.isEnabled() and message.isHidden()
+    qtbot.waitUntil(lambda: "Memory" in dialog.estimate_label.text(), timeout=3000)
+    assert dialog.spec().options["resize_vocab"] is True and dialog.spec().source == (7, 2)
+    dialog.start_from.setCurrentIndex(0)  # back to random weights: the shape is free again
+    assert dialog.editor("n_layer").isEnabled() and not dialog.editor("resize_vocab").isEnabled()
+    assert "resize_vocab" not in dialog.spec().options
+    dialog.reject()
+
+
+def test_clone_keeps_the_checkpoint_policy_and_fine_tune_names_the_checkpoint(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, name="base", steps=100, checkpoint_every=25, keep_last=4)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
+    pane.actions.actions["clone"].trigger()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=3000)
+    dialog = pane.new_run_dialog
+    assert dialog.value_of("checkpoint_every") == 25 and dialog.value_of("keep_last") == 4
+    assert dialog.start_from.currentIndex() == 0 and dialog.windowTitle() == "New run with the settings of base"
+    dialog.reject()
+    qtbot.waitUntil(lambda: pane.new_run_dialog is None, timeout=3000)
+    checkpoint = max(fake._checkpoints[run.id], key=lambda c: c.step)
+    pane.actions.checkpoint_action(current(pane, run.id), "fine_tune", checkpoint)
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=3000)
+    dialog = pane.new_run_dialog
+    assert dialog.windowTitle() == "Fine-tune from a checkpoint of base"
+    assert "checkpoint of step 100" in dialog.start_from.currentText()
+    assert dialog.spec().from_checkpoint == (run.id, checkpoint.id)
+    dialog.reject()

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from studio.core import operations as ops
 from studio.core.actor import SYSTEM
@@ -36,6 +36,7 @@ from studio.core.security import policy
 from studio.core.services.base import Service
 
 if TYPE_CHECKING:
+    from studio.core.services.runs.sources import FineTuneSource
     from studio.core.stores.run_metrics import Curve
 from studio.core.procs import studio_command
 from studio.core.services.runs import data as run_data
@@ -85,6 +86,21 @@ def replace_estimate(plan: RunPlan, earlier: RunPlan | None) -> RunPlan:
     from dataclasses import replace
 
     return replace(plan, estimate=earlier.estimate)
+
+
+def log_tail(path: Path, lines: int = 12, max_bytes: int = 8192) -> list[str]:
+    """The last `lines` lines of a run's log (where a worker that died says why), [] when there is none."""
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - max_bytes))
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    out = text.splitlines()
+    if size > max_bytes and out:
+        out = out[1:]  # the first line is cut
+    return [line.rstrip() for line in out[-lines:]]
 
 
 def _runs_of_dataset(session: Any, dataset_id: int) -> list[str]:
@@ -160,6 +176,14 @@ class RunService(SamplingMixin, Service):
         if spec.get("kind") != "dataset":
             return dict(spec)
         return run_data.dataset_handle(self.studio, session, actor, int(spec["id"]), with_key=True).worker_spec()
+
+    def fine_tune_sources(self, actor: Any) -> list[FineTuneSource]:
+        """The vault versions the actor may start a fine-tuning run from (float weights: trained and imported
+        models, every kept checkpoint of a run; not quantized versions), for `RunSettings.source`."""
+        from studio.core.services.runs.sources import fine_tune_sources
+
+        self.check(actor, ops.RUN_START)
+        return fine_tune_sources(self.studio, actor)
 
     def _source_config(self, actor: Any, settings: RunSettings, data: DataInfo) -> tuple[GPTConfig, str]:
         from studio.core.services.runs.sources import source_config
@@ -250,6 +274,7 @@ class RunService(SamplingMixin, Service):
             launch.release_lock(lock_fd)
             text = str(error) if isinstance(error, StudioError) else f"{type(error).__name__}: {error}"
             self.store.set_status(run.id, FAILED, f"Could not start the worker: {text}", error=text)
+            self._settle(run.id)  # the reserved slots (and a checkpoint model made for them) go again
             raise
         launch.release_lock(lock_fd)  # the worker holds it now
         threading.Thread(target=proc.wait, name=f"reap-run-{run.id}", daemon=True).start()  # no zombie
@@ -338,6 +363,11 @@ class RunService(SamplingMixin, Service):
             fh.seek(start)
             data = fh.read(max_bytes)
         return data.decode("utf-8", errors="replace"), start + len(data)
+
+    def log_tail(self, actor: Any, run: int | str, lines: int = 12) -> list[str]:
+        """The last lines of the run's log: where a worker that failed says why (the pane and `studio train`
+        show them with the failure)."""
+        return log_tail(self.log_path(actor, run), lines)
 
     def wait(self, actor: Any, run: int | str, *, timeout_s: float | None = None, poll_s: float = 0.5,
              on_update: Callable[[RunInfo], None] | None = None) -> RunInfo:
@@ -558,16 +588,36 @@ class RunService(SamplingMixin, Service):
                     row = run_row(s, run_id)
                     if row.status not in LIVE:
                         continue
-                    last = self._last_checkpoint_text(s, run_id)
-                    row.status, row.ended_at, row.control = INTERRUPTED, utcnow(), None
-                    row.message = (f"The worker process ended without a final status at step {row.step} (killed, "
-                                   f"crashed or the machine restarted); {last}. Resume the run to continue.")
-                    row.error = row.error or "worker process ended unexpectedly"
-                    add_event(s, run_id, "status", f"interrupted: {row.message}")
+                    self._mark_dead(s, row)
+                    add_event(s, run_id, "status", f"{row.status}: {row.message}")
             found.append(run_id)
-            log.warning("run %s: worker gone, marked interrupted", run_id)
+            log.warning("run %s: worker gone, marked %s", run_id, row.status)
             self._settle(run_id)
         return found
+
+    def _mark_dead(self, session: Any, row: RunRow) -> None:
+        """The status and message of a run whose worker ended without a final status. One that never took a
+        step (it never reported running, or ran no step: an import error, a bad launch, a crash while
+        starting) failed, and its message quotes the log, where the reason is; one that died later was
+        interrupted (killed, crashed, the machine restarted). Each says what to do, and "resume" only where
+        that continues something."""
+        step = session.scalar(select(func.max(RunCheckpointRow.step)).where(
+            RunCheckpointRow.run_id == row.id, RunCheckpointRow.state.in_(("written", "kept"))))
+        then = (f"resume the run to continue from its checkpoint of step {step}." if step is not None
+                else "start it again with the same settings (it has no checkpoint to resume from).")
+        row.ended_at, row.control = utcnow(), None
+        if row.status == QUEUED or row.step == 0:
+            tail = log_tail(self.studio.paths.run_dir(row.id) / "run.log")
+            reason = next((line.strip() for line in reversed(tail) if line.strip()), "").rstrip(".")
+            said = f": {reason[:300]}" if reason else " without writing anything to its log"
+            row.status = FAILED
+            row.message = f"The worker process ended before its first step{said}. Fix the cause, then {then}"
+            row.error = "\n".join(tail) or row.error or "worker process ended before its first step"
+        else:
+            row.status = INTERRUPTED
+            row.message = (f"The worker process ended without a final status at step {row.step} (killed, "
+                           f"crashed or the machine restarted): {then}")
+            row.error = row.error or "worker process ended unexpectedly"
 
     def _settle(self, run_id: int) -> None:
         """Finish the checkpoints of a run whose worker is gone (as the studio itself, see vault_checkpoints)."""

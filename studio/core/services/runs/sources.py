@@ -21,6 +21,51 @@ if TYPE_CHECKING:
 
 # Model settings a fine-tuning run may change (the shape comes from the weights).
 FINE_TUNE_OVERRIDES = {"dropout"}
+# Versions whose weights a run can train further: float tensors (a quantized version holds integers).
+FLOAT_DTYPES = frozenset({"float32", "float16", "bfloat16", "float64"})
+
+
+@dataclass(frozen=True)
+class FineTuneSource:
+    """A vault version a run can start from (the New-run form's "Start from" lists these)."""
+
+    model_id: int
+    model_name: str
+    version: int
+    kind: str  # import | checkpoint | compressed | ...
+    dtype: str
+    architecture: str
+    parameters: int
+    step: int | None  # a run's checkpoint: the step it holds
+    val_loss: float | None
+    slot: str | None  # a run's checkpoint: last-N or best
+
+    @property
+    def ref(self) -> str:
+        return f"{self.model_id}:{self.version}"
+
+
+def can_fine_tune(version: Any) -> bool:
+    """Whether a version's weights can be trained further: ready, float, not quantized."""
+    if getattr(version, "state", "ready") != "ready" or version.dtype not in FLOAT_DTYPES:
+        return False
+    recipe = (version.metadata.get("compression") or {}).get("recipe") or {}
+    return recipe.get("quant") in (None, "none")
+
+
+def fine_tune_sources(studio: Any, actor: Any) -> list[FineTuneSource]:
+    """Every version the actor may fine-tune from, newest model versions first within each model."""
+    out = []
+    for v in _vault(studio).list_versions(actor):
+        if not can_fine_tune(v):
+            continue
+        meta = v.metadata or {}
+        step = meta.get("step")
+        loss = meta.get("val_loss")
+        out.append(FineTuneSource(v.model_id, v.model_name, v.number, v.kind, v.dtype, v.architecture,
+                                  v.parameter_count, int(step) if isinstance(step, int) else None,
+                                  float(loss) if isinstance(loss, int | float) else None, meta.get("slot")))
+    return sorted(out, key=lambda f: (f.model_name.lower(), -f.version))
 
 
 @dataclass(frozen=True)
@@ -46,14 +91,17 @@ def parse_ref(text: str | int) -> tuple[str | int, int | None]:
 
 
 def config_of(config: dict[str, Any] | None) -> tuple[GPTConfig, bool]:
-    """(GPTConfig, is_hf) from a version's config.json."""
-    if not config:
-        raise ValidationError("This model version has no config.json; the studio cannot tell its shape.")
-    if "model_type" in config:
-        from studio.core.models.hf import config_from_hf
+    """(GPTConfig, is_hf) from a version's config.json: fine-tuning starts from a native GPT version."""
+    from studio.core.models.families.gpt import FAMILY as NATIVE
+    from studio.core.models.families.gpt import gpt_config
+    from studio.core.models.family import family_for_config
 
-        return config_from_hf(config), True
-    return GPTConfig.from_dict(config), False
+    family = family_for_config(config)
+    if family is not NATIVE:
+        spec = family.describe(config or {})
+        raise ValidationError(f"Fine-tuning starts from the studio's GPT models and GPT-2 folders for now; this "
+                              f"version is a {spec.model_type!r} model ({family.label}).", field="source")
+    return gpt_config(config or {})
 
 
 def studio_tensors(tensors: dict[str, torch.Tensor], config: GPTConfig, is_hf: bool) -> dict[str, torch.Tensor]:
@@ -105,13 +153,13 @@ def _check_tokenizer(tokenizer: str | None, data: DataInfo, config: GPTConfig, r
             data.tokenizer_json):
         raise ValidationError(
             f"The dataset {data.name!r} was tokenized with another tokenizer than the model {label}: its token ids "
-            "mean other things. Import the dataset with the model's tokenizer, or choose to resize the "
-            "vocabulary (the new embeddings start untrained).", field="dataset")
+            "mean other things to the model. Fine-tune on a dataset imported with the model's tokenizer, or train "
+            "from random weights.", field="dataset")
     if data.vocab_size != config.vocab_size:
         raise ValidationError(
             f"The dataset's tokenizer has {data.vocab_size} tokens but the model {label} has a vocabulary of "
             f"{config.vocab_size}. Fine-tune on a dataset tokenized with the model's tokenizer, or choose to resize "
-            "the vocabulary.", field="vocab_size")
+            "the vocabulary (the new embeddings start untrained).", field="dataset")
 
 
 def load_source(studio: Any, actor: Any, settings: RunSettings, plan: RunPlan) -> Source:
@@ -126,6 +174,10 @@ def load_source(studio: Any, actor: Any, settings: RunSettings, plan: RunPlan) -
     config, is_hf = config_of(loaded.config)
     config = replace(config, dropout=plan.model_config.dropout)
     tensors = studio_tensors(loaded.tensors, config, is_hf)
+    if any(name.endswith(".nzmask") for name in tensors):  # a pruned version stored sparse: train it dense
+        from studio.core.compression.storage import decode_tensors
+
+        tensors = decode_tensors(tensors)
     _, weights = prepare_fine_tune(config, tensors, plan.data.vocab_size, eos_id=plan.data.eos_id,
                                    resize_vocab=settings.resize_vocab)
     blob = st_save({k: v.contiguous() for k, v in weights.items()})

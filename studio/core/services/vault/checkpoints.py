@@ -14,11 +14,15 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import delete, func, select
 
 from studio.core import operations as ops
 from studio.core.actor import SYSTEM
-from studio.core.db.tables.vault import VaultVersionRow
+from studio.core.db.tables.accounts import GrantRow
+from studio.core.db.tables.vault import VaultModelRow, VaultVersionRow
 from studio.core.errors import NotFoundError, ValidationError
 from studio.core.services.vault.base import VaultBase, check_name
 from studio.core.stores.vault import LineageEdge, VersionInfo
@@ -103,11 +107,12 @@ class CheckpointsMixin(VaultBase):
             s = op.session
             vrow = self._pending(s, actor, version_id)
             meta = self._meta(s)
-            total = 0
+            total, written = 0, 0.0
             for a in self.store.artifact_rows(s, vrow.id):
                 path = self.blob_path(a)
                 if not path.is_file():
                     raise ValidationError(f"{a.name} of this version has not been written yet.")
+                written = max(written, path.stat().st_mtime)
                 with open(path, "rb") as fh:
                     header = stream.read_header(fh)
                 size = path.stat().st_size
@@ -119,6 +124,9 @@ class CheckpointsMixin(VaultBase):
                 a.plaintext_size, a.stored_size, a.chunk_size = plain, size, header.chunk_size
                 total += plain
             vrow.state, vrow.size_bytes = "ready", total
+            # Created = when the worker wrote these files (a rolling slot is rewritten until the run ends),
+            # not when the slot was reserved at the run's start.
+            vrow.created_at = datetime.fromtimestamp(written, UTC).replace(tzinfo=None)
             vrow.architecture, vrow.parameter_count, vrow.dtype = architecture, parameter_count, dtype
             if metadata:
                 vrow.metadata_json = json.dumps({**json.loads(vrow.metadata_json), **metadata}, sort_keys=True)
@@ -126,13 +134,26 @@ class CheckpointsMixin(VaultBase):
             s.flush()
             return self.store.version_info(s, vrow)
 
-    def abandon_version(self, actor: Any, version_id: int) -> None:
-        """Drop a reserved version and whatever the worker wrote of it."""
+    def abandon_version(self, actor: Any, version_id: int) -> bool:
+        """Drop a reserved version and whatever the worker wrote of it. A model left without any version
+        (it was made for reservations that all came to nothing: a run that died before its first checkpoint)
+        goes too, with its grants, so that no empty model stays in the vault; returns whether it went."""
         with self.operation(actor, ops.MODEL_DELETE, "model", self._version_model(version_id), kind="abandon") as op:
             s = op.session
             vrow = self._pending(s, actor, version_id)
+            model_id = vrow.model_id
             arts = self.store.artifact_rows(s, vrow.id)
             self.store.delete_wrapped_keys(s, [a.id for a in arts])
             names = [a.blob for a in arts]
             s.delete(vrow)
+            s.flush()
+            removed = not s.scalar(select(func.count()).select_from(VaultVersionRow)
+                                   .where(VaultVersionRow.model_id == model_id))
+            if removed:  # no version, so no artifact and no wrapped key: nothing to shred
+                s.execute(delete(GrantRow).where(GrantRow.obj_type == "model", GrantRow.obj_id == str(model_id)))
+                model = s.get(VaultModelRow, model_id)
+                if model is not None:
+                    op.details["model_removed"] = model.name
+                    s.delete(model)
         self.blobs.remove(names)
+        return removed

@@ -69,6 +69,18 @@ class ModelsMixin(VaultBase):
         with self.studio.db.session() as s:
             return self.store.list_models(s, self.visible_to(s, actor), search)
 
+    def list_versions(self, actor: Any) -> list[VersionInfo]:
+        """Every ready version of the models the actor may see, by model and then number (a list: checked by
+        the policy, not recorded, like list_models). For pickers such as the New-run form's "Start from"."""
+        self.check(actor, ops.MODEL_LIST)
+        private_key_of(actor)
+        with self.studio.db.session() as s:
+            out: list[VersionInfo] = []
+            for model_id in self.store.model_ids(s, self.visible_to(s, actor)):
+                row = self.store.model_row(s, model_id)
+                out.extend(self.store.version_info(s, v, row) for v in self.store.version_rows(s, model_id))
+            return out
+
     def show(self, actor: Any, model: int | str) -> ModelDetails:
         """The model's description, versions and lineage. Checked by the policy, not recorded: the Vault
         pane shows it on every click, and nothing of the weights is opened (load() is recorded)."""

@@ -19,7 +19,7 @@ CONTROLS = ("pause", "resume", "stop", "kill")
 
 class RunActions(QObject):
     sig_changed = Signal()  # something changed: refresh now
-    sig_new_run = Signal(object)  # None, or (run, checkpoint id or None): clone / fine-tune
+    sig_new_run = Signal(object)  # None, or (run, checkpoint or None): clone / fine-tune
     sig_status_message = Signal(str)
 
     def __init__(self, pane: QWidget, backend, calls, actor: Callable[[], Any]):
@@ -82,9 +82,9 @@ class RunActions(QObject):
         elif key in CONTROLS and one is not None:
             self.control(one, key)
         elif key == "resume_from" and one is not None:
-            self.ask_checkpoint(one, lambda c: self.resume_from(one, c))
+            self.ask_checkpoint(one, lambda c: self.resume_from(one, c), restart=lambda: self.restart(one))
         elif key == "fine_tune" and one is not None:
-            self.ask_checkpoint(one, lambda c: self.sig_new_run.emit((one, c.id)))
+            self.ask_checkpoint(one, lambda c: self.sig_new_run.emit((one, c)))
         elif key == "tags" and one is not None:
             self.edit_tags(one)
         elif key == "group" and self.runs:
@@ -112,9 +112,20 @@ class RunActions(QObject):
         self.calls.run(self.backend.control, self.actor(), run.id, action,
                        done=self._done(messages[action].format(name=run.name)))
 
-    def ask_checkpoint(self, run: Any, then: Callable[[Any], None]) -> None:
+    def ask_checkpoint(self, run: Any, then: Callable[[Any], None], restart: Callable[[], None] | None = None) -> None:
+        """Let the user pick one of the run's checkpoints for `then`. Without any: `restart` (train it again
+        from the start) is offered where there is one and the run is not a fine-tune (whose start, the
+        source model's weights, only a new run brings back)."""
         def chosen(checkpoints: list[Any]) -> None:
             usable = sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True)
+            if not usable and restart is not None and run.source_model_id is None:
+                answer = QMessageBox.question(
+                    self.pane, self.tr("No checkpoint"),
+                    self.tr("“{name}” has no checkpoint to continue from. Train it again from the start, with the "
+                            "same settings?").format(name=run.name))
+                if answer == QMessageBox.StandardButton.Yes:
+                    restart()
+                return
             if not usable:
                 QMessageBox.information(self.pane, self.tr("No checkpoint"),
                                         self.tr("“{name}” has no checkpoint yet.").format(name=run.name))
@@ -136,6 +147,10 @@ class RunActions(QObject):
         self.calls.run(self.backend.resume_from, self.actor(), run.id, checkpoint.id,
                        done=self._done(self.tr("Resuming {name} from step {step}…").format(
                            name=run.name, step=f"{checkpoint.step:,}")))
+
+    def restart(self, run: Any) -> None:
+        self.calls.run(self.backend.resume_from, self.actor(), run.id, None,
+                       done=self._done(self.tr("Starting {name} again from the start…").format(name=run.name)))
 
     def edit_tags(self, run: Any) -> None:
         text, ok = QInputDialog.getText(self.pane, self.tr("Tags"), self.tr("Tags of “{name}” (comma separated)")
@@ -181,7 +196,7 @@ class RunActions(QObject):
         if action == "resume":
             self.resume_from(run, checkpoint)
         elif action == "fine_tune":
-            self.sig_new_run.emit((run, checkpoint.id))
+            self.sig_new_run.emit((run, checkpoint))
         elif action == "export":
             folder = QFileDialog.getExistingDirectory(self.pane, self.tr("Export the checkpoint to a folder"))
             if folder:

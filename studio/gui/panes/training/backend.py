@@ -36,12 +36,21 @@ class DatasetChoice:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """A model version in the vault a run can fine-tune from."""
+    """A model version in the vault a run can fine-tune from (float weights: trained or imported models and
+    the runs' kept checkpoints; studio.core.services.runs.sources.FineTuneSource)."""
 
     id: int
     name: str
     version: int
-    config: dict[str, Any]
+    config: dict[str, Any]  # the shape when known ({}: the plan reads it from the version)
+    kind: str = ""  # import | checkpoint | compressed | ...
+    step: int | None = None  # checkpoints: the step they hold
+    val_loss: float | None = None
+    slot: str | None = None  # checkpoints: last-N or best
+    dtype: str = ""
+
+    def same_version(self, model_id: int, version: int) -> bool:
+        return self.id == model_id and self.version == version
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,7 @@ class TrainingBackend(Protocol):
     def set_group(self, actor, run_id: int, group: str) -> Any: ...
     # -- details ----------------------------------------------------------------------------------------
     def log(self, actor, run_id: int, offset: int) -> tuple[str, int]: ...
+    def log_tail(self, actor, run_id: int) -> list[str]: ...
     def checkpoints(self, actor, run_id: int) -> list[Any]: ...
     def delete_checkpoint(self, actor, run_id: int, checkpoint_id: int) -> None: ...
     def export_checkpoint(self, actor, run_id: int, checkpoint_id: int, folder: str) -> Any: ...

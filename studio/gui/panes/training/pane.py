@@ -25,6 +25,7 @@ from studio.gui.panes.training.generate_view import GenerateView
 from studio.gui.panes.training.new_run.dialog import NewRunDialog
 from studio.gui.panes.training.plots.board import ChartBoard
 from studio.gui.panes.training.plots.export import export_csv, export_png, export_svg
+from studio.gui.panes.training.run_notice import RunNotice
 from studio.gui.panes.training.runs_table import RunsTable
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,17 @@ class TrainingPane(Pane):
         self.tabs.addTab(self.generate, self.tr("Generate"))
         self.tabs.currentChanged.connect(lambda _: self._poll_details())
 
+        self.run_notice = RunNotice()
+        self.run_notice.sig_log_requested.connect(self._show_log)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.run_notice)
+        lower_layout.addWidget(self.tabs, 1)
+
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.runs_table)
-        split.addWidget(self.tabs)
+        split.addWidget(lower)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         split.setSizes([170, 650])
@@ -203,6 +212,7 @@ class TrainingPane(Pane):
             self.board.set_live(run.id, run.status in LIVE)
         self.compare.set_runs(runs)
         self.details.show_run(runs[0] if len(runs) == 1 else None)
+        self._show_notice(runs[0] if len(runs) == 1 else None)
         if len(runs) >= 2 and [r.id for r in runs] != previous and self.tabs.currentWidget() is not self.board:
             self.tabs.setCurrentWidget(self.compare)  # details and generation are for one run
         if len(runs) == 1 and (not previous or previous[0] != runs[0].id):
@@ -210,12 +220,21 @@ class TrainingPane(Pane):
             self.calls.run(self.backend.samples, self.ctx.actor, runs[0].id, done=self.generate.set_samples)
             self._poll_details()
 
+    def _show_notice(self, run: Any | None) -> None:
+        if self.run_notice.show_run(run):  # a failed run: the last lines of its log say why
+            self.calls.run(self.backend.log_tail, self.ctx.actor, run.id, key="log_tail",
+                           done=lambda lines, rid=run.id: self.run_notice.set_tail(rid, lines))
+
+    def _show_log(self) -> None:
+        self.tabs.setCurrentWidget(self.details)
+        self.details.setCurrentWidget(self.details.log)
+
     def select_run(self, run_id: int) -> None:
         self.runs_table.select([run_id])
 
     # -- new runs -----------------------------------------------------------------------------------------
     def open_new_run(self, source: Any = None) -> None:
-        """source: None, or (run, checkpoint id or None) to clone a run's settings or fine-tune from it."""
+        """source: None, or (run, checkpoint or None) to clone a run's settings or fine-tune from a checkpoint."""
         if self.backend is None:
             return
         actor = self.ctx.actor
@@ -228,8 +247,8 @@ class TrainingPane(Pane):
             dialog = NewRunDialog(datasets, models, {r.name for r in self._runs}, self._start_run,
                                   self._estimate, self)
             if source is not None:
-                run, checkpoint_id = source
-                dialog.load_settings(run, fine_tune_checkpoint=(run.id, checkpoint_id) if checkpoint_id else None)
+                run, checkpoint = source
+                dialog.load_settings(run, checkpoint=checkpoint)
             self.new_run_dialog = dialog
             dialog.finished.connect(lambda _: setattr(self, "new_run_dialog", None))
             dialog.open()

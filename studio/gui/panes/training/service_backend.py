@@ -80,15 +80,10 @@ class ServiceBackend:
                               _split_tokens(d, "val"), getattr(d, "kind", "text")) for d in service.list(actor)]
 
     def models(self, actor) -> list[ModelChoice]:
-        vault = getattr(self.studio, "vault", None)
-        if vault is None:
+        if getattr(self.studio, "vault", None) is None:
             return []
-        out = []
-        for m in vault.list_models(actor):
-            latest = m.latest
-            if latest is not None and latest.kind != "checkpoint":
-                out.append(ModelChoice(m.id, m.name, latest.number, {}))
-        return out
+        return [ModelChoice(f.model_id, f.model_name, f.version, {}, f.kind, f.step, f.val_loss, f.slot, f.dtype)
+                for f in self.service.fine_tune_sources(actor)]
 
     def settings(self, actor, spec: RunSpec) -> Any:
         from studio.core.services.runs import RunSettings
@@ -100,9 +95,12 @@ class ServiceBackend:
         elif spec.from_checkpoint is not None:
             source = self._checkpoint_source(actor, spec.from_checkpoint)
         options = dict(spec.options)
+        # Fine-tuning keeps the source's shape: of the model's settings only dropout may change.
+        model = {k: v for k, v in spec.model.items() if k == "dropout"} if source else dict(spec.model)
         return RunSettings(
-            dataset=spec.dataset_id, name=spec.name or None, preset=None, model={} if source else dict(spec.model),
-            train=dict(spec.train), source=source, checkpoint_every=int(options.get("checkpoint_every", 500)),
+            dataset=spec.dataset_id, name=spec.name or None, preset=None, model=model,
+            train=dict(spec.train), source=source, resize_vocab=bool(source and options.get("resize_vocab")),
+            checkpoint_every=int(options.get("checkpoint_every", 500)),
             keep_last=int(options.get("keep_last", 2)), keep_best=bool(options.get("keep_best", True)),
             nproc=int(options.get("nproc", 1)), tags=tuple(spec.tags), group=spec.group,
         )
@@ -123,7 +121,7 @@ class ServiceBackend:
         est = plan.estimate
         values = asdict(est) if est is not None else {}
         return SimpleNamespace(**values, fits=None if est is None else est.fits, notes=tuple(plan.notes),
-                               parameters_planned=plan.parameters)
+                               parameters_planned=plan.parameters, model_config=plan.model_config.to_dict())
 
     def start(self, actor, spec: RunSpec) -> Any:
         return self.service.start(actor, self.settings(actor, spec))
@@ -157,6 +155,9 @@ class ServiceBackend:
     # -- details ----------------------------------------------------------------------------------------
     def log(self, actor, run_id: int, offset: int) -> tuple[str, int]:
         return self.service.read_log(actor, run_id, offset)
+
+    def log_tail(self, actor, run_id: int) -> list[str]:
+        return self.service.log_tail(actor, run_id)
 
     def checkpoints(self, actor, run_id: int) -> list[Any]:
         return self.service.checkpoints(actor, run_id)

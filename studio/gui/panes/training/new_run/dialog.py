@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.models.config import PRESETS, GPTConfig, parameter_count
 from studio.gui.panes.training.backend import DatasetChoice, ModelChoice, RunSpec
-from studio.gui.panes.training.new_run.fields import FIELD, MODEL_KEYS, PRESET_NAMES
+from studio.gui.panes.training.new_run.fields import FIELD, FINE_TUNE_KEYS, MODEL_KEYS, PRESET_NAMES
 from studio.gui.panes.training.new_run.form import FieldRows, section_box
 from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check
 from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration
@@ -44,6 +44,21 @@ def fmt_bytes(n: float | None) -> str:
     return f"{n:.0f} B"
 
 
+def source_label(m: ModelChoice) -> str:
+    """A "Start from" entry: the version, and for a run's checkpoint its step and loss."""
+    text = QCoreApplication.translate("NewRun", "Fine-tune {name} v{version}").format(name=m.name, version=m.version)
+    if m.kind == "checkpoint" and m.step is not None:
+        which = (QCoreApplication.translate("NewRun", "best") if m.slot == "best"
+                 else QCoreApplication.translate("NewRun", "latest"))
+        text += " · " + QCoreApplication.translate("NewRun", "checkpoint of step {step} ({which})").format(
+            step=f"{m.step:,}", which=which)
+        if m.val_loss is not None:
+            text += " · " + QCoreApplication.translate("NewRun", "val loss {loss:.4f}").format(loss=m.val_loss)
+    if m.dtype and m.dtype != "float32":
+        text += f" · {m.dtype}"
+    return text
+
+
 class NewRunDialog(QDialog):
     """`submit(spec, done, failed)` starts the run (the pane runs it off the GUI thread); `estimate(spec, vocab,
     done)` asks for the estimate the same way. The dialog closes when the run has started."""
@@ -56,7 +71,9 @@ class NewRunDialog(QDialog):
         self._taken = {n.lower() for n in taken_names}
         self._submit, self._estimate = submit, estimate
         self._fixed_model: dict[str, Any] | None = None
-        self._from_checkpoint: tuple[int, int] | None = None
+        self._from_checkpoint: tuple[int, int] | None = None  # (run id, checkpoint id) not among the sources
+        self._checkpoint_choice: ModelChoice | None = None  # its entry in "Start from"
+        self._service_issues: dict[str, Issue] = {}  # what the run service said of the settings as they are
         self._estimate_seq = 0
         self.issues: dict = {}
 
@@ -70,7 +87,7 @@ class NewRunDialog(QDialog):
         self.start_from.setObjectName("field_start_from")
         self.start_from.addItem(self.tr("Random weights (train from scratch)"), None)
         for m in models:
-            self.start_from.addItem(self.tr("Fine-tune {name} v{version}").format(name=m.name, version=m.version), m)
+            self.start_from.addItem(source_label(m), m)
         self.preset = QComboBox()
         self.preset.setObjectName("field_preset")
         for name in PRESET_NAMES:
@@ -132,6 +149,7 @@ class NewRunDialog(QDialog):
         self.start_from.currentIndexChanged.connect(self._source_changed)
         self.preset.currentIndexChanged.connect(self._preset_changed)
         self._applying = False
+        self.fix_model(None)
         self._preset_changed()
         self._dataset_changed()
         self.resize(760, 560)
@@ -175,11 +193,14 @@ class NewRunDialog(QDialog):
         tags = tuple(t.strip() for t in str(values.get("tags", "")).split(",") if t.strip())
         source = self.start_from.currentData()
         dataset = self.chosen_dataset
+        from_checkpoint = self._from_checkpoint if source is self._checkpoint_choice and source is not None else None
+        if not isinstance(source, ModelChoice):
+            options.pop("resize_vocab", None)
         return RunSpec(
             name=values["name"].strip(), dataset_id=dataset.id if dataset else 0, model=model, train=train,
             options=options, tags=tags, group=str(values.get("group", "")).strip(),
-            source=(source.id, source.version) if isinstance(source, ModelChoice) else None,
-            from_checkpoint=self._from_checkpoint,
+            source=(source.id, source.version) if isinstance(source, ModelChoice) and from_checkpoint is None else None,
+            from_checkpoint=from_checkpoint,
         )
 
     # -- checking -----------------------------------------------------------------------------------------
@@ -190,18 +211,38 @@ class NewRunDialog(QDialog):
         self.revalidate()
 
     def revalidate(self) -> dict:
+        """Check the form as it is now (a change forgets what the service said of the settings before it);
+        then ask for a new estimate, which brings the service's own checks."""
+        self._service_issues = {}
+        self._show_issues()
+        values, _ = self.values()
+        self._show_parameters(values)
+        if not blocking(self.issues):
+            self._timer.start()
+        return self.issues
+
+    def _show_issues(self) -> None:
         values, parse_errors = self.values()
         taken = values["name"].strip().lower() in self._taken
         self.issues = check(values, self.chosen_dataset, name_taken=taken, parse_errors=parse_errors)
+        for key, issue in self._service_issues.items():
+            self.issues.setdefault(key, issue)
         for rows in self.rows:
             rows.show_issues(self.issues)
         if any(k in self.issues for rows in self.sections.values() for k in rows.editors):
             self.advanced_button.setChecked(True)  # never hide the field that holds the problem
         self.start_button.setEnabled(not blocking(self.issues))
-        self._show_parameters(values)
-        if not blocking(self.issues):
-            self._timer.start()
-        return self.issues
+
+    def _service_said(self, exc: BaseException) -> bool:
+        """Show the service's refusal at the field it names (once: not also in the estimate or the banner);
+        returns False when it names no field of the form."""
+        key = getattr(exc, "field", None)
+        key = key if any(key in rows.editors for rows in self.rows) else None
+        if key is None:
+            return False
+        self._service_issues[key] = Issue(ERROR, str(exc))
+        self._show_issues()
+        return True
 
     def _show_parameters(self, values: dict[str, Any], extra: str = "") -> None:
         """Parameters at once from the shape (the plan's count when it has one: a fine-tuned model's shape
@@ -248,6 +289,9 @@ class NewRunDialog(QDialog):
         planned = getattr(est, "parameters_planned", None)
         if planned:
             values = dict(values, _parameters=planned)
+        shape = getattr(est, "model_config", None)
+        if self._fixed_model is not None and shape:  # fine-tuning: the source's real shape, in the greyed fields
+            self._show_fixed_shape(shape)
         for note in getattr(est, "notes", ()):
             text += "<br><span style='color:#c88a12'>" + html.escape(note) + "</span>"
         if est.fits is False:
@@ -256,8 +300,12 @@ class NewRunDialog(QDialog):
         self._show_parameters(values, text)
 
     def _estimate_failed(self, seq: int, exc: BaseException) -> None:
-        if seq == self._estimate_seq:
-            values, _ = self.values()
+        if seq != self._estimate_seq:
+            return
+        values, _ = self.values()
+        if self._service_said(exc):
+            self._show_parameters(values)
+        else:
             self._show_parameters(values, self.tr("No estimate: {error}").format(error=exc))
 
     # -- presets, datasets, sources ----------------------------------------------------------------------
@@ -298,48 +346,101 @@ class NewRunDialog(QDialog):
         if isinstance(source, ModelChoice):
             self.fix_model(source.config, self.tr("The model's shape comes from {name} v{version}.")
                            .format(name=source.name, version=source.version))
-        elif self._from_checkpoint is None:
+        else:
             self.fix_model(None)
         self.revalidate()
 
     def fix_model(self, config: dict[str, Any] | None, why: str = "") -> None:
-        """Fine-tuning: the architecture is the source's; its fields show it, greyed out."""
+        """Fine-tuning: the architecture is the source's; its fields show it, greyed out (dropout stays a
+        choice, and resizing the vocabulary becomes one)."""
         self._fixed_model = config
-        self._applying = True
         for key in (*MODEL_KEYS, "preset"):
+            if key in FINE_TUNE_KEYS:
+                continue
             editor = self.editor(key) if key != "preset" else self.preset
             editor.setEnabled(config is None)
             editor.setToolTip(why if config is not None else "")
-        if config is not None:
-            for key in MODEL_KEYS:
-                if key in config:
-                    self.set_value(key, config[key] if key != "n_inner" else (config[key] or 0))
-        self._applying = False
+        resize = self.editor("resize_vocab")
+        resize.setEnabled(config is not None)
+        if config is None:
+            self.set_value("resize_vocab", False)
+        if config:
+            self._show_fixed_shape(config)
+        self._sync_preset()
+
+    def _show_fixed_shape(self, config: dict[str, Any]) -> None:
+        was, self._applying = self._applying, True
+        for key in MODEL_KEYS:
+            if key in config and key not in FINE_TUNE_KEYS:
+                self.set_value(key, config[key] if key != "n_inner" else (config[key] or 0))
+        self._applying = was
         self._sync_preset()
 
     # -- pre-filling --------------------------------------------------------------------------------------
-    def load_settings(self, run: Any, *, fine_tune_checkpoint: tuple[int, int] | None = None) -> None:
-        """Fill the form with a past run's settings (clone), or for fine-tuning from one of its checkpoints."""
+    def load_settings(self, run: Any, *, checkpoint: Any = None) -> None:
+        """Fill the form with every setting of a past run (clone), or for fine-tuning from one of its
+        checkpoints. The run's own settings (`options["settings"]`, what its start was given) come first; the
+        resolved model and training configurations fill in what they left to defaults."""
+        settings = dict(run.options.get("settings") or {})
+        policy = run.options.get("checkpoints") or {}
+        options = {"checkpoint_every": settings.get("checkpoint_every", policy.get("every")),
+                   "keep_last": settings.get("keep_last", policy.get("keep_last")),
+                   "keep_best": settings.get("keep_best", policy.get("keep_best")),
+                   "nproc": settings.get("nproc", run.options.get("nproc")),
+                   "resize_vocab": settings.get("resize_vocab")}
         self._applying = True
-        for key, value in {**run.model_config, **run.train_config, **run.options}.items():
-            if key in FIELD:
-                self.set_value(key, 0 if value is None and FIELD[key].kind == "int" else value)
-        self.set_value("tags", ", ".join(run.tags))
-        self.set_value("group", run.group)
         index = next((i for i in range(self.dataset.count()) if self.dataset.itemData(i).id == run.dataset_id), -1)
         if index >= 0:
             self.dataset.setCurrentIndex(index)
+        if checkpoint is not None:
+            self._choose_source(self._checkpoint_source(run, checkpoint))
+        elif run.source_model_id is not None and run.source_version is not None:
+            self._choose_source(ModelChoice(run.source_model_id, run.source_name.rpartition(":")[0] or
+                                            run.source_name, run.source_version, {}))
+        for key, value in {**run.model_config, **run.train_config, **options}.items():
+            field = FIELD.get(key)
+            if field is None or (value is None and field.kind not in ("int", "optfloat")):
+                continue  # not a setting of the form, or one an older run did not record
+            self.set_value(key, 0 if value is None and field.kind == "int" else value)
+        self.set_value("tags", ", ".join(run.tags))
+        self.set_value("group", run.group)
         self._applying = False
         self._sync_preset()
-        if fine_tune_checkpoint is not None:
-            self._from_checkpoint = fine_tune_checkpoint
+        if checkpoint is not None:
             self.name.setText(self._unique(f"{run.name}-finetune"))
-            self.fix_model(run.model_config, self.tr("Fine-tuning keeps the checkpoint's model shape."))
             self.setWindowTitle(self.tr("Fine-tune from a checkpoint of {name}").format(name=run.name))
         else:
             self.name.setText(self._unique(f"{run.name}-copy"))
+            self.setWindowTitle(self.tr("New run with the settings of {name}").format(name=run.name))
         self.name.setProperty("auto", False)
         self.revalidate()
+
+    def _checkpoint_source(self, run: Any, checkpoint: Any) -> ModelChoice:
+        """The "Start from" entry of a run's checkpoint: the listed vault version it is, or an entry of its own
+        (a checkpoint still being written is not listed; the service says so when the run starts)."""
+        ref = getattr(checkpoint, "ref", None) or {}
+        model_id, version = ref.get("model_id"), ref.get("version")
+        for i in range(self.start_from.count()):
+            m = self.start_from.itemData(i)
+            if isinstance(m, ModelChoice) and model_id is not None and m.same_version(int(model_id), int(version)):
+                return m
+        choice = ModelChoice(int(model_id or 0), f"{run.name} (run {run.id})", int(version or 0), dict(run.model_config),
+                             "checkpoint", checkpoint.step, checkpoint.val_loss, checkpoint.slot)
+        self._from_checkpoint, self._checkpoint_choice = (run.id, checkpoint.id), choice
+        return choice
+
+    def _choose_source(self, choice: ModelChoice) -> None:
+        index = next((i for i in range(self.start_from.count()) if self.start_from.itemData(i) is choice), -1)
+        if index < 0:
+            index = next((i for i in range(self.start_from.count()) if isinstance(self.start_from.itemData(i), ModelChoice)
+                          and self.start_from.itemData(i).same_version(choice.id, choice.version)), -1)
+        if index < 0:
+            self.start_from.addItem(source_label(choice), choice)
+            index = self.start_from.count() - 1
+        self.start_from.blockSignals(True)
+        self.start_from.setCurrentIndex(index)
+        self.start_from.blockSignals(False)
+        self._source_changed()
 
     # -- starting -----------------------------------------------------------------------------------------
     def _toggle_advanced(self, on: bool) -> None:
@@ -359,10 +460,8 @@ class NewRunDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.start_button.setEnabled(True)
-        self.banner.setText(self.tr("The run did not start: {error}").format(error=exc))
+        if self._service_said(exc):  # said next to its field: once is enough
+            self.banner.setText(self.tr("The run did not start: see the message next to the setting."))
+        else:
+            self.banner.setText(self.tr("The run did not start: {error}").format(error=exc))
         self.banner.show()
-        field = getattr(exc, "field", None)
-        if field:
-            self.issues[field] = Issue(ERROR, str(exc))
-            for rows in self.rows:
-                rows.show_issues(self.issues)

@@ -44,6 +44,10 @@ FIELDS: tuple[Field, ...] = (
     Field("bias", QT_TRANSLATE_NOOP("NewRun", "Biases"), "bool", "model", "model", True),
     Field("tie_embeddings", QT_TRANSLATE_NOOP("NewRun", "Tie input and output embeddings"), "bool", "model", "model", True),
     Field("layer_norm_eps", QT_TRANSLATE_NOOP("NewRun", "Layer norm epsilon"), "float", "model", "model", 1e-5),
+    Field("resize_vocab", QT_TRANSLATE_NOOP("NewRun", "Resize the vocabulary to the dataset's tokenizer"), "bool",
+          "options", "model", False,
+          help=QT_TRANSLATE_NOOP("NewRun", "Fine-tuning only: when the dataset's tokenizer has another number of "
+                                 "tokens than the model, resize the embeddings (the new ones start untrained).")),
     # Training
     Field("seq_len", QT_TRANSLATE_NOOP("NewRun", "Sequence length (0 = context)"), "int", "train", "training", 0, 0, 1_048_576),
     Field("grad_accum", QT_TRANSLATE_NOOP("NewRun", "Gradient accumulation"), "int", "train", "training", 1, 1, 4096),
@@ -78,6 +82,8 @@ FIELDS: tuple[Field, ...] = (
 )
 FIELD = {f.key: f for f in FIELDS}
 MODEL_KEYS = tuple(f.key for f in FIELDS if f.target == "model")
+# What a fine-tuning run may still choose of the model (its shape comes from the source's weights).
+FINE_TUNE_KEYS = ("dropout", "resize_vocab")
 SECTIONS = {
     "basic": QT_TRANSLATE_NOOP("NewRun", "Run"),
     "model": QT_TRANSLATE_NOOP("NewRun", "Model"),
