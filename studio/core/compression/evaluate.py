@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from studio.core.compression import target
@@ -32,9 +33,7 @@ from studio.core.compression.results import EvalResult
 from studio.core.compression.runtime import used_kernels
 from studio.core.compression.storage import decode_tensors, serialized_size
 from studio.core.errors import ValidationError
-from studio.core.models.config import parameter_count
 from studio.core.models.generate import SamplingConfig, generate
-from studio.core.models.gpt import GPT
 from studio.core.training.data import TokenSplit
 
 
@@ -58,19 +57,23 @@ class EvalSettings:
     threads: int = 0  # torch threads while timing; 0 = leave as is
 
 
-def count_weights(tensors: dict[str, torch.Tensor], model: GPT) -> tuple[int, int]:
-    """(parameters, non-zeros) of the model's weights, quantized ones counted as the floats they stand for."""
-    params = parameter_count(model.config)
+def count_weights(tensors: dict[str, torch.Tensor], model: nn.Module) -> tuple[int, int]:
+    """(parameters, non-zeros) of the model: its parameters (a tied weight once) plus the weights its quantized
+    layers stand for; non-zeros of the stored floats and of the quantized layers' dequantized weights."""
+    from studio.core.compression.runtime import QuantEmbedding, QuantLinear
+
+    params = sum(p.numel() for p in model.parameters())
     nonzero = 0
-    dense = decode_tensors(tensors)
-    for name, t in dense.items():
+    for module in model.modules():
+        if isinstance(module, QuantEmbedding) or (isinstance(module, QuantLinear) and module._tied is None):
+            params += module.out_features * module.in_features
+    for name, t in decode_tensors(tensors).items():
         if name.endswith(("scales", "mins")):
             continue
         if name.endswith("qweight"):
-            prefix = name[: -len("qweight")]
-            module = model.get_submodule(prefix[:-1])
+            module = model.get_submodule(name[: -len(".qweight")])
             nonzero += int(torch.count_nonzero(module.matrix().dequantize()))
-        else:
+        elif t.is_floating_point():
             nonzero += int(torch.count_nonzero(t))
     return params, nonzero
 
@@ -84,10 +87,10 @@ def windows(split: TokenSplit, seq_len: int, max_windows: int) -> np.ndarray:
     return np.linspace(0, room, num=count).astype(np.int64)
 
 
-def perplexity(model: GPT, split: TokenSplit, settings: EvalSettings = EvalSettings(),
+def perplexity(model: nn.Module, split: TokenSplit, settings: EvalSettings = EvalSettings(),
                check: Callable[[], None] | None = None) -> tuple[float, int]:
     """(mean loss over counted targets, targets counted); exp(loss) is the perplexity."""
-    seq_len = min(settings.seq_len, model.config.block_size)
+    seq_len = min(settings.seq_len, target.context_length(model))
     starts = windows(split, seq_len, settings.max_windows)
     offsets = np.arange(seq_len + 1)
     total, count = 0.0, 0
@@ -100,7 +103,7 @@ def perplexity(model: GPT, split: TokenSplit, settings: EvalSettings = EvalSetti
             x, y = torch.from_numpy(window[:, :-1]), torch.from_numpy(window[:, 1:].copy())
             if split.mask is not None:
                 y[torch.from_numpy(np.asarray(split.mask[idx[:, 1:]]) == 0)] = -1
-            logits, _ = model(x)
+            logits = target.logits(model, x)
             total += float(F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1),
                                            ignore_index=-1, reduction="sum"))
             count += int((y != -1).sum())
@@ -128,17 +131,17 @@ def _best_time(fn: Callable[[], object], repeats: int, check: Callable[[], None]
     return best
 
 
-def throughput(model: GPT, batch: int, settings: EvalSettings, check: Callable[[], None] | None = None) -> float:
-    seq = min(settings.speed_seq_len, model.config.block_size)
+def throughput(model: nn.Module, batch: int, settings: EvalSettings, check: Callable[[], None] | None = None) -> float:
+    seq = min(settings.speed_seq_len, target.context_length(model))
     gen = torch.Generator().manual_seed(0)
-    x = torch.randint(0, model.config.vocab_size, (batch, seq), generator=gen)
+    x = torch.randint(0, target.vocab_size(model), (batch, seq), generator=gen)
     with torch.inference_mode():
-        seconds = _best_time(lambda: model(x), settings.speed_repeats, check)
+        seconds = _best_time(lambda: target.logits(model, x), settings.speed_repeats, check)
     return batch * seq / seconds
 
 
-def latency_ms(model: GPT, prompt: Sequence[int], settings: EvalSettings, check: Callable[[], None] | None = None) -> float:
-    n = max(1, min(settings.gen_tokens, model.config.block_size - len(prompt)))
+def latency_ms(model: nn.Module, prompt: Sequence[int], settings: EvalSettings, check: Callable[[], None] | None = None) -> float:
+    n = max(1, min(settings.gen_tokens, target.context_length(model) - len(prompt)))
     sampling = SamplingConfig(max_new_tokens=n, greedy=True)
 
     def run() -> None:
@@ -148,10 +151,10 @@ def latency_ms(model: GPT, prompt: Sequence[int], settings: EvalSettings, check:
     return _best_time(run, settings.speed_repeats, check) / n * 1000.0
 
 
-def divergence(reference: GPT, model: GPT, split: TokenSplit, settings: EvalSettings = EvalSettings(),
+def divergence(reference: nn.Module, model: nn.Module, split: TokenSplit, settings: EvalSettings = EvalSettings(),
                check: Callable[[], None] | None = None) -> tuple[float, float, int]:
     """(mean KL(reference || model) in nats, top-1 agreement, positions counted) over the perplexity windows."""
-    seq_len = min(settings.seq_len, model.config.block_size, reference.config.block_size)
+    seq_len = min(settings.seq_len, target.context_length(model), target.context_length(reference))
     starts = windows(split, seq_len, settings.max_windows)
     offsets = np.arange(seq_len)
     kl_total, same, count = 0.0, 0, 0
@@ -182,7 +185,7 @@ class Speed:
     vs_baseline: dict[str, Any] | None  # {"repeats", "b1", "b1_spread", "b8", "b8_spread", "latency", ...}
 
 
-def paired_speed(models: Sequence[GPT], prompt: Sequence[int], settings: EvalSettings = EvalSettings(),
+def paired_speed(models: Sequence[nn.Module], prompt: Sequence[int], settings: EvalSettings = EvalSettings(),
                  check: Callable[[], None] | None = None) -> list[Speed]:
     """Time models[1:] against models[0] in interleaved rounds (see the module's docstring)."""
     threads = torch.get_num_threads()
@@ -212,19 +215,19 @@ def paired_speed(models: Sequence[GPT], prompt: Sequence[int], settings: EvalSet
     return result
 
 
-def _timed_units(model: GPT, prompt: Sequence[int], settings: EvalSettings) -> dict[str, tuple[Callable[[], object], int]]:
+def _timed_units(model: nn.Module, prompt: Sequence[int], settings: EvalSettings) -> dict[str, tuple[Callable[[], object], int]]:
     """Closures each timing one unit, with the count the time is divided by (tokens for latency)."""
-    seq = min(settings.speed_seq_len, model.config.block_size)
+    seq = min(settings.speed_seq_len, target.context_length(model))
     gen = torch.Generator().manual_seed(0)
-    x1 = torch.randint(0, model.config.vocab_size, (1, seq), generator=gen)
-    x8 = torch.randint(0, model.config.vocab_size, (8, seq), generator=gen)
-    n = max(1, min(settings.gen_tokens, model.config.block_size - len(prompt)))
+    x1 = torch.randint(0, target.vocab_size(model), (1, seq), generator=gen)
+    x8 = torch.randint(0, target.vocab_size(model), (8, seq), generator=gen)
+    n = max(1, min(settings.gen_tokens, target.context_length(model) - len(prompt)))
     sampling = SamplingConfig(max_new_tokens=n, greedy=True)
 
     def forward(x: torch.Tensor) -> Callable[[], object]:
         def run() -> object:
             with torch.inference_mode():
-                return model(x)
+                return target.logits(model, x)
         return run
 
     def generation() -> None:
@@ -234,11 +237,11 @@ def _timed_units(model: GPT, prompt: Sequence[int], settings: EvalSettings) -> d
     return {"b1": (forward(x1), 1), "b8": (forward(x8), 1), "latency": (generation, n)}
 
 
-def evaluate(label: str, model: GPT, stored: dict[str, torch.Tensor], description: dict[str, Any] | None, *,
+def evaluate(label: str, model: nn.Module, stored: dict[str, torch.Tensor], description: dict[str, Any] | None, *,
              split: TokenSplit | None, codec: TextCodec | None = None, prompts: Sequence[str] = (),
              settings: EvalSettings = EvalSettings(), check: Callable[[], None] | None = None,
              on_step: Callable[[str], None] | None = None, version: int | None = None,
-             reference: GPT | None = None, speed: bool = True) -> EvalResult:
+             reference: nn.Module | None = None, speed: bool = True) -> EvalResult:
     """Measure `model` (built from `stored`, the tensors as they are stored) as described above; with a
     `reference` (the original), also its KL divergence and top-1 agreement. speed=False leaves the timings
     to paired_speed (they are NaN until then)."""
@@ -259,7 +262,7 @@ def evaluate(label: str, model: GPT, stored: dict[str, torch.Tensor], descriptio
         if split is not None and reference is not None:
             say("Divergence from the original")
             kl, top1, _ = divergence(reference, model, split, settings, check)
-        ids_of_prompts = prompt_ids(codec, prompts, model.config.vocab_size)
+        ids_of_prompts = prompt_ids(codec, prompts, target.vocab_size(model))
         b1 = b8 = ms = math.nan
         if speed:
             say("Speed at batch 1")
@@ -275,7 +278,7 @@ def evaluate(label: str, model: GPT, stored: dict[str, torch.Tensor], descriptio
             for text, ids in zip(prompts, ids_of_prompts, strict=True):
                 if check is not None:
                     check()
-                room = model.config.block_size - len(ids)
+                room = target.context_length(model) - len(ids)
                 new = list(generate(model, ids, SamplingConfig(max_new_tokens=max(0, min(settings.sample_tokens, room)),
                                                                greedy=True)))
                 samples.append(text + codec.decode(new))

@@ -24,7 +24,6 @@ import torch
 from studio.core.compression import storage
 from studio.core.errors import ConflictError, ValidationError
 from studio.core.fsutil import atomic_writer, fsync_dir
-from studio.core.models.config import GPTConfig
 
 FORMATS = ("safetensors", "hf")
 INDEX_NAME = "model.safetensors.index.json"
@@ -148,27 +147,26 @@ def export_safetensors(out: str | Path, tensors: dict[str, torch.Tensor], descri
     return ExportResult(out, tuple(written), total, "safetensors", n, zstd)
 
 
-def export_hf_folder(out: str | Path, config: GPTConfig, tensors: dict[str, torch.Tensor], *,
-                     eos_id: int | None = None, tokenizer_json: str | None = None) -> ExportResult:
-    """A Hugging Face GPT-2 folder that transformers loads (config.json, model.safetensors, tokenizer.json
-    when the model has one). Float weights only: quantized or pruned-in-shape models cannot be described by
-    the GPT-2 layout, and say so."""
-    from studio.core.compression.load import is_compressed
-    from studio.core.models.gpt import build_model
-    from studio.core.models.hf import config_to_hf, export_hf
+def export_hf_folder(out: str | Path, config: Any, tensors: dict[str, torch.Tensor], *,
+                     tokenizer_json: str | None = None) -> ExportResult:
+    """A Hugging Face folder that transformers loads (config.json, model.safetensors, the tokenizer files),
+    written by the model's family (`export_hf`). Float weights only: quantized or sparse-stored versions
+    cannot be described by a Hugging Face config, and say so (so does a pruned-in-shape native GPT)."""
+    from studio.core.compression.load import as_config, is_compressed
+    from studio.core.models.family import family_for_config
 
+    config = as_config(config)
     if is_compressed(tensors):
         raise ValidationError(
-            "A Hugging Face GPT-2 folder holds float weights; this version is quantized or stored sparse. Export "
+            "A Hugging Face folder holds float weights; this version is quantized or stored sparse. Export "
             "it as safetensors, or export the uncompressed version as a Hugging Face folder.", field="format")
-    model = build_model(config, tensors)
-    config_to_hf(model.config)  # a pruned (non-uniform) model fails here with its own message
+    family = family_for_config(config)
+    model = family.build(config, tensors)
+    tokenizer = family.tokenizer({"tokenizer.json": tokenizer_json}, config) if tokenizer_json else None
     out = _check_out(Path(out))
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
-        export_hf(model, tmp, eos_id=eos_id)
-        if tokenizer_json is not None:
-            (tmp / "tokenizer.json").write_text(tokenizer_json, encoding="utf-8")
+        family.export_hf(model, tmp, tokenizer)
         files = tuple(sorted(p.name for p in tmp.iterdir()))
         size = sum((tmp / f).stat().st_size for f in files)
         os.rename(tmp, out)

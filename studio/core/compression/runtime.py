@@ -94,6 +94,11 @@ class QuantEmbedding(nn.Module):
     def matrix(self) -> QuantizedMatrix:
         return QuantizedMatrix(self.bits, self.qweight, self.scales, self.mins)
 
+    @property
+    def weight(self) -> torch.Tensor:
+        """The float table, rebuilt on each access (for code that reads an embedding's weight, e.g. its shape)."""
+        return self.matrix().dequantize()
+
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         if self.bits == 8:
             return self.qweight[idx].float() * self.scales[idx].unsqueeze(-1)
@@ -155,6 +160,12 @@ class QuantLinear(nn.Module):
             kernel = "dequant"
         self._prepared = (key, kernel, packed)
         return kernel, packed
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The float weight, rebuilt on each access (for code that reads a layer's weight, e.g. a family asking
+        its output head for the vocabulary size); the forward never uses it."""
+        return self.matrix().dequantize()
 
     @property
     def active_kernel(self) -> str | None:

@@ -20,9 +20,15 @@ from __future__ import annotations
 
 import torch
 
-from studio.core.compression.methods.base import LayerInput, QuantSpec, Quantizer, drop_dead, inverse_cholesky
+from studio.core.compression.methods.base import LayerInput, Quantizer, QuantSpec, drop_dead, inverse_cholesky
 from studio.core.compression.packing import pack_int4
-from studio.core.compression.quantize import QuantizedMatrix, encode_int4, encode_int8, int4_params, int8_scales
+from studio.core.compression.quantize import (
+    QuantizedMatrix,
+    encode_int4,
+    encode_int8,
+    int4_params,
+    int8_scales,
+)
 from studio.core.errors import ValidationError
 
 BLOCK = 128

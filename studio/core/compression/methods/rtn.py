@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from studio.core.compression.methods.base import LayerInput, QuantSpec, Quantizer
+from studio.core.compression.methods.base import LayerInput, Quantizer, QuantSpec
 from studio.core.compression.quantize import QuantizedMatrix, quantize
 
 

@@ -36,6 +36,7 @@ from studio.core.services.compression.sources import (
     Unavailable,
     VaultModels,
     codec_from_json,
+    model_spec,
 )
 from studio.core.stores.compression import CompressionReport, CompressionStore
 from studio.core.tasks import TaskState
@@ -282,12 +283,12 @@ class CompressionService(Service):
                                 format=format, path=str(target)) as op:
                 if format == "hf":
                     result = exporter.export_hf_folder(staged.path, source.config, source.tensors,
-                                                       eos_id=source.eos_id, tokenizer_json=source.tokenizer_json)
+                                                       tokenizer_json=source.tokenizer_json)
                 else:
                     description = dict(source.description or {})
                     description.setdefault("format", "studio.compressed")
                     description.setdefault("version", 1)
-                    description["config"] = source.config.to_dict()
+                    description["config"] = source.config
                     description["source"] = {"model": source.model_name, "version": source.version}
                     result = exporter.export_safetensors(
                         staged.path, source.tensors, description, shard_size=shard_bytes, zstd=zstd,
@@ -307,15 +308,16 @@ class CompressionService(Service):
     def _eval_split(source: SourceModel, data: EvalData | None, split: str):
         if data is None:
             return None
-        if data.vocab_size > source.config.vocab_size:
+        vocab = model_spec(source.config).vocab_size
+        if data.vocab_size > vocab:
             raise ValidationError(
                 f"The dataset {data.name!r} uses a vocabulary of {data.vocab_size} tokens but the model has "
-                f"{source.config.vocab_size}: it was tokenized with a different tokenizer.", field="dataset")
+                f"{vocab}: it was tokenized with a different tokenizer.", field="dataset")
         tokens = data.split(split)
         top = tokens.max_token()
-        if top >= source.config.vocab_size:
+        if top >= vocab:
             raise ValidationError(f"The {split} split contains token id {top}, outside the model's vocabulary of "
-                                  f"{source.config.vocab_size}.", field="dataset")
+                                  f"{vocab}.", field="dataset")
         return tokens
 
     @staticmethod
@@ -344,12 +346,13 @@ class CompressionService(Service):
         from studio.core.compression.calibration import CalibrationSet, calibration_windows, size_warnings
 
         tokens = calib.split(recipe.calib_split)
-        seq_len = min(recipe.calib_length(source.config.block_size), source.config.block_size)
+        spec = model_spec(source.config)
+        seq_len = min(recipe.calib_length(spec.context_length), spec.context_length)
         top = tokens.max_token()
-        if top >= source.config.vocab_size:
+        if top >= spec.vocab_size:
             raise ValidationError(
                 f"The calibration dataset {calib.name!r} contains token id {top}, but the model's vocabulary has "
-                f"{source.config.vocab_size} ids: it was tokenized with a different tokenizer.", field="calibration")
+                f"{spec.vocab_size} ids: it was tokenized with a different tokenizer.", field="calibration")
         warnings = size_warnings(len(tokens), recipe.calib_samples, seq_len)
         if source.tokenizer_json and calib.tokenizer_json and not same_tokenizer(source.tokenizer_json,
                                                                                 calib.tokenizer_json):
@@ -393,7 +396,7 @@ class CompressionService(Service):
         from studio.core.compression.runtime import used_kernels
 
         span.report(0.0, "Timing" if len(models) == 1 else "Timing the original and the result together", force=True)
-        prompt = prompt_ids(codec, [], models[0].config.vocab_size)[0]
+        prompt = prompt_ids(codec, [], 1)[0]
         speeds = paired_speed(models, prompt, settings, check=span.check)
         out = []
         for r, sp, model in zip(results, speeds, models, strict=True):
