@@ -277,6 +277,18 @@
             <translation>已撤销。</translation>
         </message>
         <message>
+            <source>admin</source>
+            <translation>管理员</translation>
+        </message>
+        <message>
+            <source>trainer</source>
+            <translation>训练者</translation>
+        </message>
+        <message>
+            <source>viewer</source>
+            <translation>查看者</translation>
+        </message>
+        <message>
             <source>model</source>
             <translation>模型</translation>
         </message>
