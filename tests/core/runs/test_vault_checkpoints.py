@@ -119,3 +119,36 @@ def test_a_grant_on_the_checkpoint_model_lets_a_viewer_read_the_run(studio, make
 
     with pytest.raises(AccessDenied):
         studio.runs.stop(viewer, run.id)
+
+
+def test_a_pause_writes_a_checkpoint_of_its_step_that_can_be_read_while_paused(studio, make_user, vault_settings,
+                                                                               in_thread):
+    import time
+
+    from studio.core.training.checkpoints import store_named
+
+    user = make_user("trainer")
+
+    def pause_at_5(worker, step):
+        if step == 5:
+            studio.runs.pause(user, worker.run_id)
+
+    in_thread.before_step = pause_at_5
+    run = studio.runs.start(user, vault_settings(train={"max_steps": 12}))
+    deadline = time.monotonic() + 60
+    while studio.runs.get(user, run.id).status != "paused" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    paused = studio.runs.get(user, run.id)
+    assert paused.status == "paused" and paused.step == 5 and "checkpoint of step 5 written" in paused.message
+    at_pause = next(c for c in studio.runs.checkpoints(user, run.id) if c.step == 5 and not c.is_best)
+    assert at_pause.state == "written"  # a slot the worker holds, not committed
+    state = store_named("vault").read(studio, user, paused, at_pause)  # read while paused
+    assert state.meta["step"] == 5 and "model/transformer.wte.weight" in state.tensors
+    from dataclasses import replace
+
+    with pytest.raises(StudioError, match="still being written"):  # a running worker may rewrite its slots
+        store_named("vault").read(studio, user, replace(paused, status="running"), at_pause)
+    in_thread.before_step = lambda worker, step: None  # the same worker goes on: its hook stays, doing nothing
+    studio.runs.resume(user, run.id)
+    done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
+    assert done.status == "completed", done.message
