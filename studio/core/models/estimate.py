@@ -25,6 +25,14 @@ OPTIMIZER_STATE_BYTES = {"adamw": 8, "adam": 8, "adagrad": 4, "sgd": 4}
 # Share of the measured matmul rate that a training step reached on the 2-core CPU here (50%, see
 # docs/benchmarks.md); GPUs reach similar shares on models big enough to matter, less on tiny ones.
 FLOPS_EFFICIENCY = 0.5
+# How far a FLOPs-derived step time was from real runs (bench/estimate.py): said with it, as its range.
+FLOPS_RANGE = (0.5, 3.0)
+# "auto" measures real steps when the FLOPs estimate is below this (measuring then takes a few seconds at
+# most). Not 1 s: on a loaded machine the matmul rate drops and a small model would flip to the FLOPs
+# method from one call to the next (203 ms measured, 1,913 ms derived for the same settings).
+MEASURE_BELOW_S = 3.0
+MEASURE_BUDGET_S = 1.5  # measure steps until this much time went by (at least MIN, at most MAX steps)
+MEASURE_MIN_STEPS, MEASURE_MAX_STEPS = 3, 8
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,11 @@ class Estimate:
     time_method: str  # how step_time_s was obtained, in words
     device: str
     device_memory_bytes: int | None  # what the device has (None when unknown)
+    # How sure the time is: measured steps' fastest and slowest, or the FLOPs method's rough bounds.
+    step_time_low_s: float = 0.0
+    step_time_high_s: float = 0.0
+    machine_load: float | None = None  # CPU: 1-minute load average per core while it was measured
+    threads: int | None = None  # CPU threads the measured steps used (the run's own setting)
 
     @property
     def fits(self) -> bool | None:
@@ -118,25 +131,47 @@ def device_memory(device: torch.device) -> int | None:
     return None
 
 
-def _benchmark_step(config: GPTConfig, batch: int, seq_len: int, device: torch.device, steps: int = 3) -> float:
+def machine_load() -> float | None:
+    """The 1-minute load average per core (1.0: every core busy), None where the OS does not say."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (OSError, AttributeError):
+        return None
+
+
+def _benchmark_steps(config: GPTConfig, batch: int, seq_len: int, device: torch.device,
+                     threads: int | None = None) -> list[float]:
+    """Seconds of each of a few real training steps of this model (after one warm-up step that is not
+    counted), with the run's CPU thread count (torch's is process-wide: it is put back afterwards)."""
     from studio.core.models.gpt import GPT
 
-    model = GPT(config).to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
-    y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
-    times = []
-    for i in range(steps + 1):  # the first step warms up and is not counted
-        start = time.perf_counter()
-        _, loss = model(x, y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        loss.item()  # waits for the device
-        if i:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    before = torch.get_num_threads()
+    if threads and device.type == "cpu":
+        torch.set_num_threads(threads)
+    try:
+        model = GPT(config).to(device).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+        y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+        times: list[float] = []
+        spent = 0.0
+        for i in range(MEASURE_MAX_STEPS + 1):
+            start = time.perf_counter()
+            _, loss = model(x, y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.item()  # waits for the device
+            took = time.perf_counter() - start
+            if i:
+                times.append(took)
+                spent += took
+                if len(times) >= MEASURE_MIN_STEPS and spent >= MEASURE_BUDGET_S:
+                    break
+        return times
+    finally:
+        torch.set_num_threads(before)
 
 
 def estimate(
@@ -150,10 +185,12 @@ def estimate(
     bf16: bool = False,
     method: str = "auto",
     matmul_flops: float | None = None,
+    threads: int | None = None,
 ) -> Estimate:
     """Cost of one optimizer step (batch x seq_len tokens per micro-step, grad_accum micro-steps).
     method: "benchmark" measures real steps, "flops" derives the time, "auto" measures only when the
-    step is expected to take under a second (so that asking never keeps a user waiting long)."""
+    step is expected to take under MEASURE_BELOW_S (so that asking never keeps a user waiting long).
+    `threads`: the run's CPU threads (None or 0: torch's default), which the measured steps use too."""
     config = config.validate()
     if optimizer not in OPTIMIZER_STATE_BYTES:
         raise ValidationError(f"Unknown optimizer {optimizer!r}.", field="optimizer")
@@ -167,13 +204,22 @@ def estimate(
     flops = flops_per_token(config, t) * batch * t * grad_accum
     rate = matmul_flops or matmul_rate(dev)
     flops_time = flops / (rate * FLOPS_EFFICIENCY)
-    if method == "benchmark" or (method == "auto" and flops_time < 1.0):
-        step = _benchmark_step(config, batch, t, dev) * grad_accum
-        how = f"measured: median of 3 training steps of this model on {dev.type} (after one warm-up step)"
+    load = machine_load() if dev.type == "cpu" else None
+    used_threads = None
+    if method == "benchmark" or (method == "auto" and flops_time < MEASURE_BELOW_S):
+        times = [x * grad_accum for x in _benchmark_steps(config, batch, t, dev, threads)]
+        step, low, high = statistics.median(times), min(times), max(times)
+        used_threads = (threads or torch.get_num_threads()) if dev.type == "cpu" else None
+        on = f"{dev.type}, {used_threads} thread(s)" if used_threads else dev.type
+        how = f"measured: median of {len(times)} training steps of this model on {on} (after one warm-up step)"
     else:
         step = flops_time
-        how = (f"from FLOPs: {flops:.3g} per step at {FLOPS_EFFICIENCY:.0%} of a measured "
+        low, high = step * FLOPS_RANGE[0], step * FLOPS_RANGE[1]
+        how = (f"from FLOPs, rough: {flops:.3g} per step at {FLOPS_EFFICIENCY:.0%} of a measured "
                f"{rate / 1e9:.0f} GFLOP/s float32 matmul on {dev.type}")
+    if load is not None and load > 1.0:
+        how += (f"; the machine was busy (load {load * (os.cpu_count() or 1):.1f} on {os.cpu_count()} cores), "
+                "so steps may run faster when it is not")
     return Estimate(
         parameters=n,
         weights_bytes=weights,
@@ -186,4 +232,19 @@ def estimate(
         time_method=how,
         device=str(dev),
         device_memory_bytes=device_memory(dev),
+        step_time_low_s=low,
+        step_time_high_s=high,
+        machine_load=load,
+        threads=used_threads,
     )
+
+
+def run_time_s(est: Estimate, max_steps: int, *, eval_every: int, eval_batches: int, grad_accum: int = 1
+               ) -> tuple[float, float, float]:
+    """The whole run's time (typical, low, high): its steps, plus the evaluations (every eval_every steps
+    and at the end, eval_batches forward passes each: about a third of a training micro-step each)."""
+    evals = max_steps // max(1, eval_every) + (1 if max_steps % max(1, eval_every) else 0)
+    per_eval = eval_batches / (3.0 * max(1, grad_accum))
+    factor = max_steps + evals * per_eval
+    return (est.step_time_s * factor, (est.step_time_low_s or est.step_time_s) * factor,
+            (est.step_time_high_s or est.step_time_s) * factor)

@@ -44,10 +44,17 @@ def test_start_watch_pause_resume_stop(training, fake, qtbot):
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) > first + 10, timeout=5000)
 
     qtbot.waitUntil(lambda: pane.actions.actions["pause"].isEnabled(), timeout=3000)
+    from studio.gui.panes.training.runs_model import COLUMN
+
+    eta = pane.runs_table.model.index(0, COLUMN["eta"])
+    assert eta.data()  # running: a time left
     pane.actions.actions["pause"].trigger()
     qtbot.waitUntil(lambda: current(pane, run.id).status == "paused", timeout=5000)
     assert pane.actions.actions["resume"].isEnabled() and not pane.actions.actions["pause"].isEnabled()
     paused_at = fake._runs[run.id].step
+    # "Pausing…" gives way to what happened, and a paused run has no time left to show
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Paused first at step"), timeout=3000)
+    assert pane.runs_table.model.index(0, COLUMN["eta"]).data() == ""
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) == paused_at, timeout=3000)  # the last points arrive
     held = drawn_steps(pane, run.id)
     qtbot.wait(400)

@@ -87,6 +87,17 @@ class RunPlan:
     notes: tuple[str, ...]
     source_label: str = ""
 
+    @property
+    def run_time_s(self) -> tuple[float, float, float] | None:
+        """The whole run's time (typical, low, high), evaluations included; None without an estimate."""
+        if self.estimate is None:
+            return None
+        from studio.core.models.estimate import run_time_s
+
+        t = self.train_config
+        return run_time_s(self.estimate, t.max_steps, eval_every=t.eval_every, eval_batches=t.eval_batches,
+                          grad_accum=t.grad_accum)
+
 
 def model_overrides(model: dict[str, Any]) -> dict[str, Any]:
     out = {}

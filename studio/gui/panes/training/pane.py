@@ -161,6 +161,7 @@ class TrainingPane(Pane):
         self._runs = runs
         self.notice.hide()
         self.runs_table.set_runs(runs)
+        self.actions.runs_listed(runs)
         wanted = self._select_when_listed
         if wanted is not None and any(r.id == wanted for r in runs):
             self._select_when_listed = None

@@ -121,7 +121,8 @@ class ServiceBackend:
         est = plan.estimate
         values = asdict(est) if est is not None else {}
         return SimpleNamespace(**values, fits=None if est is None else est.fits, notes=tuple(plan.notes),
-                               parameters_planned=plan.parameters, model_config=plan.model_config.to_dict())
+                               parameters_planned=plan.parameters, model_config=plan.model_config.to_dict(),
+                               run_time=plan.run_time_s)
 
     def start(self, actor, spec: RunSpec) -> Any:
         return self.service.start(actor, self.settings(actor, spec))
