@@ -152,3 +152,33 @@ def test_a_pause_writes_a_checkpoint_of_its_step_that_can_be_read_while_paused(s
     studio.runs.resume(user, run.id)
     done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
     assert done.status == "completed", done.message
+
+
+def test_each_user_sees_only_the_samples_they_kept(studio, make_user, vault_settings, in_thread):
+    import json
+
+    from studio.core.errors import AccessDenied, ValidationError
+
+    owner, viewer, stranger = make_user("trainer"), make_user("viewer"), make_user("trainer")
+    run = studio.runs.start(owner, vault_settings())
+    done = studio.runs.wait(owner, run.id, timeout_s=60, poll_s=0.05)
+    studio.grants.add(owner, viewer.user_name, "model", done.checkpoint_model_id, "use")
+    sample = {"source": "run1:checkpoint3", "label": "r · step 12", "step": 12, "prompt": "secret plan",
+              "text": " goes here", "settings": {"seed": 1}, "created_at": "2026-12-01T00:00:00+00:00",
+              "tokens": 3, "tokens_per_s": 120.5}
+    studio.runs.keep_sample(owner, run.id, sample)
+    studio.runs.keep_sample(viewer, run.id, dict(sample, prompt="my own"))
+    assert [s["prompt"] for s in studio.runs.samples(owner, run.id)] == ["secret plan"]
+    assert [s["prompt"] for s in studio.runs.samples(viewer, run.id)] == ["my own"]  # not the owner's
+    assert studio.runs.samples(owner, run.id)[0] == sample
+    with pytest.raises(AccessDenied):  # no access to the run: neither reads nor keeps
+        studio.runs.samples(stranger, run.id)
+    with pytest.raises(AccessDenied):
+        studio.runs.keep_sample(stranger, run.id, sample)
+    with pytest.raises(ValidationError):
+        studio.runs.keep_sample(owner, run.id, {"prompt": 3})
+    # a run from before per-user samples: its one shared file counts as the owner's
+    legacy = studio.paths.run_dir(run.id) / "samples.jsonl"
+    legacy.write_text(json.dumps(dict(sample, prompt="old")) + "\n", encoding="utf-8")
+    assert [s["prompt"] for s in studio.runs.samples(owner, run.id)] == ["old", "secret plan"]
+    assert [s["prompt"] for s in studio.runs.samples(viewer, run.id)] == ["my own"]

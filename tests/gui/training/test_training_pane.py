@@ -177,9 +177,21 @@ def test_generate_from_a_checkpoint_and_keep_the_sample(training, fake, qtbot):
     assert pane.generate.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not pane.generate.busy, timeout=5000)
     assert pane.generate.output.toPlainText() == ">> Once upon a time there was a t"  # 30 tokens
+    assert pane.generate.prompt_length() == len(">> ")  # the prompt is marked apart from the model's text
+    assert pane.generate.speed.text().startswith("30 tokens · ") and "tokens/s" in pane.generate.speed.text()
     assert pane.generate.samples.topLevelItemCount() == 1
-    qtbot.waitUntil(lambda: len(fake._samples.get(run.id, [])) == 1, timeout=3000)
-    assert fake._samples.get(run.id, [])[0].step == 100
+    item = pane.generate.samples.topLevelItem(0)
+    label = "first · " + pane.generate.source.itemText(0)  # "first · step 100 (best, val loss …)": names, not ids
+    assert item.text(1) == label and float(item.text(2).replace(",", "")) > 0
+    key = (run.id, window.ctx.session.user_id)
+    qtbot.waitUntil(lambda: len(fake._samples.get(key, [])) == 1, timeout=3000)
+    kept = fake._samples[key][0]
+    assert kept.step == 100 and kept.tokens == 30 and kept.label == label
+    pane.generate.output.clear()
+    item = pane.generate.samples.topLevelItem(0)
+    pane.generate.samples.itemClicked.emit(item, 0)  # a kept sample shows again, its prompt marked
+    assert pane.generate.output.toPlainText() == ">> Once upon a time there was a t"
+    assert pane.generate.prompt_length() == 3
 
     pane.generate.max_tokens.setValue(1000)  # and the stop button
     pane.generate.generate_button.click()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.core.errors import NotFoundError, StudioError, ValidationError
+from studio.core.services.runs import samples_store
 from studio.core.stores.runs import RunInfo
 
 if TYPE_CHECKING:
@@ -52,14 +53,33 @@ class Loaded:
     label: str  # "run tiny-sample-1, checkpoint of step 2000 (best)" or "model shakespeare:3"
 
 
+@dataclass
+class StreamStats:
+    """How a generation goes, updated as each token comes (read it from another thread: plain numbers)."""
+
+    prompt_tokens: int = 0
+    tokens: int = 0  # generated so far
+    first_token_s: float | None = None  # from the start of the generation to the first token
+    elapsed_s: float = 0.0  # from the start to the latest token
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """The generation speed after the first token (which also pays for reading the prompt)."""
+        if self.tokens < 2 or self.first_token_s is None or self.elapsed_s <= self.first_token_s:
+            return None
+        return (self.tokens - 1) / (self.elapsed_s - self.first_token_s)
+
+
 def stream_text(model: GPT, tokenizer: Any, prompt: str, config: SamplingConfig,
-                should_stop: Callable[[], bool] | None = None) -> Iterator[str]:
+                should_stop: Callable[[], bool] | None = None, stats: StreamStats | None = None) -> Iterator[str]:
     """Pieces of text as the model makes them; ends at the tokenizer's end-of-document token or after
-    max_new_tokens. An empty prompt starts a new document."""
+    max_new_tokens. An empty prompt starts a new document. `stats` (if given) counts the tokens and times."""
+    import time
     from dataclasses import replace
 
     from studio.core.models.generate import generate
 
+    stats = stats if stats is not None else StreamStats()
     ids = tokenizer.encode(prompt) if prompt else []
     eos = getattr(tokenizer, "eos_id", None)
     if not ids:
@@ -73,9 +93,15 @@ def stream_text(model: GPT, tokenizer: Any, prompt: str, config: SamplingConfig,
     stops = tuple(config.stop_ids) + ((eos,) if eos is not None and eos not in config.stop_ids else ())
     out: list[int] = []
     shown = ""
+    stats.prompt_tokens = len(ids)
+    start = time.perf_counter()
     for token in generate(model, ids, replace(config, stop_ids=stops), should_stop=should_stop):
+        stats.elapsed_s = time.perf_counter() - start
+        if stats.first_token_s is None:
+            stats.first_token_s = stats.elapsed_s
         if token in stops:
             break
+        stats.tokens += 1
         out.append(int(token))
         text = tokenizer.decode(out)
         if text.endswith("\ufffd"):  # a character still incomplete (byte-level tokens)
@@ -157,8 +183,23 @@ class SamplingMixin:
 
     def sample(self, actor: Any, source: str | int, prompt: str, config: SamplingConfig, *,
                checkpoint: int | str | None = None, should_stop: Callable[[], bool] | None = None,
-               device: str = "cpu") -> Iterator[str]:
+               device: str = "cpu", stats: StreamStats | None = None) -> Iterator[str]:
         """Load the model (see load_model: decrypting takes a while for big models, so call this off the GUI
-        thread), then return the generator of text pieces."""
+        thread), then return the generator of text pieces (`stats` counts tokens and times as they come)."""
         loaded = self.load_model(actor, source, checkpoint=checkpoint, device=device)
-        return stream_text(loaded.model, loaded.tokenizer, prompt, config.validate(), should_stop)
+        return stream_text(loaded.model, loaded.tokenizer, prompt, config.validate(), should_stop, stats)
+
+    # --- samples kept with a run -------------------------------------------------------------------------
+
+    def samples(self, actor: Any, run: int | str) -> list[dict[str, Any]]:
+        """The samples the actor generated from the run's checkpoints and kept, oldest first. Each user sees
+        their own only (a prompt may be private): the service reads nothing else, whatever the pane asks."""
+        run_id = self._id(run)  # type: ignore[attr-defined]
+        info: RunInfo = self.get(actor, run_id)  # type: ignore[attr-defined]  (checks RUN_READ)
+        return samples_store.read(self.studio.paths.run_dir(run_id), actor.user_id, legacy=info.owner_id == actor.user_id)
+
+    def keep_sample(self, actor: Any, run: int | str, sample: dict[str, Any]) -> None:
+        """Keep a generated sample with the run, as the actor's (the oldest go past samples_store.MAX_SAMPLES)."""
+        run_id = self._id(run)  # type: ignore[attr-defined]
+        self.get(actor, run_id)  # type: ignore[attr-defined]  (checks RUN_READ)
+        samples_store.append(self.studio.paths.run_dir(run_id), actor.user_id, sample)

@@ -199,8 +199,13 @@ class TrainingPane(Pane):
         if self.details.run_id != run_id:
             return
         self.details.checkpoints.set_checkpoints(checkpoints)
-        sources = [(self.actions.checkpoint_label(c), GenerationSource(run_id=run_id, checkpoint_id=c.id), c.step)
-                   for c in sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True)]
+        run = next((r for r in self._runs if r.id == run_id), None)
+        name = run.name if run is not None else str(run_id)
+        sources = []
+        for c in sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True):
+            label = self.actions.checkpoint_label(c)
+            sources.append((label, GenerationSource(run_id=run_id, checkpoint_id=c.id, label=f"{name} · {label}"),
+                            c.step))
         self.generate.set_sources(sources)
 
     # -- selection ----------------------------------------------------------------------------------------
@@ -282,8 +287,8 @@ class TrainingPane(Pane):
             return
         self.actions.checkpoint_action(run, action, checkpoint)
 
-    def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop):
-        return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop)
+    def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop, stats=None):
+        return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop, stats)
 
     def _keep_sample(self, sample) -> None:
         if len(self._selected) == 1:
