@@ -86,7 +86,7 @@ class TrainingPane(Pane):
         self.actions.can_train = self.backend is not None and getattr(ctx.session, "role", "viewer") != "viewer"
         self.actions.update([])
 
-        self.board = ChartBoard(self._read_metrics)
+        self.board = ChartBoard(self._read_metrics, settings=ctx.settings)
         self.board.sig_export_requested.connect(self.export_charts)
         self.board.sig_read_failed.connect(lambda _id, message: self._show_error(message))
         self.details = RunDetails()
@@ -306,7 +306,7 @@ class TrainingPane(Pane):
             if kind == "png":
                 export_png(self.board.graphics, path)
             elif kind == "svg":
-                export_svg(self.board.graphics, path)
+                export_svg(self.board.views, path)
             else:
                 runs = self.board.runs
                 self.calls.run(lambda: export_csv(runs, path, state=TaskState()),

@@ -14,6 +14,7 @@ class CurveSpec:
     label: str  # English, translated in context "Charts"
     smoothed: bool  # noisy: drawn smoothed with the raw points faint behind
     dashed: bool = False  # sparse companion curves (validation) are dashed in a comparison
+    markers: bool = False  # sparse points: a marker on each (while few are in view) as well as the line
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ChartSpec:
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec("loss", QT_TRANSLATE_NOOP("Charts", "Loss"), (
         CurveSpec("train_loss", QT_TRANSLATE_NOOP("Charts", "train loss"), True),
-        CurveSpec("val_loss", QT_TRANSLATE_NOOP("Charts", "validation loss"), False, dashed=True),
+        CurveSpec("val_loss", QT_TRANSLATE_NOOP("Charts", "validation loss"), False, dashed=True, markers=True),
     )),
     ChartSpec("lr", QT_TRANSLATE_NOOP("Charts", "Learning rate"), (
         CurveSpec("lr", QT_TRANSLATE_NOOP("Charts", "learning rate"), False),
