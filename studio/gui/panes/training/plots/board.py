@@ -449,7 +449,9 @@ class ChartBoard(QWidget):
                 else:
                     item.setData(data[0], data[1])
                     if item in self._marked:
-                        item.setSymbol("o" if len(data[0]) <= MARKERS_UP_TO else None)
+                        symbol = "o" if len(data[0]) <= MARKERS_UP_TO else None
+                        if item.opts["symbol"] != symbol:  # setSymbol redraws the curve: only on a change
+                            item.setSymbol(symbol)
                 updated += 1
         if updated and self.stack.currentWidget() is self.placeholder:
             self._show_placeholder_or_charts()
