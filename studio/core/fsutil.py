@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +143,41 @@ def staged_output(target: Path, *, replace: bool = False, parents: bool = False)
     finally:
         if not staged.published:
             staged.discard()
+
+
+# --- a private data folder ------------------------------------------------------------------------------
+
+PRIVATE_UMASK = 0o077  # folders 0700, files 0600: password hashes, wrapped keys and the audit log are the owner's
+
+
+def use_private_umask() -> None:
+    """Everything this process creates from now on is readable by its owner only (SQLite's own files, its WAL
+    and SHM included: SQLite gives them the database file's mode; exports too). Process-wide, on purpose: the
+    studio writes through many libraries (SQLite, numpy, safetensors), and only the umask reaches them all."""
+    if os.name == "posix":
+        os.umask(PRIVATE_UMASK)
+
+
+def make_private(root: Path) -> tuple[int, int]:
+    """Take group and other permissions off every folder and file under `root` (links are not followed);
+    returns (folders, files) changed. Quick when `root` is already private: its folder's own mode is what keeps
+    other accounts out, so a private root with private top-level files is taken as done."""
+    root = Path(root)
+    if os.name != "posix" or not root.is_dir():
+        return 0, 0
+    top = [root, *(p for p in root.iterdir() if not p.is_symlink())]
+    if all(p.lstat().st_mode & 0o077 == 0 for p in top):
+        return 0, 0
+    folders = files = 0
+    for here, _dirs, names in os.walk(root, followlinks=False):
+        for path, is_dir in [(Path(here), True)] + [(Path(here) / n, False) for n in names]:
+            try:
+                mode = path.lstat().st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode) or not mode & 0o077:
+                continue
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IMODE(mode) & ~0o077)
+                folders, files = (folders + 1, files) if is_dir else (folders, files + 1)
+    return folders, files
