@@ -91,6 +91,10 @@ class Studio:
             studio.runs.reconcile()
         except StudioError as error:
             log.warning("could not check the training runs: %s", error)
+        try:  # what killed imports and rotations left in the vault's folder, if no live process holds it
+            studio.vault.sweep()
+        except (StudioError, OSError) as error:
+            log.warning("could not clean the vault's folder: %s", error)
         return studio
 
     def close(self) -> None:
