@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from studio.core import operations as ops
 from studio.core.actor import Actor
 from studio.core.datasets.options import ImportOptions, check_name, check_tag
+from studio.core.datasets.stats import SEALED_FILE, DatasetStats, split_content
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
 from studio.core.errors import ConflictError
@@ -41,6 +43,7 @@ from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin
 from studio.core.services.vault import hooks
 from studio.core.stores.datasets import DatasetInfo, DatasetStore
 from studio.core.tasks import TaskState
+from studio.core.vault.errors import VaultKeyError
 
 if TYPE_CHECKING:  # numpy-heavy modules load on first use, not with the window (start-up time)
     from studio.core.datasets.arrays import DatasetArrays
@@ -158,6 +161,10 @@ class DatasetService(DatasetKeysMixin):
                 key = uuid.uuid4().hex
                 result = self._import_files(options, key, state, block_bytes, workers, storage)
                 final = self.folder / key
+                stats = result.stats
+                if storage.encrypted:  # what the statistics say about the content stays encrypted with it
+                    stats, content = split_content(result.stats)
+                    storage.write_bytes(final / SEALED_FILE, json.dumps(content, ensure_ascii=False).encode())
                 info = self.store.add(
                     op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
                     source=str(Path(options.path).expanduser().resolve()), source_format="+".join(result.formats),
@@ -165,7 +172,7 @@ class DatasetService(DatasetKeysMixin):
                     eos_id=result.eos_id, dtype=result.dtype, documents=result.documents, tokens=result.tokens,
                     size_bytes=result.size_bytes, storage_key=key, storage_format=storage.format,
                     encrypted=storage.encrypted, key_uid=data_key.uid if data_key else None, key_epoch=0,
-                    tags=list(options.tags), options=options.to_dict(), stats=result.stats,
+                    tags=list(options.tags), options=options.to_dict(), stats=stats,
                 )
                 if data_key is not None:
                     self.seal_new(op.session, actor, info.id, data_key, actor.user_id)
@@ -214,10 +221,20 @@ class DatasetService(DatasetKeysMixin):
             return self._visible(s, actor, self.store.list(s))
 
     def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
+        """The dataset's description; for an encrypted one the statistics about its content (the most
+        frequent tokens) are decrypted with the key the actor holds (list() leaves them out)."""
         dataset_id = self.store.resolve(dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
-            return self.store.get(s, dataset_id)
+            info = self.store.get(s, dataset_id)
+            if not info.encrypted:
+                return info
+            try:
+                raw = self._storage(s, actor, info).read_bytes(self.dataset_folder(info.storage_key) / SEALED_FILE)
+            except (FileNotFoundError, VaultKeyError):  # imported before this file existed; or no key
+                return info
+        stats = DatasetStats.from_dict({**dataclasses.asdict(info.stats), **json.loads(raw)})
+        return dataclasses.replace(info, stats=stats)
 
     def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
         dataset_id = self.store.resolve(dataset)
