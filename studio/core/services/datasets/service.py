@@ -178,6 +178,8 @@ class DatasetService(DatasetKeysMixin):
                     self.seal_new(op.session, actor, info.id, data_key, actor.user_id)
                 op.obj_id = str(info.id)
                 op.details.update(documents=result.documents, tokens=result.tokens, tokenizer=result.tokenizer_kind)
+                if stats is not result.stats:  # the importer sees all of it, whatever the row keeps
+                    info = dataclasses.replace(info, stats=DatasetStats.from_dict(result.stats))
         except BaseException:
             if final is not None:  # the files were in place, but the row never committed
                 shutil.rmtree(final, ignore_errors=True)
