@@ -25,6 +25,10 @@ class NotFoundError(StudioError):
 class ConflictError(StudioError):
     """The operation clashes with existing state (a name already taken, an object still in use)."""
 
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field  # the setting to change (a name already taken: "name"), where there is one
+
 
 class Cancelled(StudioError):
     """Long work stopped because the user asked it to."""
