@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -33,15 +34,17 @@ from sqlalchemy.orm import Session
 from studio.core import operations as ops
 from studio.core.actor import Actor
 from studio.core.datasets.options import ImportOptions, check_name, check_tag
+from studio.core.datasets.stats import SEALED_FILE, DatasetStats, split_content
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
-from studio.core.errors import ConflictError
+from studio.core.errors import ConflictError, ValidationError
 from studio.core.fsutil import WriterLock, lock_held
 from studio.core.security import policy
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin, staging_lock
 from studio.core.services.vault import hooks
 from studio.core.stores.datasets import DatasetInfo, DatasetStore
 from studio.core.tasks import TaskState
+from studio.core.vault.errors import VaultKeyError
 
 if TYPE_CHECKING:  # numpy-heavy modules load on first use, not with the window (start-up time)
     from studio.core.datasets.arrays import DatasetArrays
@@ -136,6 +139,24 @@ class DatasetService(DatasetKeysMixin):
         return [i for i in infos if i.id in visible]
 
     # -- import ------------------------------------------------------------------------------------------
+    def check_import(self, actor: Actor, options: ImportOptions) -> ImportOptions:
+        """Everything about an import that can be known before reading the data: may the actor import, are
+        the options sound, is the name free, is there something of a known format at the path, does the
+        tokenizer file exist. Raises ValidationError (ConflictError for a taken name) naming the field; the import dialog calls it before it
+        closes (so nothing typed is lost), the import itself calls it first. Returns the checked options."""
+        from studio.core.datasets.sources import discover
+
+        self.check(actor, ops.DATASET_IMPORT)
+        options = options.checked()
+        with self.studio.db.session() as s:
+            if self.store.name_taken(s, options.name):
+                raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.",
+                                    field="name")
+        discover(options.path, options.format, options.include, options.exclude)
+        if options.tokenizer not in ("byte", "char", "bpe") and not Path(options.tokenizer).expanduser().is_file():
+            raise ValidationError(f"The tokenizer file {options.tokenizer} does not exist.", "tokenizer")
+        return options
+
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
                        block_bytes: int | None = None, workers: int | None = None) -> DatasetInfo:
         """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel).
@@ -144,6 +165,7 @@ class DatasetService(DatasetKeysMixin):
         state = state or TaskState()
         final: Path | None = None
         writing: WriterLock | None = None  # held until the row commits or the files are gone (remove_leftovers)
+        options = self.check_import(actor, options)  # refused (and recorded) before a byte is read
         try:
             with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:
@@ -160,6 +182,10 @@ class DatasetService(DatasetKeysMixin):
                 writing = staging_lock(self.folder, key)
                 result = self._import_files(options, key, state, block_bytes, workers, storage, writing)
                 final = self.folder / key
+                stats = result.stats
+                if storage.encrypted:  # what the statistics say about the content stays encrypted with it
+                    stats, content = split_content(result.stats)
+                    storage.write_bytes(final / SEALED_FILE, json.dumps(content, ensure_ascii=False).encode())
                 info = self.store.add(
                     op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
                     source=str(Path(options.path).expanduser().resolve()), source_format="+".join(result.formats),
@@ -167,12 +193,14 @@ class DatasetService(DatasetKeysMixin):
                     eos_id=result.eos_id, dtype=result.dtype, documents=result.documents, tokens=result.tokens,
                     size_bytes=result.size_bytes, storage_key=key, storage_format=storage.format,
                     encrypted=storage.encrypted, key_uid=data_key.uid if data_key else None, key_epoch=0,
-                    tags=list(options.tags), options=options.to_dict(), stats=result.stats,
+                    tags=list(options.tags), options=options.to_dict(), stats=stats,
                 )
                 if data_key is not None:
                     self.seal_new(op.session, actor, info.id, data_key, actor.user_id)
                 op.obj_id = str(info.id)
                 op.details.update(documents=result.documents, tokens=result.tokens, tokenizer=result.tokenizer_kind)
+                if stats is not result.stats:  # the importer sees all of it, whatever the row keeps
+                    info = dataclasses.replace(info, stats=DatasetStats.from_dict(result.stats))
         except BaseException:
             if final is not None:  # the files were in place, but the row never committed
                 shutil.rmtree(final, ignore_errors=True)
@@ -214,10 +242,20 @@ class DatasetService(DatasetKeysMixin):
             return self._visible(s, actor, self.store.list(s))
 
     def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
+        """The dataset's description; for an encrypted one the statistics about its content (the most
+        frequent tokens) are decrypted with the key the actor holds (list() leaves them out)."""
         dataset_id = self.store.resolve(dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
-            return self.store.get(s, dataset_id)
+            info = self.store.get(s, dataset_id)
+            if not info.encrypted:
+                return info
+            try:
+                raw = self._storage(s, actor, info).read_bytes(self.dataset_folder(info.storage_key) / SEALED_FILE)
+            except (FileNotFoundError, VaultKeyError):  # imported before this file existed; or no key
+                return info
+        stats = DatasetStats.from_dict({**dataclasses.asdict(info.stats), **json.loads(raw)})
+        return dataclasses.replace(info, stats=stats)
 
     def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
         dataset_id = self.store.resolve(dataset)
