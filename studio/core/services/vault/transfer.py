@@ -29,6 +29,9 @@ from studio.core.vault.stream import ArtifactRef
 log = logging.getLogger(__name__)
 
 FORMATS = ("safetensors", "hf")
+# The artifacts of a version that belong in a Hugging Face folder: a checkpoint's training-state files
+# (roles optimizer and state) are the studio's own and would be read back as a weights shard.
+HF_FOLDER_ROLES = frozenset({"weights", "index", "config", "tokenizer"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class TransferMixin(VaultBase):
                 vrow = self.store.version_row(s, row, version)
                 keyring = self.keyring(s, actor)
                 arts = self.store.artifact_rows(s, vrow.id)
+                if format == "hf":  # a folder holds only what the format defines (no optimizer or training state)
+                    arts = [a for a in arts if a.role in HF_FOLDER_ROLES]
                 keys = {a.id: keyring.data_key(a) for a in arts}
                 op.details.update(model=row.name, version=vrow.number)
                 progress = Progress(state, sum(a.plaintext_size for a in arts), "Exporting")
