@@ -17,6 +17,9 @@ class OpSpec:
     grant: str | None  # the per-object grant that lets a non-owner do it (use, export, manage), if any
     roles: tuple[str, ...]  # the roles that may do it at all (still subject to ownership/grants)
     description: str
+    by_key: bool = False  # an API key (security/apikeys.py) may do it; nothing else is open to a key
+
+
 
 
 _ALL = ("admin", "trainer", "viewer")
@@ -25,8 +28,9 @@ _MAKERS = ("admin", "trainer")
 OPERATIONS: dict[str, OpSpec] = {}
 
 
-def _op(name: str, obj_type: str | None, grant: str | None, roles: tuple[str, ...], description: str) -> str:
-    OPERATIONS[name] = OpSpec(name, obj_type, grant, roles, description)
+def _op(name: str, obj_type: str | None, grant: str | None, roles: tuple[str, ...], description: str,
+        by_key: bool = False) -> str:
+    OPERATIONS[name] = OpSpec(name, obj_type, grant, roles, description, by_key)
     return name
 
 
@@ -44,6 +48,8 @@ GRANT_LIST = _op("grant.list", None, "manage", _ALL, "list grants (one's own, or
 AUDIT_READ = _op("audit.read", None, None, ("admin",), "read, filter and export the audit log")
 AUDIT_VERIFY = _op("audit.verify", None, None, ("admin",), "verify the audit chain")
 AUDIT_EXPORT = _op("audit.export", None, None, ("admin",), "export the audit log to a file")
+AUDIT_RESEAL = _op("audit.reseal", None, None, ("admin",),
+                   "acknowledge a detected break of the audit chain and start a new one")
 
 # Datasets
 DATASET_IMPORT = _op("dataset.import", "dataset", None, _MAKERS, "import a dataset")
@@ -82,3 +88,16 @@ MODEL_EVALUATE = _op("model.evaluate", "model", "use", _ALL, "evaluate a version
 VAULT_VERIFY = _op("vault.verify", None, None, _ALL, "verify every chunk of every model one can open")
 VAULT_RECOVERY = _op("vault.recovery", "user", None, ("admin",),
                      "share the vault's recovery key with an administrator, or re-wrap a user's keys after a reset")
+
+# API keys and serving (the OpenAI-compatible server: studio/core/serving)
+KEY_CREATE = _op("key.create", "user", None, _ALL, "create an API key for one's own account")
+KEY_LIST = _op("key.list", None, None, _ALL, "list API keys (one's own; administrators everyone's)")
+KEY_REVOKE = _op("key.revoke", "user", None, _ALL, "revoke an API key (one's own; administrators anyone's)")
+SERVE_START = _op("serve.start", "model", "use", _ALL, "serve a model over the HTTP API (requests are still "
+                  "checked one by one)")
+SERVE_REQUEST = _op("serve.request", "model", "use", _ALL, "generate with a model through an API key", by_key=True)
+SERVE_RESPONSE = _op("serve.response", "model", "use", _ALL, "the end of a served request (tokens, latency)",
+                     by_key=True)
+SERVE_RECORD_TEXT = _op("serve.record_text", None, None, ("admin",), "record the text of served requests in the "
+                        "audit log")
+SERVE_STOP = _op("serve.stop", None, None, _ALL, "stop a server one started")

@@ -18,3 +18,17 @@ def human_count(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}{unit}"
     return str(n)
+
+
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> float | None:
+    """"30d", "12h", "90m", "2w" -> seconds; "never" (or "") -> None. Raises ValueError on anything else."""
+    value = (text or "").strip().lower()
+    if value in ("", "never", "none"):
+        return None
+    number, unit = value[:-1], value[-1:]
+    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"{text!r} is not a duration: write a whole number and m, h, d or w (30d, 12h), or never.")
+    return float(int(number) * _DURATION_UNITS[unit])

@@ -5,6 +5,7 @@ A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) ->
 
 from studio.cli.commands import (
     audit,
+    chat,
     compress,
     dataset,
     doctor,
@@ -12,13 +13,15 @@ from studio.cli.commands import (
     export,
     grants,
     init,
+    keys,
     runs,
     sample,
     selftest,
+    serve,
     train,
     users,
     vault,
 )
 
-COMMANDS = [doctor, init, users, grants, audit, dataset, vault, train, runs, sample, compress, evaluate, export,
-            selftest]
+COMMANDS = [doctor, init, users, grants, keys, audit, dataset, vault, train, runs, sample, chat, compress, evaluate,
+            export, serve, selftest]

@@ -7,7 +7,9 @@ the session object says), then applies, in order:
 
 1. the actor must be a logged-in UserSession (or studio.core.actor.SYSTEM, the studio's own in-process
    work), not locked, of an active account, holding the account's current key pair (a session opened
-   before an administrator's password reset is refused);
+   before an administrator's password reset is refused); or an ApiKeyActor (a request to `studio serve`)
+   whose key row is authentic, unrevoked and unexpired, of an active account, for an operation open to
+   keys (`OpSpec.by_key`);
 2. the role must be one the catalogue (studio.core.operations) lists for the operation;
 3. an operation without an object (create, import, list) is then allowed: list operations filter what they
    return with `permission_on` / `visible_ids`;
@@ -31,7 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.db.tables.accounts import GrantRow, UserRow
+from studio.core.db.tables.api_keys import ApiKeyRow
 from studio.core.operations import OPERATIONS
+from studio.core.security.apikeys import ApiKeyActor, row_problem
 from studio.core.security.session import UserSession
 
 PERMISSIONS = ("use", "export", "manage")  # each includes the ones before it
@@ -95,10 +99,14 @@ register_object_type("user", owner_of=lambda s, oid: int(oid) if oid.isdigit() e
                      name_of=_user_name)
 
 
+KEY_REFUSALS = ("missing", "tampered", "revoked", "expired", "voided")  # Decision.code of a key that may not act
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str
+    code: str = ""  # for API keys: one of KEY_REFUSALS when the key itself is refused (HTTP 401, not 403)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -116,17 +124,16 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
     oid = None if obj_id is None else str(obj_id)
     if getattr(actor, "role", None) == "system" and getattr(actor, "user_id", 0) is None:
         return Decision(True, "the studio itself")
-    if not isinstance(actor, UserSession):
+    code = ""
+    if isinstance(actor, ApiKeyActor):
+        user, refusal, code = _key_user(session, actor, spec)
+    elif isinstance(actor, UserSession):
+        user, refusal = _session_user(session, actor)
+    else:
         return Decision(False, "not a logged-in session")
-    if actor.locked:
-        return Decision(False, "the session is locked")
-    user = _user_of(session, actor)
-    if user is None:
-        return Decision(False, "not logged in as a known user")
-    if user.disabled:
-        return Decision(False, "the account is disabled")
-    if bytes(user.public_key) != actor.public_key:
-        return Decision(False, "the account's keys were replaced by a password reset; log in again")
+    if refusal is not None:
+        return Decision(False, refusal, code)
+    assert user is not None
     if user.role not in spec.roles:
         return Decision(False, f"the {user.role} role may not {spec.description}")
     if oid is None or obj_type is None:
@@ -144,6 +151,42 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
         return Decision(True, f"{have} grant")
     needed = spec.grant
     return Decision(False, f"needs the {needed} grant on {obj_type} {oid}" + (f" (has {have})" if have else ""))
+
+
+def _session_user(session: Session, actor: UserSession) -> tuple[UserRow | None, str | None]:
+    if actor.locked:
+        return None, "the session is locked"
+    user = _user_of(session, actor)
+    if user is None:
+        return None, "not logged in as a known user"
+    if user.disabled:
+        return None, "the account is disabled"
+    if bytes(user.public_key) != actor.public_key:
+        return None, "the account's keys were replaced by a password reset; log in again"
+    return user, None
+
+
+def _key_user(session: Session, actor: ApiKeyActor, spec) -> tuple[UserRow | None, str | None, str]:
+    """An API key acts as its user, for the operations open to keys only, while its row is authentic,
+    unrevoked and unexpired, its user active and holding the key generation the key was made under (an
+    administrator's password reset voids the user's keys with the rest of their access)."""
+    if not spec.by_key:
+        return None, f"an API key may not {spec.description}", ""
+    row = session.get(ApiKeyRow, actor.key_id)
+    problem = row_problem(row, actor.authority)
+    if problem is not None:
+        return None, problem[1], problem[0]
+    assert row is not None
+    if row.user_id != actor.user_id:
+        return None, "the API key belongs to another user", "tampered"
+    user = session.get(UserRow, row.user_id)
+    if user is None:
+        return None, "the API key's user no longer exists", "missing"
+    if user.key_generation != row.key_generation:
+        return None, "the account's password was reset after the API key was made; make a new key", "voided"
+    if user.disabled:
+        return None, "the account is disabled", ""
+    return user, None, ""
 
 
 def _decide_on_user(user: UserRow, action: str, oid: str) -> Decision:

@@ -3,6 +3,7 @@ private key, no key on the command line, in the environment or in a file."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -107,6 +108,17 @@ def test_commit_works_after_the_session_locked(studio, alice, make_user):
     assert torch.equal(studio.vault.load(alice, "overnight").tensors["w"], torch.ones(3))
 
 
+def test_a_committed_checkpoint_is_created_when_its_files_were_written(studio, alice):
+    from datetime import UTC, datetime
+
+    pending = studio.vault.reserve_version(alice, None, name="slots")
+    worker.save_tensors(pending.tickets[0], {"w": torch.ones(3)})
+    written = datetime(2026, 3, 1, 12, 30, tzinfo=UTC).timestamp()  # as if the run wrote it long after its start
+    os.utime(pending.tickets[0].path, (written, written))
+    info = studio.vault.commit_version(SYSTEM, pending.version_id)
+    assert info.created_at == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)  # VersionInfo times are aware
+
+
 def test_no_secret_reaches_the_log(studio, alice, st_file, tmp_path):
     studio.vault.import_path(alice, st_file, name="tiny")
     pending = studio.vault.reserve_version(alice, "tiny")
@@ -118,3 +130,29 @@ def test_no_secret_reaches_the_log(studio, alice, st_file, tmp_path):
     assert "vault" in log_text  # the log was written
     for secret in (raw_private(alice.private_key()).hex(), pending.tickets[0].key.hex()):
         assert secret not in log_text and secret[:16] not in log_text
+
+
+def test_a_rotation_re_encrypts_what_a_gone_writer_left_and_refuses_while_one_lives(studio, alice):
+    """Pending files whose writer is gone are re-encrypted with the rest (they are committed later, and must
+    not open with a key copied before); while a live writer holds a model's keys the rotation is refused."""
+    from studio.core.errors import ConflictError
+    from studio.core.vault.errors import VaultIntegrityError
+    from studio.core.vault.files import verify_file
+
+    studio.vault.add_version(alice, None, tiny_tensors(), name="ckpts")
+    pending = studio.vault.reserve_version(alice, "ckpts", [("model.safetensors", "weights")])
+    ticket = pending.tickets[0]
+    worker.save_tensors(ticket, {"w": torch.ones(8, 8)})  # the writer, then gone (no finder names it)
+    writers = []
+    studio.vault.add_writer_finder(lambda s, model_id: list(writers))
+    writers.append("Run 'x' (id 9)")
+    with pytest.raises(ConflictError, match=r"Run 'x' \(id 9\) is writing the checkpoints"):
+        studio.vault.rotate(alice, "ckpts")
+    writers.clear()
+    assert studio.vault.rotate(alice, "ckpts") == 2  # version 1's file and the pending one
+    studio.vault.commit_version(SYSTEM, pending.version_id)
+    loaded = studio.vault.load(alice, "ckpts", 2)
+    assert torch.equal(loaded.tensors["w"], torch.ones(8, 8))
+    path = studio.vault.blobs.path(loaded.version.artifacts[0].blob)
+    with pytest.raises(VaultIntegrityError):
+        verify_file(path, ticket.key, ticket.ref)  # the key the writer was handed opens nothing now

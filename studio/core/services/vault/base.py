@@ -34,7 +34,7 @@ from studio.core.stores.vault import VaultStore
 from studio.core.tasks import TaskState
 from studio.core.vault import safetensors_io, stream
 from studio.core.vault.blobs import BlobStore
-from studio.core.vault.errors import VaultError, VaultKeyError, VaultLockedError
+from studio.core.vault.errors import VaultError, VaultIntegrityError, VaultKeyError, VaultLockedError
 from studio.core.vault.importers import PlannedArtifact
 from studio.core.vault.keyring import Keyring, create_vault
 from studio.core.vault.keys import LOCKED_MESSAGE, KeyDirectory, private_key_of
@@ -102,6 +102,17 @@ class VaultBase(Service):
         self.blobs = BlobStore(studio.paths.vault).ensure()
         self.chunk_size = stream.DEFAULT_CHUNK_SIZE
         self._names: dict[int, str] = {}
+        self._writer_finders: list[Callable[[Session, int], list[str]]] = []
+
+    # --- processes that write a model's pending versions -------------------------------------------------------
+
+    def add_writer_finder(self, finder: Callable[[Session, int], list[str]]) -> None:
+        """`finder(session, model_id)` names the live processes writing pending versions of the model with keys
+        they were handed (a training run's worker: "run 'x' (id 3)"). The run service registers one."""
+        self._writer_finders.append(finder)
+
+    def live_writers(self, s: Session, model_id: int) -> list[str]:
+        return [name for finder in self._writer_finders for name in finder(s, model_id)]
 
     # --- the door, with "locked" said as such ------------------------------------------------------------------
 
@@ -222,6 +233,18 @@ class VaultBase(Service):
 
     def blob_path(self, artifact: VaultArtifactRow) -> Path:
         return self.blobs.path(artifact.blob)
+
+    def stored_file(self, artifact: VaultArtifactRow) -> Path:
+        """The encrypted file of an artifact that is about to be read; a clear VaultIntegrityError ("missing")
+        when it is not there (a data folder restored incompletely, a file deleted by hand), never a traceback."""
+        path = self.blob_path(artifact)
+        if not path.is_file():
+            raise VaultIntegrityError(
+                "missing", f"its encrypted file {path.name} is missing from the vault's folder (deleted outside the "
+                "studio, or the data folder was restored without it). `studio vault verify` "
+                "lists every missing or damaged file; restore the folder from a backup, or delete the version.",
+                artifact.name)
+        return path
 
     # --- writing one artifact ----------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""Serving: `studio.serving.start(actor, ["MODEL[:VERSION]", ...], ServeOptions(...)) -> Server`.
+
+The user who starts a server unlocks the models: their session opens each model's key (the vault's
+audited model.read) and the server holds the decrypted weights in memory for as long as it runs. Requests
+do not act as that user: each one is authorised afresh as its API key's user (role, status, grant on the
+model; `security/policy.py`), so a requester without a grant is refused although the server holds the key
+(docs/threat-model.md, "Serving").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from studio.core import operations as ops
+from studio.core.errors import StudioError, ValidationError
+from studio.core.security.session import audit_keys_of
+from studio.core.services.base import Service
+from studio.core.services.keys import authority_of
+
+log = logging.getLogger(__name__)
+
+
+class ServingService(Service):
+    def start(self, actor: Any, refs: Sequence[str], options: Any = None, *, device: str = "cpu") -> Any:
+        """Decrypt the models, start the engines and the HTTP server, and record `serve.start` for each
+        model. Raises before anything listens if the user may not serve a model or the port is taken."""
+        from studio.core.serving.engine import Engine
+        from studio.core.serving.loading import load_for_serving
+        from studio.core.serving.options import ServeOptions, is_loopback
+        from studio.core.serving.runner import runner_for
+        from studio.core.serving.served import ServedModel
+        from studio.core.serving.server import Server
+
+        options = options or ServeOptions()
+        if not refs:
+            raise ValidationError("Name at least one model to serve (MODEL or MODEL:VERSION).", field="models")
+        authority = authority_of(actor)
+        record_text = bool(options.record_text)
+        if record_text:
+            self.check(actor, ops.SERVE_RECORD_TEXT)
+        served: list[Any] = []
+        server = None
+        try:
+            for ref in refs:
+                from studio.core.services.runs.sources import parse_ref
+
+                self.check(actor, ops.SERVE_START, "model", self.studio.vault.model_id(parse_ref(ref)[0]))
+                loaded = load_for_serving(self.studio.vault, actor, ref, device)
+                ident = f"{loaded.name}:{loaded.version}"
+                if any(m.id == ident for m in served):
+                    raise ValidationError(f"{ident} is named twice.", field="models")
+                runner = runner_for(loaded.model, options.max_batch)
+                engine = Engine(runner, max_batch=options.max_batch, max_queue=options.max_queue, name=ident)
+                served.append(ServedModel(ident, loaded.name, loaded.model_id, loaded.version, loaded.label,
+                                          loaded.tokenizer, loaded.template, engine, runner.context_length,
+                                          loaded.eos_id))
+            server = Server(self.studio, served, replace(options, record_text=record_text), authority,
+                            audit_keys_of(actor), record_text=record_text)
+            server.start()
+            for m in served:
+                with self.operation(actor, ops.SERVE_START, "model", m.model_id) as op:
+                    op.details.update(version=m.version, host=server.host, port=server.port,
+                                      loopback=is_loopback(str(server.host)), record_text=record_text,
+                                      max_batch=options.max_batch, max_queue=options.max_queue)
+        except OSError as error:
+            self._abandon(server, served)
+            raise StudioError(f"Could not listen on {options.host}:{options.port}: {error.strerror or error}. "
+                              "Choose another --port (or 0 for any free one).") from error
+        except BaseException:
+            self._abandon(server, served)
+            raise
+        server.operator_name = actor.user_name
+        return server
+
+    @staticmethod
+    def _abandon(server: Any, served: list[Any]) -> None:
+        if server is not None:
+            server.stop()
+        else:
+            for m in served:
+                m.engine.close()
+
+    def stop(self, actor: Any, server: Any) -> None:
+        """Stop the server and record it (with what it served) under the user who stops it."""
+        server.stop()
+        details = {"models": [m.id for m in server.models], "requests": server.auditor.stats.entries,
+                   "tokens": server.tokens_generated(), "port": server.port}
+        try:
+            self._record(actor, ops.SERVE_STOP, None, None, "allowed", details)
+        except StudioError as error:
+            log.error("the end of the server could not be recorded: %s", error)

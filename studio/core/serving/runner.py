@@ -1,0 +1,47 @@
+"""What the batching engine needs of a model: rows of a KV cache, one per live request.
+
+    row, logits = runner.add(prompt_ids)   # prefill one request; logits of its last position (vocab,)
+    logits = runner.step(tokens)           # one new token for each live row, in row order -> (rows, vocab)
+    moved = runner.remove(row)             # free a row; the last row moves into it (returns its old index)
+
+Rows are kept dense (0..rows-1), so a step attends over one contiguous slice of the cache: removing a row
+moves the last row's cache into the hole. A model family provides a runner through `runner_for(model)`; the
+native GPT's is `gpt_runner.GPTRunner`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+
+
+class BatchRunner(Protocol):
+    vocab_size: int
+    context_length: int
+    max_rows: int
+    rows: int
+
+    def add(self, prompt_ids: list[int]) -> tuple[int, torch.Tensor]: ...
+
+    def step(self, tokens: list[int]) -> torch.Tensor: ...
+
+    def remove(self, row: int) -> int: ...
+
+    def length(self, row: int) -> int: ...
+
+    def reset(self) -> None: ...
+
+
+def runner_for(model: Any, max_rows: int) -> BatchRunner:
+    """The batch runner of a loaded model (the family's own, when the family interface provides one)."""
+    make = getattr(model, "batch_runner", None)
+    if callable(make):
+        return make(max_rows)
+    from studio.core.models.gpt import GPT
+
+    if isinstance(model, GPT):
+        from studio.core.serving.gpt_runner import GPTRunner
+
+        return GPTRunner(model, max_rows)
+    raise TypeError(f"cannot serve a {type(model).__name__}: its family has no batched forward step")

@@ -1,0 +1,144 @@
+"""The batching engine and the text stream, without HTTP: batched greedy decoding gives exactly the
+studio's own generation, rows come and go, cancels and full queues behave, stop strings never leak."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from studio.core.datasets.tokenizers import ByteTokenizer
+from studio.core.models.generate import SamplingConfig, generate
+from studio.core.serving.engine import Engine, Job, QueueFull
+from studio.core.serving.runner import runner_for
+from studio.core.serving.textstream import TextStream
+from tests.core.serving.conftest import tiny_gpt
+
+
+class Collect:
+    def __init__(self):
+        self.tokens: list[int] = []
+        self.reason = None
+        self.done = threading.Event()
+
+    def job(self, prompt, n, **kw) -> Job:
+        return Job(list(prompt), n, self.tokens.append, self.finish, **kw)
+
+    def finish(self, reason, error):
+        self.reason = reason
+        self.done.set()
+
+
+@pytest.fixture
+def model():
+    torch.set_num_threads(1)
+    return tiny_gpt(seed=3, context=48)
+
+
+def test_batched_rows_at_different_positions_give_the_studios_own_tokens(model):
+    engine = Engine(runner_for(model, 4), max_batch=4, max_queue=8)
+    prompts = [[5, 6, 7], [8] * 9, [9], [10, 11] * 6, [12, 13], [14], [15, 16, 17, 18], [19]]
+    runs = [(p, 6 + 4 * i, Collect()) for i, p in enumerate(prompts)]  # more than 4: rows are reused
+    for p, n, c in runs:
+        engine.submit(c.job(p, n, temperature=0.0))
+    try:
+        for p, n, c in runs:
+            assert c.done.wait(30)
+            want = list(generate(model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
+            assert c.tokens == want and c.reason == "length"
+        assert engine.stats.rows_sum > engine.stats.steps  # rows shared steps
+    finally:
+        engine.close()
+
+
+def test_seeded_sampling_matches_generate(model):
+    engine = Engine(runner_for(model, 2), max_batch=2)
+    c = Collect()
+    engine.submit(c.job([3, 4], 20, temperature=0.8, top_k=20, seed=11))
+    assert c.done.wait(30)
+    engine.close()
+    assert c.tokens == list(generate(model, [3, 4], SamplingConfig(max_new_tokens=20, temperature=0.8, top_k=20,
+                                                                    seed=11)))
+
+
+def test_stop_tokens_cancel_context_and_a_full_queue(model):
+    want = list(generate(model, [5], SamplingConfig(max_new_tokens=10, greedy=True)))
+    engine = Engine(runner_for(model, 1), max_batch=1, max_queue=1)
+    try:
+        stop = Collect()
+        engine.submit(stop.job([5], 10, temperature=0.0, stop_ids=frozenset({want[3]})))
+        assert stop.done.wait(30)
+        assert stop.reason == "stop" and stop.tokens == want[:want.index(want[3]) + 1]
+
+        edge = Collect()  # runs to the end of the context
+        engine.submit(edge.job([5] * 40, 100, temperature=0.0))
+        # the last position's logits give one more token than the positions left
+        assert edge.done.wait(30) and edge.reason == "length" and len(edge.tokens) == 48 - 40 + 1
+
+        gate = threading.Event()
+        slow = Collect()
+        job = slow.job([5], 10_000, temperature=0.0)
+        job.on_token = lambda t: gate.wait(10)
+        engine.submit(job)
+        waiting = Collect()
+        engine.submit(waiting.job([6], 3, temperature=0.0))  # the queue's one place
+        with pytest.raises(QueueFull):
+            engine.submit(Collect().job([7], 3, temperature=0.0))
+        job.cancel()
+        gate.set()
+        assert slow.done.wait(30) and slow.reason == "cancelled"
+        assert waiting.done.wait(30) and waiting.reason == "length"
+    finally:
+        engine.close()
+
+
+def test_a_failing_step_fails_its_batch_and_the_engine_goes_on(model):
+    runner = runner_for(model, 2)
+    engine = Engine(runner, max_batch=2)
+    real = runner.step
+    calls = {"n": 0}
+
+    def flaky(tokens):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("a kernel failed")
+        return real(tokens)
+
+    runner.step = flaky
+    try:
+        first = Collect()
+        engine.submit(first.job([5], 5, temperature=0.0))
+        assert first.done.wait(30) and first.reason == "error"
+        after = Collect()
+        engine.submit(after.job([5], 5, temperature=0.0))
+        assert after.done.wait(30) and after.reason == "length"
+        assert after.tokens == list(generate(model, [5], SamplingConfig(max_new_tokens=5, greedy=True)))
+    finally:
+        engine.close()
+
+
+def feed_all(stream: TextStream, ids: list[int]) -> list[str]:
+    out = []
+    for i in ids:
+        out.append(stream.feed(i))
+        if stream.stopped:
+            break
+    out.append(stream.finish())
+    return out
+
+
+@pytest.mark.parametrize(("stop", "want"), [
+    ((), "héllo wörld 你好 STOP more"),
+    (("STOP",), "héllo wörld 你好 "),
+    (("wörld", "llo"), "hé"),
+    (("xyz", "mor"), "héllo wörld 你好 STOP "),
+])
+def test_text_stream_gives_whole_characters_and_hides_stop_strings(stop, want):
+    tok = ByteTokenizer()
+    text = "héllo wörld 你好 STOP more"
+    pieces = feed_all(TextStream(tok, stop), tok.encode(text))
+    assert "".join(pieces) == want
+    assert all("\ufffd" not in p for p in pieces)
+    for s in stop:  # no piece ever showed the start of a stop string that later matched
+        assert s not in "".join(pieces)

@@ -1,0 +1,93 @@
+"""`studio keys` and `studio serve` from the command line: a real server process, a real client."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import openai
+import pytest
+
+from tests.conftest import TEST_PASSWORD
+from tests.e2e.cli_runner import cli_with_users
+
+
+@pytest.fixture
+def run(data_dir, monkeypatch, capsys):
+    return cli_with_users(data_dir, monkeypatch, capsys)
+
+
+def store_tiny_model(data_dir):
+    from studio.core.models.gpt import model_tensors
+    from studio.core.services import Studio
+    from tests.core.serving.conftest import TOKENIZER, tiny_gpt
+
+    with Studio.open(data_dir) as studio:
+        alice = studio.accounts.login("alice", TEST_PASSWORD)
+        model = tiny_gpt()
+        version = studio.vault.add_version(alice, None, model_tensors(model), name="tiny",
+                                           config=model.config.to_dict(), tokenizer=TOKENIZER.to_json())
+        studio.grants.add(alice, "vic", "model", version.model_id, "use")
+
+
+def test_keys_create_list_revoke(run):
+    out, _ = run("keys", "create", "--name", "laptop", "--expires", "30d", "--rate", "20", user="vic")
+    token = out.splitlines()[0]
+    assert token.startswith("msk_") and "only time the key is shown" in out
+    out, _ = run("keys", "list", user="vic")
+    assert "laptop" in out and token[:12] in out and "active" in out and token not in out
+    out, _ = run("keys", "list", "--json", user="root")
+    [key] = json.loads(out)
+    assert key["user_name"] == "vic" and key["rate_per_min"] == 20 and key["expires_at"]
+    run("keys", "revoke", "laptop", user="bob", expect=1)  # not bob's key
+    out, _ = run("keys", "revoke", "laptop", user="vic")
+    assert "revoked" in out
+    _, err = run("keys", "create", "--expires", "soon", user="vic", expect=1)
+    assert "not a duration" in err
+
+
+def test_serve_refuses_a_password_from_the_environment(run):
+    _, err = run("serve", "tiny", "--port", "0", expect=5)
+    assert "STUDIO_PASSWORD" in err and "--password-stdin" in err
+
+
+def test_serve_in_its_own_process(run, data_dir):
+    store_tiny_model(data_dir)
+    out, _ = run("keys", "create", "--json", user="vic")
+    token = json.loads(out)["token"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "serve", "tiny", "--port", "0", "--threads", "1",
+                             "--user", "alice", "--password-stdin", "--data-dir", str(data_dir)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        proc.stdin.write(TEST_PASSWORD + "\n")
+        proc.stdin.close()
+        proc.stdin = None  # communicate() below must not touch it again
+        line = proc.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/v1)", line)
+        assert match, line + proc.stderr.read() if proc.poll() is not None else line
+        assert TEST_PASSWORD not in " ".join(proc.args)
+        with openai.OpenAI(base_url=match.group(1), api_key=token, max_retries=0, timeout=60) as client:
+            answer = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}],
+                                                    max_tokens=5, temperature=0)
+            assert answer.usage.completion_tokens == 5
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "Stopped" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    from studio.core.services import Studio
+
+    with Studio.open(data_dir) as studio:
+        actions = [(e.action, e.actor_name, e.outcome) for e in studio.audit_store.page(limit=20)][::-1]
+    tail = [a for a in actions if a[0].startswith(("serve.", "model.read"))]
+    assert tail == [("model.read", "alice", "allowed"), ("serve.start", "alice", "allowed"),
+                    ("serve.request", "vic", "allowed"), ("serve.response", "vic", "allowed"),
+                    ("serve.stop", "alice", "allowed")]
