@@ -35,7 +35,7 @@ from studio.core.actor import Actor
 from studio.core.datasets.options import ImportOptions, check_name, check_tag
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
-from studio.core.errors import ConflictError
+from studio.core.errors import ConflictError, StudioError, ValidationError
 from studio.core.security import policy
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin
 from studio.core.services.vault import hooks
@@ -143,6 +143,10 @@ class DatasetService(DatasetKeysMixin):
         are deleted once the dataset is committed (what was removed: `removed_sources` of the result)."""
         state = state or TaskState()
         final: Path | None = None
+        model = None
+        if options.tokenizer_of:  # the vault's own audited read, before the import's operation (never nested)
+            model = self._model_tokenizing(actor, options.tokenizer_of)
+            options = dataclasses.replace(options, tokenizer_of=model.label, tokenizer="file")
         try:
             with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:
@@ -156,7 +160,7 @@ class DatasetService(DatasetKeysMixin):
                 data_key = self.new_key(actor) if options.encrypt else None  # before any write (one writer)
                 storage = EncryptedStorage(data_key) if data_key is not None else PlainStorage()
                 key = uuid.uuid4().hex
-                result = self._import_files(options, key, state, block_bytes, workers, storage)
+                result = self._import_files(options, key, state, block_bytes, workers, storage, model)
                 final = self.folder / key
                 info = self.store.add(
                     op.session, name=options.name, owner_id=actor.user_id, owner_name=actor.user_name,
@@ -184,8 +188,29 @@ class DatasetService(DatasetKeysMixin):
             info = dataclasses.replace(info, removed_sources=tuple(removed))
         return info
 
+    def _model_tokenizing(self, actor: Actor, ref: str) -> Any:
+        """The tokenizer (and chat template) of the vault version `ref` ("MODEL" or "MODEL:VERSION")."""
+        from studio.core.datasets.importer import ModelTokenizing
+        from studio.core.models.family import family_for_config
+        from studio.core.services.runs.sources import parse_ref
+
+        vault = getattr(self.studio, "vault", None)
+        if vault is None:
+            raise StudioError("This installation has no model vault to take a tokenizer from.")
+        model, version = parse_ref(ref)
+        loaded = vault.load(actor, model, version, roles={"config", "tokenizer"})
+        label = f"{loaded.version.model_name}:{loaded.version.number}"
+        if not loaded.tokenizer:
+            raise ValidationError(f"The model {label} has no tokenizer (tokenizer.json) to import a dataset with.",
+                                  "tokenizer_of")
+        try:
+            tokenizer = family_for_config(loaded.config).tokenizer(loaded.files, loaded.config)
+        except ValidationError as error:
+            raise ValidationError(f"The tokenizer of {label} cannot be used: {error}", "tokenizer_of") from None
+        return ModelTokenizing(tokenizer, loaded.tokenizer, label)
+
     def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None,
-                      workers: int | None, storage: PlainStorage):
+                      workers: int | None, storage: PlainStorage, model: Any = None):
         """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
         from studio.core.datasets.importer import run_import
 
@@ -196,7 +221,7 @@ class DatasetService(DatasetKeysMixin):
         try:
             staging.mkdir()
             result = run_import(options, staging, storage, _Heartbeat(state, pid_file), block_bytes,  # type: ignore[arg-type]
-                                workers)
+                                workers, model)
             os.replace(staging, self.folder / key)
             return result
         except BaseException:
