@@ -73,11 +73,11 @@ def full_state(model: nn.Module, optimizer: torch.optim.Optimizer,
     for pname, state in optim_sd.get("state", {}).items():
         for key, value in state.items():
             if isinstance(value, torch.Tensor):
-                tensors[f"optim/{pname}/{key}"] = value.detach().cpu().contiguous()
+                tensors[f"optim/{pname}/{key}"] = value.detach().cpu().clone()
             else:
                 scalars.setdefault(pname, {})[key] = value
     groups = [dict(g, params=list(g["params"])) for g in optim_sd.get("param_groups", [])]
-    model_tensors = {k: v.detach().contiguous() for k, v in model_sd.items()}
+    model_tensors = {k: v.detach().cpu().clone() for k, v in model_sd.items()}
     return model_tensors, tensors, {"param_groups": groups, "scalars": scalars}
 
 
