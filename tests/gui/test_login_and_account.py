@@ -52,7 +52,7 @@ def test_lock_now_drops_the_keys_and_prefills_the_name(window, qtbot):
     texts = [w.text() for w in window.statusBar().findChildren(QLabel)]
     assert "Vault: locked" in texts and "Not signed in" in texts
     entry = window.ctx.studio.audit_store.page(limit=1)[0]
-    assert entry.action == "auth.logout" and entry.details == {"lock": True}
+    assert entry.action == "auth.logout" and entry.details == {"lock": True, "name": "root"}
     sign_in(qtbot, window, "root", TEST_PASSWORD)
     qtbot.waitUntil(lambda: window.ctx.session is not None)
 

@@ -128,6 +128,8 @@ def _import(studio, actor, args, out: Output) -> int:
                  f"{human_count(v.parameter_count)} parameters ({v.dtype or 'unknown dtype'})")
         if result.skipped:
             out.line(f"not stored: {', '.join(result.skipped)}")
+        for warning in result.warnings:
+            out.line(f"warning: {warning}")
         if result.removed_originals:
             out.line(f"removed the plaintext original(s): {', '.join(result.removed_originals)}")
     return 0

@@ -275,6 +275,16 @@ class FamilyConfig:
         return 0.0
 
 
+def write_hf_folder(folder: Path, config: Mapping[str, Any], tensors: Mapping[str, torch.Tensor],
+                    files: Mapping[str, bytes | str]) -> list[str]:
+    """A stored version (config.json, tensors, its other files by name) written as a Hugging Face folder into
+    the existing empty `folder` by its family; returns the file names written."""
+    family = family_for_config(config)
+    model = family.build(config, tensors)
+    tokenizer = family.tokenizer(files, config) if files.get("tokenizer.json") else None
+    return family.export_hf(model, Path(folder), tokenizer)
+
+
 def check_tensor_shapes(expected: Mapping[str, ExpectedTensor], shapes: Mapping[str, tuple[int, ...]],
                         what: str = "The weights") -> None:
     """Refuse weights whose names or shapes are not the model's, naming the first few of each problem."""

@@ -19,7 +19,7 @@ def people(make_user):
     return make_user("trainer", "alice"), make_user("trainer", "bob")
 
 
-def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, tensors):
+def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, hf_tensors):
     alice, bob = people
     studio.vault.import_path(alice, hf_folder, name="gpt", tags=["t"], notes="made by alice")
     info = studio.vault.bundle(alice, "gpt", tmp_path / "gpt.msbundle", to_user="bob")
@@ -32,7 +32,7 @@ def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, t
     assert (v.model_name, v.kind, v.architecture, v.metadata["bundle_from"]) == ("gpt-from-alice", "bundle",
                                                                                    "GPT2LMHeadModel", "alice")
     loaded = studio.vault.load(bob, "gpt-from-alice")
-    assert all(torch.equal(loaded.tensors[k], tensors[k]) for k in tensors)
+    assert all(torch.equal(loaded.tensors[k], hf_tensors[k]) for k in hf_tensors)
     assert loaded.config["model_type"] == "gpt2"
     model = studio.vault.show(bob, "gpt-from-alice").model
     assert model.tags == ("t",) and model.owner_id == bob.user_id

@@ -106,7 +106,7 @@ def test_import_can_remove_the_original(studio, admin, make_user, st_file):
     assert studio.vault.load(alice, "tiny").tensors
 
 
-def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, tensors):
+def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, hf_tensors):
     alice = make_user()
     result = studio.vault.import_path(alice, hf_folder)
     v = result.version
@@ -119,7 +119,7 @@ def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, tenso
     }
     assert sorted(result.skipped) == ["README.md", "modeling_evil.py"]
     loaded = studio.vault.load(alice, "tiny-gpt")
-    assert all(torch.equal(loaded.tensors[k], tensors[k]) for k in tensors)
+    assert all(torch.equal(loaded.tensors[k], hf_tensors[k]) for k in hf_tensors)
     assert loaded.config["model_type"] == "gpt2"
     assert json.loads(loaded.tokenizer)["model"]["type"] == "BPE"
     assert "tokenizer_config.json" in loaded.files

@@ -100,7 +100,7 @@ def test_a_failed_tag_anywhere_hands_nothing_over(studio, alice, monkeypatch):
     assert weights.plaintext_size in zeroed  # the weights already decrypted were overwritten
 
 
-def test_export_safetensors_and_hf_folder(studio, alice, hf_folder, st_file, tmp_path, tensors):
+def test_export_safetensors_and_hf_folder(studio, alice, hf_folder, st_file, tmp_path, hf_tensors):
     studio.vault.import_path(alice, st_file, name="single")
     studio.vault.import_path(alice, hf_folder, name="sharded")
     one = studio.vault.export(alice, "single", tmp_path / "out" / "one.safetensors")
@@ -108,7 +108,7 @@ def test_export_safetensors_and_hf_folder(studio, alice, hf_folder, st_file, tmp
     merged = studio.vault.export(alice, "sharded", tmp_path / "out" / "merged.safetensors")
     from safetensors.torch import load_file
 
-    assert _same(load_file(str(merged)), tensors)
+    assert _same(load_file(str(merged)), hf_tensors)
     folder = studio.vault.export(alice, "sharded", tmp_path / "out" / "hf", format="hf")
     for name in ("config.json", "tokenizer.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors"):
         assert (folder / name).read_bytes() == (hf_folder / name).read_bytes()

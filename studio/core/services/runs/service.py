@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 from studio.core.procs import studio_command
 from studio.core.services.runs import data as run_data
 from studio.core.services.runs import objects
+from studio.core.services.runs.chat import ChatMixin
 from studio.core.services.runs.sampling import SamplingMixin
 from studio.core.services.runs.settings import (
     DataInfo,
@@ -110,7 +111,7 @@ def _runs_of_dataset(session: Any, dataset_id: int) -> list[str]:
     return [f"run {name!r}" for name in names]
 
 
-class RunService(SamplingMixin, Service):
+class RunService(ChatMixin, SamplingMixin, Service):
     def __init__(self, studio: Any):
         super().__init__(studio)
         self.store = RunStore(studio.db)

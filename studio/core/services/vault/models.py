@@ -38,6 +38,7 @@ class ImportResult:
     version: VersionInfo
     skipped: tuple[str, ...] = ()  # files of the source that were not stored (custom code, READMEs, ...)
     removed_originals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # stored, but worth saying (a model type the studio's tests do not cover)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class ModelsMixin(VaultBase):
                     notes: str = "", remove_original: bool = False, state: TaskState | None = None) -> ImportResult:
         """Import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin (weights_only) as a new
         model, or as a new version of the model of that name. Everything is validated before anything is
-        written; on any failure or cancel nothing is left. `remove_original` deletes the plaintext source
+        written; on any failure or cancel nothing is left. A folder must be a model a family of the studio
+        runs (vault/model_check.py: no remote code, every tensor shaped as config.json says, a tokenizer). `remove_original` deletes the plaintext source
         files after the import committed (a plain unlink: see docs/vault.md on secure erasure)."""
         self.check(actor, ops.MODEL_IMPORT)  # refused (and recorded) before a byte of the source is read
         if state is not None:
@@ -114,7 +116,9 @@ class ModelsMixin(VaultBase):
                 with contextlib.suppress(FileNotFoundError):
                     original.unlink()
                     removed.append(str(original))
-        return ImportResult(version, tuple(plan.skipped), tuple(removed))
+        for warning in plan.warnings:
+            log.warning("vault: import of %s: %s", version.model_name, warning)
+        return ImportResult(version, tuple(plan.skipped), tuple(removed), tuple(plan.warnings))
 
     def add_version(self, actor: Any, model: int | str | None, weights: Mapping[str, torch.Tensor], *,
                     name: str | None = None, config: Mapping[str, Any] | None = None,
@@ -226,7 +230,7 @@ class ModelsMixin(VaultBase):
             buffers: list[bytearray] = []
             try:
                 for a in arts:
-                    buffers.append(decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(keyring.meta, a, vrow),
+                    buffers.append(decrypt_file_to_buffer(self.stored_file(a), keys[a.id], self.ref(keyring.meta, a, vrow),
                                                           progress.step(f"Decrypting {a.name}"), a.plaintext_size))
             except BaseException:
                 for buf in buffers:

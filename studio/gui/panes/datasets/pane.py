@@ -240,6 +240,11 @@ class DatasetsPane(Pane):
             self.sig_dataset_selected.emit(None)
             return
         self.detail.setCurrentIndex(1)
+        if info.encrypted:  # the statistics about its content are kept encrypted: get() opens them
+            try:
+                info = self.ctx.studio.datasets.get(self.ctx.actor, info.id)
+            except StudioError as error:
+                log.info("cannot read the statistics of dataset %s: %s", info.id, error)
         self.stats_view.show_info(info)
         self._show_access(info)
         try:
@@ -316,7 +321,8 @@ class DatasetsPane(Pane):
     def open_import_dialog(self, path: str = "") -> ImportDialog | None:
         if self.task is not None:
             return None
-        dialog = ImportDialog(path, self)
+        actor = self.ctx.actor
+        dialog = ImportDialog(path, self, check=lambda o: self.ctx.studio.datasets.check_import(actor, o))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.start_import(dialog.options))
         dialog.open()
