@@ -107,3 +107,23 @@ def test_lora_settings_are_checked_with_their_field(studio, make_user, tmp_path)
     with pytest.raises(ValidationError) as info:
         studio.runs.plan(user, finetune_settings("chat-tl", "tl", fsdp=True), estimate=False)
     assert info.value.field == "fsdp"
+
+
+def test_lora_recover_trains_adapters_and_returns_merged_weights():
+    from studio.core.models.family import family_of
+    from studio.core.training.config import LoraConfig
+    from studio.core.training.data import TokenSplit, TrainData
+    from studio.core.training.recover import lora_recover
+    from tests.hf_families import hf_model
+
+    model = hf_model("qwen3")
+    family = family_of(model)
+    tensors = {k: v.clone() for k, v in family.tensors(model).items()}
+    data = TrainData(TokenSplit(np.tile(np.arange(5, 60, dtype=np.uint16), 60)))
+    seen = []
+    out = lora_recover(family.config(model), tensors, data, steps=8, lr=3e-3, lora=LoraConfig(rank=2),
+                       seq_len=16, on_step=seen.append)
+    assert [m.step for m in seen] == list(range(1, 9)) and seen[-1].train_loss < seen[0].train_loss
+    assert set(out) == set(tensors)
+    changed = {n for n in out if not torch.equal(out[n], tensors[n].float())}
+    assert changed and all(n.endswith("proj.weight") for n in changed)  # only the adapted layers moved
