@@ -31,7 +31,8 @@ def human_time(seconds: float | None) -> str:
 def plan_lines(plan: Any) -> list[str]:
     m, t, d = plan.model_config, plan.train_config, plan.data
     shape = f"{m.n_layer} layers, {m.n_head} heads, {m.n_embd} wide, context {m.block_size}"
-    what = plan.source_label and f"fine-tuning {plan.source_label}" or (plan.settings.preset or "custom")
+    how = f"LoRA r{plan.settings.lora_rank} on " if plan.settings.lora else ""
+    what = plan.source_label and f"fine-tuning {how}{plan.source_label}" or (plan.settings.preset or "custom")
     lines = [f"Model: {what} ({shape}), {plan.parameters / 1e6:.2f}M parameters, vocabulary {m.vocab_size}",
              f"Data: {d.name}: {d.train_tokens:,} training tokens, {d.val_tokens:,} validation tokens",
              f"Training: {t.max_steps} steps of {t.batch_size} x {t.seq_len or m.block_size} tokens"

@@ -144,6 +144,33 @@ def _held_back(text: str, stops: tuple[str, ...]) -> int:
     return best
 
 
+def load_adapted(vault: Any, actor: Any, adapter: Any, device: str = "cpu", *,
+                 merge: bool = False) -> tuple[Any, Any, Any]:
+    """(model, tokenizer, the loaded base version) of a LoRA adapter version (a loaded vault version with adapter_config.json): its
+    base version is loaded (an audited read of its own), built, and the adapter applied or merged. The
+    tokenizer is the base's (the adapter version keeps the run's dataset tokenizer, the same one)."""
+    from studio.core.models.family import family_for_config
+    from studio.core.models.lora import ADAPTER_FILE, build_adapted, read_adapter_document
+
+    doc = read_adapter_document(adapter.files[ADAPTER_FILE])
+    ref = doc["base"]
+    if ref.get("model_id") is None or ref.get("version") is None:
+        raise ValidationError("This LoRA adapter does not say which base model it belongs to.")
+    try:
+        base = vault.load(actor, int(ref["model_id"]), int(ref["version"]), roles=RUN_ROLES)
+    except NotFoundError:
+        raise NotFoundError(f"The base model of this LoRA adapter ({ref.get('label') or ref['model_id']}, version "
+                            f"{ref['version']}) is no longer in the vault; the adapter cannot run without it.") from None
+    family = family_for_config(base.config)
+    tokenizer = family.tokenizer(base.files, base.config)
+    from studio.core.services.runs.sources import model_config_of, studio_tensors
+
+    config, is_hf = model_config_of(base.config)
+    tensors = studio_tensors(base.tensors, config, is_hf)
+    model = build_adapted(config.to_dict(), tensors, doc, adapter.tensors, device=device, merge=merge)
+    return model, tokenizer, base
+
+
 class SamplingMixin:
     """`studio.runs.sample(...)` and `studio.runs.load_model(...)` (RunService)."""
 
@@ -195,8 +222,13 @@ class SamplingMixin:
             if chosen is None:
                 raise NotFoundError(f"Run {run.name!r} has no usable checkpoint {checkpoint}.")
         state = store.read(self.studio, actor, run, chosen)
-        model = model_from_state(state, device)
-        del state
+        base = None
+        if state.meta.get("lora") is not None:  # an adapter checkpoint: built on the run's base version
+            from studio.core.services.runs.sources import base_weights
+
+            base = base_weights(self.studio, actor, run.source_model_id, run.source_version)
+        model = model_from_state(state, device, base=base)
+        del state, base
         label = f"run {run.name}, checkpoint of step {chosen.step}" + (" (best)" if chosen.is_best else "")
         return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen), model), label)
 
@@ -209,10 +241,16 @@ class SamplingMixin:
             raise StudioError("This installation has no model vault.")
         model_ref, version = parse_ref(ref)
         loaded = vault.load(actor, model_ref, version, roles=RUN_ROLES)
+        label = f"model {loaded.version.model_name}:{loaded.version.number}"
+        from studio.core.models.lora import ADAPTER_FILE
+
+        if ADAPTER_FILE in loaded.files:
+            model, tokenizer, _ = load_adapted(vault, actor, loaded, device)
+            return Loaded(model, tokenizer, label)
         family = family_for_config(loaded.config)
         tokenizer = family.tokenizer(loaded.files, loaded.config)  # before the weights: a clear error first
         model = family.build(loaded.config, loaded.tensors, device=device)
-        return Loaded(model, tokenizer, f"model {loaded.version.model_name}:{loaded.version.number}")
+        return Loaded(model, tokenizer, label)
 
     def sample(self, actor: Any, source: str | int, prompt: str, config: SamplingConfig, *,
                checkpoint: int | str | None = None, should_stop: Callable[[], bool] | None = None,

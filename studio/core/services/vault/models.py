@@ -56,7 +56,7 @@ class LoadedModel:
 
 # What storing a version is recorded as, by its kind (the rest are imports). Both operations have the same
 # policy (owners and administrators add versions; a new model is anyone's who may import).
-_STORE_ACTIONS = {"compressed": ops.MODEL_COMPRESS}
+_STORE_ACTIONS = {"compressed": ops.MODEL_COMPRESS, "merged": ops.MODEL_MERGE}
 
 
 class ModelsMixin(VaultBase):
