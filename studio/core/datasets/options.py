@@ -33,6 +33,9 @@ class ImportOptions:
     include: tuple[str, ...] = ()  # glob patterns for files of a folder (default: every known format)
     exclude: tuple[str, ...] = ()
     tokenizer: str = "bpe"  # byte | char | bpe | the path of a tokenizer.json
+    # a vault model ("MODEL" or "MODEL:VERSION"): its tokenizer, and its chat template for chat/prompt-response
+    # data (the loss on the replies only); replaces `tokenizer`. Fine-tuning that model needs this.
+    tokenizer_of: str | None = None
     vocab_size: int = 8192
     split: tuple[float, float, float] = (0.9, 0.05, 0.05)
     seed: int = 1337
@@ -78,7 +81,10 @@ class ImportOptions:
             raise ValidationError(msg("The BPE training sample must be at least 1 MB."), "bpe_sample_mb")
         if not 1 <= self.max_document_mb <= 1024:
             raise ValidationError(msg("The longest document must be between 1 and 1024 MB."), "max_document_mb")
-        if self.tokenizer == "bpe":
+        if self.tokenizer_of is not None and not str(self.tokenizer_of).strip():
+            raise ValidationError(msg("Name the vault model whose tokenizer to use (MODEL or MODEL:VERSION)."),
+                                  "tokenizer_of")
+        if self.tokenizer == "bpe" and not self.tokenizer_of:
             from studio.core.datasets.tokenizers import check_bpe_vocab_size
 
             check_bpe_vocab_size(self.vocab_size)

@@ -94,3 +94,45 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     if cfg.schedule == "linear":
         return cfg.lr - (cfg.lr - cfg.final_lr) * ratio
     return cfg.final_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.final_lr)
+
+
+@dataclass(frozen=True)
+class LoraConfig:
+    """LoRA settings of a fine-tuning run (plain data; studio.core.models.lora applies them with peft).
+    `targets` are the last parts of the Linear layers' paths (q_proj, v_proj, c_attn, ...); empty means the
+    family's defaults (`family.lora_targets(model)`: every Linear layer inside the blocks)."""
+
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.05
+    targets: tuple[str, ...] = ()
+
+    def validate(self) -> LoraConfig:
+        if not isinstance(self.rank, int) or isinstance(self.rank, bool) or not 1 <= self.rank <= 4096:
+            raise ValidationError(f"The LoRA rank must be a whole number from 1 to 4096 (got {self.rank!r}).",
+                                  field="lora_rank")
+        if not (isinstance(self.alpha, int | float) and math.isfinite(self.alpha) and self.alpha > 0):
+            raise ValidationError(f"The LoRA alpha must be positive (got {self.alpha!r}).", field="lora_alpha")
+        if not (isinstance(self.dropout, int | float) and 0 <= self.dropout < 1):
+            raise ValidationError(f"The LoRA dropout must be in [0, 1) (got {self.dropout!r}).", field="lora_dropout")
+        bad = [t for t in self.targets if not isinstance(t, str) or not t.strip() or "." in t]
+        if bad:
+            raise ValidationError(f"LoRA targets are module names such as q_proj or c_attn (got {bad[0]!r}).",
+                                  field="lora_targets")
+        return self
+
+    @property
+    def scaling(self) -> float:
+        return self.alpha / self.rank
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "alpha": self.alpha, "dropout": self.dropout, "targets": list(self.targets)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoraConfig:
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValidationError(f"Unknown LoRA settings: {', '.join(unknown)}.")
+        d = dict(data)
+        d["targets"] = tuple(d.get("targets") or ())
+        return cls(**d).validate()

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from studio.core.errors import ValidationError
 from studio.core.messages import msg
 from studio.core.models.config import PRESETS, GPTConfig, preset
+from studio.core.models.family import FamilyConfig
 from studio.core.training.checkpoints import CheckpointPolicy
-from studio.core.training.config import TrainConfig
+from studio.core.training.config import LoraConfig, TrainConfig
 from studio.core.training.launch import check_nproc
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class RunSettings:
     train: dict[str, Any] = field(default_factory=dict)  # TrainConfig settings
     source: str | None = None  # fine-tune from a vault model: "MODEL" or "MODEL:VERSION" (name or id)
     resize_vocab: bool = False  # fine-tuning with a tokenizer of another size: resize the embeddings
+    # LoRA (with `source`): train low-rank adapters on the frozen model; the result is a small adapter version
+    lora: bool = False
+    lora_rank: int = 8
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.05
+    lora_targets: tuple[str, ...] = ()  # module names (q_proj, c_attn, ...); empty: the family's defaults
+    fsdp: bool = False  # shard parameters, gradients and optimizer state over the processes (FSDP2; nproc > 1)
     checkpoint_every: int = 500  # steps between checkpoints (0: only at the end)
     keep_last: int = 2
     keep_best: bool = True
@@ -46,6 +54,7 @@ class RunSettings:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["tags"] = list(self.tags)
+        d["lora_targets"] = list(self.lora_targets)
         return d
 
     @classmethod
@@ -56,7 +65,15 @@ class RunSettings:
             raise ValidationError(msg("Unknown run settings: {value}.", value=', '.join(unknown)))
         d = dict(data)
         d["tags"] = tuple(d.get("tags") or ())
+        d["lora_targets"] = tuple(d.get("lora_targets") or ())
         return cls(**d)
+
+    @property
+    def lora_config(self) -> LoraConfig | None:
+        """The LoRA settings (validated, errors name lora_rank, lora_alpha, ...), None for a full run."""
+        if not self.lora:
+            return None
+        return LoraConfig(self.lora_rank, self.lora_alpha, self.lora_dropout, tuple(self.lora_targets)).validate()
 
     @property
     def policy(self) -> CheckpointPolicy:
@@ -75,18 +92,30 @@ class DataInfo:
     tokenizer_json: str | None
     train_tokens: int
     val_tokens: int
+    tokenizer_label: str = ""  # how the dataset was tokenized, in words (for a refusal that names both)
 
 
 @dataclass(frozen=True)
 class RunPlan:
     settings: RunSettings
-    model_config: GPTConfig
+    model_config: GPTConfig | FamilyConfig  # FamilyConfig: a fine-tuned model of another family (its config.json)
     train_config: TrainConfig
     data: DataInfo
     parameters: int
     estimate: Estimate | None
     notes: tuple[str, ...]
     source_label: str = ""
+
+    @property
+    def run_time_s(self) -> tuple[float, float, float] | None:
+        """The whole run's time (typical, low, high), evaluations included; None without an estimate."""
+        if self.estimate is None:
+            return None
+        from studio.core.models.estimate import run_time_s
+
+        t = self.train_config
+        return run_time_s(self.estimate, t.max_steps, eval_every=t.eval_every, eval_batches=t.eval_batches,
+                          grad_accum=t.grad_accum)
 
 
 def model_overrides(model: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +156,16 @@ def check_settings(settings: RunSettings) -> None:
     from studio.core.stores.runs import check_run_name, check_tags
 
     settings.policy  # noqa: B018  (validates)
+    if settings.lora and not settings.source:
+        raise ValidationError("LoRA adapts a trained model: choose the vault model to fine-tune (--from).",
+                              field="lora")
+    settings.lora_config  # noqa: B018  (validates)
+    if settings.lora and settings.resize_vocab:
+        raise ValidationError("A LoRA run keeps the base model's vocabulary; fine-tune on a dataset tokenized with "
+                              "its tokenizer.", field="resize_vocab")
+    if settings.fsdp and settings.nproc * settings.nnodes < 2:
+        raise ValidationError("FSDP shards the model over several processes: set nproc to 2 or more.",
+                              field="fsdp")
     if settings.name:
         check_run_name(settings.name)
     check_tags(settings.tags)

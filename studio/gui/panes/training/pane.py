@@ -86,7 +86,7 @@ class TrainingPane(Pane):
         self.actions.can_train = self.backend is not None and getattr(ctx.session, "role", "viewer") != "viewer"
         self.actions.update([])
 
-        self.board = ChartBoard(self._read_metrics)
+        self.board = ChartBoard(self._read_metrics, settings=ctx.settings)
         self.board.sig_export_requested.connect(self.export_charts)
         self.board.sig_read_failed.connect(lambda _id, message: self._show_error(message))
         self.details = RunDetails()
@@ -161,6 +161,7 @@ class TrainingPane(Pane):
         self._runs = runs
         self.notice.hide()
         self.runs_table.set_runs(runs)
+        self.actions.runs_listed(runs)
         wanted = self._select_when_listed
         if wanted is not None and any(r.id == wanted for r in runs):
             self._select_when_listed = None
@@ -198,8 +199,13 @@ class TrainingPane(Pane):
         if self.details.run_id != run_id:
             return
         self.details.checkpoints.set_checkpoints(checkpoints)
-        sources = [(self.actions.checkpoint_label(c), GenerationSource(run_id=run_id, checkpoint_id=c.id), c.step)
-                   for c in sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True)]
+        run = next((r for r in self._runs if r.id == run_id), None)
+        name = run.name if run is not None else str(run_id)
+        sources = []
+        for c in sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True):
+            label = self.actions.checkpoint_label(c)
+            sources.append((label, GenerationSource(run_id=run_id, checkpoint_id=c.id, label=f"{name} · {label}"),
+                            c.step))
         self.generate.set_sources(sources)
 
     # -- selection ----------------------------------------------------------------------------------------
@@ -281,8 +287,8 @@ class TrainingPane(Pane):
             return
         self.actions.checkpoint_action(run, action, checkpoint)
 
-    def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop):
-        return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop)
+    def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop, stats=None):
+        return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop, stats)
 
     def _keep_sample(self, sample) -> None:
         if len(self._selected) == 1:
@@ -300,7 +306,7 @@ class TrainingPane(Pane):
             if kind == "png":
                 export_png(self.board.graphics, path)
             elif kind == "svg":
-                export_svg(self.board.graphics, path)
+                export_svg(self.board.views, path)
             else:
                 runs = self.board.runs
                 self.calls.run(lambda: export_csv(runs, path, state=TaskState()),

@@ -312,6 +312,8 @@ class VaultPane(Pane):
                 name=v.model_name, n=v.number, files=len(v.artifacts))
             if result.skipped:
                 text += " " + self.tr("Not stored: {files}.").format(files=", ".join(result.skipped))
+            for warning in result.warnings:  # the core's words, like its error messages
+                text += " " + warning
             self.show_notice(text)
             self.refresh()
             self.select_model(v.model_id)
