@@ -264,6 +264,22 @@
             <translation>模型设置不完整：{exc}。</translation>
         </message>
         <message>
+            <source>from FLOPs, rough: {flops:.3g} per step at {efficiency:.0%} of a measured {gflops:.0f} GFLOP/s float32 matmul on {device}</source>
+            <translation>按 FLOPs 粗略估算：每步 {flops:.3g} 次浮点运算，按 {device} 上实测 {gflops:.0f} GFLOP/s float32 矩阵乘法的 {efficiency:.0%} 计</translation>
+        </message>
+        <message>
+            <source>{how}; the machine was busy (load {load:.1f} on {cores} cores), so steps may run faster when it is not</source>
+            <translation>{how}；当时机器较忙（{cores} 个核心上负载 {load:.1f}），空闲时每步可能更快</translation>
+        </message>
+        <message>
+            <source>measured: median of {steps} training steps of this model on {device}, {threads} thread(s) (after one warm-up step)</source>
+            <translation>实测：此模型在 {device}（{threads} 个线程）上 {steps} 个训练步的中位数（先预热一步）</translation>
+        </message>
+        <message>
+            <source>measured: median of {steps} training steps of this model on {device} (after one warm-up step)</source>
+            <translation>实测：此模型在 {device} 上 {steps} 个训练步的中位数（先预热一步）</translation>
+        </message>
+        <message>
             <source>The password must have at least {min_length} characters.</source>
             <translation>密码至少需要 {min_length} 个字符。</translation>
         </message>
