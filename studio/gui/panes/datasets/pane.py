@@ -64,7 +64,7 @@ class DatasetsPane(Pane):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         # the statistics' size hint is wide: left to it, the list got ~270 px and its Source column was cut
-        splitter.setSizes([450, 550])
+        splitter.setSizes([360, 640])
         layout.addWidget(splitter, 1)
         ctx.sig_session_changed.connect(lambda _session: self.refresh())  # another user sees other datasets
         self.refresh()
