@@ -1,6 +1,6 @@
 """The Users & Access pane. Administrators see every account (name, role, status, last login, failed
 logins) and create, disable, enable, unlock, reset and change roles; below, the grants of the selected user
-or of one object, with add and revoke. Others see their own grants. The services decide; buttons are only
+or of one object, with add and revoke, and the API keys (keys.py). Others see their own grants and keys. The services decide; buttons are only
 greyed out to match."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
 from studio.gui.panes.base import Pane
 from studio.gui.panes.users.dialogs import AddGrantDialog, NewUserDialog, ResetPasswordDialog
+from studio.gui.panes.users.keys import KeysBox
 
 
 class RowsModel(QAbstractTableModel):
@@ -153,9 +154,13 @@ class UsersPane(Pane):
         gl.addLayout(grant_buttons)
         gl.addWidget(self.tabs, 1)
 
+        self.keys_box = KeysBox(ctx, RowsModel, _table, _when, self)
+        self.keys_box.sig_message.connect(self.show_message)
+
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.admin_box)
         splitter.addWidget(grants_box)
+        splitter.addWidget(self.keys_box)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.message)
@@ -206,6 +211,7 @@ class UsersPane(Pane):
                 self.tabs.setTabText(0, self.tr("My grants"))
         except StudioError as error:
             self.show_message(str(error), error=True)
+        self.keys_box.refresh()
         self._selection_changed()
 
     def selected_user(self):
