@@ -4,14 +4,48 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 
 MAX_ROWS = 1000
 _BAD = QColor(215, 70, 60)
 
 
-def _tr(text: str) -> str:
+# Marked for lupdate here, translated when shown.
+_TEXTS = (
+    QT_TRANSLATE_NOOP("RequestsModel", "Time"),
+    QT_TRANSLATE_NOOP("RequestsModel", "User"),
+    QT_TRANSLATE_NOOP("RequestsModel", "Model"),
+    QT_TRANSLATE_NOOP("RequestsModel", "Endpoint"),
+    QT_TRANSLATE_NOOP("RequestsModel", "Tokens in"),
+    QT_TRANSLATE_NOOP("RequestsModel", "Tokens out"),
+    QT_TRANSLATE_NOOP("RequestsModel", "Latency (ms)"),
+    QT_TRANSLATE_NOOP("RequestsModel", "First token (ms)"),
+    QT_TRANSLATE_NOOP("RequestsModel", "Outcome"),
+    QT_TRANSLATE_NOOP("RequestsModel", "done"),
+    QT_TRANSLATE_NOOP("RequestsModel", "done (length)"),
+    QT_TRANSLATE_NOOP("RequestsModel", "cancelled"),
+    QT_TRANSLATE_NOOP("RequestsModel", "error"),
+    QT_TRANSLATE_NOOP("RequestsModel", "ok"),
+    QT_TRANSLATE_NOOP("RequestsModel", "bad key"),
+    QT_TRANSLATE_NOOP("RequestsModel", "denied"),
+    QT_TRANSLATE_NOOP("RequestsModel", "rate limited"),
+    QT_TRANSLATE_NOOP("RequestsModel", "busy"),
+    QT_TRANSLATE_NOOP("RequestsModel", "bad request"),
+    QT_TRANSLATE_NOOP("RequestsModel", "no such model"),
+    QT_TRANSLATE_NOOP("RequestsModel", "too large"),
+    QT_TRANSLATE_NOOP("RequestsModel", "audit failed"),
+)
+
+
+def _t(text: str) -> str:
     return QCoreApplication.translate("RequestsModel", text)
 
 
@@ -19,8 +53,17 @@ class RequestsModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list = []
-        self.headers = [_tr("Time"), _tr("User"), _tr("Model"), _tr("Endpoint"), _tr("Tokens in"),
-                        _tr("Tokens out"), _tr("Latency (ms)"), _tr("First token (ms)"), _tr("Outcome")]
+        self.headers = [
+            _t("Time"),
+            _t("User"),
+            _t("Model"),
+            _t("Endpoint"),
+            _t("Tokens in"),
+            _t("Tokens out"),
+            _t("Latency (ms)"),
+            _t("First token (ms)"),
+            _t("Outcome"),
+        ]
 
     def add(self, records: list) -> None:
         if not records:
@@ -56,9 +99,17 @@ class RequestsModel(QAbstractTableModel):
         r = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (time.strftime("%H:%M:%S", time.localtime(r.at)), r.user, r.model, r.endpoint,
-                      str(r.prompt_tokens), str(r.completion_tokens), f"{r.latency_ms:.0f}",
-                      "" if r.ttft_ms is None else f"{r.ttft_ms:.0f}", self.outcome_text(r))
+            values = (
+                time.strftime("%H:%M:%S", time.localtime(r.at)),
+                r.user,
+                r.model,
+                r.endpoint,
+                str(r.prompt_tokens),
+                str(r.completion_tokens),
+                f"{r.latency_ms:.0f}",
+                "" if r.ttft_ms is None else f"{r.ttft_ms:.0f}",
+                self.outcome_text(r),
+            )
             return values[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= col <= 7:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -68,10 +119,21 @@ class RequestsModel(QAbstractTableModel):
 
     @staticmethod
     def outcome_text(r) -> str:
-        texts = {"stop": _tr("done"), "length": _tr("done (length)"), "cancelled": _tr("cancelled"),
-                 "error": _tr("error"), "ok": _tr("ok"), "bad key": _tr("bad key"), "denied": _tr("denied"),
-                 "rate limited": _tr("rate limited"), "busy": _tr("busy"), "overloaded": _tr("busy"),
-                 "bad request": _tr("bad request"), "no such model": _tr("no such model"),
-                 "too large": _tr("too large"), "audit failed": _tr("audit failed")}
+        texts = {
+            "stop": _t("done"),
+            "length": _t("done (length)"),
+            "cancelled": _t("cancelled"),
+            "error": _t("error"),
+            "ok": _t("ok"),
+            "bad key": _t("bad key"),
+            "denied": _t("denied"),
+            "rate limited": _t("rate limited"),
+            "busy": _t("busy"),
+            "overloaded": _t("busy"),
+            "bad request": _t("bad request"),
+            "no such model": _t("no such model"),
+            "too large": _t("too large"),
+            "audit failed": _t("audit failed"),
+        }
         text = texts.get(r.outcome, r.outcome)
         return text if r.status in (200, 499) else f"{text} ({r.status})"
