@@ -52,7 +52,10 @@ class ServingService(Service):
                 ident = f"{loaded.name}:{loaded.version}"
                 if any(m.id == ident for m in served):
                     raise ValidationError(f"{ident} is named twice.", field="models")
-                runner = runner_for(loaded.model, options.max_batch)
+                try:
+                    runner = runner_for(loaded.model, options.max_batch, options.backend, loaded.tokenizer)
+                except ValidationError as error:
+                    raise StudioError(f"{loaded.name}:{loaded.version} cannot run on {options.backend}: {error}") from None
                 engine = Engine(runner, max_batch=options.max_batch, max_queue=options.max_queue, name=ident)
                 served.append(ServedModel(ident, loaded.name, loaded.model_id, loaded.version, loaded.label,
                                           loaded.tokenizer, loaded.template, engine, runner.context_length,
@@ -64,7 +67,8 @@ class ServingService(Service):
                 with self.operation(actor, ops.SERVE_START, "model", m.model_id) as op:
                     op.details.update(version=m.version, host=server.host, port=server.port,
                                       loopback=is_loopback(str(server.host)), record_text=record_text,
-                                      max_batch=options.max_batch, max_queue=options.max_queue)
+                                      max_batch=options.max_batch, max_queue=options.max_queue,
+                                      backend=options.backend)
         except OSError as error:
             self._abandon(server, served)
             raise StudioError(f"Could not listen on {options.host}:{options.port}: {error.strerror or error}. "

@@ -33,8 +33,18 @@ class BatchRunner(Protocol):
     def reset(self) -> None: ...
 
 
-def runner_for(model: Any, max_rows: int) -> BatchRunner:
-    """The batch runner of a loaded model (the family's own, when the family interface provides one)."""
+BACKENDS = ("torch", "llama.cpp")
+
+
+def runner_for(model: Any, max_rows: int, backend: str = "torch", tokenizer: Any = None) -> BatchRunner:
+    """The batch runner of a loaded model (the family's own, when the family interface provides one).
+    backend "llama.cpp" runs the native GPT in llama.cpp from a GGUF in memory (llama_runner.py)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "llama.cpp":
+        from studio.core.serving.llama_runner import LlamaCppRunner
+
+        return LlamaCppRunner(model, tokenizer, max_rows)
     make = getattr(model, "batch_runner", None)
     if callable(make):
         return make(max_rows)

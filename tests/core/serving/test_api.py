@@ -270,3 +270,18 @@ def test_a_full_queue_is_answered_503(env):
         assert len(ends) == statuses.count(503) and all(r.outcome == "overloaded" for r in ends)
     finally:
         env.studio.serving.stop(env.owner, small)
+
+
+def test_the_llama_cpp_backend_serves_the_same_text(env, client):
+    from studio.core.serving.options import ServeOptions
+
+    want = client().completions.create(model="tiny", prompt="Once upon", max_tokens=12, temperature=0)
+    fast = env.studio.serving.start(env.owner, ["tiny"], ServeOptions(port=0, backend="llama.cpp"))
+    try:
+        with openai.OpenAI(base_url=fast.url, api_key=env.keys["viewer"], max_retries=0, timeout=60) as c:
+            got = c.completions.create(model="tiny", prompt="Once upon", max_tokens=12, temperature=0)
+        assert got.choices[0].text == want.choices[0].text and got.usage == want.usage
+    finally:
+        env.studio.serving.stop(env.owner, fast)
+    [start] = [e for e in env.studio.audit_store.page(limit=30) if e.action == "serve.start"][:1]
+    assert start.details["backend"] == "llama.cpp"
