@@ -120,7 +120,9 @@ class ServingPane(Pane):
         for i, (key, label) in enumerate(self.stats.items()):
             label.setObjectName(f"servingStat_{key}")
             caption = QLabel(titles[key])
-            caption.setStyleSheet("color: palette(mid);")
+            bold = label.font()
+            bold.setBold(True)
+            label.setFont(bold)
             stats.addWidget(caption, 0, i)
             stats.addWidget(label, 1, i)
 
