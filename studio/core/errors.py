@@ -25,6 +25,10 @@ class NotFoundError(StudioError):
 class ConflictError(StudioError):
     """The operation clashes with existing state (a name already taken, an object still in use)."""
 
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field  # the setting to change (a name already taken: "name"), where there is one
+
 
 class Cancelled(StudioError):
     """Long work stopped because the user asked it to."""
@@ -85,3 +89,8 @@ class AuditWriteError(StudioError):
 
 class IntegrityError(StudioError):
     """Stored security data (a wrapped key, the audit chain) failed its authentication check."""
+
+
+class AuditTamperedError(IntegrityError):
+    """The audit chain cannot be continued from its head anchor (entries deleted or replaced, the anchor
+    altered or missing): nothing may change until an administrator checked and acknowledged the break."""

@@ -48,6 +48,8 @@ GRANT_LIST = _op("grant.list", None, "manage", _ALL, "list grants (one's own, or
 AUDIT_READ = _op("audit.read", None, None, ("admin",), "read, filter and export the audit log")
 AUDIT_VERIFY = _op("audit.verify", None, None, ("admin",), "verify the audit chain")
 AUDIT_EXPORT = _op("audit.export", None, None, ("admin",), "export the audit log to a file")
+AUDIT_RESEAL = _op("audit.reseal", None, None, ("admin",),
+                   "acknowledge a detected break of the audit chain and start a new one")
 
 # Datasets
 DATASET_IMPORT = _op("dataset.import", "dataset", None, _MAKERS, "import a dataset")

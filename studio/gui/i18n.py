@@ -64,3 +64,8 @@ class CatalogueTranslator(QTranslator):
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt override
         return not self.table
+
+
+def error_text(error: BaseException) -> str:
+    """What to show the user for an error a service raised."""
+    return str(error)

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from studio.core import operations as ops
-from studio.core.errors import AuthenticationError
+from studio.core.errors import AuditTamperedError, AuthenticationError
 from studio.core.security import chain
 from studio.core.services import Studio
 from studio.core.services.base import Service
@@ -87,8 +87,11 @@ def test_deleting_the_newest_entry_and_renumbering_is_detected(studio, admin, lo
     """Delete the last entry; the next appended entry reuses its number but cannot carry the anchored MAC."""
     last = rows(log)[-1][0]
     log.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
-    with Service(studio).operation(admin, ops.MODEL_LIST):
-        pass
+    with pytest.raises(AuditTamperedError) as refused:  # the chain cannot be continued: nothing is done
+        with Service(studio).operation(admin, ops.MODEL_LIST):
+            pass
+    assert f"entry {last} is not the entry the head anchor names" in str(refused.value)
+    assert "studio audit reseal --acknowledge" in str(refused.value)
     assert not studio.audit.verify(admin).ok
 
 
@@ -96,7 +99,8 @@ def test_inserting_a_forged_entry_is_detected(studio, admin, log):
     r = list(rows(log)[-1])
     r[0] += 1
     r[4], r[8], r[9] = ops.MODEL_EXPORT, '{"name":"m1"}', hashlib.sha256(b"forged").digest()
-    log.execute("INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?,?,?)", r)
+    log.execute("INSERT INTO audit_log (seq, ts, actor_id, actor_name, action, obj_type, obj_id, outcome, details, "
+                "mac) VALUES (?,?,?,?,?,?,?,?,?,?)", r)
     assert verify(studio, admin).first_bad_seq == r[0]
 
 

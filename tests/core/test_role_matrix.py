@@ -36,6 +36,7 @@ grant.list              YY  NY  NY
 audit.read              YY  NN  NN
 audit.verify            YY  NN  NN
 audit.export            YY  NN  NN
+audit.reseal            YY  NN  NN
 dataset.import          YY  YY  NN
 dataset.list            YY  YY  YY
 dataset.read            YY  NY  NY
@@ -63,7 +64,7 @@ ROLES = ("admin", "trainer", "viewer")
 TABLE = {line.split()[0]: dict(zip(ROLES, line.split()[1:], strict=True)) for line in EXPECTED.strip().splitlines()}
 
 # Creation and list operations act on no object yet.
-GLOBAL = {ops.USER_CREATE, ops.USER_LIST, ops.AUDIT_READ, ops.AUDIT_VERIFY, ops.AUDIT_EXPORT, ops.DATASET_IMPORT,
+GLOBAL = {ops.USER_CREATE, ops.USER_LIST, ops.AUDIT_READ, ops.AUDIT_VERIFY, ops.AUDIT_EXPORT, ops.AUDIT_RESEAL, ops.DATASET_IMPORT,
           ops.DATASET_LIST, ops.MODEL_IMPORT, ops.MODEL_COMPRESS, ops.MODEL_LIST, ops.RUN_START, ops.RUN_LIST, ops.VAULT_VERIFY,
           ops.KEY_LIST, ops.SERVE_RECORD_TEXT, ops.SERVE_STOP}
 MODEL_ID, DATASET_ID, RUN_ID = "7", "8", "9"

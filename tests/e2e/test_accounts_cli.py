@@ -116,6 +116,21 @@ def test_verify_exits_1_and_names_the_first_bad_entry(cli, data_dir):
     assert code == 1 and "entry 2" in out
 
 
+def test_reseal_acknowledges_a_break_and_the_chain_goes_on(cli, data_dir):
+    import sqlite3
+
+    conn = sqlite3.connect(data_dir / "studio.db")
+    conn.execute("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    code, out, err = cli("audit", "reseal", "--user", "root")
+    assert code != 0 and "acknowledge" in err
+    code, out, _ = cli("audit", "reseal", "--acknowledge", "--user", "root")
+    assert code == 0 and "acknowledged" in out and "intact" in out
+    code, out, _ = cli("audit", "verify", "--user", "root")
+    assert code == 0 and "acknowledged a break" in out
+
+
 def test_the_real_command_at_production_cost(data_dir):
     env = {"STUDIO_PASSWORD": TEST_PASSWORD}
     result = run_process("init", "--admin", "root", data_dir=data_dir, env=env)
@@ -123,7 +138,7 @@ def test_the_real_command_at_production_cost(data_dir):
     result = run_process("audit", "verify", "--user", "root", data_dir=data_dir, env=env)
     assert result.returncode == 0 and "intact" in result.stdout, result.stderr
     result = run_process("users", "list", "--user", "root", data_dir=data_dir, env={"STUDIO_PASSWORD": "nope-nope-1"})
-    assert result.returncode == 5 and result.stderr.strip() == "studio users: Wrong user name or password."
+    assert result.returncode == 5 and result.stderr.strip() == "studio users: Wrong user name or password, or the account is disabled."
     import sqlite3
 
     conn = sqlite3.connect(data_dir / "studio.db")

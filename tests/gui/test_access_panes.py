@@ -2,8 +2,8 @@ import json
 import sqlite3
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
-from studio.core.security import policy
 from tests.conftest import TEST_PASSWORD
 
 
@@ -85,46 +85,74 @@ def test_verify_button_reports_intact_then_the_first_bad_entry(window, qtbot):
     qtbot.mouseClick(pane.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.verify_result.text().startswith("Tampered"), timeout=10000)
     assert "entry 1 " in pane.verify_result.text()
+    # the administrator has looked at it: acknowledging starts a new chain and the button goes away
+    assert pane.reseal_button.isVisibleTo(pane)
+    pane.reseal_now()
+    qtbot.waitUntil(lambda: pane.verify_result.text().startswith("Intact"), timeout=10000)
+    assert "acknowledged a break at entry" in pane.verify_result.text()
+    assert not pane.reseal_button.isVisibleTo(pane)
+
+
+def _submit_dialog(qtbot, dialog):
+    """Press OK on a dialog that makes its own service call; wait for the answer (closed, or an error)."""
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: dialog.task is None or not dialog.task.running, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=5000)
 
 
 def test_users_pane_manages_accounts_and_grants(window, qtbot, monkeypatch):
+    import torch
+
     from studio.gui.panes.users import pane as users_module
 
     studio = window.ctx.studio
-    monkeypatch.setitem(policy._REGISTRY, "model", policy.ObjectType("model", lambda s, oid: 1, None, None))
+    model = studio.vault.add_version(window.ctx.actor, None, {"w": torch.zeros(4, 4)}, name="tiny-gpt")
     pane = window.show_pane("users")
     assert [u.name for u in pane.users_model.rows] == ["root"]
     assert not pane.disable_button.isEnabled() and not pane.reset_button.isEnabled()  # not on oneself
 
-    def accept_with(cls, setup):
+    def answer_with(cls, steps):
+        """exec() runs the steps (filling the form, pressing OK) and returns how the dialog ended."""
         def exec_(dialog):
-            setup(dialog)
-            return cls.DialogCode.Accepted
+            for step in steps:
+                step(dialog)
+            return dialog.result()
         monkeypatch.setattr(cls, "exec", exec_)
 
     def fill_new(d):
         d.name.setText("alice")
         d.role.setCurrentText("viewer")
         d.password.setText(TEST_PASSWORD)
+        d.again.setText("something else")
+        _submit_dialog(qtbot, d)
+        assert "differ" in d.error_for("again") and d.task is None  # refused before any call
         d.again.setText(TEST_PASSWORD)
+        _submit_dialog(qtbot, d)
 
-    accept_with(users_module.NewUserDialog, fill_new)
-    pane.new_user()
-    qtbot.waitUntil(lambda: [u.name for u in pane.users_model.rows] == ["alice", "root"], timeout=5000)
+    answer_with(users_module.NewUserDialog, [fill_new])
+    assert pane.new_user()
+    assert [u.name for u in pane.users_model.rows] == ["alice", "root"]
     pane.users.selectRow(0)
     assert pane.disable_button.isEnabled() and pane.reset_button.isEnabled()
 
-    def fill_grant(d):
-        d.user.setCurrentText("alice")
-        d.obj_type.setCurrentText("model")
-        d.obj_id.setText("4")
-        d.permission.setCurrentText("use")
+    def grant_export(d):  # a viewer cannot be given export: the dialog stays, the reason under Permission
+        assert d.user.currentData() == "alice" and d.object.currentText() == f"tiny-gpt (model {model.model_id})"
+        d.permission.setCurrentIndex(d.permission.findData("export"))
+        _submit_dialog(qtbot, d)
+        assert d.result() != d.DialogCode.Accepted
+        assert "viewer can only be given 'use'" in d.error_for("permission")
+        assert d.permission.currentData() == "export"  # what was chosen is still there
 
-    accept_with(users_module.AddGrantDialog, fill_grant)
-    pane.add_grant()
-    qtbot.waitUntil(lambda: len(pane.user_grants_model.rows) == 1, timeout=5000)
-    assert pane.user_grants.model().index(0, 1).data() == "model:4"
-    pane.object_edit.setText("model:4")
+    def grant_use(d):
+        d.permission.setCurrentIndex(d.permission.findData("use"))
+        _submit_dialog(qtbot, d)
+
+    answer_with(users_module.AddGrantDialog, [grant_export, grant_use])
+    assert pane.add_grant()
+    assert "Granted use on tiny-gpt" in pane.message.text()
+    assert len(pane.user_grants_model.rows) == 1
+    assert pane.user_grants.model().index(0, 1).data() == f"tiny-gpt (model {model.model_id})"
+    pane.object_combo.setCurrentIndex(pane.object_combo.findText(f"tiny-gpt (model {model.model_id})"))
     pane.show_object()
     assert [g.user_name for g in pane.object_grants_model.rows] == ["alice"]
     pane.object_grants.selectRow(0)

@@ -24,6 +24,16 @@ def wait_import(qtbot, pane):
     qtbot.waitUntil(lambda: pane.task is None, timeout=60_000)
 
 
+def accept(qtbot, dialog) -> bool:
+    """Press Import: the dialog checks with the service first and closes only if the check passed. Returns
+    whether it closed (it deletes itself then)."""
+    closed = []
+    dialog.accepted.connect(lambda: closed.append(True))
+    dialog.accept()
+    qtbot.waitUntil(lambda: bool(closed) or dialog.buttons.isEnabled(), timeout=10_000)
+    return bool(closed)
+
+
 def test_import_the_sample_through_the_pane_and_see_its_statistics(pane, qtbot):
     assert pane.detail.currentIndex() == 0 and "No datasets yet" in pane.empty_label.text()
     qtbot.mouseClick(pane.sample_button, Qt.MouseButton.LeftButton)
@@ -71,7 +81,7 @@ def test_import_through_the_dialog(pane, qtbot, tmp_path):
     dialog.response_edit.setText("a")
     dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("byte"))
     dialog.tags_edit.setText("qa, small")
-    dialog.accept()
+    accept(qtbot, dialog)
     wait_import(qtbot, pane)
     info = pane.current
     assert (info.name, info.kind, info.tokenizer, info.tags) == ("pairs", "sft", "byte", ("qa", "small"))
@@ -83,17 +93,42 @@ def test_the_dialog_refuses_bad_settings_and_says_why(qtbot, tmp_path):
     dialog = ImportDialog(str(tmp_path / "missing.txt"))
     qtbot.addWidget(dialog)
     dialog.accept()
-    assert dialog.result() == 0 and "does not exist" in dialog.error_label.text()
+    assert dialog.result() == 0 and "does not exist" in dialog.errors.text("path")  # beside the path
     (tmp_path / "a.txt").write_text("x")
     dialog.path_edit.setText(str(tmp_path / "a.txt"))
     dialog.split_spins[0].setValue(0.5)
     dialog.accept()
-    assert "add up to" in dialog.error_label.text()
+    assert "add up to" in dialog.error_label.text() and dialog.errors.text("path") == ""  # the old one went
     dialog.split_spins[0].setValue(0.9)
     dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("file"))
     assert dialog.tokenizer_path.isVisibleTo(dialog) and not dialog.vocab_spin.isVisibleTo(dialog)
     dialog.accept()
-    assert "tokenizer.json" in dialog.error_label.text()
+    assert "tokenizer.json" in dialog.errors.text("tokenizer")
+
+
+def test_the_dialog_stays_open_for_an_unknown_extension_or_a_taken_name(pane, qtbot, tmp_path):
+    src = tmp_path / "notes.log"
+    src.write_text("some notes\n\nmore notes")
+    dialog = pane.open_import_dialog(str(src))
+    dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("byte"))
+    dialog.name_edit.setText("my notes")
+    assert not accept(qtbot, dialog)
+    assert dialog.isVisible() and pane.task is None  # nothing started
+    assert "extension the studio does not know" in dialog.errors.text("path")
+    assert dialog.name_edit.text() == "my notes"  # what was typed is still there
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("text"))
+    assert accept(qtbot, dialog)
+    wait_import(qtbot, pane)
+    assert pane.current.name == "my notes"
+    again = pane.open_import_dialog(str(src))
+    again.format_combo.setCurrentIndex(again.format_combo.findData("text"))
+    again.name_edit.setText("my notes")
+    assert not accept(qtbot, again)
+    assert again.isVisible() and "exists already" in again.errors.text("name")
+    again.name_edit.setText("my notes 2")
+    assert accept(qtbot, again)
+    wait_import(qtbot, pane)
+    assert sorted(i.name for i in pane.model.infos) == ["my notes", "my notes 2"]
 
 
 def test_cancel_from_the_progress_bar_leaves_nothing(pane, qtbot, tmp_path, data_dir):
@@ -102,7 +137,7 @@ def test_cancel_from_the_progress_bar_leaves_nothing(pane, qtbot, tmp_path, data
     src = tmp_path / "big.txt"
     src.write_text(stories_text(4_000_000, seed=5))
     dialog = pane.open_import_dialog(str(src))
-    dialog.accept()
+    accept(qtbot, dialog)
     qtbot.mouseClick(pane.progress.cancel_button, Qt.MouseButton.LeftButton)
     wait_import(qtbot, pane)
     assert pane.model.infos == []
@@ -212,7 +247,7 @@ def test_the_dialog_encrypts_by_default_and_can_remove_the_source(pane, qtbot, t
     assert dialog.encrypt_check.isChecked() and not dialog.remove_source_check.isChecked()
     dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("byte"))
     dialog.remove_source_check.setChecked(True)
-    dialog.accept()
+    accept(qtbot, dialog)
     wait_import(qtbot, pane)
     info = pane.current
     assert info.encrypted and info.options["remove_source"] and not src.exists()
@@ -228,7 +263,7 @@ def test_the_dialog_encrypts_by_default_and_can_remove_the_source(pane, qtbot, t
     dialog = pane.open_import_dialog(str(other))
     dialog.tokenizer_combo.setCurrentIndex(dialog.tokenizer_combo.findData("byte"))
     dialog.encrypt_check.setChecked(False)
-    dialog.accept()
+    accept(qtbot, dialog)
     wait_import(qtbot, pane)
     assert not pane.current.encrypted and other.exists()
     assert pane.stats_view.access_label.text().startswith("Stored in plaintext")

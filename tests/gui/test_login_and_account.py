@@ -37,7 +37,7 @@ def test_wrong_password_then_sign_in(make_window, data_dir, qtbot):
     window.show()
     assert not window.login_screen.confirm.isVisible()
     sign_in(qtbot, window, "root", "Wrong-Password-0")
-    qtbot.waitUntil(lambda: window.login_screen.error.text() == "Wrong user name or password.")
+    qtbot.waitUntil(lambda: window.login_screen.error.text() == "Wrong user name or password, or the account is disabled.")
     assert window.ctx.session is None
     sign_in(qtbot, window, "root", TEST_PASSWORD)
     qtbot.waitUntil(lambda: window.ctx.session is not None)
@@ -52,7 +52,7 @@ def test_lock_now_drops_the_keys_and_prefills_the_name(window, qtbot):
     texts = [w.text() for w in window.statusBar().findChildren(QLabel)]
     assert "Vault: locked" in texts and "Not signed in" in texts
     entry = window.ctx.studio.audit_store.page(limit=1)[0]
-    assert entry.action == "auth.logout" and entry.details == {"lock": True}
+    assert entry.action == "auth.logout" and entry.details == {"lock": True, "name": "root"}
     sign_in(qtbot, window, "root", TEST_PASSWORD)
     qtbot.waitUntil(lambda: window.ctx.session is not None)
 

@@ -219,3 +219,41 @@ def test_a_viewer_sees_what_is_shared_and_may_only_use_it(qtbot, window, setup, 
     assert "all intact" in pane.notice.text()
     pane.delete()  # greyed out; called anyway, the service refuses and says why
     assert "vic may not do model.delete" in pane.notice.text() and pane.models.rowCount() == 1
+
+
+def _submit(qtbot, dialog):
+    dialog.ok_button().click()
+    qtbot.waitUntil(lambda: dialog.task is None or not dialog.task.running, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.buttons.isEnabled(), timeout=5000)
+
+
+def test_share_dialog_keeps_a_refused_choice_and_says_why_beside_it(qtbot, window, setup, model_file):
+    pane, alice, _ = setup
+    pane.vault.import_path(alice, model_file, name="tiny")
+    _user(window, "vic", "viewer")
+    pane.refresh()
+    pane.select_model("tiny")
+    dialog = pane.share_dialog()
+    assert [dialog.user.itemData(i) for i in range(dialog.user.count())] == ["bob", "root", "vic"]  # by name
+    dialog.user.setCurrentIndex(dialog.user.findData("vic"))
+    dialog.permission.setCurrentIndex(dialog.permission.findData("export"))
+    _submit(qtbot, dialog)
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "viewer can only be given 'use'" in dialog.error_for("permission")
+    assert (dialog.user.currentData(), dialog.permission.currentData()) == ("vic", "export")
+    assert pane.details.recipients.count() == 1  # nothing was shared
+    dialog.permission.setCurrentIndex(dialog.permission.findData("use"))
+    _submit(qtbot, dialog)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert pane.details.recipients.item(1).text() == "vic (use)" and "Shared: vic" in pane.notice.text()
+
+
+def test_export_is_off_for_a_model_without_a_finished_version(qtbot, setup, model_file):
+    pane, alice, _ = setup
+    pane.vault.reserve_version(alice, None, name="run-in-progress")  # a live run's checkpoints: still pending
+    pane.vault.import_path(alice, model_file, name="tiny")
+    pane.refresh()
+    assert pane.select_model("run-in-progress")
+    assert not pane.export_action.isEnabled() and "no finished version" in pane.export_action.toolTip()
+    assert pane.select_model("tiny")
+    assert pane.export_action.isEnabled()

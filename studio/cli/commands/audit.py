@@ -1,4 +1,5 @@
-"""`studio audit list|verify|export`: read, check and export the tamper-evident log (administrators)."""
+"""`studio audit list|verify|export|reseal`: read, check and export the tamper-evident log, and acknowledge a
+detected break so that a new chain starts (administrators)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from studio.cli.output import Output
 from studio.core.errors import ValidationError
 
 NAME = "audit"
-HELP = "list, verify and export the audit log"
+HELP = "list, verify, export the audit log; acknowledge a detected break"
 
 
 def _time(text: str | None, end: bool = False) -> str | None:
@@ -62,6 +63,16 @@ def _verify(studio, args, out):
     return 0 if report.ok else 1
 
 
+def _reseal(studio, args, out):
+    report = studio.audit.reseal(actor_from_args(studio, args), acknowledge=args.acknowledge)
+    if out.as_json:
+        out.json(report)
+    else:
+        out.line("The break is acknowledged and recorded; a new chain starts from a new anchor.")
+        out.line(report.summary())
+    return 0 if report.ok else 1
+
+
 def _export(studio, args, out):
     count = studio.audit.export(actor_from_args(studio, args), args.file, _filter(args), args.format)
     if out.as_json:
@@ -89,6 +100,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
     add_action(sub, "verify", "check the whole chain and its head anchor; exit 1 and name the first bad entry",
                _verify)
+    p = add_action(sub, "reseal", "after a detected break (verify failed, or work is refused): record that you "
+                   "checked it and start a new chain; the entries before it are kept as found", _reseal)
+    p.add_argument("--acknowledge", action="store_true",
+                   help="confirm that you have looked at what verify reports (without it, nothing is done)")
     p = add_action(sub, "export", "write the (filtered) log to a .csv or .jsonl file, oldest first", _export)
     p.add_argument("file")
     p.add_argument("--format", choices=["csv", "jsonl"], help="default: from the file's extension")

@@ -17,9 +17,9 @@ def _show(out: Output, grants: list) -> None:
     if out.as_json:
         out.json(grants)
         return
-    out.table(["user", "object", "permission", "granted (UTC)"],
-              [[g.user_name, f"{g.obj_type}:{g.obj_id}", g.permission, g.granted_at.strftime("%Y-%m-%d %H:%M")]
-               for g in grants])
+    out.table(["user", "object", "name", "permission", "granted (UTC)"],
+              [[g.user_name, f"{g.obj_type}:{g.obj_id}", g.obj_name or "", g.permission,
+                g.granted_at.strftime("%Y-%m-%d %H:%M")] for g in grants])
 
 
 def _add(studio, args, out):

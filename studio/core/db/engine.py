@@ -68,11 +68,12 @@ class Database:
         # operation and every audit append checks again.
         self.schema_guard = None
 
-    def verify_schema(self, session: Session) -> None:
+    def verify_schema(self, target: Session | sqlite3.Connection) -> None:
         """Raise SchemaTamperedError unless the file still has exactly the expected schema (no-op before
-        Studio.open installed the guard)."""
+        Studio.open installed the guard). `target`: a session, or a DB-API connection."""
         if self.schema_guard is not None:
-            self.schema_guard.verify(session.connection().connection.driver_connection)
+            conn = target.connection().connection.driver_connection if isinstance(target, Session) else target
+            self.schema_guard.verify(conn)
 
     @contextmanager
     def session(self, durable: bool = False) -> Iterator[Session]:

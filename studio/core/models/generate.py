@@ -1,5 +1,6 @@
 """Text generation as a Python generator: tokens come out one by one as they are made, so the GUI and the
 CLI can show them at once and stop whenever they like (close the generator, or pass `should_stop`).
+It runs a model of any family through the family interface (forward step, KV cache, context length).
 
 A KV cache makes each new token cost one position while the text fits the context. Past the context the
 window slides, and because positions are absolute every token then needs the whole window again (what
@@ -12,10 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from studio.core.errors import ValidationError
-from studio.core.models.gpt import GPT, KVCache
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class SamplingConfig:
     greedy: bool = False
     seed: int | None = None
     stop_ids: tuple[int, ...] = ()  # generation ends after yielding one of these (e.g. end of document)
+    stop_strings: tuple[str, ...] = ()  # text-level stops, applied by the text streams (services.runs.sampling)
 
     def validate(self) -> SamplingConfig:
         if self.max_new_tokens < 0:
@@ -58,28 +60,31 @@ def next_token_distribution(logits: torch.Tensor, temperature: float, top_k: int
 
 
 def generate(
-    model: GPT,
+    model: nn.Module,
     prompt_ids: Sequence[int] | Iterable[int],
     sampling: SamplingConfig | None = None,
     *,
     should_stop: Callable[[], bool] | None = None,
     use_cache: bool = True,
 ) -> Iterator[int]:
-    """Yield up to `max_new_tokens` new token ids continuing `prompt_ids` (at least one id)."""
+    """Yield up to `max_new_tokens` new token ids continuing `prompt_ids` (at least one id). `model` is a
+    model of any family (studio.core.models.family): its forward step and KV cache come from there."""
+    from studio.core.models.family import family_of
+
+    family = family_of(model)
     s = (sampling or SamplingConfig()).validate()
     ids = [int(i) for i in prompt_ids]
-    vocab, block = model.config.vocab_size, model.config.block_size
+    vocab, block = family.vocab_size(model), family.context_length(model)
     if not ids:
         raise ValidationError("The prompt is empty; give at least one token (e.g. the end-of-document token).")
     bad = [i for i in ids if not 0 <= i < vocab]
     if bad:
         raise ValidationError(f"Prompt token {bad[0]} is outside the model's vocabulary (0..{vocab - 1}).")
     device = next(model.parameters()).device
-    dtype = next(model.parameters()).dtype
     gen = torch.Generator().manual_seed(s.seed) if s.seed is not None else None
     greedy = s.greedy or s.temperature == 0
     stops = set(s.stop_ids)
-    cache: KVCache | None = None
+    cache = None
     pending: list[int] = []  # ids not yet fed to the cache
 
     def logits_for_next() -> torch.Tensor:
@@ -90,14 +95,14 @@ def generate(
             with torch.inference_mode():
                 if use_cache and len(ids) <= block:
                     if cache is None:
-                        cache = KVCache(model.config, 1, device, dtype)
+                        cache = family.new_cache(model, 1)
                         pending = list(ids)
                     x = torch.tensor([pending], dtype=torch.long, device=device)
-                    logits, _ = model(x, cache=cache, last_only=True)
+                    logits, _ = family.forward(model, x, cache=cache, last_only=True)
                 else:
                     cache = None  # the window slides: positions move, the cache no longer applies
                     x = torch.tensor([ids[-block:]], dtype=torch.long, device=device)
-                    logits, _ = model(x, last_only=True)
+                    logits, _ = family.forward(model, x, last_only=True)
         finally:
             model.train(was_training)
         pending = []

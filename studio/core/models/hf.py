@@ -109,16 +109,31 @@ def _read_tensors(folder: Path) -> dict[str, torch.Tensor]:
     raise ValidationError(f"{folder} has no model.safetensors or model.safetensors.index.json.")
 
 
-def tensors_from_hf(hf_tensors: dict[str, torch.Tensor], config: GPTConfig) -> dict[str, torch.Tensor]:
+def hf_name(name: str) -> str | None:
+    """A GPT-2 checkpoint's tensor name as ours (None for the causal-mask buffers, which are not weights)."""
+    if not name.startswith(("transformer.", "lm_head.")):
+        name = "transformer." + name
+    return None if _MASK_BUFFER.match(name) else name
+
+
+def is_conv1d(name: str) -> bool:
+    """Whether a (prefixed) GPT-2 weight is stored in Conv1D layout (in, out)."""
+    return bool(_CONV1D.match(name))
+
+
+def tensors_from_hf(hf_tensors: dict[str, torch.Tensor], config: GPTConfig, *, copy: bool = True) -> dict[str, torch.Tensor]:
     """HF names/layouts -> ours: add the `transformer.` prefix where missing, transpose Conv1D weights,
-    drop mask buffers, drop lm_head.weight when tied (and check it is indeed the embedding)."""
+    drop mask buffers, drop lm_head.weight when tied (and check it is indeed the embedding). With
+    copy=False the transposed weights stay views and the dtype stays as stored (a load into memory that
+    must not double the weights: nn.Linear runs on the transposed view as it is)."""
     out: dict[str, torch.Tensor] = {}
-    for name, t in hf_tensors.items():
-        if not name.startswith(("transformer.", "lm_head.")):
-            name = "transformer." + name
-        if _MASK_BUFFER.match(name):
+    for hf, t in hf_tensors.items():
+        name = hf_name(hf)
+        if name is None:
             continue
-        out[name] = t.t().contiguous() if _CONV1D.match(name) else t
+        if _CONV1D.match(name):
+            t = t.t().contiguous() if copy else t.t()
+        out[name] = t
     head = out.pop("lm_head.weight", None)
     if config.tie_embeddings:
         if head is not None and not torch.equal(head, out.get("transformer.wte.weight", head)):
@@ -127,6 +142,8 @@ def tensors_from_hf(hf_tensors: dict[str, torch.Tensor], config: GPTConfig) -> d
         if head is None:
             raise ValidationError("config.json says the embeddings are not tied, but there is no lm_head.weight.")
         out["lm_head.weight"] = head
+    if not copy:
+        return out
     return {k: v.float() if v.is_floating_point() else v for k, v in out.items()}
 
 

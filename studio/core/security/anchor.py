@@ -110,6 +110,21 @@ class AnchorFile:
             except SchemaTamperedError as error:
                 log.error("the audit head anchor was not moved: %s", error)
 
+    def reset(self, anchor_key: bytes, seq: int, mac: bytes) -> None:
+        """Replace the anchor, wherever it points (only after an administrator acknowledged a break: the new
+        chain starts at (seq, mac), AuditStore.reseal)."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._guard.verify(conn)
+                conn.execute("INSERT OR REPLACE INTO anchor (id, seq, mac, tag) VALUES (1, ?, ?, ?)",
+                             (seq, mac, _tag(anchor_key, seq, mac)))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:

@@ -50,7 +50,6 @@ def active_params() -> Argon2Params:
 def set_active_params(params: Argon2Params) -> None:
     global _active
     _active = params
-    _dummy_hash.cache_clear()
 
 
 def derive_key(password: str, salt: bytes, params: Argon2Params, length: int = 32) -> bytes:
@@ -131,9 +130,14 @@ def _verify(password: str, phc: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return hash_password(base64.b64encode(os.urandom(24)).decode())
+    """A well-formed PHC string with the current parameters that no password matches, made without running
+    Argon2id: checking against it costs exactly one Argon2id run, the first time in a process as every time
+    after (hashing a dummy password once and caching it made the first unknown name cost two runs)."""
+    p = active_params()
+    salt = base64.b64encode(os.urandom(16)).decode().rstrip("=")
+    digest = base64.b64encode(os.urandom(32)).decode().rstrip("=")
+    return f"$argon2id$v=19${p.phc_params()}${salt}${digest}"
 
 
 def _encode(password: str) -> bytes:

@@ -3,10 +3,17 @@
 
 Counted per user name, known or not, so that an unknown name behaves exactly like a wrong password; kept in
 the database, so a restart does not reset it; a successful login resets it.
+
+Atomic across processes (studio.core.stores.login_attempts): an attempt first takes a *slot* in one write
+transaction (the check and the count together, under SQLite's write lock), counted as a failure in advance;
+only then does the Argon2id check run (outside the lock). Parallel logins therefore see each other's slots:
+after FREE_FAILURES + 1 slots the next must wait, and no more than MAX_FAILURES are ever checked before the
+lockout, however many race. A success gives back its slot and every one taken before it.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 MAX_FAILURES = 10  # in a row; then the account stays locked until an administrator unlocks it
@@ -31,3 +38,12 @@ def retry_after(failures: int, last_failure_at: datetime | None, now: datetime) 
 
 def is_locked(failures: int) -> bool:
     return failures >= MAX_FAILURES
+
+
+def describe_wait(seconds: float) -> str:
+    """A wait in words for people: whole seconds rounded up, never "0 s" ("1 s", "45 s", "1 min", "1 min 5 s")."""
+    whole = max(1, math.ceil(seconds - 1e-9))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min" + (f" {rest} s" if rest else "")

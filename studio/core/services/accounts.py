@@ -14,7 +14,6 @@ The administrator never gets the user's keys; the user must choose a new passwor
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from studio.core.errors import (
 from studio.core.security import events, keys, passwords, throttle
 from studio.core.security.session import UserSession, audit_keys_of, audit_secret_of
 from studio.core.services.base import Service
+from studio.core.stores import login_attempts
 from studio.core.stores.accounts import (
     User,
     check_user_name,
@@ -49,9 +49,8 @@ from studio.core.stores.accounts import (
 
 log = logging.getLogger(__name__)
 
-WRONG_LOGIN = "Wrong user name or password."
+WRONG_LOGIN = "Wrong user name or password, or the account is disabled."
 _AUDIT_AAD = b"model-studio audit secret v1"
-_THROTTLE_SALT = "security.throttle_salt"
 
 
 def utcnow() -> datetime:
@@ -110,75 +109,67 @@ class AccountService(Service):
 
     # -- login ---------------------------------------------------------------------------------------------
     def login(self, name: str, password: str) -> UserSession:
-        store = self.studio.audit_store
+        """Log in. Every way of failing that a guesser could tell apart gives the same answer after the same
+        work (one Argon2id check): an unknown name, a wrong password, a disabled account (right password or
+        not). Throttling and the failure count are atomic across processes (studio.core.stores.login_attempts):
+        the attempt takes its slot first, in one write transaction, and only then is the password checked."""
+        name = (name or "")[:200]
         with self.studio.db.session() as s:
-            row = user_row_by_name(s, name[:200]) if name else None
-            key = user_subject(row.id) if row else self._unknown_subject(s, name)
-            attempt = s.get(LoginAttemptRow, key)
-            failures = attempt.failures if attempt else 0
-            last_failure = attempt.last_failure_at if attempt else None
+            row = user_row_by_name(s, name) if name else None
             user_id, user_name = (row.id, row.name) if row else (None, None)
-            phc = row.password_phc if row else None
+            phc, disabled = (row.password_phc, row.disabled) if row else (None, False)
         who = {"actor_id": None, "actor_name": user_name or "(unknown)", "action": ops.AUTH_LOGIN,
                "obj_type": "user", "obj_id": None if user_id is None else str(user_id), "keys": None}
-        if throttle.is_locked(failures):
-            store.record(**who, outcome="denied", details={"reason": "locked after too many failed logins"})
-            raise AccountLockedError(
-                f"This account is locked after {throttle.MAX_FAILURES} failed logins in a row; "
-                "an administrator must unlock it."
-            )
-        wait = throttle.retry_after(failures, last_failure, self.now())
-        if wait > 0:
-            store.record(**who, outcome="denied", details={"reason": "too soon after failed logins",
-                                                           "failures": failures})
-            raise LoginThrottledError(
-                f"Too many failed logins: wait {wait:.0f} s before trying again.", retry_after_s=wait
-            )
-        # The same work whether or not the name exists: one Argon2id check.
-        if phc is None:
+        gate = self._take_slot(name, user_id, who)
+        if phc is None:  # the same work whether or not the name exists: one Argon2id check
             passwords.verify_dummy(password)
             ok = False
         else:
             ok = passwords.verify_password(password, phc)
-        if not ok:
-            self._record_failed_login(key, who, failures, "unknown user name" if row is None else "wrong password")
+        if not ok or disabled:
+            reason = "unknown user name" if row is None else "account disabled" if disabled else "wrong password"
+            self._record_failed_login(gate, who, reason)
             raise AuthenticationError(WRONG_LOGIN)
-        return self._open_session(user_id, password, who)
+        return self._open_session(user_id, password, who, gate)
 
-    def _unknown_subject(self, session, name: str) -> str:
-        """A 16-bit keyed hash of a name that matches no account: enough to throttle it, too little to tell
-        what was typed (a password typed into the name field must not be recoverable from the database)."""
-        salt = self.studio.settings.get(_THROTTLE_SALT)
-        if salt is None:
-            salt = os.urandom(16).hex()
-            self.studio.settings.set(_THROTTLE_SALT, salt)
-        digest = hmac.digest(bytes.fromhex(salt), name_key(name).encode("utf-8"), "sha256")
-        return f"name:{digest[:2].hex()}"
+    def _take_slot(self, name: str, user_id: int | None, who: dict) -> login_attempts.Gate:
+        """The throttle's check and count in one transaction holding the write lock; a refusal is recorded in
+        that same transaction (so every attempt, refused or not, has its entry)."""
+        with login_attempts.write_locked(self.studio.db) as s:
+            subject = user_subject(user_id) if user_id is not None else login_attempts.unknown_subject(s, name_key(name))
+            gate = login_attempts.reserve(s, subject, self.now())
+            if gate.refusal == login_attempts.LOCKED:
+                self.studio.audit_store.append(s, **who, outcome="denied",
+                                               details={"reason": "locked after too many failed logins"})
+            elif gate.refusal is not None:
+                self.studio.audit_store.append(s, **who, outcome="denied", details={
+                    "reason": "too soon after failed logins", "failures": gate.failures})
+        if gate.refusal == login_attempts.LOCKED:
+            raise AccountLockedError(
+                f"This account is locked after {throttle.MAX_FAILURES} failed logins in a row; "
+                "an administrator must unlock it."
+            )
+        if gate.refusal is not None:
+            raise LoginThrottledError(f"Too many failed logins: wait {throttle.describe_wait(gate.wait_s)} before "
+                                      "trying again.", retry_after_s=gate.wait_s)
+        return gate
 
-    def _record_failed_login(self, key: str, who: dict, failures: int, reason: str) -> None:
-        with self.studio.db.session(durable=True) as s:
-            attempt = s.get(LoginAttemptRow, key)
-            if attempt is None:
-                attempt = LoginAttemptRow(subject=key, failures=0)
-                s.add(attempt)
-            attempt.failures = (attempt.failures or 0) + 1
-            attempt.last_failure_at = self.now()
-            failures = attempt.failures
-            details = {"reason": reason, "failures": failures}
-            if throttle.is_locked(failures):
-                details["locked"] = True
-            self.studio.audit_store.append(s, **who, outcome="denied", details=details)
+    def _record_failed_login(self, gate: login_attempts.Gate, who: dict, reason: str) -> None:
+        """The entry of a checked attempt that failed (its slot already counts it)."""
+        details = {"reason": reason, "failures": gate.slot}
+        if throttle.is_locked(gate.slot or 0):
+            details["locked"] = True
+        self.studio.audit_store.record(**who, outcome="denied", details=details)
 
-    def _open_session(self, user_id: int, password: str, who: dict) -> UserSession:
+    def _open_session(self, user_id: int, password: str, who: dict, gate: login_attempts.Gate) -> UserSession:
         store = self.studio.audit_store
         with self.studio.db.session() as s:
             row = s.get(UserRow, user_id)
-            disabled = row.disabled
             blob, kdf, public, generation = row.wrapped_private_key, row.key_kdf, bytes(row.public_key), row.key_generation
-            sealed, role, name = row.sealed_audit_secret, row.role, row.name
-        if disabled:
-            store.record(**who, outcome="denied", details={"reason": "account disabled"})
-            raise AuthenticationError("This account is disabled; ask an administrator to enable it.")
+            sealed, role, name, disabled = row.sealed_audit_secret, row.role, row.name, row.disabled
+        if disabled:  # disabled while the password was being checked: the same answer as before
+            self._record_failed_login(gate, who, "account disabled")
+            raise AuthenticationError(WRONG_LOGIN)
         private = keys.unwrap_private_key(blob, kdf, password, user_id, public)
         audit_secret = keys.open_sealed(private, sealed, _AUDIT_AAD) if sealed else None
         session = UserSession(user_id, name, role, private, audit_secret, generation)
@@ -193,9 +184,11 @@ class AccountService(Service):
                 row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, user_id)
                 details["key_rewrapped"] = True
             row.last_login_at = self.now()
-            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))
+            login_attempts.give_back(s, gate.subject, gate.slot or 0)
             if row.must_change_password:
                 details["must_change_password"] = True
+            if (gate.slot or 1) > 1:  # failures counted before this one, forgiven now
+                details["failures_before"] = gate.slot - 1
             _, head = store.append(s, **{**who, "actor_id": user_id, "actor_name": name, "keys": akeys},
                                    outcome="allowed", details=details)
         if akeys is not None:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from studio.core import operations as ops
-from studio.core.errors import SessionLockedError, ValidationError
+from studio.core.errors import SessionLockedError, StudioError, ValidationError
 from studio.core.fsutil import atomic_writer, staged_output
 from studio.core.security.anchor import AnchorError
 from studio.core.security.chain import VerifyReport, verify_rows
@@ -47,23 +47,54 @@ class AuditService(Service):
         if keys is None:
             raise SessionLockedError("This session holds no audit key (locked, or the account was created while "
                                      "no administrator was logged in); log in again to verify.")
+        total = max(self.studio.audit_store.max_seq(), 1)
+
+        def progress(n: int) -> None:
+            if state is not None:
+                state.report(n / total, f"{n:,} entries checked")
+
+        report = self._check(keys, progress)
+        with self.operation(actor, ops.AUDIT_VERIFY, None, None, ok=report.ok, checked=report.checked,
+                            first_bad_seq=report.first_bad_seq, problem=report.problem):
+            pass
+        return report
+
+    def _check(self, keys, progress=None) -> VerifyReport:
         store = self.studio.audit_store
         anchor, anchor_problem = None, ""
         try:
             anchor = store.anchor.read(keys.anchor_key)  # before the entries: it never runs ahead of them
         except AnchorError as error:
             anchor_problem = str(error)
-        total = max(store.max_seq(), 1)
+        return verify_rows(store.iter_rows(), keys.mac_key, anchor, anchor_problem, True, progress,
+                           store.reseal_seqs())
 
-        def progress(n: int) -> None:
-            if state is not None:
-                state.report(n / total, f"{n:,} entries checked")
-
-        report = verify_rows(store.iter_rows(), keys.mac_key, anchor, anchor_problem, True, progress)
-        with self.operation(actor, ops.AUDIT_VERIFY, None, None, ok=report.ok, checked=report.checked,
-                            first_bad_seq=report.first_bad_seq, problem=report.problem):
-            pass
-        return report
+    def reseal(self, actor, acknowledge: bool = False, state: TaskState | None = None) -> VerifyReport:
+        """After a detected break (`verify` failed, or the chain can no longer be continued): record that an
+        administrator acknowledged it and start a new chain from a new anchor. The entries before stay as
+        they were found (their digest goes into the acknowledging entry, so they cannot be changed later
+        unnoticed); nothing is re-sealed or deleted. Returns the verification of the log afterwards."""
+        self.check(actor, ops.AUDIT_RESEAL)
+        keys = audit_keys_of(actor)
+        if keys is None:
+            raise SessionLockedError("This session holds no audit key; log in again to acknowledge a break.")
+        store = self.studio.audit_store
+        before = self._check(keys)
+        head = store.head_problem(keys)
+        if before.ok and head is None:
+            raise ValidationError("The audit log is intact: there is no break to acknowledge.")
+        if not acknowledge:
+            raise ValidationError(f"{before.summary()} Check it first; then acknowledge the break to start a new "
+                                  "chain (the entries before it are kept as they are).", field="acknowledge")
+        details = {"problem": before.problem or head or "", "first_bad_seq": before.first_bad_seq,
+                   "entries_before": before.checked, "previous_anchor": before.anchor_seq}
+        try:
+            store.reseal(actor_id=actor.user_id, actor_name=actor.user_name, details=details, keys=keys)
+        except StudioError as error:
+            self._record(actor, ops.AUDIT_RESEAL, None, None, "failed", {**details, "error": type(error).__name__,
+                                                                           "message": str(error)[:500]})
+            raise
+        return self._check(keys)
 
     def export(self, actor, path: str | Path, flt: AuditFilter | None = None, fmt: str | None = None,
                state: TaskState | None = None) -> int:

@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from studio.core import operations as ops
 from studio.core.actor import Actor
-from studio.core.errors import AccessDenied, AuditWriteError, StudioError
+from studio.core.errors import AccessDenied, AuditTamperedError, AuditWriteError, StudioError
 from studio.core.operations import OPERATIONS
 from studio.core.security import policy
 from studio.core.security.session import audit_keys_of
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from studio.core.services.studio import Studio
 
 log = logging.getLogger(__name__)
+
+# What an administrator needs to look at a broken audit chain and acknowledge it (everything else waits).
+OPEN_WHEN_TAMPERED = frozenset({ops.AUTH_LOGOUT, ops.AUDIT_READ, ops.AUDIT_VERIFY, ops.AUDIT_EXPORT, ops.AUDIT_RESEAL})
 
 
 @dataclass
@@ -85,6 +89,8 @@ class Service:
         try:
             with self.studio.db.session(durable=True) as session:
                 self.studio.db.verify_schema(session)
+                if keys is not None and action not in OPEN_WHEN_TAMPERED:
+                    self._check_chain(keys)
                 decision = policy.decide(session, actor, action, obj_type, oid)
                 name = policy.object_name(session, obj_type, oid)  # before the body: a delete removes it
                 if decision.allowed:
@@ -113,6 +119,16 @@ class Service:
                                decision.reason)
         if keys is not None:
             audit.advance_anchor(keys, head)
+
+    def _check_chain(self, keys) -> None:
+        """Refuse to work on a log whose chain cannot be continued: a rollback of studio.db, deleted newest
+        entries or a replaced anchor would otherwise let old rows (grants, recipients) decide again."""
+        problem = self.studio.audit_store.head_problem(keys)
+        if problem is not None:
+            raise AuditTamperedError(
+                f"The audit log of this data folder was tampered with: {problem} Nothing can be changed or opened "
+                "until an administrator has checked it (`studio audit verify`, or Verify in the Audit log pane) and "
+                "acknowledged the break (`studio audit reseal --acknowledge`, or Acknowledge in the pane).")
 
     def check(self, actor: Actor, action: str, obj_type: str | None = None, obj_id: object = None,
               **details: Any) -> None:

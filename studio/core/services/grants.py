@@ -4,6 +4,8 @@ so that it can seal the object's key to the new holder, or drop it."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select
 
 from studio.core import operations as ops
@@ -31,6 +33,11 @@ def _check(obj_type: str, permission: str) -> None:
                               field="object")
 
 
+def _named(s, grant: Grant) -> Grant:
+    """The grant with its object's name, so that lists say "shakespeare-gpt", not "model:2"."""
+    return dataclasses.replace(grant, obj_name=policy.object_name(s, grant.obj_type, grant.obj_id))
+
+
 class GrantService(Service):
     def add(self, actor, user_name: str, obj_type: str, obj_id: object, permission: str) -> Grant:
         _check(obj_type, permission)
@@ -55,7 +62,7 @@ class GrantService(Service):
             s.flush()
             grant = to_grant(row, user.name)
             events.grant_changed(s, actor, "added", grant)
-            return grant
+            return _named(s, grant)
 
     def revoke(self, actor, user_name: str, obj_type: str, obj_id: object, permission: str) -> Grant:
         _check(obj_type, permission)
@@ -69,7 +76,7 @@ class GrantService(Service):
                 GrantRow.permission == permission))
             if row is None:
                 raise NotFoundError(f"{user.name} has no {permission} grant on {obj_type} {oid}.")
-            grant = to_grant(row, user.name)
+            grant = _named(s, to_grant(row, user.name))
             s.delete(row)
             s.flush()
             events.grant_changed(s, actor, "revoked", grant)
@@ -92,4 +99,4 @@ class GrantService(Service):
         else:
             self.check(actor, ops.GRANT_LIST)
         with self.studio.db.session() as s:
-            return grant_rows(s, user_id, obj_type, oid)
+            return [_named(s, g) for g in grant_rows(s, user_id, obj_type, oid)]

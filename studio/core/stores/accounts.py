@@ -46,6 +46,7 @@ class Grant:
     permission: str
     granted_by: int | None
     granted_at: datetime
+    obj_name: str | None = None  # the model's or dataset's name (the grants service fills it in)
 
 
 def name_key(name: str) -> str:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("allowed", "denied", "failed")
 _HEAD = "audit_sealed_head"  # Session.info key: (seq, mac, keys) sealed last in this transaction
-_COLUMNS = "seq, ts, actor_id, actor_name, action, obj_type, obj_id, outcome, details, mac"
+_COLUMNS = "seq, ts, actor_id, actor_name, action, obj_type, obj_id, outcome, details, mac, sealed_late_by"
 # Detail keys whose values never enter the log, whatever a caller passes (defence in depth: callers
 # should not pass them at all).
 _SECRET_KEY = re.compile(r"(^|_)(password|passphrase|passwd|secret|token|private_key|plaintext|kek|dek)s?$", re.I)
@@ -67,6 +67,8 @@ class AuditEntry:
     outcome: str
     details_json: str
     sealed: bool
+    # who sealed it, when it was written without a MAC and sealed later (its content was not authenticated)
+    sealed_late_by: int | None = None
 
     @property
     def details(self) -> dict[str, Any]:
@@ -75,11 +77,12 @@ class AuditEntry:
     def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "ts": self.ts, "actor_id": self.actor_id, "actor": self.actor_name,
                 "action": self.action, "obj_type": self.obj_type, "obj_id": self.obj_id, "outcome": self.outcome,
-                "details": self.details, "sealed": self.sealed}
+                "details": self.details, "sealed": self.sealed, "sealed_late_by": self.sealed_late_by}
 
     @classmethod
     def from_row(cls, r: tuple) -> AuditEntry:
-        return cls(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] is not None)
+        return cls(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] is not None,
+                   r[10] if len(r) > 10 else None)
 
 
 @dataclass(frozen=True)
@@ -161,15 +164,15 @@ class AuditStore:
             conn = session.connection().connection.driver_connection
             cur = conn.cursor()
             cur.execute(
-                f"INSERT INTO audit_log ({_COLUMNS}) SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, NULL "
-                "FROM audit_log",
+                f"INSERT INTO audit_log ({_COLUMNS}) SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, NULL, "
+                "NULL FROM audit_log",
                 (now_ts(), actor_id, actor_name[:64], action, obj_type, obj_id, outcome, text),
             )
             seq = int(cur.lastrowid)
             # Under the write lock the INSERT took, nobody can change the schema before the commit: checked
             # here, no entry commits where a trigger, a view or an altered table could have acted on it.
             self._db.verify_schema(session)
-            head = self._seal(session, cur, keys, allow_genesis, seq) if keys is not None else None
+            head = self._seal(session, cur, keys, allow_genesis, seq, actor_id) if keys is not None else None
             cur.close()
         except sqlite3.Error as error:
             raise AuditWriteError(f"The audit log could not be written ({error}), so nothing was done.") from error
@@ -178,7 +181,7 @@ class AuditStore:
         return seq, head
 
     def _seal(self, session: Session, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool,
-              seq: int) -> tuple[int, bytes] | None:
+              seq: int, sealer: int | None) -> tuple[int, bytes] | None:
         """MAC every unsealed entry, walking from the head anchor. Refuses (and leaves the entries unsealed)
         when what it finds does not match the anchor: that is tampering, for `audit verify` to report.
         Within one transaction the head sealed last is remembered, so that appending many entries in one
@@ -190,7 +193,7 @@ class AuditStore:
             cur.execute("UPDATE audit_log SET mac = ? WHERE seq = ?", (mac, seq))
             session.info[_HEAD] = (seq, mac, keys)
             return seq, mac
-        head = self._seal_from_anchor(cur, keys, allow_genesis)
+        head = self._seal_from_anchor(cur, keys, allow_genesis, seq, sealer)
         if head is not None:
             session.info[_HEAD] = (head[0], head[1], keys)
         return head
@@ -200,42 +203,89 @@ class AuditStore:
         row = cur.execute("SELECT mac FROM audit_log WHERE seq = ?", (seq,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
-    def _seal_from_anchor(self, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool) -> tuple[int, bytes] | None:
+    def _walk(self, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool) -> tuple[str | None, bytes, list]:
+        """From the head anchor to the newest entry: (the problem that forbids sealing, or None; the MAC the
+        unsealed entries chain from; those entries). Sealed entries after the anchor are checked on the way."""
         try:
             anchor = self.anchor.read(keys.anchor_key)
         except AnchorError as error:
-            log.warning("audit entries left unsealed: %s", error)
-            return None
+            return str(error), b"", []
         if anchor is None:
             if not allow_genesis:
-                log.warning("audit entries left unsealed: the head anchor is missing")
-                return None
+                return "the head anchor is missing (deleted, or the data folder was put together from parts).", b"", []
             start, previous = 0, chain.GENESIS
         else:
             start, previous = anchor.seq, anchor.mac
-            if start > 0:
-                row = cur.execute("SELECT mac FROM audit_log WHERE seq = ?", (start,)).fetchone()
-                if row is None or row[0] is None or bytes(row[0]) != previous:
-                    log.warning("audit entries left unsealed: entry %s does not match the head anchor", start)
-                    return None
-        updates = []
+            if start > 0 and self._mac_at(cur, start) != previous:
+                return (f"entry {start} is not the entry the head anchor names (deleted, replaced, or the log was "
+                        "rolled back)."), b"", []
+        pending: list = []
         last = start
         for row in cur.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq", (start,)).fetchall():
             if row[0] != last + 1:
-                log.warning("audit entries left unsealed: entry %s is missing", last + 1)
-                return None
+                return f"entry {last + 1} is missing (deleted).", b"", []
             if row[9] is not None:
+                if pending:
+                    return f"entry {pending[0][0]} lost its MAC although later entries are sealed.", b"", []
                 if chain.entry_mac(keys.mac_key, previous, row) != row[9]:
-                    log.warning("audit entries left unsealed: entry %s does not match its MAC", row[0])
-                    return None
+                    return f"entry {row[0]} does not match its MAC (edited or forged).", b"", []
                 previous = bytes(row[9])
             else:
-                previous = chain.entry_mac(keys.mac_key, previous, row)
-                updates.append((previous, row[0]))
+                pending.append(row)
             last = row[0]
+        return None, previous, pending
+
+    def _seal_from_anchor(self, cur: sqlite3.Cursor, keys: AuditKeys, allow_genesis: bool, own: int,
+                          sealer: int | None) -> tuple[int, bytes] | None:
+        problem, previous, pending = self._walk(cur, keys, allow_genesis)
+        if problem is not None:
+            log.warning("audit entries left unsealed: %s", problem)
+            return None
+        updates = []
+        for row in pending:
+            # an entry someone else wrote without a MAC: sealed as found, and marked so (chain.py)
+            late_by = None if row[0] == own else sealer
+            previous = chain.entry_mac(keys.mac_key, previous, (*row[:10], late_by))
+            updates.append((previous, late_by, row[0]))
         if updates:
-            cur.executemany("UPDATE audit_log SET mac = ? WHERE seq = ?", updates)
-        return (last, previous) if last > 0 else None
+            cur.executemany("UPDATE audit_log SET mac = ?, sealed_late_by = ? WHERE seq = ?", updates)
+            return updates[-1][2], updates[-1][0]
+        last = cur.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
+        return (last, previous) if last else None
+
+    def head_problem(self, keys: AuditKeys) -> str | None:
+        """Why the chain cannot be continued from its head anchor (what stops sealing), or None. Read-only."""
+        with self._raw() as conn:
+            return self._walk(conn.cursor(), keys, False)[0]
+
+    def reseal(self, *, actor_id: int, actor_name: str, details: dict[str, Any], keys: AuditKeys) -> tuple[int, bytes]:
+        """Acknowledge a break: append the `audit.reseal` entry that starts a new segment (chain.py), holding
+        `details` and the digest of every entry before it, under the write lock; then point the anchor at it."""
+        with self._db.immediate() as conn:
+            raw = conn.connection.driver_connection
+            self._db.verify_schema(raw)
+            digest = chain.LogDigest()
+            cur = raw.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq")
+            while rows := cur.fetchmany(10_000):
+                for row in rows:
+                    digest.add(row)
+            text = chain.details_json(scrub({**details, "log_digest": digest.hexdigest()}))
+            cur = raw.cursor()
+            cur.execute(
+                f"INSERT INTO audit_log ({_COLUMNS}) SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, NULL, NULL, "
+                "'allowed', ?, NULL, NULL FROM audit_log",
+                (now_ts(), actor_id, actor_name[:64], chain.RESEAL_ACTION, text))
+            seq = int(cur.lastrowid)
+            row = cur.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+            mac = chain.segment_mac(keys.mac_key, row)
+            cur.execute("UPDATE audit_log SET mac = ? WHERE seq = ?", (mac, seq))
+        self.anchor.reset(keys.anchor_key, seq, mac)
+        return seq, mac
+
+    def reseal_seqs(self) -> list[int]:
+        """The entries whose action is audit.reseal (the action index), for verify."""
+        with self._raw() as conn:
+            return [r[0] for r in conn.execute("SELECT seq FROM audit_log WHERE action = ?", (chain.RESEAL_ACTION,))]
 
     def record(self, *, actor_id: int | None, actor_name: str, action: str, obj_type: str | None,
                obj_id: str | None, outcome: str, details: dict[str, Any], keys: AuditKeys | None) -> int:

@@ -208,6 +208,9 @@ def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | 
             for t in layout.tensors:
                 merged[t.dtype] = merged.get(t.dtype, 0) + t.end - t.begin
         plan.dtype = safetensors_io.DTYPE_NAMES[max(merged, key=lambda k: (merged[k], k))] if merged else ""
+    counted = _gpt_parameters(config)
+    if counted is not None:
+        plan.parameter_count = counted
     if config:
         archs = config.get("architectures")
         plan.architecture = str(archs[0]) if isinstance(archs, list) and archs else str(config.get("model_type", ""))
@@ -218,6 +221,21 @@ def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | 
             plan.metadata["config"] = summary
     elif layouts and layouts[0].metadata.get("architecture"):
         plan.architecture = layouts[0].metadata["architecture"]
+
+
+def _gpt_parameters(config: Mapping[str, Any] | None) -> int | None:
+    """The parameters of a native GPT version, from its config (per-layer widths after pruning included).
+    Counting stored tensors is wrong for compressed versions: their quantization scales and sparse masks
+    are not parameters (the Vault said 823,236 where the compression report said 818,432 for one int8
+    version), so both count what the float model holds. None for other configs (imports of other models)."""
+    if not config:
+        return None
+    from studio.core.models.config import GPTConfig, parameter_count
+
+    try:
+        return parameter_count(GPTConfig.from_dict(dict(config)))
+    except (ValidationError, TypeError, ValueError, KeyError):
+        return None
 
 
 def load_legacy(path: Path) -> dict[str, torch.Tensor]:

@@ -63,6 +63,8 @@ def test_access_follows_the_policy_and_every_step_is_audited(studio, setup, make
     out = service.compress(other, "words", Recipe(quant="int8"), name="words-int8", dataset="corpus", settings=QUICK)
     assert (out.version.model_name, out.version.version) == ("words-int8", 1) and out.results[1].perplexity > 1
     assert studio.vault.show(other, "words-int8").model.owner_id == other.user_id
+    # the vault and the report count the same parameters (not the int8 scales) for the same version
+    assert studio.vault.show(other, "words-int8").versions[-1].parameter_count == out.results[1].parameters
     with pytest.raises(AccessDenied, match="model.export"):
         service.export(other, "words", tmp_path / "w.safetensors")
     assert not (tmp_path / "w.safetensors").exists()

@@ -146,3 +146,22 @@ def test_real_generation_streams_and_a_seed_repeats():
     cfg = SamplingConfig(max_new_tokens=30, temperature=1.0, seed=7)
     first = "".join(stream_text(model, _CharTokenizer(), "ab", cfg))
     assert first == "".join(stream_text(model, _CharTokenizer(), "ab", cfg))
+
+
+@pytest.mark.parametrize("script, stop, shown", [
+    ("Hello!\nuser: more", "\nuser:", "Hello!"),  # the model starts the next turn itself: cut before it
+    ("a\nus then \nuser:x", "\nuser:", "a\nus then "),  # a tail that only looked like a stop comes out
+    ("no stop here\nus", "\nuser:", "no stop here\nus"),  # the held-back tail is flushed at the end
+    ("stop at once", "stop", ""),
+])
+def test_stop_strings_end_the_text_and_are_never_shown(monkeypatch, script, stop, shown):
+    from studio.core.models import generate as gen
+    from studio.core.models.config import GPTConfig
+    from studio.core.models.generate import SamplingConfig
+    from studio.core.models.gpt import GPT
+    from studio.core.services.runs.sampling import stream_text
+
+    monkeypatch.setattr(gen, "generate", lambda model, ids, config, **kw: iter(script.encode()))
+    model = GPT(GPTConfig(vocab_size=257, block_size=16, n_layer=1, n_head=1, n_embd=8)).eval()
+    pieces = list(stream_text(model, _CharTokenizer(), "x", SamplingConfig(max_new_tokens=50, stop_strings=(stop,))))
+    assert "".join(pieces) == shown and all(stop not in p for p in pieces)

@@ -3,6 +3,7 @@ private key, no key on the command line, in the environment or in a file."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -105,6 +106,17 @@ def test_commit_works_after_the_session_locked(studio, alice, make_user):
     assert (entry.action, entry.actor_name, entry.outcome) == ("model.import", "system", "allowed")
     alice = studio.accounts.login("alice", make_user.password)  # back in the morning
     assert torch.equal(studio.vault.load(alice, "overnight").tensors["w"], torch.ones(3))
+
+
+def test_a_committed_checkpoint_is_created_when_its_files_were_written(studio, alice):
+    from datetime import UTC, datetime
+
+    pending = studio.vault.reserve_version(alice, None, name="slots")
+    worker.save_tensors(pending.tickets[0], {"w": torch.ones(3)})
+    written = datetime(2026, 3, 1, 12, 30, tzinfo=UTC).timestamp()  # as if the run wrote it long after its start
+    os.utime(pending.tickets[0].path, (written, written))
+    info = studio.vault.commit_version(SYSTEM, pending.version_id)
+    assert info.created_at == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)  # VersionInfo times are aware
 
 
 def test_no_secret_reaches_the_log(studio, alice, st_file, tmp_path):

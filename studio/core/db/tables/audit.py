@@ -23,3 +23,7 @@ class AuditEntryRow(Base):
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # Set only when the entry was written without a MAC (a failed login, the studio's own work) and sealed
+    # later by this user: the MAC then covers it too, and it says that the entry's content was not
+    # authenticated by whoever wrote it (anyone who can write studio.db could have appended it).
+    sealed_late_by: Mapped[int | None] = mapped_column(Integer)

@@ -35,7 +35,7 @@ from studio.core.actor import Actor
 from studio.core.datasets.options import ImportOptions, check_name, check_tag
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
-from studio.core.errors import ConflictError
+from studio.core.errors import ConflictError, ValidationError
 from studio.core.security import policy
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin
 from studio.core.services.vault import hooks
@@ -136,6 +136,24 @@ class DatasetService(DatasetKeysMixin):
         return [i for i in infos if i.id in visible]
 
     # -- import ------------------------------------------------------------------------------------------
+    def check_import(self, actor: Actor, options: ImportOptions) -> ImportOptions:
+        """Everything about an import that can be known before reading the data: may the actor import, are
+        the options sound, is the name free, is there something of a known format at the path, does the
+        tokenizer file exist. Raises ValidationError (ConflictError for a taken name) naming the field; the import dialog calls it before it
+        closes (so nothing typed is lost), the import itself calls it first. Returns the checked options."""
+        from studio.core.datasets.sources import discover
+
+        self.check(actor, ops.DATASET_IMPORT)
+        options = options.checked()
+        with self.studio.db.session() as s:
+            if self.store.name_taken(s, options.name):
+                raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.",
+                                    field="name")
+        discover(options.path, options.format, options.include, options.exclude)
+        if options.tokenizer not in ("byte", "char", "bpe") and not Path(options.tokenizer).expanduser().is_file():
+            raise ValidationError(f"The tokenizer file {options.tokenizer} does not exist.", "tokenizer")
+        return options
+
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
                        block_bytes: int | None = None, workers: int | None = None) -> DatasetInfo:
         """Import `options.path` as a new dataset (long work: give a TaskState to see progress and cancel).
@@ -143,6 +161,7 @@ class DatasetService(DatasetKeysMixin):
         are deleted once the dataset is committed (what was removed: `removed_sources` of the result)."""
         state = state or TaskState()
         final: Path | None = None
+        options = self.check_import(actor, options)  # refused (and recorded) before a byte is read
         try:
             with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:

@@ -3,8 +3,9 @@
     for piece in studio.runs.sample(actor, "run:tiny-sample-1", "Once upon a time", SamplingConfig(...)):
         print(piece, end="", flush=True)
 
-The weights are decrypted into memory only (the checkpoint store or the vault); the tokenizer is the run's
-dataset's (for a run) or the version's tokenizer.json. Pieces are decoded from the whole text so far, so a
+The weights are decrypted into memory only (the checkpoint store or the vault) and run by the version's
+model family (studio.core.models.family); the tokenizer is the run's dataset's (for a run) or the version's
+own files (tokenizer.json, tokenizer_config.json, generation_config.json: stop ids and stop strings). Pieces are decoded from the whole text so far, so a
 character that spans several tokens (byte-level tokenizers) comes out whole, never as a broken half.
 """
 
@@ -19,11 +20,14 @@ from studio.core.stores.runs import RunInfo
 
 if TYPE_CHECKING:
     from studio.core.models.generate import SamplingConfig
-    from studio.core.models.gpt import GPT
+
+# What running a version needs from the vault (not its optimizer state or training state).
+RUN_ROLES = frozenset({"weights", "index", "config", "tokenizer"})
 
 
 class TextTokenizer:
-    """What sampling needs of a tokenizer."""
+    """What sampling needs of a tokenizer (models.tokenizer.ModelTokenizer has it all; a plain datasets
+    Tokenizer works too: its eos_id is then the only stop)."""
 
     vocab_size: int
     eos_id: int
@@ -33,56 +37,111 @@ class TextTokenizer:
     def decode(self, ids: list[int]) -> str: ...
 
 
-def tokenizer_from_json(text: str | None) -> Any:
+def tokenizer_from_json(text: str | None, model: Any = None) -> Any:
+    """The ModelTokenizer of a checkpoint or version that keeps only a tokenizer.json (with the family's
+    default chat template when `model` is given)."""
     if not text:
         raise StudioError("This model has no tokenizer (tokenizer.json); the studio cannot turn text into tokens.")
-    try:
-        from studio.core.datasets.tokenizers import load_tokenizer
-    except ImportError as error:  # pragma: no cover - the datasets domain is part of every build
-        raise StudioError("This installation cannot read tokenizers.") from error
-    return load_tokenizer(text)
+    from studio.core.models.tokenizer import model_tokenizer
+
+    if model is not None:
+        from studio.core.models.family import family_of
+
+        return family_of(model).tokenizer({"tokenizer.json": text})
+    return model_tokenizer({"tokenizer.json": text})
 
 
 @dataclass(frozen=True)
 class Loaded:
     """A model ready to sample from, and where it came from."""
 
-    model: GPT
-    tokenizer: Any
+    model: Any  # an nn.Module of any family (studio.core.models.family)
+    tokenizer: Any  # a ModelTokenizer
     label: str  # "run tiny-sample-1, checkpoint of step 2000 (best)" or "model shakespeare:3"
 
+    @property
+    def family(self) -> Any:
+        from studio.core.models.family import family_of
 
-def stream_text(model: GPT, tokenizer: Any, prompt: str, config: SamplingConfig,
+        return family_of(self.model)
+
+
+def _stops(tokenizer: Any, config: SamplingConfig) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    ids = tuple(getattr(tokenizer, "stop_ids", ()) or ())
+    eos = getattr(tokenizer, "eos_id", None)
+    if not ids and eos is not None:
+        ids = (eos,)
+    strings = tuple(getattr(tokenizer, "stop_strings", ()) or ()) + tuple(config.stop_strings)
+    return tuple(dict.fromkeys(tuple(config.stop_ids) + ids)), tuple(dict.fromkeys(s for s in strings if s))
+
+
+def stream_text(model: Any, tokenizer: Any, prompt: str, config: SamplingConfig,
                 should_stop: Callable[[], bool] | None = None) -> Iterator[str]:
-    """Pieces of text as the model makes them; ends at the tokenizer's end-of-document token or after
-    max_new_tokens. An empty prompt starts a new document."""
+    """Pieces of text as the model makes them; ends at the tokenizer's end-of-text token (or a stop
+    string) or after max_new_tokens. An empty prompt starts a new document (from BOS where the model has
+    one). The prompt is encoded as the model's tokenizer does (with BOS where it adds one)."""
+    ids = tokenizer.encode(prompt) if prompt else []
+    if not ids:
+        start = getattr(tokenizer, "start_id", getattr(tokenizer, "eos_id", None))
+        if start is None:
+            raise ValidationError("Give a prompt: this tokenizer has no token to start a new text from.",
+                                  field="prompt")
+        ids = [start]
+    return stream_ids(model, tokenizer, ids, config, should_stop)
+
+
+def stream_ids(model: Any, tokenizer: Any, ids: list[int], config: SamplingConfig,
+               should_stop: Callable[[], bool] | None = None) -> Iterator[str]:
+    """Pieces of the text that continues `ids` (stop ids and stop strings end it; neither is shown)."""
     from dataclasses import replace
 
+    from studio.core.models.family import family_of
     from studio.core.models.generate import generate
 
-    ids = tokenizer.encode(prompt) if prompt else []
-    eos = getattr(tokenizer, "eos_id", None)
-    if not ids:
-        if eos is None:
-            raise ValidationError("Give a prompt: this tokenizer has no end-of-document token to start from.",
-                                  field="prompt")
-        ids = [eos]
-    if max(ids) >= model.config.vocab_size:
+    if max(ids) >= family_of(model).vocab_size(model):
         raise ValidationError("The prompt has tokens outside the model's vocabulary: the tokenizer does not "
                               "belong to this model.", field="prompt")
-    stops = tuple(config.stop_ids) + ((eos,) if eos is not None and eos not in config.stop_ids else ())
+    stop_ids, stop_strings = _stops(tokenizer, config)
     out: list[int] = []
     shown = ""
-    for token in generate(model, ids, replace(config, stop_ids=stops), should_stop=should_stop):
-        if token in stops:
+    for token in generate(model, ids, replace(config, stop_ids=stop_ids), should_stop=should_stop):
+        if token in stop_ids:
             break
         out.append(int(token))
         text = tokenizer.decode(out)
         if text.endswith("\ufffd"):  # a character still incomplete (byte-level tokens)
             continue
-        piece, shown = text[len(shown):], text
+        cut = _first_stop(text, stop_strings, len(shown))
+        if cut is not None:
+            if cut > len(shown):
+                yield text[len(shown):cut]
+            return
+        ready = len(text) - _held_back(text, stop_strings)  # a tail that may be the start of a stop string
+        piece, shown = text[len(shown):ready], text[:ready] if ready > len(shown) else shown
         if piece:
             yield piece
+    if not stop_strings:
+        return
+    text = tokenizer.decode(out)
+    if len(text) > len(shown) and not text.endswith("\ufffd"):
+        yield text[len(shown):]
+
+
+def _first_stop(text: str, stops: tuple[str, ...], since: int) -> int | None:
+    """Where the first stop string starts (searching from a little before `since`), or None."""
+    found = [i for s in stops if (i := text.find(s, max(0, since - len(s) + 1))) >= 0]
+    return min(found) if found else None
+
+
+def _held_back(text: str, stops: tuple[str, ...]) -> int:
+    """How many characters at the end of `text` could begin a stop string (kept until the next token)."""
+    best = 0
+    for s in stops:
+        for n in range(min(len(s) - 1, len(text)), best, -1):
+            if s.startswith(text[-n:]):
+                best = n
+                break
+    return best
 
 
 class SamplingMixin:
@@ -139,21 +198,21 @@ class SamplingMixin:
         model = model_from_state(state, device)
         del state
         label = f"run {run.name}, checkpoint of step {chosen.step}" + (" (best)" if chosen.is_best else "")
-        return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen)), label)
+        return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen), model), label)
 
     def _load_version(self, actor: Any, ref: str, device: str) -> Loaded:
-        from studio.core.models.gpt import build_model
-        from studio.core.services.runs.sources import config_of, parse_ref, studio_tensors
+        from studio.core.models.family import family_for_config
+        from studio.core.services.runs.sources import parse_ref
 
         vault = getattr(self.studio, "vault", None)
         if vault is None:
             raise StudioError("This installation has no model vault.")
         model_ref, version = parse_ref(ref)
-        loaded = vault.load(actor, model_ref, version)
-        config, is_hf = config_of(loaded.config)
-        model = build_model(config, studio_tensors(loaded.tensors, config, is_hf)).to(device).eval()
-        return Loaded(model, tokenizer_from_json(loaded.tokenizer),
-                      f"model {loaded.version.model_name}:{loaded.version.number}")
+        loaded = vault.load(actor, model_ref, version, roles=RUN_ROLES)
+        family = family_for_config(loaded.config)
+        tokenizer = family.tokenizer(loaded.files, loaded.config)  # before the weights: a clear error first
+        model = family.build(loaded.config, loaded.tensors, device=device)
+        return Loaded(model, tokenizer, f"model {loaded.version.model_name}:{loaded.version.number}")
 
     def sample(self, actor: Any, source: str | int, prompt: str, config: SamplingConfig, *,
                checkpoint: int | str | None = None, should_stop: Callable[[], bool] | None = None,

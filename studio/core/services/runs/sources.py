@@ -91,14 +91,17 @@ def parse_ref(text: str | int) -> tuple[str | int, int | None]:
 
 
 def config_of(config: dict[str, Any] | None) -> tuple[GPTConfig, bool]:
-    """(GPTConfig, is_hf) from a version's config.json."""
-    if not config:
-        raise ValidationError("This model version has no config.json; the studio cannot tell its shape.")
-    if "model_type" in config:
-        from studio.core.models.hf import config_from_hf
+    """(GPTConfig, is_hf) from a version's config.json: fine-tuning starts from a native GPT version."""
+    from studio.core.models.families.gpt import FAMILY as NATIVE
+    from studio.core.models.families.gpt import gpt_config
+    from studio.core.models.family import family_for_config
 
-        return config_from_hf(config), True
-    return GPTConfig.from_dict(config), False
+    family = family_for_config(config)
+    if family is not NATIVE:
+        spec = family.describe(config or {})
+        raise ValidationError(f"Fine-tuning starts from the studio's GPT models and GPT-2 folders for now; this "
+                              f"version is a {spec.model_type!r} model ({family.label}).", field="source")
+    return gpt_config(config or {})
 
 
 def studio_tensors(tensors: dict[str, torch.Tensor], config: GPTConfig, is_hf: bool) -> dict[str, torch.Tensor]:

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -106,11 +107,12 @@ class CheckpointsMixin(VaultBase):
             s = op.session
             vrow = self._pending(s, actor, version_id)
             meta = self._meta(s)
-            total = 0
+            total, written = 0, 0.0
             for a in self.store.artifact_rows(s, vrow.id):
                 path = self.blob_path(a)
                 if not path.is_file():
                     raise ValidationError(f"{a.name} of this version has not been written yet.")
+                written = max(written, path.stat().st_mtime)
                 with open(path, "rb") as fh:
                     header = stream.read_header(fh)
                 size = path.stat().st_size
@@ -122,6 +124,9 @@ class CheckpointsMixin(VaultBase):
                 a.plaintext_size, a.stored_size, a.chunk_size = plain, size, header.chunk_size
                 total += plain
             vrow.state, vrow.size_bytes = "ready", total
+            # Created = when the worker wrote these files (a rolling slot is rewritten until the run ends),
+            # not when the slot was reserved at the run's start.
+            vrow.created_at = datetime.fromtimestamp(written, UTC).replace(tzinfo=None)
             vrow.architecture, vrow.parameter_count, vrow.dtype = architecture, parameter_count, dtype
             if metadata:
                 vrow.metadata_json = json.dumps({**json.loads(vrow.metadata_json), **metadata}, sort_keys=True)

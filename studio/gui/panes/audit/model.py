@@ -181,10 +181,14 @@ class AuditTableModel(QAbstractTableModel):
             return texts[column]
         if role == _FOREGROUND:
             return _OUTCOME_COLOURS.get(e.outcome) if column == _OUTCOME_COLUMN else None
+        unverified = not e.sealed or e.sealed_late_by is not None
         if role == _FONT:
-            return None if e.sealed else _italic()
+            return _italic() if unverified else None
         if not e.sealed:  # tooltip
             return self.tr("Waiting to be sealed into the chain (written while nobody was signed in)")
+        if e.sealed_late_by is not None:
+            return self.tr("Written without a MAC and sealed later (by user {id}): its content was not "
+                           "authenticated by whoever wrote it").format(id=e.sealed_late_by)
         return e.details_json if column == _DETAILS_COLUMN else None
 
 

@@ -1,5 +1,6 @@
 """The Audit log pane (administrators): the whole log, newest first and live, with filters, a text search
-in the details, the selected entry as JSON, export of what the filters show, and the chain verification."""
+in the details, the selected entry as JSON, export of what the filters show, the chain verification, and,
+after a detected break, acknowledging it (a new chain starts; the entries before are kept as found)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -48,6 +50,10 @@ def _matching(store, flt, *, state):
 
 def _verify(audit, actor, *, state):
     return audit.verify(actor, state)
+
+
+def _reseal(audit, actor, *, state):
+    return audit.reseal(actor, acknowledge=True, state=state)
 
 
 def _export(audit, actor, path, flt, *, state):
@@ -153,6 +159,11 @@ class AuditPane(Pane):
         self.verify_button = QPushButton(self.tr("Verify chain"))
         self.verify_button.setObjectName("verifyButton")
         self.export_button = QPushButton(self.tr("Export…"))
+        self.reseal_button = QPushButton(self.tr("Acknowledge break…"))
+        self.reseal_button.setObjectName("resealButton")
+        self.reseal_button.setToolTip(self.tr("After you have looked at what Verify found: record that you checked "
+                                              "it and start a new chain (the entries before are kept as found)"))
+        self.reseal_button.setVisible(False)
         self.verify_result = QLabel()
         self.verify_result.setObjectName("verifyResult")
         self.verify_result.setWordWrap(True)
@@ -161,6 +172,7 @@ class AuditPane(Pane):
         bottom.addWidget(self.count_label)
         bottom.addStretch(1)
         bottom.addWidget(self.export_button)
+        bottom.addWidget(self.reseal_button)
         bottom.addWidget(self.verify_button)
 
         self.body = QWidget()
@@ -185,6 +197,7 @@ class AuditPane(Pane):
         self.object.returnPressed.connect(self.apply_filters)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.export)
+        self.reseal_button.clicked.connect(self.reseal)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.model.sig_rows_inserted.connect(self._rows_inserted)
         self.model.modelAboutToBeReset.connect(self._remember_selection)
@@ -327,7 +340,33 @@ class AuditPane(Pane):
                 checked=f"{report.checked:,}", sealed=f"{report.sealed:,}", unsealed=f"{report.unsealed:,}")
         else:
             text = self.tr("Tampered: {problem}").format(problem=report.problem)
+        if report.late:
+            text += " " + self.tr("{n} entries were written without a MAC and sealed later (shown in italics): their "
+                                  "content was not authenticated by whoever wrote them.").format(n=f"{report.late:,}")
+        for b in report.breaks:
+            text += " " + self.tr("{who} acknowledged a break at entry {seq} ({problem}); the chain is checked from "
+                                  "there.").format(who=b.by, seq=b.seq, problem=b.problem)
+        self.reseal_button.setVisible(not report.ok)
         self._show_result(text, ok=report.ok)
+
+    def reseal(self) -> None:
+        if self._task is not None and self._task.running:
+            return
+        answer = QMessageBox.question(
+            self, self.tr("Acknowledge the break"),
+            self.tr("Record that you have checked what Verify found and start a new chain from here? The entries "
+                    "before stay as they were found, as evidence; the acknowledgement is itself an entry."))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.reseal_now()
+
+    def reseal_now(self) -> Task:
+        self.verify_result.setText(self.tr("Acknowledging…"))
+        self._task = Task(_reseal, self.ctx.studio.audit, self.ctx.actor, parent=self)
+        self._task.sig_task_finished.connect(self._verified)
+        self._task.sig_task_failed.connect(lambda error: self._show_result(str(error), ok=False))
+        self.progress.bind(self._task)
+        self._task.start()
+        return self._task
 
     def _show_result(self, text: str, ok: bool) -> None:
         self.verify_result.setText(text)

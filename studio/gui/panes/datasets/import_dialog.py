@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -24,6 +25,13 @@ from PySide6.QtWidgets import (
 
 from studio.core.datasets.options import ImportOptions
 from studio.core.errors import ValidationError
+from studio.gui.concurrent import Task
+from studio.gui.i18n import error_text
+from studio.gui.widgets.form_dialog import FieldErrors, error_label
+
+
+def _check(check: Callable[[ImportOptions], ImportOptions], options: ImportOptions, *, state) -> ImportOptions:
+    return check(options)
 
 
 def _globs(text: str) -> tuple[str, ...]:
@@ -31,21 +39,25 @@ def _globs(text: str) -> tuple[str, ...]:
 
 
 class ImportDialog(QDialog):
-    def __init__(self, path: str = "", parent: QWidget | None = None):
+    """`check(options)` (run on a worker thread when Import is pressed) is the service's own pre-flight check;
+    a refusal keeps the dialog open with everything typed, the reason under the field it is about."""
+
+    def __init__(self, path: str = "", parent: QWidget | None = None,
+                 check: Callable[[ImportOptions], ImportOptions] | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Import a dataset"))
         self.options: ImportOptions | None = None
+        self.check = check
+        self.task: Task | None = None
         self._name_edited = False
+        self.error_label = error_label()
+        self.errors = FieldErrors(self.error_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self._source_box())
         layout.addWidget(self._tokenizer_box())
         layout.addWidget(self._split_box())
         layout.addWidget(self._cleaning_box())
         layout.addWidget(self._storage_box())
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d04040;")
-        self.error_label.hide()
         layout.addWidget(self.error_label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Import"))
@@ -74,14 +86,17 @@ class ImportDialog(QDialog):
         row.addWidget(file_button)
         row.addWidget(folder_button)
         form.addRow(self.tr("Path"), row)
+        self.errors.add(form, "path")
         self.name_edit = QLineEdit()
         self.name_edit.textEdited.connect(lambda _t: setattr(self, "_name_edited", True))
         form.addRow(self.tr("Name"), self.name_edit)
+        self.errors.add(form, "name")
         self.format_combo = QComboBox()
         for value, label in (("auto", self.tr("From the file extension")), ("text", self.tr("Plain text")),
                              ("jsonl", self.tr("JSON Lines")), ("csv", self.tr("CSV / TSV")), ("parquet", self.tr("Parquet"))):
             self.format_combo.addItem(label, value)
         form.addRow(self.tr("Format"), self.format_combo)
+        self.errors.add(form, "format")
         self.mode_combo = QComboBox()
         for value, label in (("guess", self.tr("Guess from the data")), ("field", self.tr("One field or column")),
                              ("pairs", self.tr("Prompt and response fields")), ("chat", self.tr("Chat messages"))):
@@ -98,6 +113,7 @@ class ImportDialog(QDialog):
         form.addRow(self.tr("Prompt field"), self.prompt_edit)
         form.addRow(self.tr("Response field"), self.response_edit)
         form.addRow(self.tr("Messages field"), self.messages_edit)
+        self.errors.add(form, "field", "prompt_field", "response_field", "messages_field")
         self._source_form = form
         self.unit_combo = QComboBox()
         for value, label in (("auto", self.tr("Paragraph of a file, whole file of a folder")),
@@ -137,6 +153,7 @@ class ImportDialog(QDialog):
         self._tokenizer_file_row.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("tokenizer.json"), self._tokenizer_file_row)
+        self.errors.add(form, "tokenizer", "vocab_size", "bpe_sample_mb")
         self._tokenizer_form = form
         return box
 
@@ -176,6 +193,7 @@ class ImportDialog(QDialog):
         self.min_chars_spin.setRange(0, 10_000_000)
         self.min_chars_spin.setValue(1)
         form.addRow(self.tr("Drop documents shorter than (characters)"), self.min_chars_spin)
+        self.errors.add(form, "min_chars", "max_document_mb")
         self.utf8_combo = QComboBox()
         for value, label in (("fail", self.tr("Stop with an error")), ("replace", self.tr("Replace with �")),
                              ("skip", self.tr("Skip the document"))):
@@ -184,6 +202,7 @@ class ImportDialog(QDialog):
         self.tags_edit = QLineEdit()
         self.tags_edit.setPlaceholderText(self.tr("comma-separated"))
         form.addRow(self.tr("Tags"), self.tags_edit)
+        self.errors.add(form, "tags")
         return box
 
     def _storage_box(self) -> QGroupBox:
@@ -274,10 +293,29 @@ class ImportDialog(QDialog):
         return checked
 
     def accept(self) -> None:
-        try:
-            self.options = self.build_options()
-        except ValidationError as error:
-            self.error_label.setText(str(error))
-            self.error_label.show()
+        if self.task is not None and self.task.running:
             return
+        self.errors.clear()
+        try:
+            options = self.build_options()
+        except ValidationError as error:
+            self.errors.show(error.field, error_text(error))
+            return
+        if self.check is None:
+            self.options = options
+            super().accept()
+            return
+        self.buttons.setEnabled(False)
+        self.task = Task(_check, self.check, options, parent=self)
+        self.task.sig_task_finished.connect(self._checked)
+        self.task.sig_task_failed.connect(self._refused)
+        self.task.start()
+
+    def _checked(self, options: ImportOptions) -> None:
+        self.buttons.setEnabled(True)
+        self.options = options
         super().accept()
+
+    def _refused(self, error: Exception) -> None:
+        self.buttons.setEnabled(True)
+        self.errors.show(getattr(error, "field", None), error_text(error))

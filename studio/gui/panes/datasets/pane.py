@@ -316,7 +316,8 @@ class DatasetsPane(Pane):
     def open_import_dialog(self, path: str = "") -> ImportDialog | None:
         if self.task is not None:
             return None
-        dialog = ImportDialog(path, self)
+        actor = self.ctx.actor
+        dialog = ImportDialog(path, self, check=lambda o: self.ctx.studio.datasets.check_import(actor, o))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.start_import(dialog.options))
         dialog.open()

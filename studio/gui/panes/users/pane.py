@@ -9,11 +9,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -22,13 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core import operations as ops
 from studio.core.actor import ROLES
 from studio.core.errors import StudioError
-from studio.core.services.grants import parse_object
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
 from studio.gui.panes.base import Pane
-from studio.gui.panes.users.dialogs import AddGrantDialog, NewUserDialog, ResetPasswordDialog
+from studio.gui.panes.users.dialogs import (
+    AddGrantDialog,
+    NewUserDialog,
+    ObjectChoice,
+    ResetPasswordDialog,
+    fill_objects,
+    object_text,
+)
 from studio.gui.panes.users.keys import KeysBox
 
 
@@ -120,21 +127,21 @@ class UsersPane(Pane):
         admin.addLayout(buttons)
         admin.addWidget(self.users, 1)
 
-        grant_columns = [lambda g: g.user_name, lambda g: f"{g.obj_type}:{g.obj_id}", lambda g: g.permission,
-                         lambda g: _when(g.granted_at)]
+        grant_columns = [lambda g: g.user_name, lambda g: object_text(g.obj_type, g.obj_id, g.obj_name),
+                         lambda g: self._permission_text(g.permission), lambda g: _when(g.granted_at)]
         grant_headers = [self.tr("User"), self.tr("Object"), self.tr("Permission"), self.tr("Granted (UTC)")]
         self.user_grants_model = RowsModel(grant_headers, grant_columns, self)
         self.user_grants = _table(self.user_grants_model)
         self.object_grants_model = RowsModel(grant_headers, grant_columns, self)
         self.object_grants = _table(self.object_grants_model)
-        self.object_edit = QLineEdit()
-        self.object_edit.setPlaceholderText(self.tr("model:12 or dataset:3"))
+        self.object_combo = QComboBox()  # models and datasets by name
+        self.object_combo.setMinimumContentsLength(24)
         self.object_show = QPushButton(self.tr("Show"))
         by_object = QWidget()
         ob = QVBoxLayout(by_object)
         row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Object")))
-        row.addWidget(self.object_edit, 1)
+        row.addWidget(QLabel(self.tr("Model or dataset")))
+        row.addWidget(self.object_combo, 1)
         row.addWidget(self.object_show)
         ob.addLayout(row)
         ob.addWidget(self.object_grants, 1)
@@ -175,13 +182,17 @@ class UsersPane(Pane):
         self.add_grant_button.clicked.connect(self.add_grant)
         self.revoke_button.clicked.connect(self.revoke)
         self.object_show.clicked.connect(self.show_object)
-        self.object_edit.returnPressed.connect(self.show_object)
+        self.object_combo.activated.connect(lambda _i: self.show_object())
         self.users.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         self.user_grants.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.object_grants.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.tabs.currentChanged.connect(lambda *_: self._update_buttons())
         ctx.sig_session_changed.connect(lambda *_: self.refresh())
         self.refresh()
+
+    def _permission_text(self, permission: str) -> str:
+        return {"use": self.tr("use"), "export": self.tr("export"), "manage": self.tr("manage")}.get(permission,
+                                                                                                     permission)
 
     def _status_text(self, status: str) -> str:
         return {"active": self.tr("active"), "disabled": self.tr("disabled"), "locked": self.tr("locked")}[status]
@@ -211,8 +222,24 @@ class UsersPane(Pane):
                 self.tabs.setTabText(0, self.tr("My grants"))
         except StudioError as error:
             self.show_message(str(error), error=True)
+        current = self.object_combo.currentData()
+        fill_objects(self.object_combo, self.objects(ops.GRANT_LIST), current.key if current else "")
         self.keys_box.refresh()
         self._selection_changed()
+
+    def objects(self, action: str) -> list[ObjectChoice]:
+        """The models and datasets the signed-in user sees and may do `action` on, by name."""
+        studio, actor = self.ctx.studio, self.ctx.actor
+        found: list[ObjectChoice] = []
+        try:
+            found += [ObjectChoice("model", str(m.id), m.name) for m in studio.vault.list_models(actor)]
+        except StudioError:
+            pass  # a locked vault offers no model
+        try:
+            found += [ObjectChoice("dataset", str(d.id), d.name) for d in studio.datasets.list(actor)]
+        except StudioError:
+            pass
+        return [o for o in found if studio.grants.can(actor, action, o.obj_type, o.obj_id)]
 
     def selected_user(self):
         index = self.users.currentIndex()
@@ -275,13 +302,20 @@ class UsersPane(Pane):
         self.show_message(str(error), error=True)
         self._update_buttons()
 
-    def new_user(self) -> Task | None:
-        dialog = NewUserDialog(self)
-        if dialog.exec() != NewUserDialog.DialogCode.Accepted:
-            return None
-        name = dialog.name.text().strip()
-        return self._run(self.ctx.studio.accounts.create_user, self.ctx.actor, name, dialog.role.currentText(),
-                         dialog.password.text(), done=self.tr("Created {name}.").format(name=name))
+    def _open(self, dialog, done) -> bool:
+        """Show a dialog that makes its own service call; after it succeeded, say so and refresh."""
+        self.dialog = dialog  # reachable for tests while it runs
+        if dialog.exec() != dialog.DialogCode.Accepted:
+            return False
+        self.show_message(done(dialog))
+        self.refresh()
+        return True
+
+    def new_user(self) -> bool:
+        actor = self.ctx.actor
+        return self._open(NewUserDialog(self, submit=lambda v: self.ctx.studio.accounts.create_user(
+            actor, v["name"], v["role"], v["password"])),
+            lambda d: self.tr("Created {name}.").format(name=d.values()["name"]))
 
     def toggle_disabled(self) -> Task | None:
         user = self.selected_user()
@@ -298,15 +332,14 @@ class UsersPane(Pane):
         return self._run(self.ctx.studio.accounts.unlock, self.ctx.actor, user.name,
                          done=self.tr("Unlocked {name}.").format(name=user.name))
 
-    def reset_password(self) -> Task | None:
+    def reset_password(self) -> bool:
         user = self.selected_user()
         if user is None:
-            return None
-        dialog = ResetPasswordDialog(user.name, self)
-        if dialog.exec() != ResetPasswordDialog.DialogCode.Accepted:
-            return None
-        return self._run(self.ctx.studio.accounts.reset_password, self.ctx.actor, user.name, dialog.password.text(),
-                         done=self.tr("Reset the password of {name}; their grants were revoked.").format(name=user.name))
+            return False
+        actor = self.ctx.actor
+        return self._open(ResetPasswordDialog(user.name, self, submit=lambda v: self.ctx.studio.accounts.reset_password(
+            actor, user.name, v["password"])),
+            lambda _d: self.tr("Reset the password of {name}; their grants were revoked.").format(name=user.name))
 
     def change_role(self) -> Task | None:
         user = self.selected_user()
@@ -319,17 +352,20 @@ class UsersPane(Pane):
         return self._run(self.ctx.studio.accounts.set_role, self.ctx.actor, user.name, role,
                          done=self.tr("{name} is now {role}.").format(name=user.name, role=role))
 
-    def add_grant(self) -> Task | None:
-        users = [u.name for u in self.users_model.rows] if self.ctx.is_admin else []
-        if not users:
-            users = [u.name for u in self.ctx.studio.accounts_store.list_users()]
+    def add_grant(self) -> bool:
+        accounts = self.users_model.rows if self.ctx.is_admin else self.ctx.studio.accounts_store.list_users()
+        me = self.ctx.session.user_id
+        users = [(u.name, u.role) for u in accounts if u.id != me]
         selected = self.selected_user()
-        dialog = AddGrantDialog(users, selected.name if selected else "", self.object_edit.text().strip(), self)
-        if dialog.exec() != AddGrantDialog.DialogCode.Accepted:
-            return None
-        return self._run(self.ctx.studio.grants.add, self.ctx.actor, dialog.user.currentText(),
-                         dialog.obj_type.currentText(), dialog.obj_id.text().strip(), dialog.permission.currentText(),
-                         done=self.tr("Granted."))
+        current = self.object_combo.currentData()
+        actor = self.ctx.actor
+        dialog = AddGrantDialog(users, self.objects(ops.GRANT_ADD), selected.name if selected else "",
+                                current.key if current else "", self,
+                                submit=lambda v: self.ctx.studio.grants.add(actor, v["user"], v["obj_type"], v["obj_id"],
+                                                                            v["permission"]))
+        return self._open(dialog, lambda d: self.tr("Granted {permission} on {object} to {user}.").format(
+            permission=self._permission_text(d.result_value.permission), user=d.result_value.user_name,
+            object=object_text(d.result_value.obj_type, d.result_value.obj_id, d.result_value.obj_name)))
 
     def revoke(self) -> Task | None:
         grant = self.selected_grant()
@@ -339,13 +375,12 @@ class UsersPane(Pane):
                          grant.permission, done=self.tr("Revoked."))
 
     def show_object(self) -> None:
-        text = self.object_edit.text().strip()
-        if not text:
+        choice: ObjectChoice | None = self.object_combo.currentData()
+        if choice is None:
             return
         try:
-            obj_type, obj_id = parse_object(text)
-            self.object_grants_model.set_rows(self.ctx.studio.grants.list(self.ctx.actor, obj_type=obj_type,
-                                                                          obj_id=obj_id))
+            self.object_grants_model.set_rows(self.ctx.studio.grants.list(self.ctx.actor, obj_type=choice.obj_type,
+                                                                          obj_id=choice.obj_id))
             self.show_message("")
         except StudioError as error:
             self.show_message(str(error), error=True)

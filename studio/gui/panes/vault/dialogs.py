@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.gui.widgets.form_dialog import FormDialog
+
 
 class ImportDialog(QDialog):
     def __init__(self, path: Path, parent: QWidget | None = None):
@@ -91,31 +93,28 @@ class ExportDialog(QDialog):
                 "recipient": self.recipient.text().strip()}
 
 
-class ShareDialog(QDialog):
-    """Whom to share with, and what they may then do (a grant: use < export < manage)."""
+class ShareDialog(FormDialog):
+    """Whom to share with (picked by name), and what they may then do (a grant: use < export < manage). The
+    dialog makes the grant itself: a refusal (export for a viewer) shows under its field, the choice kept."""
 
-    def __init__(self, model: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Share {model}").format(model=model))
-        layout = QVBoxLayout(self)
-        explain = QLabel(self.tr("The model's keys are wrapped for this user; every later version is too."))
-        explain.setWordWrap(True)
-        layout.addWidget(explain)
-        form = QFormLayout()
-        self.user = QLineEdit()
-        self.user.setPlaceholderText(self.tr("user name"))
-        form.addRow(self.tr("User"), self.user)
+    def __init__(self, model: str, users: list[tuple[str, str]], parent: QWidget | None = None, submit=None):
+        super().__init__(self.tr("Share {model}").format(model=model), parent, submit)
+        self.set_note(self.tr("The model's keys are wrapped for this user; every later version is too."))
+        self.user = QComboBox()
+        for name, role in users:
+            self.user.addItem(self.tr("{name} ({role})").format(name=name, role=role), name)
+        self.add_field(self.tr("User"), self.user, "user")
         self.permission = QComboBox()
         self.permission.addItem(self.tr("Use: load, generate, verify"), "use")
         self.permission.addItem(self.tr("Export: also write plaintext copies and bundles"), "export")
         self.permission.addItem(self.tr("Manage: also share, rotate, rename and delete"), "manage")
-        form.addRow(self.tr("May"), self.permission)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Share"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.add_field(self.tr("May"), self.permission, "permission")
+        self.ok_button().setText(self.tr("Share"))
 
     def values(self) -> dict:
-        return {"user": self.user.text().strip(), "permission": self.permission.currentData()}
+        return {"user": self.user.currentData(), "permission": self.permission.currentData()}
+
+    def problem(self):
+        if self.user.currentData() is None:
+            return "user", self.tr("There is nobody else to share with.")
+        return None

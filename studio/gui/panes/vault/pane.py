@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 IMPORTABLE = (".safetensors", ".pt", ".pth", ".bin", ".msbundle")
 # what each action on the selected model needs from the policy
-MODEL_ACTIONS = {"export": ops.MODEL_EXPORT, "share": ops.GRANT_ADD, "rotate": ops.MODEL_UPDATE,
+MODEL_ACTIONS = {"export": ops.MODEL_EXPORT, "share": ops.GRANT_ADD, "rotate": ops.MODEL_ROTATE,
                  "delete": ops.MODEL_DELETE}
 
 
@@ -248,6 +248,13 @@ class VaultPane(Pane):
         for name, action in (("export", self.export_action), ("share", self.share_action),
                              ("rotate", self.rotate_action), ("delete", self.delete_action)):
             action.setEnabled(not locked and not busy and selected and self._allowed.get(name, False))
+        # a model whose versions are all still being written (a live run's checkpoints) has nothing to export
+        empty = selected and self.details.details is not None and not self.details.details.versions
+        if empty:
+            self.export_action.setEnabled(False)
+        self.export_action.setToolTip(self.tr("This model has no finished version yet: there is nothing to export.")
+                                      if empty else self.tr("Write a version in plaintext, or as a bundle for "
+                                                            "another user"))
         self.details.revoke_button.setEnabled(self.details.revoke_button.isEnabled() and not busy)
 
     def show_notice(self, text: str, error: bool = False) -> None:
@@ -363,7 +370,7 @@ class VaultPane(Pane):
 
     def _export_clicked(self) -> None:
         d = self.details.details
-        if d is None:
+        if d is None or not d.versions:
             return
         dialog = ExportDialog(d.model.name, [v.number for v in d.versions], self)
         if not dialog.exec():
@@ -410,13 +417,30 @@ class VaultPane(Pane):
 
         return self.run_task(self.vault.verify, self.actor, model, done=report)
 
+    def share_dialog(self) -> ShareDialog | None:
+        """The Share dialog for the selected model: it makes the grant itself (see ShareDialog)."""
+        model, name = self.current_model_id(), self._selected_name()
+        if model is None or name is None:
+            return None
+        me = self.ctx.session.user_id
+        owner = self.details.details.model.owner_id if self.details.details else None
+        users = [(u.name, u.role) for u in self.ctx.studio.accounts_store.list_users()
+                 if u.id not in (me, owner) and not u.disabled]
+        actor = self.actor
+        dialog = ShareDialog(name, users, self, submit=lambda v: (
+            v, self.vault.share(actor, model, v["user"], v["permission"])))
+        dialog.accepted.connect(lambda: self._shared(*dialog.result_value))
+        return dialog
+
     def _share_clicked(self) -> None:
-        name = self._selected_name()
-        if name is None:
-            return
-        dialog = ShareDialog(name, self)
-        if dialog.exec() and dialog.values()["user"]:
-            self.share(**dialog.values())
+        dialog = self.share_dialog()
+        if dialog is not None:
+            dialog.exec()
+
+    def _shared(self, values: dict, count: int) -> None:
+        self.show_notice(self.tr("Shared: {user} may {permission} it; {count} key(s) wrapped for them.").format(
+            user=values["user"], permission=self.details._permission(values["permission"]), count=count))
+        self._selection_changed()
 
     def share(self, user: str, permission: str = "use") -> None:
         model = self.current_model_id()
@@ -427,9 +451,7 @@ class VaultPane(Pane):
         except StudioError as error:
             self.show_notice(str(error), error=True)
             return
-        self.show_notice(self.tr("Shared: {user} may {permission} it; {count} key(s) wrapped for them.").format(
-            user=user, permission=permission, count=count))
-        self._selection_changed()
+        self._shared({"user": user, "permission": permission}, count)
 
     def revoke(self, user_id: int) -> Task | None:
         model, name = self.current_model_id(), self._selected_name()

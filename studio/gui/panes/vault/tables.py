@@ -112,16 +112,43 @@ class ModelsTable(_ListTable):
 
 
 class VersionsTable(_ListTable):
+    """One row per version: what it is (a checkpoint's step and validation loss, a compressed version's
+    recipe and source), its size and when it was written."""
+
     def header_text(self, section: int) -> str:
-        return (self.tr("Version"), self.tr("Kind"), self.tr("Parameters"), self.tr("Data type"),
+        return (self.tr("Version"), self.tr("Kind"), self.tr("What"), self.tr("Parameters"), self.tr("Data type"),
                 self.tr("Size"), self.tr("Files"), self.tr("Created"))[section]
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 7
+        return 0 if parent.isValid() else 8
 
     def display(self, v: VersionInfo, column: int) -> str:
-        return (str(v.number), v.kind, human_count(v.parameter_count), v.dtype, human_size(v.size_bytes),
-                str(len(v.artifacts)), v.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))[column]
+        return (str(v.number), self.kind_text(v.kind), self.summary(v), human_count(v.parameter_count), v.dtype,
+                human_size(v.size_bytes), str(len(v.artifacts)),
+                v.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))[column]
 
     def numeric(self, column: int) -> bool:
-        return column in (0, 2, 4, 5)
+        return column in (0, 3, 5, 6)
+
+    def kind_text(self, kind: str) -> str:
+        return {"checkpoint": self.tr("checkpoint"), "compressed": self.tr("compressed"), "trained": self.tr("trained"),
+                "import": self.tr("imported"), "bundle": self.tr("from a bundle")}.get(kind, kind)
+
+    def summary(self, v: VersionInfo) -> str:
+        meta = v.metadata or {}
+        parts = []
+        if isinstance(meta.get("step"), int):
+            parts.append(self.tr("step {step:,}").format(step=meta["step"]))
+            if isinstance(meta.get("val_loss"), int | float):
+                parts.append(self.tr("val loss {loss:.4f}").format(loss=meta["val_loss"]))
+            elif isinstance(meta.get("train_loss"), int | float):
+                parts.append(self.tr("train loss {loss:.4f}").format(loss=meta["train_loss"]))
+            if meta.get("slot") == "best":
+                parts.append(self.tr("best"))
+        compression = meta.get("compression")
+        if isinstance(compression, dict) and compression.get("label"):
+            parts.append(str(compression["label"]))
+        source = next((e.label for e in v.lineage if e.kind == "source_version" and e.label), "")
+        if source and v.kind == "compressed":
+            parts.append(self.tr("from {source}").format(source=source))
+        return " · ".join(parts)

@@ -1,0 +1,1 @@
+"""One module per model family, each defining FAMILY (see studio.core.models.family)."""
