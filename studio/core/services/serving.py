@@ -27,6 +27,7 @@ class ServingService(Service):
     def start(self, actor: Any, refs: Sequence[str], options: Any = None, *, device: str = "cpu") -> Any:
         """Decrypt the models, start the engines and the HTTP server, and record `serve.start` for each
         model. Raises before anything listens if the user may not serve a model or the port is taken."""
+        from studio.core.serving.chat import ChatTemplate
         from studio.core.serving.engine import Engine
         from studio.core.serving.loading import load_for_serving
         from studio.core.serving.options import ServeOptions, is_loopback
@@ -53,13 +54,13 @@ class ServingService(Service):
                 if any(m.id == ident for m in served):
                     raise ValidationError(f"{ident} is named twice.", field="models")
                 try:
-                    runner = runner_for(loaded.model, options.max_batch, options.backend, loaded.tokenizer)
+                    runner = runner_for(loaded.model, options.max_batch, options.backend, loaded.tokenizer.dataset_tokenizer())
                 except ValidationError as error:
                     raise StudioError(f"{loaded.name}:{loaded.version} cannot run on {options.backend}: {error}") from None
                 engine = Engine(runner, max_batch=options.max_batch, max_queue=options.max_queue, name=ident)
                 served.append(ServedModel(ident, loaded.name, loaded.model_id, loaded.version, loaded.label,
-                                          loaded.tokenizer, loaded.template, engine, runner.context_length,
-                                          loaded.eos_id))
+                                          loaded.tokenizer, ChatTemplate(loaded.tokenizer), engine,
+                                          runner.context_length, frozenset(loaded.tokenizer.stop_ids)))
             server = Server(self.studio, served, replace(options, record_text=record_text), authority,
                             audit_keys_of(actor), record_text=record_text)
             server.start()

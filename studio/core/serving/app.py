@@ -236,16 +236,20 @@ class Api:
             served = self._model(call, body.model)
             self._rate(call)
             if chat:
+                if not served.template.available:
+                    raise ApiError(400, f"{served.id} has no chat template; use /v1/completions with a prompt.",
+                                   "no_chat_template", "messages")
                 try:
                     text = served.template.render([m.model_dump() for m in body.messages])
                 except StudioError as error:
                     raise ApiError(400, str(error), "invalid_messages", "messages") from None
-                stops = tuple(served.template.stop) + body.stops
+                ids = served.template.encode(text)
             else:
-                text, stops = body.text, body.stops
+                text = body.text
+                ids = served.encode(text)
+            stops = tuple(served.template.stop) + body.stops
             if self.server.record_text:
                 call.prompt_text = text
-            ids = served.encode(text)
             max_tokens = self._fit(call, served, ids, body.token_limit)
             await self._admit(call)
         except ApiError as error:
@@ -280,19 +284,19 @@ class Api:
         def on_finish(reason: str, error: BaseException | None) -> None:
             loop.call_soon_threadsafe(put, ("end", reason, error))
 
-        stop_ids = frozenset({served.eos_id}) if served.eos_id is not None else frozenset()
         job = Job(ids, max_tokens, on_token, on_finish, temperature=body.temperature,
-                  top_p=body.top_p if body.top_p < 1.0 else None, top_k=body.top_k, seed=body.seed, stop_ids=stop_ids)
+                  top_p=body.top_p if body.top_p < 1.0 else None, top_k=body.top_k, seed=body.seed,
+                  stop_ids=served.stop_ids)
         return job, events
 
     async def _pieces(self, call: _Call, job: Job, events: asyncio.Queue, stream: TextStream,
-                      eos: int | None) -> AsyncIterator[tuple[str, str | None]]:
+                      stop_ids: frozenset[int]) -> AsyncIterator[tuple[str, str | None]]:
         """(text, None) pieces, then ("", finish_reason) once: "stop", "length" or "error:<message>"."""
         while True:
             kind, value, error = await events.get()
             if kind == "token":
                 call.completion_tokens += 1
-                if value == eos:
+                if value in stop_ids:
                     continue
                 piece = stream.feed(value)
                 if piece:
@@ -320,7 +324,7 @@ class Api:
         assert served is not None
         parts: list[str] = []
         finish = "stop"
-        async for piece, end in self._pieces(call, job, events, stream, served.eos_id):
+        async for piece, end in self._pieces(call, job, events, stream, served.stop_ids):
             if end is None:
                 parts.append(piece)
             else:
@@ -368,7 +372,7 @@ class Api:
         try:
             if chat:
                 yield event([choice(None, None, first=True)])
-            async for piece, end in self._pieces(call, job, events, stream, served.eos_id):
+            async for piece, end in self._pieces(call, job, events, stream, served.stop_ids):
                 if end is None:
                     yield event([choice(piece, None)])
                     continue

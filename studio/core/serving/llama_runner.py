@@ -44,7 +44,10 @@ class LlamaCppRunner:
         except ImportError as error:
             raise StudioError("The llama.cpp back-end needs llama-cpp-python (make setup installs it).") from error
         from studio.core.exports.gguf_gpt import write_gguf
+        from studio.core.models.gpt import GPT
 
+        if not isinstance(model, GPT) or any(name.endswith(".qweight") for name in model.state_dict()):
+            raise ValidationError("the llama.cpp back-end serves float native GPT models only; use --backend torch")
         self._lc = lc
         cfg = model.config
         self.vocab_size = cfg.vocab_size
