@@ -8,7 +8,7 @@ On a native GPT of 6 layers x 384 (10.8M parameters, the sample's character toke
    another process): tokens/s of the whole request. Goal: at least 0.9x of (1).
 3. 8 concurrent streams: aggregate tokens/s vs one stream at a time. Goal: at least 3x.
 4. time to first token, p50 and p99, alone and under 8 streams;
-5. llama.cpp (llama-cpp-python, if installed: `make bench-deps`) on the GGUF of the same weights, loaded from a
+5. llama.cpp (llama-cpp-python, a dev dependency that `make setup` builds) on the GGUF of the same weights, from a
    memfd (the plaintext file never touches the disk): the anchor. Goal: (2) at least 0.5x of it.
 All with the same number of threads. The audit writer's entries per commit are reported too.
 """
@@ -57,44 +57,42 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
 
 
-def in_process(model: GPT, ids: list[int], tokens: int, rounds: int) -> float:
-    rates = []
-    list(generate(model, ids, SamplingConfig(max_new_tokens=8, greedy=True)))  # warm-up
-    for _ in range(rounds):
-        t = time.perf_counter()
-        n = sum(1 for _ in generate(model, ids, SamplingConfig(max_new_tokens=tokens, greedy=True)))
-        rates.append(n / (time.perf_counter() - t))
-    return statistics.median(rates)
+def in_process(model: GPT, ids: list[int], tokens: int) -> float:
+    t = time.perf_counter()
+    n = sum(1 for _ in generate(model, ids, SamplingConfig(max_new_tokens=tokens, greedy=True)))
+    return n / (time.perf_counter() - t)
 
 
-def llama_cpp(model: GPT, tokenizer, ids: list[int], tokens: int, rounds: int, threads: int) -> float | None:
-    try:
+class LlamaAnchor:
+    """llama.cpp on the GGUF of the same weights, read from a memfd (in memory only)."""
+
+    def __init__(self, model: GPT, tokenizer, threads: int):
         import llama_cpp as lc
-    except ImportError:
-        return None
-    from studio.core.exports.gguf_gpt import write_gguf
 
-    fd = os.memfd_create("bench-model.gguf")  # in memory only
-    try:
-        write_gguf(model, tokenizer, f"/proc/self/fd/{fd}")
-        llm = lc.Llama(model_path=f"/proc/self/fd/{fd}", n_ctx=model.config.block_size, n_threads=threads,
-                       n_threads_batch=threads, n_batch=model.config.block_size, verbose=False)
-        rates = []
-        for r in range(rounds + 1):
-            t = time.perf_counter()
-            n = 0
-            for _ in llm.generate(ids, temp=0.0, top_k=1, reset=True):
-                n += 1
-                if n == tokens:
-                    break
-            if r:  # the first is the warm-up
-                rates.append(n / (time.perf_counter() - t))
-        return statistics.median(rates)
-    finally:
-        os.close(fd)
+        from studio.core.exports.gguf_gpt import write_gguf
+
+        self.fd = os.memfd_create("bench-model.gguf")
+        write_gguf(model, tokenizer, f"/proc/self/fd/{self.fd}")
+        self.llm = lc.Llama(model_path=f"/proc/self/fd/{self.fd}", n_ctx=model.config.block_size, n_threads=threads,
+                            n_threads_batch=threads, n_batch=model.config.block_size, verbose=False)
+
+    def rate(self, ids: list[int], tokens: int) -> float:
+        t = time.perf_counter()
+        n = 0
+        for _ in self.llm.generate(ids, temp=0.0, top_k=1, reset=True):
+            n += 1
+            if n == tokens:
+                break
+        return n / (time.perf_counter() - t)
+
+    def close(self) -> None:
+        self.llm.close()
+        os.close(self.fd)
 
 
-def serve(model: GPT, tokenizer, args, backend: str) -> dict:
+@contextlib.contextmanager
+def servers(model: GPT, tokenizer, backends: list[str]):
+    """A data folder with the model in the vault, an API key, and one server per back-end."""
     from studio.core.security import passwords
     from studio.core.services import Studio
     from studio.core.serving.options import ServeOptions
@@ -105,24 +103,22 @@ def serve(model: GPT, tokenizer, args, backend: str) -> dict:
         studio.vault.add_version(admin, None, model_tensors(model), name="bench", config=model.config.to_dict(),
                                  tokenizer=tokenizer.to_json())
         key = studio.keys.create(admin, "bench", rate_per_min=100_000).token
-        server = studio.serving.start(admin, ["bench"], ServeOptions(port=0, max_batch=8, max_queue=64,
-                                                                                backend=backend))
+        started = {}
         try:
-            out = {}
-            for clients in (1, 8):
-                proc = subprocess.run([sys.executable, str(ROOT / "bench" / "serve_client.py"), server.url, key, "bench",
-                                       "--clients", str(clients), "--rounds", str(args.rounds),
-                                       "--max-tokens", str(args.tokens)], capture_output=True, text=True, check=True,
-                                      env={**os.environ, "OMP_NUM_THREADS": "1"})
-                out[clients] = json.loads(proc.stdout)
-            stats = server.auditor.stats
-            out["audit"] = {"entries": stats.entries, "commits": stats.commits, "failures": stats.failures,
-                            "largest_batch": stats.largest_batch}
-            engine = server.models[0].engine.stats
-            out["mean_batch"] = engine.rows_sum / max(1, engine.steps)
-            return out
+            for backend in backends:
+                started[backend] = studio.serving.start(admin, ["bench"], ServeOptions(
+                    port=0, max_batch=8, max_queue=64, backend=backend))
+            yield key, started
         finally:
-            studio.serving.stop(admin, server)
+            for server in started.values():
+                studio.serving.stop(admin, server)
+
+
+def clients(url: str, key: str, n: int, tokens: int) -> dict:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "serve_client.py"), url, key, "bench",
+                           "--clients", str(n), "--rounds", "1", "--max-tokens", str(tokens)],
+                          capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return json.loads(proc.stdout)
 
 
 def main() -> None:
@@ -141,14 +137,37 @@ def main() -> None:
     model, tokenizer = build_model(args.layers, args.width, args.heads, args.context)
     params = sum(t.numel() for t in model.parameters())
     ids = tokenizer.encode(PROMPT)
-    local = in_process(model, ids, args.tokens, args.rounds)
     from studio.core.serving.llama_runner import available
 
     has_llama = available() and not args.no_llama
-    runs = {"torch": serve(model, tokenizer, args, "torch")}
-    if has_llama:
-        runs["llama.cpp"] = serve(model, tokenizer, args, "llama.cpp")
-    anchor = llama_cpp(model, tokenizer, ids, args.tokens, args.rounds, args.threads) if has_llama else None
+    backends = ["torch", "llama.cpp"] if has_llama else ["torch"]
+    anchor_run = LlamaAnchor(model, tokenizer, args.threads) if has_llama else None
+    local_rates, anchor_rates = [], []
+    runs: dict[str, dict] = {b: {1: {"rounds": [], "requests": []}, 8: {"rounds": [], "requests": []}} for b in backends}
+    in_process(model, ids, 8)  # warm-ups
+    if anchor_run:
+        anchor_run.rate(ids, 8)
+    with servers(model, tokenizer, backends) as (key, started):
+        # Interleaved, round by round, so that every figure sees the same load on a shared machine.
+        for _ in range(args.rounds):
+            local_rates.append(in_process(model, ids, args.tokens))
+            if anchor_run:
+                anchor_rates.append(anchor_run.rate(ids, args.tokens))
+            for backend, server in started.items():
+                for n in (1, 8):
+                    got = clients(server.url, key, n, args.tokens)
+                    runs[backend][n]["rounds"] += got["rounds"]
+                    runs[backend][n]["requests"] += got["requests"]
+        for backend, server in started.items():
+            stats = server.auditor.stats
+            runs[backend]["audit"] = {"entries": stats.entries, "commits": stats.commits, "failures": stats.failures,
+                                      "largest_batch": stats.largest_batch}
+            engine = server.models[0].engine.stats
+            runs[backend]["mean_batch"] = engine.rows_sum / max(1, engine.steps)
+    if anchor_run:
+        anchor_run.close()
+    local = statistics.median(local_rates)
+    anchor = statistics.median(anchor_rates) if anchor_rates else None
     result = {"model": f"GPT {args.layers}x{args.width}, {params / 1e6:.1f}M parameters, f32", "threads": args.threads,
               "tokens_per_request": args.tokens, "in_process_tok_s": local, "llama_cpp_tok_s": anchor, "backends": {}}
     for backend, served in runs.items():

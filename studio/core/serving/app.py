@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -44,6 +45,35 @@ def _error_response(error: ApiError) -> JSONResponse:
     if error.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after_s + 0.999)))
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
+
+
+class _Inbox:
+    """What the engine's thread hands one request: items pushed from any thread, taken all at once on the
+    event loop. The loop is woken once per batch of items, not once per token (each wake-up is a write to
+    the loop's self-pipe; with 8 streams and a busy loop those were most of the serving overhead)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._items: list[Any] = []
+        self._lock = threading.Lock()
+        self._ready = asyncio.Event()
+
+    def push(self, item: Any) -> None:
+        with self._lock:
+            self._items.append(item)
+            if len(self._items) > 1:
+                return  # a wake-up is already on its way
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def get_all(self) -> list[Any]:
+        while True:
+            with self._lock:
+                items, self._items = self._items, []
+                if items:
+                    self._ready.clear()
+                    return items
+            await self._ready.wait()
+            self._ready.clear()
 
 
 class _Call:
@@ -273,53 +303,53 @@ class Api:
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         return await self._whole(call, chat, job, events, stream)
 
-    def _job(self, served: ServedModel, ids: list[int], max_tokens: int, body: Any) -> tuple[Job, asyncio.Queue]:
-        loop = asyncio.get_running_loop()
-        events: asyncio.Queue = asyncio.Queue()
-        put = events.put_nowait
-
-        def on_token(token: int) -> None:
-            loop.call_soon_threadsafe(put, ("token", token, None))
-
-        def on_finish(reason: str, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(put, ("end", reason, error))
-
-        job = Job(ids, max_tokens, on_token, on_finish, temperature=body.temperature,
+    def _job(self, served: ServedModel, ids: list[int], max_tokens: int, body: Any) -> tuple[Job, _Inbox]:
+        inbox = _Inbox(asyncio.get_running_loop())
+        job = Job(ids, max_tokens, lambda token: inbox.push(("token", token, None)),
+                  lambda reason, error: inbox.push(("end", reason, error)), temperature=body.temperature,
                   top_p=body.top_p if body.top_p < 1.0 else None, top_k=body.top_k, seed=body.seed,
                   stop_ids=served.stop_ids)
-        return job, events
+        return job, inbox
 
-    async def _pieces(self, call: _Call, job: Job, events: asyncio.Queue, stream: TextStream,
+    async def _pieces(self, call: _Call, job: Job, events: _Inbox, stream: TextStream,
                       stop_ids: frozenset[int]) -> AsyncIterator[tuple[str, str | None]]:
-        """(text, None) pieces, then ("", finish_reason) once: "stop", "length" or "error:<message>"."""
+        """(text, None) pieces, then ("", finish_reason) once: "stop", "length" or "error:<message>". Tokens
+        that arrived together (the client or the loop fell behind the engine) make one piece."""
         while True:
-            kind, value, error = await events.get()
-            if kind == "token":
+            text: list[str] = []
+            end: tuple[str, BaseException | None] | None = None
+            for kind, value, error in await events.get_all():
+                if kind == "end":
+                    end = (value, error)
+                    break
                 call.completion_tokens += 1
                 if value in stop_ids:
                     continue
-                piece = stream.feed(value)
-                if piece:
-                    if call.ttft_ms is None:
-                        call.ttft_ms = call.latency_ms
-                    call.completion_text.append(piece)
-                    yield piece, None
+                text.append(stream.feed(value))
                 if stream.stopped:
                     job.cancel()
-                    yield "", "stop"
-                    return
+                    end = ("stopped", None)
+                    break
+            piece = "".join(text)
+            if piece:
+                if call.ttft_ms is None:
+                    call.ttft_ms = call.latency_ms
+                call.completion_text.append(piece)
+                yield piece, None
+            if end is None:
                 continue
-            if value == "error":
+            reason, error = end
+            if reason == "error":
                 yield "", f"error:{type(error).__name__}: {error}"
                 return
-            rest = stream.finish()
+            rest = stream.finish() if reason != "stopped" else ""
             if rest:
                 call.completion_text.append(rest)
                 yield rest, None
-            yield "", "length" if value == "length" else "stop"
+            yield "", "length" if reason == "length" else "stop"
             return
 
-    async def _whole(self, call: _Call, chat: bool, job: Job, events: asyncio.Queue, stream: TextStream) -> Response:
+    async def _whole(self, call: _Call, chat: bool, job: Job, events: _Inbox, stream: TextStream) -> Response:
         served = call.served
         assert served is not None
         parts: list[str] = []
@@ -349,7 +379,7 @@ class Api:
                              "model": served.id, "choices": [{"index": 0, "text": text, "logprobs": None,
                                                               "finish_reason": finish}], "usage": usage})
 
-    async def _sse(self, call: _Call, chat: bool, body: Any, job: Job, events: asyncio.Queue,
+    async def _sse(self, call: _Call, chat: bool, body: Any, job: Job, events: _Inbox,
                    stream: TextStream) -> AsyncIterator[bytes]:
         served = call.served
         assert served is not None
