@@ -149,6 +149,23 @@ class VaultCheckpoints:
                 except NotFoundError:
                     pass  # committed before it was superseded by a resume from an earlier step: it stays
                 store.set_checkpoint_state(c.id, "dropped", ref=json.dumps(dict(c.ref, settled=True)))
+        self._retain(vault, store, actor, run)
+
+    @staticmethod
+    def _retain(vault: Any, store: RunStore, actor: Any, run: RunInfo) -> None:
+        """Over every attempt of the run: keep the policy's last K and the best, drop the other kept ones."""
+        from studio.core.training.checkpoints import CheckpointPolicy, retained
+
+        everything = store.checkpoints(run.id)
+        keep = retained(CheckpointPolicy.from_dict(run.options.get("checkpoints", {})), everything)
+        for c in everything:
+            if c.state != "kept" or c.id in keep or c.ref.get("version_id") is None:
+                continue
+            try:
+                vault.retire_checkpoint(actor, int(c.ref["version_id"]))
+            except NotFoundError:
+                pass  # gone from the vault already
+            store.set_checkpoint_state(c.id, "dropped")
 
     def delete(self, studio: Any, actor: Any, run: RunInfo) -> None:
         if run.checkpoint_model_id is None:

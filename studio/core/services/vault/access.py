@@ -142,9 +142,10 @@ class AccessMixin(VaultBase):
                                               GrantRow.obj_id == str(model_id)).limit(1)) is not None:
             return 0  # still holds use (or more) through another grant
         new = NewBlobs(self.blobs)
-        with new.guard():
+        with new.guard(release=False):  # the accounts' transaction, not this block, decides
             old = self._rotate(s, actor, self.model_for(s, actor, model_id), new, drop_user=user_id, state=state)
-        after_transaction(s, on_commit=lambda: self.blobs.remove(old), on_rollback=lambda: self.blobs.remove(new.names))
+        after_transaction(s, on_commit=lambda: (self.blobs.remove(old), new.release()),
+                          on_rollback=lambda: (self.blobs.remove(new.names), new.release()))
         return len(old)
 
     def key_reset(self, s: Session, actor: Any, user_id: int) -> int:
@@ -185,7 +186,7 @@ class AccessMixin(VaultBase):
             ref = self.ref(keyring.meta, a, versions[a.version_id])
             key, epoch = stream.new_data_key(), a.key_epoch + 1
             blob = BlobStore.name_for(a.uid, epoch)
-            with open(self.blob_path(a), "rb") as src, atomic_writer(new.add(blob)) as dst:
+            with open(self.stored_file(a), "rb") as src, atomic_writer(new.add(blob)) as dst:
                 writer = stream.StreamWriter(dst, key, ref, self.chunk_size)
                 for chunk in stream.iter_plaintext(src, keys[a.id], ref, progress.step(f"Re-encrypting {a.name}"),
                                                    mapped=True):

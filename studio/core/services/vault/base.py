@@ -34,7 +34,7 @@ from studio.core.stores.vault import VaultStore
 from studio.core.tasks import TaskState
 from studio.core.vault import safetensors_io, stream
 from studio.core.vault.blobs import BlobStore
-from studio.core.vault.errors import VaultError, VaultKeyError, VaultLockedError
+from studio.core.vault.errors import VaultError, VaultIntegrityError, VaultKeyError, VaultLockedError
 from studio.core.vault.importers import PlannedArtifact
 from studio.core.vault.keyring import Keyring, create_vault
 from studio.core.vault.keys import LOCKED_MESSAGE, KeyDirectory, private_key_of
@@ -222,6 +222,18 @@ class VaultBase(Service):
 
     def blob_path(self, artifact: VaultArtifactRow) -> Path:
         return self.blobs.path(artifact.blob)
+
+    def stored_file(self, artifact: VaultArtifactRow) -> Path:
+        """The encrypted file of an artifact that is about to be read; a clear VaultIntegrityError ("missing")
+        when it is not there (a data folder restored incompletely, a file deleted by hand), never a traceback."""
+        path = self.blob_path(artifact)
+        if not path.is_file():
+            raise VaultIntegrityError(
+                "missing", f"its encrypted file {path.name} is missing from the vault's folder (deleted outside the "
+                "studio, or the data folder was restored without it). `studio vault verify` "
+                "lists every missing or damaged file; restore the folder from a backup, or delete the version.",
+                artifact.name)
+        return path
 
     # --- writing one artifact ----------------------------------------------------------------------------------
 

@@ -226,7 +226,7 @@ class ModelsMixin(VaultBase):
             buffers: list[bytearray] = []
             try:
                 for a in arts:
-                    buffers.append(decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(keyring.meta, a, vrow),
+                    buffers.append(decrypt_file_to_buffer(self.stored_file(a), keys[a.id], self.ref(keyring.meta, a, vrow),
                                                           progress.step(f"Decrypting {a.name}"), a.plaintext_size))
             except BaseException:
                 for buf in buffers:

@@ -78,13 +78,13 @@ class TransferMixin(VaultBase):
             raise ValidationError("This version has no weights to export.")
         if len(weights) == 1:
             a = weights[0]
-            decrypt_file(self.blob_path(a), out, keys[a.id], self.ref(meta, a, vrow), progress.step())
+            decrypt_file(self.stored_file(a), out, keys[a.id], self.ref(meta, a, vrow), progress.step())
             return
         tensors: dict[str, Any] = {}
         buffers = []
         try:
             for a in weights:
-                buf = decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(meta, a, vrow), progress.step(),
+                buf = decrypt_file_to_buffer(self.stored_file(a), keys[a.id], self.ref(meta, a, vrow), progress.step(),
                                              a.plaintext_size)
                 buffers.append(buf)
                 tensors.update(safetensors_io.tensors_from_buffer(buf))
@@ -102,7 +102,7 @@ class TransferMixin(VaultBase):
         for a in arts:
             if Path(a.name).name != a.name or a.name in (".", ".."):
                 raise VaultIntegrityError("bad_header", f"The artifact name {a.name!r} is not a plain file name.")
-            decrypt_file(self.blob_path(a), out / a.name, keys[a.id], self.ref(meta, a, vrow), progress.step())
+            decrypt_file(self.stored_file(a), out / a.name, keys[a.id], self.ref(meta, a, vrow), progress.step())
 
     # --- encrypted bundles ---------------------------------------------------------------------------------
 
@@ -149,7 +149,7 @@ class TransferMixin(VaultBase):
                         if a is None:
                             writer.write(manifest)
                         else:
-                            with open(self.blob_path(a), "rb") as src:
+                            with open(self.stored_file(a), "rb") as src:
                                 for chunk in stream.iter_plaintext(src, keys[a.id], self.ref(keyring.meta, a, vrow),
                                                                    progress.step(), mapped=True):
                                     writer.write(chunk)
