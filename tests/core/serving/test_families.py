@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from studio.core.models.generate import SamplingConfig
-from studio.core.serving.options import ServeOptions
 from studio.core.services.runs.sampling import stream_ids, stream_text
+from studio.core.serving.options import ServeOptions
 from tests.hf_families import save_folder
 
 
