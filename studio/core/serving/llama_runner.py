@@ -42,7 +42,8 @@ class LlamaCppRunner:
         try:
             import llama_cpp as lc
         except ImportError as error:
-            raise StudioError("The llama.cpp back-end needs llama-cpp-python (make setup installs it).") from error
+            raise StudioError("The llama.cpp back-end needs llama-cpp-python, which a source install has (make setup) "
+                              "and the packaged app does not; use --backend torch.") from error
         from studio.core.exports.gguf_gpt import write_gguf
         from studio.core.models.gpt import GPT
 
