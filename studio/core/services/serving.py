@@ -48,7 +48,7 @@ class ServingService(Service):
             for ref in refs:
                 from studio.core.services.runs.sources import parse_ref
 
-                self.check(actor, ops.SERVE_START, "model", self.studio.vault.model_id(parse_ref(ref)[0]))
+                self.check(actor, ops.SERVE_START, "model", self.studio.vault.model_id(parse_ref(ref)[0], actor))
                 loaded = load_for_serving(self.studio.vault, actor, ref, device)
                 ident = f"{loaded.name}:{loaded.version}"
                 if any(m.id == ident for m in served):

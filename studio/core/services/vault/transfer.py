@@ -29,6 +29,9 @@ from studio.core.vault.stream import ArtifactRef
 log = logging.getLogger(__name__)
 
 FORMATS = ("safetensors", "hf")
+# The artifacts of a version that belong in a Hugging Face folder: a checkpoint's training-state files
+# (roles optimizer and state) are the studio's own and would be read back as a weights shard.
+HF_FOLDER_ROLES = frozenset({"weights", "index", "config", "tokenizer"})
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,15 @@ class TransferMixin(VaultBase):
         if out.exists():
             raise ConflictError(f"{out} already exists; choose a new path.")
         with staged_output(out, parents=True) as staged:
-            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format=format,
+            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model, actor), format=format,
                                 path=str(out)) as op:
                 s = op.session
                 row = self.model_for(s, actor, model)
                 vrow = self.store.version_row(s, row, version)
                 keyring = self.keyring(s, actor)
                 arts = self.store.artifact_rows(s, vrow.id)
+                if format == "hf":  # a folder holds only what the format defines (no optimizer or training state)
+                    arts = [a for a in arts if a.role in HF_FOLDER_ROLES]
                 keys = {a.id: keyring.data_key(a) for a in arts}
                 op.details.update(model=row.name, version=vrow.number)
                 progress = Progress(state, sum(a.plaintext_size for a in arts), "Exporting")
@@ -116,7 +121,7 @@ class TransferMixin(VaultBase):
             raise ConflictError(f"{out} already exists; choose a new path.")
         recipient = self._recipient_key(to_user, to_public_key)
         with staged_output(out, parents=True) as staged:
-            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format="bundle", path=str(out),
+            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model, actor), format="bundle", path=str(out),
                                 recipient=wrap.fingerprint(recipient)) as op:
                 s = op.session
                 row = self.model_for(s, actor, model)

@@ -16,7 +16,14 @@ from bisect import bisect_left
 from collections import OrderedDict
 from functools import lru_cache
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont
 
 from studio.core.stores.audit import AuditEntry, AuditFilter, AuditStore
@@ -204,9 +211,18 @@ def _display(e: AuditEntry, column: str) -> str | int:
     if column == "object":
         return object_text(e)
     if column == "outcome":
-        return e.outcome
+        return outcome_text(e.outcome)
     text = e.details_json
+    if '"name"' in text:  # the name shows in the Object column already
+        details = {k: v for k, v in e.details.items() if k != "name"}
+        text = json.dumps(details, separators=(",", ":"), ensure_ascii=False) if details else ""
     return text if len(text) <= 120 else text[:117] + "…"
+
+
+def outcome_text(outcome: str) -> str:
+    return {"allowed": QCoreApplication.translate("AuditTableModel", "allowed"),
+            "denied": QCoreApplication.translate("AuditTableModel", "denied"),
+            "failed": QCoreApplication.translate("AuditTableModel", "failed")}.get(outcome, outcome)
 
 
 def object_text(e: AuditEntry) -> str:
@@ -215,6 +231,8 @@ def object_text(e: AuditEntry) -> str:
     if not e.obj_id:
         return e.obj_type or ""
     name = e.details.get("name") if '"name"' in e.details_json else None
+    if not name and e.obj_type == "user" and e.obj_id == str(e.actor_id):
+        name = e.actor_name  # a login, a logout, one's own password: the actor is the object
     if isinstance(name, str) and name:
         return f"{name} ({e.obj_type} {e.obj_id})"
     return f"{e.obj_type}:{e.obj_id}"

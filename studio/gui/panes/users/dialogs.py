@@ -30,6 +30,12 @@ class ObjectChoice:
         return f"{self.obj_type}:{self.obj_id}"
 
 
+def role_text(role: str) -> str:
+    return {"admin": QCoreApplication.translate("UsersPane", "admin"),
+            "trainer": QCoreApplication.translate("UsersPane", "trainer"),
+            "viewer": QCoreApplication.translate("UsersPane", "viewer")}.get(role, role)
+
+
 def type_text(obj_type: str) -> str:
     return {"model": QCoreApplication.translate("UsersPane", "model"),
             "dataset": QCoreApplication.translate("UsersPane", "dataset")}.get(obj_type, obj_type)
@@ -63,8 +69,8 @@ class NewUserDialog(FormDialog):
         self.name = QLineEdit()
         self.role = QComboBox()
         for role in ROLES:
-            self.role.addItem(role, role)
-        self.role.setCurrentText("trainer")
+            self.role.addItem(role_text(role), role)
+        self.role.setCurrentIndex(self.role.findData("trainer"))
         self.password, self.again = _password_edit(), _password_edit()
         self.add_field(self.tr("User name"), self.name, "name")
         self.add_field(self.tr("Role"), self.role, "role")
@@ -112,7 +118,7 @@ class AddGrantDialog(FormDialog):
         super().__init__(self.tr("Add a grant"), parent, submit)
         self.user = QComboBox()
         for name, role in users:
-            self.user.addItem(self.tr("{name} ({role})").format(name=name, role=role), name)
+            self.user.addItem(self.tr("{name} ({role})").format(name=name, role=role_text(role)), name)
             if name == user:
                 self.user.setCurrentIndex(self.user.count() - 1)
         self.object = QComboBox()
