@@ -36,6 +36,7 @@ def test_serving_pane_starts_serves_and_stops(window, qtbot, monkeypatch):
     pane.start_button.click()
     qtbot.waitUntil(lambda: pane.server is not None, timeout=30000)
     assert not pane.start_button.isEnabled() and pane.stop_button.isEnabled()
+    assert pane.working()  # a language change waits for the server to stop before it rebuilds the pane
     assert pane.server.url in pane.status.text() and pane.stats["served"].text() == "tiny:1"
     try:
         with openai.OpenAI(base_url=pane.server.url, api_key=key, max_retries=0, timeout=60) as client:

@@ -301,6 +301,10 @@ class ServingPane(Pane):
         if session is not None:
             self.load_models()
 
+    def working(self) -> bool:
+        """A running server is work the pane would lose: a language change rebuilds it after the server stops."""
+        return self.server is not None or super().working()
+
     def close_requested(self) -> bool:
         if self.server is None:
             return True
