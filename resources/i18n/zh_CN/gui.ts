@@ -265,6 +265,29 @@ The details are in the log file:
         </message>
     </context>
     <context>
+        <name>Objects</name>
+        <message>
+            <source>model</source>
+            <translation>模型</translation>
+        </message>
+        <message>
+            <source>dataset</source>
+            <translation>数据集</translation>
+        </message>
+        <message>
+            <source>run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <source>user</source>
+            <translation>用户</translation>
+        </message>
+        <message>
+            <source>{name} ({type} {id})</source>
+            <translation>{name}（{type} {id}）</translation>
+        </message>
+    </context>
+    <context>
         <name>Panes</name>
         <message>
             <source>Datasets</source>

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from studio.core.stores.audit import AuditEntry, AuditFilter, AuditStore
+from studio.gui.names import object_text
 
 PAGE = 64  # a screenful or two: a jump fetches little
 MAX_PAGES = 256  # 16k entries cached at most
@@ -209,7 +210,7 @@ def _display(e: AuditEntry, column: str) -> str | int:
     if column == "action":
         return e.action
     if column == "object":
-        return object_text(e)
+        return entry_object(e)
     if column == "outcome":
         return outcome_text(e.outcome)
     text = e.details_json
@@ -225,17 +226,12 @@ def outcome_text(outcome: str) -> str:
             "failed": QCoreApplication.translate("AuditTableModel", "failed")}.get(outcome, outcome)
 
 
-def object_text(e: AuditEntry) -> str:
-    """"shakespeare-gpt (model 2)": the name the entry recorded beside the id (entries written before names
-    were recorded show the bare "model:2")."""
-    if not e.obj_id:
-        return e.obj_type or ""
+def entry_object(e: AuditEntry) -> str:
+    """The entry's object with the name it recorded (a login names its user through the actor)."""
     name = e.details.get("name") if '"name"' in e.details_json else None
     if not name and e.obj_type == "user" and e.obj_id == str(e.actor_id):
         name = e.actor_name  # a login, a logout, one's own password: the actor is the object
-    if isinstance(name, str) and name:
-        return f"{name} ({e.obj_type} {e.obj_id})"
-    return f"{e.obj_type}:{e.obj_id}"
+    return object_text(e.obj_type, e.obj_id, name if isinstance(name, str) else None)
 
 
 def entry_json(e: AuditEntry) -> str:

@@ -154,6 +154,7 @@ class AuditPane(Pane):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([900, 300])  # the entries first: the detail's size hint took half at 1280 px
 
         # Actions and status.
         self.count_label = QLabel()

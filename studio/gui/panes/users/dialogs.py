@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from studio.core.actor import ROLES
 from studio.core.security.policy import PERMISSIONS
+from studio.gui.names import object_text
 from studio.gui.widgets.form_dialog import FormDialog
 
 Submit = Callable[[dict[str, Any]], Any]
@@ -34,19 +35,6 @@ def role_text(role: str) -> str:
     return {"admin": QCoreApplication.translate("UsersPane", "admin"),
             "trainer": QCoreApplication.translate("UsersPane", "trainer"),
             "viewer": QCoreApplication.translate("UsersPane", "viewer")}.get(role, role)
-
-
-def type_text(obj_type: str) -> str:
-    return {"model": QCoreApplication.translate("UsersPane", "model"),
-            "dataset": QCoreApplication.translate("UsersPane", "dataset")}.get(obj_type, obj_type)
-
-
-def object_text(obj_type: str, obj_id: str, name: str | None) -> str:
-    """"shakespeare-gpt (model 2)"; the bare "model:2" when the object has no name (it was deleted)."""
-    if name:
-        return QCoreApplication.translate("UsersPane", "{name} ({type} {id})").format(
-            name=name, type=type_text(obj_type), id=obj_id)
-    return f"{obj_type}:{obj_id}"
 
 
 def fill_objects(combo: QComboBox, objects: Sequence[ObjectChoice], selected: str = "") -> None:

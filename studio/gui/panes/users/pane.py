@@ -28,6 +28,7 @@ from studio.core.errors import StudioError
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
 from studio.gui.i18n import error_text
+from studio.gui.names import object_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.users.dialogs import (
     AddGrantDialog,
@@ -35,7 +36,6 @@ from studio.gui.panes.users.dialogs import (
     ObjectChoice,
     ResetPasswordDialog,
     fill_objects,
-    object_text,
     role_text,
 )
 from studio.gui.panes.users.keys import KeysBox
