@@ -49,7 +49,10 @@ def test_the_language_changes_live_without_a_restart(window, qtbot):
     assert window.ctx.settings.value("language") == "zh_CN"
     assert window.sidebar.item(0).text() == "数据集" and window.menu_file.title() == "文件(&F)"
     users = QCoreApplication.translate("Panes", "Users & Access")
-    assert users != "Users & Access" and window.pane_actions[4].text() == users.replace("&", "&&")
+    from studio.gui.panes import PANES
+
+    at = [spec.id for spec in PANES].index("users")
+    assert users != "Users & Access" and window.pane_actions[at].text() == users.replace("&", "&&")
     assert "用户" in [w.text() for w in window.statusBar().findChildren(QLabel)][0]
     fresh = window.stack.currentWidget()  # the visible pane is built again, in Chinese
     assert fresh is not datasets and fresh is window.pane("datasets") and fresh.import_button.text() == "导入…"

@@ -306,6 +306,10 @@ The details are in the log file:
             <translation>保险库</translation>
         </message>
         <message>
+            <source>Serving</source>
+            <translation>服务</translation>
+        </message>
+        <message>
             <source>Users &amp; Access</source>
             <translation>用户与权限</translation>
         </message>

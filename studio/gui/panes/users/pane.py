@@ -1,6 +1,6 @@
 """The Users & Access pane. Administrators see every account (name, role, status, last login, failed
 logins) and create, disable, enable, unlock, reset and change roles; below, the grants of the selected user
-or of one object, with add and revoke. Others see their own grants. The services decide; buttons are only
+or of one object, with add and revoke, and the API keys (keys.py). Others see their own grants and keys. The services decide; buttons are only
 greyed out to match."""
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from studio.gui.panes.users.dialogs import (
     fill_objects,
     role_text,
 )
+from studio.gui.panes.users.keys import KeysBox
 from studio.gui.widgets.layout import keep_place
 
 
@@ -164,9 +165,13 @@ class UsersPane(Pane):
         gl.addLayout(grant_buttons)
         gl.addWidget(self.tabs, 1)
 
+        self.keys_box = KeysBox(ctx, RowsModel, _table, _when, self)
+        self.keys_box.sig_message.connect(self.show_message)
+
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.admin_box)
         splitter.addWidget(grants_box)
+        splitter.addWidget(self.keys_box)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.message)
@@ -223,6 +228,7 @@ class UsersPane(Pane):
             self.show_message(error_text(error), error=True)
         current = self.object_combo.currentData()
         fill_objects(self.object_combo, self.objects(ops.GRANT_LIST), current.key if current else "")
+        self.keys_box.refresh()
         self._selection_changed()
 
     def objects(self, action: str) -> list[ObjectChoice]:
