@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 from studio.core.models.config import GPTConfig
 
 QUANT_METHODS = ("none", "int8", "int4", "dynamic-int8")  # the stored format
@@ -64,59 +65,60 @@ class Recipe:
                 raise ValidationError(message, field=field)
 
         need(isinstance(self.sparsity, int | float) and math.isfinite(self.sparsity), "sparsity",
-             "The sparsity must be a number between 0 and 0.95.")
+             msg("The sparsity must be a number between 0 and 0.95."))
         need(0.0 <= self.sparsity <= MAX_SPARSITY, "sparsity",
-             f"The sparsity must be between 0 and {MAX_SPARSITY} (got {self.sparsity:g}); pruning more than 95% "
-             "leaves too little of the model to be useful.")
-        need(self.scope in SCOPES, "scope", f"Unknown pruning scope {self.scope!r}; choose one of {', '.join(SCOPES)}.")
+             msg("The sparsity must be between 0 and {max_sparsity} (got {sparsity:g}); pruning more than 95% leaves too little of the model to be useful.", max_sparsity=MAX_SPARSITY, sparsity=self.sparsity))
+        need(self.scope in SCOPES, "scope", msg("Unknown pruning scope {scope!r}; choose one of {value}.", scope=self.scope, value=', '.join(SCOPES)))
         need(not (self.structured and self.scope == "global"), "scope",
-             "Structured pruning removes the same share of heads and neurons in every layer; global scope applies "
-             "to unstructured pruning only.")
+             msg("Structured pruning removes the same share of heads and neurons in every layer; global scope applies to unstructured pruning only."))
         need(self.quant in QUANT_METHODS, "quant",
-             f"Unknown quantization {self.quant!r}; choose one of {', '.join(QUANT_METHODS)}.")
+             msg("Unknown quantization {quant!r}; choose one of {value}.", quant=self.quant, value=', '.join(QUANT_METHODS)))
         need(self.quant != "int4" or self.group_size in GROUP_SIZES, "group_size",
-             f"The int4 group size must be one of {', '.join(map(str, GROUP_SIZES))} (got {self.group_size}).")
+             msg("The int4 group size must be one of {value} (got {group_size}).", value=', '.join(map(str, GROUP_SIZES)), group_size=self.group_size))
         need(isinstance(self.recover_steps, int) and 0 <= self.recover_steps <= 1_000_000, "recover_steps",
-             "The recovery steps must be a whole number from 0 to 1,000,000.")
+             msg("The recovery steps must be a whole number from 0 to 1,000,000."))
         need(self.recover_steps == 0 or self.sparsity > 0, "recover_steps",
-             "A recovery fine-tune follows pruning; set a sparsity, or set the recovery steps to 0.")
-        need(math.isfinite(self.recover_lr) and self.recover_lr > 0, "recover_lr", "The recovery learning rate must be positive.")
-        need(self.kernel in KERNELS, "kernel", f"Unknown kernel {self.kernel!r}; choose one of {', '.join(KERNELS)}.")
+             msg("A recovery fine-tune follows pruning; set a sparsity, or set the recovery steps to 0."))
+        need(math.isfinite(self.recover_lr) and self.recover_lr > 0, "recover_lr", msg("The recovery learning rate must be positive."))
+        need(self.kernel in KERNELS, "kernel", msg("Unknown kernel {kernel!r}; choose one of {value}.", kernel=self.kernel, value=', '.join(KERNELS)))
         need(self.kernel in ("auto", "dequant") or self.quant != "none", "kernel",
-             "A kernel applies to quantized models only; choose a quantization or kernel auto.")
-        need(self.kernel != "int4pack" or self.quant == "int4", "kernel", "The int4pack kernel runs int4 models only.")
+             msg("A kernel applies to quantized models only; choose a quantization or kernel auto."))
+        need(self.kernel != "int4pack" or self.quant == "int4", "kernel", msg("The int4pack kernel runs int4 models only."))
         need(self.kernel not in ("dynamic", "int8pack") or self.quant in ("int8", "dynamic-int8"), "kernel",
-             f"The {self.kernel} kernel runs int8 models only.")
+             msg("The {kernel} kernel runs int8 models only.", kernel=self.kernel))
         need(self.sparsity > 0 or self.quant != "none", "sparsity",
-             "This recipe does nothing: choose a sparsity, a quantization or both.")
+             msg("This recipe does nothing: choose a sparsity, a quantization or both."))
         need(self.method in PRUNE_METHODS, "method",
-             f"Unknown pruning method {self.method!r}; choose one of {', '.join(PRUNE_METHODS)}.")
+             msg("Unknown pruning method {method!r}; choose one of {value}.", method=self.method, value=", ".join(PRUNE_METHODS)))
         need(self.pattern in PATTERNS, "pattern",
-             f"Unknown sparsity pattern {self.pattern!r}; choose one of {', '.join(PATTERNS)}.")
+             msg("Unknown sparsity pattern {pattern!r}; choose one of {value}.", pattern=self.pattern, value=", ".join(PATTERNS)))
         need(not (self.structured and (self.method != "magnitude" or self.pattern != "unstructured")), "method",
-             "Structured pruning ranks whole heads and neurons by their weights; Wanda, SparseGPT and N:M patterns "
-             "apply to unstructured pruning.")
+             msg("Structured pruning ranks whole heads and neurons by their weights; Wanda, SparseGPT and N:M patterns "
+                 "apply to unstructured pruning."))
         need(self.scope == "layer" or self.method == "magnitude", "scope",
-             f"{self.method} prunes each layer against its own inputs; the global scope is for magnitude pruning.")
+             msg("{method} prunes each layer against its own inputs; the global scope is for magnitude pruning.", method=self.method))
         need(self.pattern == "unstructured" or self.scope == "layer", "scope",
-             "An N:M pattern applies to every layer alike; use the layer scope.")
+             msg("An N:M pattern applies to every layer alike; use the layer scope."))
         if self.pattern != "unstructured":
             n, m = self.nm
+            share = (1 - n / m) * 100
             need(self.sparsity == 0 or abs(self.sparsity - (1 - n / m)) < 1e-9, "sparsity",
-                 f"A {self.pattern} pattern removes exactly {(1 - n / m) * 100:g}% of the weights; set the sparsity "
-                 f"to {(1 - n / m) * 100:g}% or choose unstructured pruning.")
-            need(self.sparsity > 0, "sparsity", f"Set the sparsity to {(1 - n / m) * 100:g}% for the {self.pattern} pattern.")
+                 msg("A {pattern} pattern removes exactly {share:g}% of the weights; set the sparsity to {share:g}% or "
+                     "choose unstructured pruning.", pattern=self.pattern, share=share))
+            need(self.sparsity > 0, "sparsity",
+                 msg("Set the sparsity to {share:g}% for the {pattern} pattern.", share=share, pattern=self.pattern))
         need(self.quant_method in WEIGHT_QUANTIZERS, "quant_method",
-             f"Unknown quantization method {self.quant_method!r}; choose one of {', '.join(WEIGHT_QUANTIZERS)}.")
+             msg("Unknown quantization method {quant_method!r}; choose one of {value}.", quant_method=self.quant_method,
+                 value=", ".join(WEIGHT_QUANTIZERS)))
         need(self.quant_method == "rtn" or self.quant in ("int8", "int4"), "quant_method",
-             f"{self.quant_method.upper()} chooses int8 or int4 weights; set the weights to int8 or int4.")
-        need(not self.act_order or self.quant_method == "gptq", "act_order", "Act-order is a GPTQ setting.")
+             msg("{method} chooses int8 or int4 weights; set the weights to int8 or int4.", method=self.quant_method.upper()))
+        need(not self.act_order or self.quant_method == "gptq", "act_order", msg("Act-order is a GPTQ setting."))
         need(self.calib_split in SPLITS, "calib_split",
-             f"Unknown calibration split {self.calib_split!r}; choose one of {', '.join(SPLITS)}.")
+             msg("Unknown calibration split {split!r}; choose one of {value}.", split=self.calib_split, value=", ".join(SPLITS)))
         need(isinstance(self.calib_samples, int) and 1 <= self.calib_samples <= 100_000, "calib_samples",
-             "The calibration samples must be a whole number from 1 to 100,000.")
+             msg("The calibration samples must be a whole number from 1 to 100,000."))
         need(isinstance(self.calib_seq_len, int) and (self.calib_seq_len == 0 or 8 <= self.calib_seq_len <= 1_000_000),
-             "calib_seq_len", "The calibration length must be 0 (the model's context) or at least 8 tokens.")
+             "calib_seq_len", msg("The calibration length must be 0 (the model's context) or at least 8 tokens."))
         return self
 
     @property
@@ -150,8 +152,7 @@ class Recipe:
             for i in range(config.n_layer):
                 if config.heads(i) == 1 and config.mlp(i) <= MLP_MULTIPLE:
                     raise ValidationError(
-                        f"Layer {i} has a single head and {config.mlp(i)} MLP neurons: there is nothing left to "
-                        "remove. Use unstructured pruning instead.", field="structured")
+                        msg("Layer {i} has a single head and {value} MLP neurons: there is nothing left to remove. Use unstructured pruning instead.", i=i, value=config.mlp(i)), field="structured")
         if self.quant == "int4":
             g = self.group_size
             widths = {"the embedding width": config.n_embd}
@@ -162,10 +163,10 @@ class Recipe:
             for what, width in widths.items():
                 if width % g:
                     hint = [str(s) for s in GROUP_SIZES if width % s == 0]
-                    raise ValidationError(
-                        f"The int4 group size {g} does not divide {what}, {width}. "
-                        + (f"Choose group size {' or '.join(hint)}." if hint else
-                           "No supported group size divides it; use int8 instead."), field="group_size")
+                    advice = (msg("Choose group size {sizes}.", sizes=" or ".join(hint)) if hint else
+                              msg("No supported group size divides it; use int8 instead."))
+                    raise ValidationError(msg("The int4 group size {g} does not divide {what}, {width}. {advice}",
+                                              g=g, what=what, width=width, advice=advice), field="group_size")
         return self
 
     def pruned_widths(self, config: GPTConfig) -> tuple[list[int], list[int]]:
@@ -249,11 +250,11 @@ class Recipe:
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
-            raise ValidationError(f"Unknown recipe settings: {', '.join(unknown)}.")
+            raise ValidationError(msg("Unknown recipe settings: {value}.", value=', '.join(unknown)))
         try:
             return cls(**data).validate()
         except TypeError as exc:
-            raise ValidationError(f"Unreadable recipe: {exc}.") from exc
+            raise ValidationError(msg("Unreadable recipe: {exc}.", exc=exc)) from exc
 
 
 def kept_heads(heads: int, sparsity: float) -> int:

@@ -12,6 +12,11 @@ SPLITS = ("train", "val", "test")
 
 PERCENTILES = (0, 10, 50, 90, 99, 100)
 TOP_TOKENS = 50
+# What the statistics say about the content itself (the most frequent tokens are words and phrases of the
+# data): for an encrypted dataset these are kept in an encrypted file of the dataset (SEALED_FILE), not in
+# studio.db; the counts and lengths stay in the row.
+CONTENT_KEYS = ("top_tokens",)
+SEALED_FILE = "stats.json"
 CLEANING_COUNTS = (
     "empty", "short_dropped", "duplicates_dropped", "invalid_utf8_skipped", "replaced_chars",
     "control_chars_removed", "normalized_documents", "oversized_split", "empty_files",
@@ -92,6 +97,12 @@ def compute(storage, folder, tokenizer, freq, split_tokens, trainable, counts: M
         "fields": spec.describe() if spec is not None else "",
         "import_seconds": round(seconds, 3),
     }
+
+
+def split_content(stats: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what may be stored in plaintext, what describes the content: kept encrypted with the dataset)."""
+    public = {k: v for k, v in stats.items() if k not in CONTENT_KEYS}
+    return public, {k: stats[k] for k in CONTENT_KEYS if k in stats}
 
 
 @dataclass(frozen=True)

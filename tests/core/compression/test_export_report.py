@@ -68,11 +68,11 @@ def test_hf_export_refuses_quantized_and_pruned_models_and_leaves_nothing(traine
 def test_hf_export_loads_in_transformers_with_identical_logits(trained, tmp_path):
     transformers = pytest.importorskip("transformers")
     config, tensors = trained
-    from studio.core.datasets.tokenizers import CharTokenizer
+    from studio.core.datasets.tokenizers import ByteTokenizer
 
-    tokenizer = CharTokenizer("abcdefghijklmnopqrstuvwxy").to_json()  # ids 2..26; 0 ends a document
-    out = export.export_hf_folder(tmp_path / "hf", config, tensors, tokenizer_json=tokenizer)
-    assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(out.files)
+    out = export.export_hf_folder(tmp_path / "hf", config, tensors, tokenizer_json=ByteTokenizer().to_json())
+    assert set(out.files) == {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                              "special_tokens_map.json", "generation_config.json"}
     hf = transformers.GPT2LMHeadModel.from_pretrained(str(out.path)).eval()
     ours = load_model(config, tensors)
     x = torch.randint(0, config.vocab_size, (2, 16), generator=torch.Generator().manual_seed(5))

@@ -102,6 +102,58 @@ def test_encrypted_at_rest_the_text_and_arrays_are_ciphertext(studio, alice, cor
     assert bytes(train[:len(SENTENCE)].astype(np.uint8)) == SENTENCE.encode()
 
 
+def stats_in_db(studio, dataset_id) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(studio.paths.db)
+    try:
+        return json.loads(conn.execute("SELECT stats_json FROM datasets WHERE id = ?", (dataset_id,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_the_frequent_tokens_of_an_encrypted_dataset_stay_encrypted(studio, alice, make_user, corpus):
+    plain = studio.datasets.import_dataset(alice, options(corpus, name="plain", encrypt=False))
+    secret = studio.datasets.import_dataset(alice, options(corpus, name="secret"))
+    assert stats_in_db(studio, plain.id)["top_tokens"]
+    assert "top_tokens" not in stats_in_db(studio, secret.id)  # studio.db says nothing about the content
+    assert not next(i for i in studio.datasets.list(alice) if i.id == secret.id).stats.top_tokens
+    # who holds the key reads them, decrypted from the dataset's own files
+    assert studio.datasets.get(alice, secret.id).stats.top_tokens == plain.stats.top_tokens
+    bob = make_user("viewer", "bob")
+    studio.grants.add(alice, "bob", "dataset", secret.id, "use")
+    assert studio.datasets.get(bob, secret.id).stats.top_tokens == plain.stats.top_tokens
+    folder = studio.paths.datasets / secret.storage_key
+    assert (folder / "stats.json").read_bytes()[:8] == b"\x93MSVAULT"
+
+
+def test_the_migration_drops_them_from_datasets_imported_before(studio, alice, corpus):
+    import sqlite3
+
+    from alembic import command
+
+    from studio.core.db.migrate import alembic_config
+
+    secret = studio.datasets.import_dataset(alice, options(corpus, name="secret"))
+    plain = studio.datasets.import_dataset(alice, options(corpus, name="plain", encrypt=False))
+    conn = sqlite3.connect(studio.paths.db)  # as an older studio stored it
+    conn.execute("UPDATE datasets SET stats_json = ? WHERE id = ?",
+                 (json.dumps({**stats_in_db(studio, secret.id), "top_tokens": [{"id": 1, "text": "harbour",
+                                                                                 "count": 9, "share": 0.5}]}),
+                  secret.id))
+    conn.commit()
+    conn.close()
+    from alembic.script import ScriptDirectory
+
+    ours = next(r for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+                if r.path.endswith("_encrypted_dataset_stats.py"))
+    with studio.db.engine.begin() as c:
+        command.downgrade(alembic_config(c), ours.down_revision)
+        command.upgrade(alembic_config(c), ours.revision)
+    assert "top_tokens" not in stats_in_db(studio, secret.id)
+    assert stats_in_db(studio, plain.id)["top_tokens"]  # a plaintext dataset keeps them
+
+
 def test_grants_on_datasets_follow_the_accounts(studio, alice, make_user, corpus):
     bob, vic, carol = make_user("trainer", "bob"), make_user("viewer", "vic"), make_user("trainer", "carol")
     info = studio.datasets.import_dataset(alice, options(corpus))
