@@ -104,10 +104,11 @@ def check(config: GPTConfig | Mapping[str, Any], tensors: dict[str, torch.Tensor
                 f"{spec.architecture}. Use unstructured or 2:4 pruning for it.", field="structured")
         STRUCTURED_PRUNING[family.name].check(family.config(model), family.tensors(model), recipe)
     elif recipe.quant == "int4":
-        widths = {f"{path}'s input": layer.in_features for path, layer in layers.items()}
-        if recipe.quantize_embeddings:
-            widths.update({f"{path}'s width": m.embedding_dim for path, m in model.named_modules() if plain_embedding(m)})
-        for what, width in widths.items():
+        # the embeddings first: their width is the model's, which the user knows (the layers' inputs follow)
+        widths = [("the embedding width", m.embedding_dim) for m in model.modules()
+                  if recipe.quantize_embeddings and plain_embedding(m)]
+        widths += [(f"the input width of {path}", layer.in_features) for path, layer in layers.items()]
+        for what, width in widths:
             if width % recipe.group_size:
                 hint = [str(g) for g in GROUP_SIZES if width % g == 0]
                 raise ValidationError(
