@@ -123,7 +123,7 @@ class NewRunDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.start_button = self.buttons.addButton(self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.start_button.setObjectName("startButton")
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = self.buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
 
