@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 from studio.cli.auth import actor_from_args, add_user_arguments, reset_stdin
+from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
 
 NAME = "dataset"
@@ -76,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tag.add_argument("tags", nargs="*", help="the tags (none: remove all)")
     delete = sub.add_parser("delete", parents=[common], help="delete a dataset (refused while a run uses it)")
     delete.add_argument("dataset", help="name or id")
+    add_yes_argument(delete)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -162,6 +164,9 @@ def _tag(studio, actor, args, out: Output) -> int:
 
 
 def _delete(studio, actor, args, out: Output) -> int:
+    if not confirmed(args, out, what="a dataset", name=str(args.dataset),
+                     consequence="Its token files and keys go with it."):
+        return 1
     info = studio.datasets.delete(actor, args.dataset)
     out.json({"deleted": info.id, "name": info.name}) if out.as_json else out.line(f"deleted dataset {info.id} ({info.name})")
     return 0

@@ -8,6 +8,7 @@ import time
 
 from studio.cli.actions import action_parsers, add_action, run_action
 from studio.cli.auth import actor_from_args
+from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
 from studio.cli.runview import follow, human_bytes, human_time, status_line
 from studio.core.stores.runs import STATUSES
@@ -105,7 +106,11 @@ def _join(studio, args, out: Output):
 
 
 def _delete(studio, args, out: Output):
-    info = studio.runs.delete(actor_from_args(studio, args), args.run)
+    actor = actor_from_args(studio, args)
+    if not confirmed(args, out, what="a run", name=str(args.run),
+                     consequence="Its metrics, log and checkpoints go with it."):
+        return 1
+    info = studio.runs.delete(actor, args.run)
     if out.as_json:
         out.json({"deleted": info.id, "name": info.name})
     else:
@@ -163,6 +168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--node-rank", type=int, required=True, help="this machine's rank (1 .. nnodes-1)")
     p = add_action(sub, "delete", "delete a run with its metrics, log and checkpoints", _delete)
     p.add_argument("run", help="name or id")
+    add_yes_argument(p)
     p = add_action(sub, "log", "print a run's log (stdout and stderr of its worker)", _log)
     p.add_argument("run", help="name or id")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until the run ends")

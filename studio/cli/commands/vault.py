@@ -22,6 +22,7 @@ from typing import Any
 
 from studio.cli.actions import action_parsers, add_action, run_action
 from studio.cli.auth import actor_from_args
+from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
 from studio.core.errors import ValidationError
 from studio.core.units import human_count, human_size
@@ -67,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?")
     p = action("delete", "delete a model: its keys are destroyed first (crypto-shredding)")
     p.add_argument("model")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_yes_argument(p)
     p = action("share", "grant a user use (or export, manage) of a model: its keys are wrapped for them")
     p.add_argument("model")
     p.add_argument("--with", dest="user_name", required=True, metavar="USER")
@@ -218,13 +219,8 @@ def _rotate(studio, actor, args, out: Output) -> int:
 
 
 def _delete(studio, actor, args, out: Output) -> int:
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise ValidationError("Deleting a model cannot be undone: add --yes to confirm.")
-        answer = input(f"Delete {args.model} and destroy its keys? This cannot be undone. Type its name: ")
-        if answer.strip() != str(args.model):
-            out.line("not deleted")
-            return 1
+    if not confirmed(args, out, what="a model", name=str(args.model), consequence="Its keys are destroyed."):
+        return 1
     count = studio.vault.delete(actor, args.model)
     out.json({"deleted": args.model, "files": count}) if out.as_json else out.line(
         f"deleted {args.model}: keys destroyed, {count} file(s) removed")

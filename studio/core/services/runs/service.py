@@ -119,6 +119,42 @@ class RunService(ChatMixin, SamplingMixin, Service):
         datasets = getattr(studio, "datasets", None)
         if datasets is not None:  # a dataset that runs trained on is not deleted under them
             datasets.add_dependents_finder(_runs_of_dataset)
+        vault = getattr(studio, "vault", None)
+        if vault is not None:  # a live worker holds its checkpoints' keys: no rotation can reach it
+            vault.add_writer_finder(self._checkpoint_writers)
+
+    def _worker_alive(self, run_id: int, host: str | None, beat: Any) -> bool:
+        """Whether a worker of the run lives: its lock is held (a run on another machine: assumed so; where
+        flock does not exist, a heartbeat within a minute)."""
+        if host and host != platform.node():
+            return True
+        held = launch.lock_held(self.studio.paths.run_dir(run_id))
+        if held is None:  # no flock here: a worker beats at least every few seconds, even paused
+            return beat is not None and (utcnow() - beat).total_seconds() < 60
+        return held
+
+    def _checkpoint_writers(self, session: Any, model_id: int) -> list[str]:
+        """The live runs writing pending checkpoint versions of vault model `model_id` (for the vault's
+        rotations: see VaultBase.live_writers). A starting run names itself in its pending versions before its
+        checkpoint_model_id is set."""
+        from sqlalchemy import select
+
+        from studio.core.db.tables.vault import VaultVersionRow
+
+        ids = set(session.scalars(select(RunRow.id).where(RunRow.checkpoint_model_id == model_id,
+                                                          RunRow.status.in_(LIVE))))
+        for meta in session.scalars(select(VaultVersionRow.metadata_json).where(
+                VaultVersionRow.model_id == model_id, VaultVersionRow.state == "pending")):
+            run_id = json.loads(meta or "{}").get("run")
+            if isinstance(run_id, int):
+                ids.add(run_id)
+        names = []
+        for run_id in sorted(ids):
+            row = session.get(RunRow, run_id)
+            if row is not None and row.status in LIVE and self._worker_alive(row.id, row.host,
+                                                                             row.heartbeat_at or row.created_at):
+                names.append(f"Run {row.name!r} (id {row.id})")
+        return names
 
     # --- planning ---------------------------------------------------------------------------------------------
 
@@ -578,11 +614,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
                 continue
             if not run.is_live or (run.host and run.host != host):
                 continue
-            held = launch.lock_held(self.studio.paths.run_dir(run_id))
-            if held is None:  # no flock here: a worker beats at least every few seconds, even paused
-                beat = run.heartbeat_at or run.created_at
-                held = (utcnow() - beat).total_seconds() < 60
-            if held:
+            if self._worker_alive(run_id, run.host, run.heartbeat_at or run.created_at):
                 continue
             with self._lock:
                 with self.studio.db.session() as s:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from studio.core import operations as ops
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.vault import VaultModelRow
-from studio.core.errors import NotFoundError, ValidationError
+from studio.core.errors import ConflictError, NotFoundError, ValidationError
 from studio.core.fsutil import atomic_writer
 from studio.core.security import policy
 from studio.core.services.vault.base import Progress, VaultBase
@@ -176,9 +176,20 @@ class AccessMixin(VaultBase):
         self.store.remove_recovery_wrap(s, user_id)
 
     def _rotate(self, s, actor: Any, row, new: NewBlobs, drop_user: int | None, state: TaskState | None) -> list[str]:
+        """Re-encrypt every file of the model under new data keys: its versions, and what a writer that is gone
+        left in pending versions (a run's checkpoints, committed later). Refused while a live process writes
+        pending versions of the model: it holds their data keys and would keep writing under them after this
+        returned (a revocation would not reach the files it writes next)."""
+        writers = self.live_writers(s, row.id)
+        if writers:
+            raise ConflictError(
+                f"{', '.join(writers)} is writing the checkpoints of {row.name!r} with keys it was given when it "
+                "started; a revocation or a rotation cannot reach the files it writes next. Stop the run (its "
+                "last checkpoint is kept), then try again; a resumed run gets new keys.")
         keyring = self.keyring(s, actor)
-        versions = {v.id: v for v in self.store.version_rows(s, row.id)}
-        arts = self.store.model_artifact_rows(s, row.id)
+        versions = {v.id: v for v in self.store.version_rows(s, row.id, include_pending=True)}
+        arts = [a for a in self.store.model_artifact_rows(s, row.id, include_pending=True)
+                if versions[a.version_id].state == "ready" or self.blob_path(a).is_file()]
         keys = {a.id: keyring.data_key(a) for a in arts}  # every old key opens, or nothing starts
         progress = Progress(state, sum(a.plaintext_size for a in arts), "Re-encrypting")
         fresh = []

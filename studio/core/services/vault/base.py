@@ -102,6 +102,17 @@ class VaultBase(Service):
         self.blobs = BlobStore(studio.paths.vault).ensure()
         self.chunk_size = stream.DEFAULT_CHUNK_SIZE
         self._names: dict[int, str] = {}
+        self._writer_finders: list[Callable[[Session, int], list[str]]] = []
+
+    # --- processes that write a model's pending versions -------------------------------------------------------
+
+    def add_writer_finder(self, finder: Callable[[Session, int], list[str]]) -> None:
+        """`finder(session, model_id)` names the live processes writing pending versions of the model with keys
+        they were handed (a training run's worker: "run 'x' (id 3)"). The run service registers one."""
+        self._writer_finders.append(finder)
+
+    def live_writers(self, s: Session, model_id: int) -> list[str]:
+        return [name for finder in self._writer_finders for name in finder(s, model_id)]
 
     # --- the door, with "locked" said as such ------------------------------------------------------------------
 
