@@ -3,6 +3,7 @@
     studio vault import PATH [--name N] [--tag T]... [--notes TEXT] [--remove-original]
     studio vault list [--search TEXT] | show M | versions M
     studio vault export M OUT [--format safetensors|hf] [--version V]
+    studio vault merge ADAPTER[:VERSION] [--name N]   (a LoRA adapter merged into its base: a full version)
     studio vault verify [M] | rotate M | delete M --yes
     studio vault share M --with USER [--permission use|export|manage] | revoke M --from USER
     studio vault bundle M --to USER OUT [--version V]   (or --to-key HEX for a user of another studio)
@@ -28,8 +29,8 @@ from studio.core.errors import ValidationError
 from studio.core.units import human_count, human_size
 
 NAME = "vault"
-HELP = "the encrypted model vault: import, list, show, versions, export, verify, rotate, delete, share, revoke, " \
-       "bundle, unbundle, key"
+HELP = "the encrypted model vault: import, list, show, versions, export, merge, verify, rotate, delete, share, " \
+       "revoke, bundle, unbundle, key"
 
 PERMISSIONS = ("use", "export", "manage")  # studio.core.security.policy.PERMISSIONS, without importing it here
 
@@ -64,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("out")
     p.add_argument("--format", choices=["safetensors", "hf"], default="safetensors")
     p.add_argument("--version", type=int)
+    p = action("merge", "merge a LoRA adapter version into its base model: a new full model")
+    p.add_argument("model", metavar="ADAPTER[:VERSION]", help="the adapter (a LoRA run's checkpoint model)")
+    p.add_argument("--name", help="the new model's name (default: '<adapter model> merged')")
     p = action("verify", "check every chunk of one model, or of every model you can open")
     p.add_argument("model", nargs="?")
     p = action("delete", "delete a model: its keys are destroyed first (crypto-shredding)")
@@ -195,6 +199,23 @@ def _export(studio, actor, args, out: Output) -> int:
     return 0
 
 
+def _merge(studio, actor, args, out: Output) -> int:
+    from studio.core.services.runs.sources import parse_ref
+
+    model, version = parse_ref(args.model)
+    state = _progress(out)
+    try:
+        info = studio.vault.merge_adapter(actor, model, version, name=args.name, state=state)
+    finally:
+        _done(state)
+    if out.as_json:
+        out.json(info)
+    else:
+        out.line(f"Merged into {info.model_name} version {info.number}: {info.architecture}, "
+                 f"{human_count(info.parameter_count)} parameters, {human_size(info.size_bytes)}")
+    return 0
+
+
 def _verify(studio, actor, args, out: Output) -> int:
     state = _progress(out)
     report = studio.vault.verify(actor, args.model, state=state)
@@ -285,5 +306,5 @@ def _key(studio, actor, args, out: Output) -> int:
 HANDLERS: dict[str, Any] = {
     "import": _import, "list": _list, "show": _show, "versions": _versions, "export": _export, "verify": _verify,
     "rotate": _rotate, "delete": _delete, "share": _share, "revoke": _revoke, "bundle": _bundle,
-    "unbundle": _unbundle, "key": _key,
+    "unbundle": _unbundle, "key": _key, "merge": _merge,
 }

@@ -148,8 +148,8 @@ def _opens(studio, who, artifact_id) -> bool:
 def test_share_then_revoke_rotates_every_key(studio, alice, bob, stored, tensors):
     assert not any(m.name == "tiny" for m in studio.vault.list_models(bob))
     # Both halves refuse: the policy (no grant; it answers first) and the keys (no wrap for bob).
-    with pytest.raises(AccessDenied):
-        studio.vault.load(bob, "tiny")
+    with pytest.raises(AccessDenied):  # by id; by name, a model he cannot see does not exist for him
+        studio.vault.load(bob, stored.model_id)
     assert not _opens(studio, bob, stored.artifacts[0].id)
     assert studio.vault.share(alice, "tiny", bob.user_id) == 1
     assert _same(studio.vault.load(bob, "tiny").tensors, tensors)
@@ -165,6 +165,8 @@ def test_share_then_revoke_rotates_every_key(studio, alice, bob, stored, tensors
         old_key = keyring.data_key(s.get(VaultArtifactRow, art.id))
     assert studio.vault.revoke(alice, "tiny", bob.user_id) == 1
     with pytest.raises(AccessDenied):
+        studio.vault.load(bob, stored.model_id)
+    with pytest.raises(NotFoundError):  # by name: no longer his to see
         studio.vault.load(bob, "tiny")
     assert not _opens(studio, bob, art.id)
     new = studio.vault.show(alice, "tiny").versions[0].artifacts[0]
@@ -214,7 +216,7 @@ def test_the_recovery_key_follows_the_admin_role(studio, admin, alice, bob, stor
     assert studio.vault.load(alice, "bobs").version.id == bobs.id  # through the recovery key
     studio.accounts.set_role(admin, "alice", "trainer")
     with pytest.raises(AccessDenied):
-        studio.vault.load(alice, "bobs")
+        studio.vault.load(alice, bobs.model_id)
     root = make_user.root()
     with studio.db.session() as s:
         assert studio.vault.store.recovery_holders(s) == [root.user_id, admin.user_id]

@@ -133,6 +133,19 @@ class NativeGPTFamily(ModelFamily):
             model.lm_head.weight = model.transformer.wte.weight
         return model.to(device).eval()
 
+    def skeleton(self, config: Mapping[str, Any]) -> nn.Module:
+        import torch
+
+        from studio.core.models.gpt import GPT
+
+        with torch.device("meta"):
+            return GPT(gpt_config(config)[0])
+
+    def initialise(self, config: Mapping[str, Any]) -> nn.Module:
+        from studio.core.models.gpt import GPT
+
+        return GPT(gpt_config(config)[0])
+
     def tensors(self, model: nn.Module) -> dict[str, torch.Tensor]:
         from studio.core.models.gpt import model_tensors
 

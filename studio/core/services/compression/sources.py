@@ -173,7 +173,7 @@ class VaultModels:
         self.vault = vault
 
     def resolve(self, actor: Any, model: int | str) -> int:
-        return int(self.vault.model_id(model))
+        return int(self.vault.model_id(model, actor))
 
     def list_models(self, actor: Any) -> list[ModelSummary]:
         return [ModelSummary(m.id, m.name, m.latest.number if m.latest else None) for m in self.vault.list_models(actor)]

@@ -37,8 +37,9 @@ from studio.core.datasets.options import ImportOptions, check_name, check_tag
 from studio.core.datasets.stats import SEALED_FILE, DatasetStats, split_content
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
-from studio.core.errors import ConflictError, ValidationError
+from studio.core.errors import ConflictError, StudioError, ValidationError
 from studio.core.fsutil import WriterLock, lock_held
+from studio.core.messages import msg
 from studio.core.security import policy
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin, staging_lock
 from studio.core.services.vault import hooks
@@ -150,11 +151,13 @@ class DatasetService(DatasetKeysMixin):
         options = options.checked()
         with self.studio.db.session() as s:
             if self.store.name_taken(s, options.name):
-                raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.",
+                raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name),
                                     field="name")
         discover(options.path, options.format, options.include, options.exclude)
-        if options.tokenizer not in ("byte", "char", "bpe") and not Path(options.tokenizer).expanduser().is_file():
-            raise ValidationError(f"The tokenizer file {options.tokenizer} does not exist.", "tokenizer")
+        if (not options.tokenizer_of and options.tokenizer not in ("byte", "char", "bpe")
+                and not Path(options.tokenizer).expanduser().is_file()):
+            raise ValidationError(msg("The tokenizer file {tokenizer} does not exist.", tokenizer=options.tokenizer),
+                                  "tokenizer")
         return options
 
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
@@ -164,6 +167,10 @@ class DatasetService(DatasetKeysMixin):
         are deleted once the dataset is committed (what was removed: `removed_sources` of the result)."""
         state = state or TaskState()
         final: Path | None = None
+        model = None
+        if options.tokenizer_of:  # the vault's own audited read, before the import's operation (never nested)
+            model = self._model_tokenizing(actor, options.tokenizer_of)
+            options = dataclasses.replace(options, tokenizer_of=model.label)
         writing: WriterLock | None = None  # held until the row commits or the files are gone (remove_leftovers)
         options = self.check_import(actor, options)  # refused (and recorded) before a byte is read
         try:
@@ -171,7 +178,7 @@ class DatasetService(DatasetKeysMixin):
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:
                 options = options.checked()
                 if self.store.name_taken(op.session, options.name):
-                    raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
+                    raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name))
                 self.remove_leftovers()
                 from studio.core.datasets.encrypted import EncryptedStorage
                 from studio.core.datasets.storage import PlainStorage
@@ -180,7 +187,7 @@ class DatasetService(DatasetKeysMixin):
                 storage = EncryptedStorage(data_key) if data_key is not None else PlainStorage()
                 key = uuid.uuid4().hex
                 writing = staging_lock(self.folder, key)
-                result = self._import_files(options, key, state, block_bytes, workers, storage, writing)
+                result = self._import_files(options, key, state, block_bytes, workers, storage, writing, model)
                 final = self.folder / key
                 stats = result.stats
                 if storage.encrypted:  # what the statistics say about the content stays encrypted with it
@@ -217,8 +224,29 @@ class DatasetService(DatasetKeysMixin):
             info = dataclasses.replace(info, removed_sources=tuple(removed))
         return info
 
+    def _model_tokenizing(self, actor: Actor, ref: str) -> Any:
+        """The tokenizer (and chat template) of the vault version `ref` ("MODEL" or "MODEL:VERSION")."""
+        from studio.core.datasets.importer import ModelTokenizing
+        from studio.core.models.family import family_for_config
+        from studio.core.services.runs.sources import parse_ref
+
+        vault = getattr(self.studio, "vault", None)
+        if vault is None:
+            raise StudioError("This installation has no model vault to take a tokenizer from.")
+        model, version = parse_ref(ref)
+        loaded = vault.load(actor, model, version, roles={"config", "tokenizer"})
+        label = f"{loaded.version.model_name}:{loaded.version.number}"
+        if not loaded.tokenizer:
+            raise ValidationError(f"The model {label} has no tokenizer (tokenizer.json) to import a dataset with.",
+                                  "tokenizer_of")
+        try:
+            tokenizer = family_for_config(loaded.config).tokenizer(loaded.files, loaded.config)
+        except ValidationError as error:
+            raise ValidationError(f"The tokenizer of {label} cannot be used: {error}", "tokenizer_of") from None
+        return ModelTokenizing(tokenizer, loaded.tokenizer, label)
+
     def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None,
-                      workers: int | None, storage: PlainStorage, writing: WriterLock):
+                      workers: int | None, storage: PlainStorage, writing: WriterLock, model: Any = None):
         """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
         from studio.core.datasets.importer import run_import
 
@@ -226,7 +254,7 @@ class DatasetService(DatasetKeysMixin):
         try:
             staging.mkdir()
             result = run_import(options, staging, storage, _Heartbeat(state, writing), block_bytes,  # type: ignore[arg-type]
-                                workers)
+                                workers, model)
             os.replace(staging, self.folder / key)
             return result
         except BaseException:
@@ -323,7 +351,7 @@ class DatasetService(DatasetKeysMixin):
                 users = self._dependents(s, dataset_id)
                 if users:
                     raise ConflictError(
-                        f"The dataset {info.name!r} is used by {', '.join(users)}; delete those first."
+                        msg("The dataset {name!r} is used by {value}; delete those first.", name=info.name, value=', '.join(users))
                     )
                 s.execute(text("PRAGMA secure_delete=ON"))
                 keys = self.store.delete_wrapped_keys(s, dataset_id)

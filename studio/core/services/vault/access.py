@@ -72,7 +72,7 @@ class AccessMixin(VaultBase):
     def share(self, actor: Any, model: int | str, user: int | str, permission: str = "use") -> int:
         """Grant `user` (id or name) `permission` (use, export or manage) on the model, which wraps every
         key of the model for them (and of every version stored later). Returns the keys newly wrapped."""
-        model_id = self.model_id(model)
+        model_id = self.model_id(model, actor)
         self.check(actor, ops.GRANT_ADD, "model", model_id)
         with self.studio.db.session() as s:
             name = self.directory.user_name(s, self.user_id_of(s, user))
@@ -83,7 +83,7 @@ class AccessMixin(VaultBase):
     def revoke(self, actor: Any, model: int | str, user: int | str, *, state: TaskState | None = None) -> int:
         """Take every grant of `user` on the model away: their keys are forgotten and every file of the model
         is re-encrypted under new data keys. Returns the files re-encrypted."""
-        model_id = self.model_id(model)
+        model_id = self.model_id(model, actor)
         self.check(actor, ops.GRANT_REVOKE, "model", model_id)
         with self.studio.db.session() as s:
             row = self.store.model_row(s, model_id)
@@ -104,7 +104,7 @@ class AccessMixin(VaultBase):
     def rotate(self, actor: Any, model: int | str, *, state: TaskState | None = None) -> int:
         """Re-encrypt every file of the model under new data keys. Returns the files re-encrypted."""
         with NewBlobs(self.blobs).guard() as new, \
-                self.operation(actor, ops.MODEL_ROTATE, "model", self.model_id(model)) as op:
+                self.operation(actor, ops.MODEL_ROTATE, "model", self.model_id(model, actor)) as op:
             row = self.model_for(op.session, actor, model)
             old = self._rotate(op.session, actor, row, new, drop_user=None, state=state)
             op.details.update(model=row.name, rotated=len(old))

@@ -58,7 +58,7 @@ class CheckpointsMixin(VaultBase):
         (name, role). Send each ticket's to_bytes() to the worker through a pipe."""
         if len({n for n, _ in files}) != len(files) or not files:
             raise ValidationError("Give each file of a version once.")
-        model_id = self.model_id(model) if model is not None else None
+        model_id = self.model_id(model, actor) if model is not None else None
         with self.operation(actor, ops.MODEL_IMPORT, "model", model_id, kind=kind) as op:
             private_key_of(actor)
             ident = self.identity(actor)

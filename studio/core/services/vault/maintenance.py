@@ -46,7 +46,7 @@ class MaintenanceMixin(VaultBase):
         if model is None:
             op = self.operation(actor, ops.VAULT_VERIFY)
         else:
-            op = self.operation(actor, ops.MODEL_VERIFY, "model", self.model_id(model))
+            op = self.operation(actor, ops.MODEL_VERIFY, "model", self.model_id(model, actor))
         with op as ctx:
             s = ctx.session
             private_key_of(actor)
