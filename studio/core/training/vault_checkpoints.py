@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.core.errors import NotFoundError, StudioError
+from studio.core.messages import msg
 from studio.core.stores.runs import PAUSED, CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
 
@@ -140,8 +141,8 @@ class VaultCheckpoints:
             return False
         if checkpoint.state == "written" and run.status == PAUSED:
             return True
-        raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
-                          "worker; pause or stop the run, or wait for it to end, then try again.")
+        raise StudioError(msg("The checkpoint of step {step} is still being written by the run's worker; pause or "
+                              "stop the run, or wait for it to end, then try again.", step=checkpoint.step))
 
     def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
         """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is
