@@ -98,7 +98,7 @@ def show(data_dir: str, view: str, theme: str, language: str, size: str) -> int:
     if view in ("vault", "adapters"):
         pane = window.show_pane("vault")
         pane.select_model(BASE)
-        pane.details.setCurrentWidget(pane.details.adapters if view == "adapters" else pane.details.widget(0))
+        pane.details.setCurrentIndex(pane.details.indexOf(pane.details.adapters) if view == "adapters" else 0)
     QTimer.singleShot(100, lambda: None)
     return app.exec()
 

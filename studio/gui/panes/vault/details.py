@@ -52,7 +52,11 @@ class DetailsPanel(QTabWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, value)
             self.fields[key] = value
-        self.addTab(overview, self.tr("Overview"))
+        overview_scroll = QScrollArea()  # many rows: on a low window they scroll instead of raising its minimum
+        overview_scroll.setWidget(overview)
+        overview_scroll.setWidgetResizable(True)
+        overview_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.addTab(overview_scroll, self.tr("Overview"))
 
         self.lineage = LineageGraph()
         scroll = QScrollArea()
