@@ -203,6 +203,9 @@ def _print_info(info, out: Output) -> None:
     out.line(f"  source     {info.source} ({info.source_format}, {s.source_files} file(s), {human_bytes(s.source_bytes)})")
     out.line(f"  content    {'prompt/response (loss mask)' if info.kind == 'sft' else 'text'}; {s.fields}")
     out.line(f"  tokenizer  {info.tokenizer}, {info.vocab_size:,} tokens ({s.vocab_used:,} used), arrays {info.dtype}")
+    if info.vocab_asked:
+        out.line(f"             (the BPE found {info.vocab_size:,} tokens, not the {info.vocab_asked:,} asked for: "
+                 "the text holds no more merges)")
     out.line(f"  owner      {info.owner_name}; created {info.created_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
              + (f"; tags {', '.join(info.tags)}" if info.tags else ""))
     out.line(f"  on disk    {human_bytes(info.size_bytes)}{' (encrypted)' if info.encrypted else ''}; "

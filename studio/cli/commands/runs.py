@@ -10,8 +10,9 @@ from studio.cli.actions import action_parsers, add_action, run_action
 from studio.cli.auth import actor_from_args
 from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
-from studio.cli.runview import follow, human_bytes, human_time, status_line
+from studio.cli.runview import follow, human_time, status_line
 from studio.core.stores.runs import STATUSES
+from studio.core.units import human_size
 
 NAME = "runs"
 HELP = "list, show, pause, resume, stop, kill, delete training runs, read their logs, join multi-node runs"
@@ -67,7 +68,7 @@ def _show(studio, args, out: Output):
         out.line("  checkpoints:")
         for c in sorted(checkpoints, key=lambda c: (c.step or 0, c.slot)):
             val = f"val {c.val_loss:.4f}" if c.val_loss is not None else "no validation"
-            out.line(f"    {c.id:>5}  step {c.step:>7}  {c.slot:<7} {val}  {human_bytes(c.size_bytes)}")
+            out.line(f"    {c.id:>5}  step {c.step:>7}  {c.slot:<7} {val}  {human_size(c.size_bytes)}")
     out.line("  recent events:")
     for e in events[-8:]:
         out.line(f"    {e.ts:%Y-%m-%d %H:%M:%S}  {e.kind:<10} {e.message}")

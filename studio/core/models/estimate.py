@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import ValidationError
+from studio.core.messages import Message, msg
 from studio.core.models.config import GPTConfig, parameter_count
 from studio.core.training.config import LoraConfig
 
@@ -34,6 +35,14 @@ OPTIMIZER_STATE_BYTES = {"adamw": 8, "adam": 8, "adagrad": 4, "sgd": 4}
 # Share of the measured matmul rate that a training step reached on the 2-core CPU here (50%, see
 # docs/benchmarks.md); GPUs reach similar shares on models big enough to matter, less on tiny ones.
 FLOPS_EFFICIENCY = 0.5
+# How far a FLOPs-derived step time was from real runs (bench/estimate.py): said with it, as its range.
+FLOPS_RANGE = (0.5, 3.0)
+# "auto" measures real steps when the FLOPs estimate is below this (measuring then takes a few seconds at
+# most). Not 1 s: on a loaded machine the matmul rate drops and a small model would flip to the FLOPs
+# method from one call to the next (203 ms measured, 1,913 ms derived for the same settings).
+MEASURE_BELOW_S = 3.0
+MEASURE_BUDGET_S = 1.5  # measure steps until this much time went by (at least MIN, at most MAX steps)
+MEASURE_MIN_STEPS, MEASURE_MAX_STEPS = 3, 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,12 @@ class Estimate:
     device_memory_bytes: int | None  # what the device has (None when unknown)
     trainable_parameters: int = 0  # what the optimizer updates (the adapters of a LoRA run); 0: all
     shards: int = 1  # FSDP ranks sharing weights, gradients and optimizer state (memory is per device)
+    # How sure the time is: measured steps' fastest and slowest, or the FLOPs method's rough bounds.
+    step_time_low_s: float = 0.0
+    step_time_high_s: float = 0.0
+    machine_load: float | None = None  # CPU: 1-minute load average per core while it was measured
+    threads: int | None = None  # CPU threads the measured steps used (the run's own setting)
+    time_message: Message | None = None  # time_method as a translatable message (the GUI shows this one)
 
     @property
     def fits(self) -> bool | None:
@@ -129,25 +144,47 @@ def device_memory(device: torch.device) -> int | None:
     return None
 
 
-def _benchmark_step(config: GPTConfig, batch: int, seq_len: int, device: torch.device, steps: int = 3) -> float:
+def machine_load() -> float | None:
+    """The 1-minute load average per core (1.0: every core busy), None where the OS does not say."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (OSError, AttributeError):
+        return None
+
+
+def _benchmark_steps(config: GPTConfig, batch: int, seq_len: int, device: torch.device,
+                     threads: int | None = None) -> list[float]:
+    """Seconds of each of a few real training steps of this model (after one warm-up step that is not
+    counted), with the run's CPU thread count (torch's is process-wide: it is put back afterwards)."""
     from studio.core.models.gpt import GPT
 
-    model = GPT(config).to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
-    y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
-    times = []
-    for i in range(steps + 1):  # the first step warms up and is not counted
-        start = time.perf_counter()
-        _, loss = model(x, y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        loss.item()  # waits for the device
-        if i:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    before = torch.get_num_threads()
+    if threads and device.type == "cpu":
+        torch.set_num_threads(threads)
+    try:
+        model = GPT(config).to(device).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+        y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+        times: list[float] = []
+        spent = 0.0
+        for i in range(MEASURE_MAX_STEPS + 1):
+            start = time.perf_counter()
+            _, loss = model(x, y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.item()  # waits for the device
+            took = time.perf_counter() - start
+            if i:
+                times.append(took)
+                spent += took
+                if len(times) >= MEASURE_MIN_STEPS and spent >= MEASURE_BUDGET_S:
+                    break
+        return times
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
@@ -216,11 +253,14 @@ def estimate(
     matmul_flops: float | None = None,
     lora: LoraConfig | None = None,
     shards: int = 1,
+    threads: int | None = None,
 ) -> Estimate:
     """Cost of one optimizer step (batch x seq_len tokens per micro-step, grad_accum micro-steps) on one
     device. `config`: a GPTConfig, or any family's config (dict or FamilyConfig). method: "benchmark"
     measures real steps (the native GPT without LoRA; others are derived), "flops" derives the time,
-    "auto" measures only when the step is expected to take under a second."""
+    "auto" measures only when the step is expected to take under MEASURE_BELOW_S (so that asking never keeps
+    a user waiting long). `threads`: the run's CPU threads (None or 0: torch's default), which the measured
+    steps use too."""
     if optimizer not in OPTIMIZER_STATE_BYTES:
         raise ValidationError(f"Unknown optimizer {optimizer!r}.", field="optimizer")
     if method not in ("auto", "benchmark", "flops"):
@@ -247,13 +287,26 @@ def estimate(
     rate = matmul_flops or matmul_rate(dev)
     flops_time = flops / (rate * FLOPS_EFFICIENCY)
     measurable = native and lora is None
-    if measurable and (method == "benchmark" or (method == "auto" and flops_time < 1.0)):
-        step = _benchmark_step(config, batch, t, dev) * grad_accum
-        how = f"measured: median of 3 training steps of this model on {dev.type} (after one warm-up step)"
+    load = machine_load() if dev.type == "cpu" else None
+    used_threads = None
+    if measurable and (method == "benchmark" or (method == "auto" and flops_time < MEASURE_BELOW_S)):
+        times = [x * grad_accum for x in _benchmark_steps(config, batch, t, dev, threads)]
+        step, low, high = statistics.median(times), min(times), max(times)
+        used_threads = (threads or torch.get_num_threads()) if dev.type == "cpu" else None
+        how = (msg("measured: median of {steps} training steps of this model on {device}, {threads} thread(s) "
+                   "(after one warm-up step)", steps=len(times), device=dev.type, threads=used_threads)
+               if used_threads else
+               msg("measured: median of {steps} training steps of this model on {device} (after one warm-up step)",
+                   steps=len(times), device=dev.type))
     else:
         step = flops_time
-        how = (f"from FLOPs: {flops:.3g} per step at {FLOPS_EFFICIENCY:.0%} of a measured "
-               f"{rate / 1e9:.0f} GFLOP/s float32 matmul on {dev.type}")
+        low, high = step * FLOPS_RANGE[0], step * FLOPS_RANGE[1]
+        how = msg("from FLOPs, rough: {flops:.3g} per step at {efficiency:.0%} of a measured {gflops:.0f} GFLOP/s "
+                  "float32 matmul on {device}", flops=flops, efficiency=FLOPS_EFFICIENCY, gflops=rate / 1e9,
+                  device=dev.type)
+    if load is not None and load > 1.0:
+        how = msg("{how}; the machine was busy (load {load:.1f} on {cores} cores), so steps may run faster when "
+                  "it is not", how=how, load=load * (os.cpu_count() or 1), cores=os.cpu_count())
     shards = max(1, int(shards))
     gradients = 4 * trained
     optim = OPTIMIZER_STATE_BYTES[optimizer] * trained
@@ -266,9 +319,26 @@ def estimate(
         total_bytes=-(-(weights + gradients + optim) // shards) + activations,
         flops_per_step=flops,
         step_time_s=step,
-        time_method=how,
+        time_method=str(how),
+        time_message=how,
         device=str(dev),
         device_memory_bytes=device_memory(dev),
         trainable_parameters=trained if lora is not None else 0,
         shards=shards,
+        step_time_low_s=low,
+        step_time_high_s=high,
+        machine_load=load,
+        threads=used_threads,
     )
+
+
+def run_time_s(est: Estimate, max_steps: int, *, eval_every: int, eval_batches: int, grad_accum: int = 1
+               ) -> tuple[float, float, float]:
+    """The whole run's time (typical, low, high): its steps, plus the evaluations (every eval_every steps
+    and at the end, eval_batches forward passes each: about a third of a training micro-step each)."""
+    evals = max_steps // max(1, eval_every) + (1 if max_steps % max(1, eval_every) else 0)
+    per_eval = eval_batches / (3.0 * max(1, grad_accum))
+    factor = max_steps + evals * per_eval
+    return (est.step_time_s * factor, (est.step_time_low_s or est.step_time_s) * factor,
+            (est.step_time_high_s or est.step_time_s) * factor)
+

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.core.errors import NotFoundError, StudioError
-from studio.core.stores.runs import CheckpointInfo, RunInfo, RunStore
+from studio.core.stores.runs import PAUSED, CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
 
 NAME = "vault"
@@ -110,9 +110,9 @@ class VaultCheckpoints:
     def read(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> Any:
         from studio.core.training.state import TrainingState
 
-        self._check_kept(checkpoint)
+        pending = self._check_readable(run, checkpoint)
         ref = checkpoint.ref
-        loaded = self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]))
+        loaded = self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), pending=pending)
         raw = loaded.files.get("training-state.json")
         if raw is None or loaded.optimizer is None:
             raise StudioError(f"Version {ref['version']} of the run's checkpoints is incomplete.")
@@ -125,15 +125,22 @@ class VaultCheckpoints:
         return TrainingState(meta, tensors)
 
     def tokenizer(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> str | None:
-        self._check_kept(checkpoint)
+        pending = self._check_readable(run, checkpoint)
         ref = checkpoint.ref
-        return self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), roles={"tokenizer"}).tokenizer
+        return self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), roles={"tokenizer"},
+                                        pending=pending).tokenizer
 
     @staticmethod
-    def _check_kept(checkpoint: CheckpointInfo) -> None:
-        if checkpoint.state != "kept":
-            raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
-                              "worker; pause or stop the run, or wait for it to end, then try again.")
+    def _check_readable(run: RunInfo, checkpoint: CheckpointInfo) -> bool:
+        """Whether the checkpoint is read as a pending version: a kept one is an ordinary version; a written
+        slot of a paused run can be read too (the paused worker writes nothing: it wrote this one as it
+        paused); a slot of a running worker may be rewritten under the reader."""
+        if checkpoint.state == "kept":
+            return False
+        if checkpoint.state == "written" and run.status == PAUSED:
+            return True
+        raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
+                          "worker; pause or stop the run, or wait for it to end, then try again.")
 
     def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
         """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is

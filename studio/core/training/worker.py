@@ -158,6 +158,7 @@ class Worker:
             del weights
         policy = CheckpointPolicy.from_dict(run.options.get("checkpoints", {}))
         self.policy = policy
+        self._checkpointed_step = self.trainer.step  # a resumed run starts from a checkpoint of this step
         if world.is_main:
             assert msg is not None
             store = store_named(run.options.get("checkpoint_store", "vault"))
@@ -274,6 +275,7 @@ class Worker:
     def _checkpoint(self, step: int, is_best: bool, final: bool = False, val_loss: float | None = None,
                     train_loss: float | None = None) -> None:
         state = self.trainer.state()  # every rank takes part (the data positions are gathered)
+        self._checkpointed_step = step
         if not self.world.is_main:
             return
         assert self.keeper is not None and self.writer is not None
@@ -284,6 +286,12 @@ class Worker:
             self.keeper.save(kind, state, step, train_loss, val_loss)
 
     def _on_status(self, status: str, message: str) -> None:
+        step = self.trainer.step
+        if status == PAUSED and step != self._checkpointed_step:
+            # A paused run has a checkpoint of the step it holds, to generate from while it waits (every rank
+            # takes part: the state is gathered; each knows the last step checkpointed, so they agree).
+            self._checkpoint(step, False, final=True)
+            message += f" (checkpoint of step {step} written)"
         if not self.world.is_main or status not in (RUNNING, PAUSED):
             return
         assert self.writer is not None

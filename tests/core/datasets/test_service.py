@@ -180,3 +180,11 @@ def test_leftovers_of_crashed_imports_are_removed_at_once_unless_their_writer_li
         moving.release()
     assert studio.datasets.remove_leftovers() == 2
     assert leftovers(studio) == [info.storage_key]
+
+
+def test_a_bpe_smaller_than_asked_says_so(studio, admin, corpus):
+    info = studio.datasets.import_dataset(admin, options(corpus, tokenizer="bpe", vocab_size=8192))
+    assert info.vocab_size < 8192 and info.vocab_asked == 8192  # the text holds fewer merges
+    assert studio.datasets.get(admin, info.id).vocab_asked == 8192
+    exact = studio.datasets.import_dataset(admin, options(corpus, name="bytes"))
+    assert exact.vocab_asked is None

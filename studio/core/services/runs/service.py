@@ -75,6 +75,7 @@ from studio.core.training import launch
 from studio.core.training.checkpoints import store_named
 from studio.core.training.distributed import torchrun_command
 from studio.core.training.launch import LaunchMessage
+from studio.core.units import human_size
 
 log = logging.getLogger(__name__)
 objects.register()
@@ -181,10 +182,11 @@ class RunService(ChatMixin, SamplingMixin, Service):
                                 seq_len=train_config.seq_len, optimizer=train_config.optimizer,
                                 grad_accum=train_config.grad_accum, bf16=train_config.precision == "bf16",
                                 method="flops" if estimate == "flops" else "auto", lora=lora,
-                                shards=settings.nproc * settings.nnodes if settings.fsdp else 1)
+                                shards=settings.nproc * settings.nnodes if settings.fsdp else 1,
+                                threads=train_config.threads)
             if est.fits is False:
-                notes.append(f"The estimate ({est.total_bytes / 2**30:.1f} GiB) is more than the device's memory "
-                             f"({est.device_memory_bytes / 2**30:.1f} GiB): use a smaller batch or model.")
+                notes.append(f"The estimate ({human_size(est.total_bytes)}) is more than the device's memory "
+                             f"({human_size(est.device_memory_bytes or 0)}): use a smaller batch or model.")
             parameters = est.parameters
         elif isinstance(model_config, GPTConfig) and lora is None:
             parameters = parameter_count(model_config)

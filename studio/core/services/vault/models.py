@@ -212,15 +212,18 @@ class ModelsMixin(VaultBase):
     # --- loading -----------------------------------------------------------------------------------------------
 
     def load(self, actor: Any, model: int | str, version: int | None = None, *,
-             roles: Collection[str] | None = None, state: TaskState | None = None) -> LoadedModel:
+             roles: Collection[str] | None = None, state: TaskState | None = None,
+             pending: bool = False) -> LoadedModel:
         """Decrypt a version into memory (the latest when `version` is None), each file chunk by chunk
         straight into one buffer; tensors are then views of that buffer (no copy). Every key is opened
         before any file is read, and every file must verify to its end: if anything fails, nothing is
-        returned and the partial plaintext is overwritten."""
+        returned and the partial plaintext is overwritten. `pending` also finds a reserved version that is
+        not committed yet (a paused run's checkpoint slot, whose worker writes nothing while paused): its
+        files are read at the size they have, each still authenticated to its end."""
         with self.operation(actor, ops.MODEL_READ, "model", self.model_id(model, actor)) as op:
             s = op.session
             row = self.model_for(s, actor, model)
-            vrow = self.store.version_row(s, row, version)
+            vrow = (self._pending_row(s, row, version) if pending else None) or self.store.version_row(s, row, version)
             keyring = self.keyring(s, actor)
             arts = [a for a in self.store.artifact_rows(s, vrow.id) if roles is None or a.role in roles]
             keys = {a.id: keyring.data_key(a) for a in arts}
@@ -230,13 +233,23 @@ class ModelsMixin(VaultBase):
             buffers: list[bytearray] = []
             try:
                 for a in arts:
+                    size = a.plaintext_size if vrow.state == "ready" else None  # pending: not recorded yet
                     buffers.append(decrypt_file_to_buffer(self.stored_file(a), keys[a.id], self.ref(keyring.meta, a, vrow),
-                                                          progress.step(f"Decrypting {a.name}"), a.plaintext_size))
+                                                          progress.step(f"Decrypting {a.name}"), size))
             except BaseException:
                 for buf in buffers:
                     stream.zero(buf)
                 raise
         return _assemble(info, arts, buffers)
+
+    def _pending_row(self, s: Any, model: Any, number: int | None) -> Any:
+        if number is None:
+            return None
+        from studio.core.db.tables.vault import VaultVersionRow
+
+        return s.scalar(select(VaultVersionRow).where(VaultVersionRow.model_id == model.id,
+                                                      VaultVersionRow.number == number,
+                                                      VaultVersionRow.state == "pending"))
 
     # --- editing and deleting ------------------------------------------------------------------------------
 
