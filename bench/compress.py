@@ -3,6 +3,7 @@ float32 original, all in one run.
 
     .venv/bin/python bench/compress.py [--seconds 180] [--layers 4] [--width 256] [--threads 1]
                                        [--model FILE | --save FILE] [--json OUT]
+    .venv/bin/python bench/compress.py --methods [--family gpt|llama] ...   # issue 16's methods table
 
 Trains a character-level GPT (4 layers x 256 wide, context 128, by default) on the sample stories for
 --seconds with the studio's Trainer (or loads --model, a file --save wrote), then compresses it with the
@@ -251,7 +252,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="write the results as JSON here")
     p.add_argument("--kernels", action="store_true", help="also time every kernel on the block's layer shapes")
     p.add_argument("--kernels-only", action="store_true", help="only the kernel table")
+    p.add_argument("--methods", action="store_true",
+                   help="the methods table instead (issue 16): pruning and quantization methods side by side on "
+                        "licence texts (bench/compress_methods.py)")
+    p.add_argument("--family", choices=("gpt", "llama"), default="gpt", help="--methods: the model trained")
+    p.add_argument("--calib-samples", type=int, default=128, help="--methods: calibration windows of 128 tokens")
+    p.add_argument("--eval-windows", type=int, default=128, help="--methods: evaluation windows of 128 tokens")
     args = p.parse_args(argv)
+    if args.methods:
+        from compress_methods import run as run_methods  # bench/ is on the path when run as a script
+
+        return run_methods(args)
     if args.kernels_only:
         torch.set_num_threads(args.threads)
         print_kernels(kernel_table(args.width, args.rounds, args.samples), args.threads)
