@@ -84,3 +84,21 @@ def test_a_viewer_with_the_use_grant_can_measure(cli):
     cli("vault", "share", "tiny", "--with", "vic", "--permission", "use")
     doc = json.loads(cli("eval", "tiny", "--dataset", "corpus", "--json", user="vic")[0])
     assert doc["model"] == "tiny" and doc["perplexity"] > 1
+
+
+def test_calibrated_methods_from_the_command_line(cli):
+    out, _ = cli("compress", "tiny", "--method", "sparsegpt", "--pattern", "2:4", "--quant", "int8", "--quant-method",
+                 "gptq", "--calib", "corpus", "--calib-samples", "8", "--calib-len", "16", "--dataset", "corpus",
+                 "--split", "train", "--json")
+    doc = json.loads(out)
+    recipe = doc["recipe"]
+    assert (recipe["method"], recipe["pattern"], recipe["sparsity"], recipe["quant_method"]) == ("sparsegpt", "2:4", 0.5,
+                                                                                                  "gptq")
+    assert (recipe["calib_dataset"], recipe["calib_samples"], recipe["calib_seq_len"]) == ("corpus", 8, 16)
+    variant = doc["results"][1]
+    assert 0 <= variant["kl"] and 0 <= variant["top1"] <= 1 and variant["compress_seconds"] > 0
+    assert variant["calibration"]["samples"] == 8
+    # the calibration is the evaluated split and too small: both said, in the report's log
+    assert any("is the evaluated split" in line for line in doc["log"])
+    out, _ = cli("compress", "tiny", "--prune", "0.5", "--method", "wanda", "--calib", "corpus", "--dataset", "corpus")
+    assert "KL" in out and "top-1" in out and "calibration: corpus/train" in out

@@ -125,3 +125,29 @@ def test_measure_a_version(qtbot, pane):
     qtbot.waitUntil(lambda: pane.table.rowCount() == 1, timeout=5000)
     assert pane.table.item(0, 0).text() == "original (v1)"
     assert pane.history.rowCount() == 1
+
+
+def test_the_form_offers_the_calibrated_methods_and_the_table_shows_kl(qtbot, pane):
+    form = pane.form
+    assert form.calib_box.isHidden()  # magnitude and RTN learn from no data
+    form.method.setCurrentIndex(form.method.findData("sparsegpt"))
+    form.pattern.setCurrentIndex(form.pattern.findData("2:4"))
+    form.quant.setCurrentIndex(form.quant.findData("int8"))
+    form.quant_method.setCurrentIndex(form.quant_method.findData("gptq"))
+    form.calib_samples.setValue(8)
+    recipe = form.recipe()
+    assert (recipe.method, recipe.pattern, recipe.sparsity, recipe.quant_method, recipe.calib_samples) == (
+        "sparsegpt", "2:4", 0.5, "gptq", 8)
+    assert not form.sparsity.isEnabled() and not form.calib_box.isHidden()
+    assert "updates the remaining weights" in form.method_help.text()
+    assert "corrects the rest" in form.quant_help.text()
+    assert form.steps_label.text().splitlines() == [
+        "1. Keep 2 of every 4 weights in every weight matrix by SparseGPT",
+        "2. Quantize weights to int8 (per output channel, symmetric) by GPTQ"]
+    pane.dataset_combo.setCurrentIndex(pane.dataset_combo.findData("corpus"))
+    pane.run_button.click()
+    qtbot.waitUntil(lambda: not pane.task.running, timeout=60_000)
+    assert len(_versions(pane)) == 2 and pane.table.rowCount() == 2
+    kl, top1 = pane.table.item(1, 7).text(), pane.table.item(1, 8).text()
+    assert float(kl) >= 0 and top1.endswith("%") and pane.table.item(0, 7).text() == "–"
+    assert pane.version_combo.currentData() == 1  # the next Compress starts from the uncompressed version again

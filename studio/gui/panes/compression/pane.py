@@ -229,9 +229,12 @@ class CompressionPane(Pane):
         except StudioError as exc:
             self.say(error_text(exc))
             return
+        # newest first; without an earlier choice, the newest uncompressed version (a compressed one cannot be
+        # compressed again)
+        start = next((v.number for v in reversed(versions) if not v.compressed), None)
         for v in reversed(versions):
             self.version_combo.addItem(self.tr("v{number}: {label}").format(number=v.number, label=v.label), v.number)
-            if v.number == keep:
+            if v.number == (keep if keep is not None else start):
                 self.version_combo.setCurrentIndex(self.version_combo.count() - 1)
         self._update_buttons()
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.compression.recipe import GROUP_SIZES, MAX_SPARSITY, Recipe
+from studio.core.compression.recipe import DEFAULT_CALIB_SAMPLES, GROUP_SIZES, MAX_SPARSITY, SPLITS, Recipe
 from studio.core.errors import ValidationError
 from studio.gui.i18n import error_text
 
@@ -46,6 +46,19 @@ class RecipeForm(QWidget):
         self.scope.addItem(self.tr("in every matrix"), "layer")
         self.scope.addItem(self.tr("across all layers"), "global")
         form.addRow(self.tr("Smallest weights"), self.scope)
+        self.method = QComboBox()
+        self.method.addItem(self.tr("Magnitude"), "magnitude")
+        self.method.addItem(self.tr("Wanda"), "wanda")
+        self.method.addItem(self.tr("SparseGPT"), "sparsegpt")
+        form.addRow(self.tr("Method"), self.method)
+        self.pattern = QComboBox()
+        self.pattern.addItem(self.tr("any weights (unstructured)"), "unstructured")
+        self.pattern.addItem(self.tr("2 of every 4 (2:4)"), "2:4")
+        self.pattern.addItem(self.tr("4 of every 8 (4:8)"), "4:8")
+        form.addRow(self.tr("Pattern"), self.pattern)
+        self.method_help = QLabel()
+        self.method_help.setWordWrap(True)
+        form.addRow("", self.method_help)
         self.recover_steps = QSpinBox()
         self.recover_steps.setRange(0, 100_000)
         self.recover_steps.setSingleStep(50)
@@ -66,10 +79,42 @@ class RecipeForm(QWidget):
             self.group_size.addItem(str(g), g)
         self.group_size.setCurrentIndex(GROUP_SIZES.index(64))
         form.addRow(self.tr("int4 group size"), self.group_size)
+        self.quant_method = QComboBox()
+        self.quant_method.addItem(self.tr("Round to nearest (RTN)"), "rtn")
+        self.quant_method.addItem(self.tr("GPTQ"), "gptq")
+        self.quant_method.addItem(self.tr("AWQ"), "awq")
+        form.addRow(self.tr("Method"), self.quant_method)
+        self.act_order = QCheckBox(self.tr("Act-order"))
+        self.act_order.setToolTip(self.tr("GPTQ: quantize the columns with the largest inputs first"))
+        form.addRow("", self.act_order)
+        self.quant_help = QLabel()
+        self.quant_help.setWordWrap(True)
+        form.addRow("", self.quant_help)
         self.keep_embeddings = QCheckBox(self.tr("Embeddings in float"))
         self.keep_embeddings.setToolTip(self.tr("Keep the token and position embeddings in float32 (a larger file)"))
         form.addRow("", self.keep_embeddings)
         layout.addWidget(quant)
+
+        self.calib_box = QGroupBox(self.tr("Calibration"))
+        form = QFormLayout(self.calib_box)
+        self.calib_samples = QSpinBox()
+        self.calib_samples.setRange(1, 100_000)
+        self.calib_samples.setValue(DEFAULT_CALIB_SAMPLES)
+        self.calib_samples.setToolTip(self.tr("Windows of text the calibrated methods learn from"))
+        form.addRow(self.tr("Samples"), self.calib_samples)
+        self.calib_length = QSpinBox()
+        self.calib_length.setRange(0, 1_000_000)
+        self.calib_length.setSpecialValueText(self.tr("the model's context"))
+        self.calib_length.setToolTip(self.tr("Tokens per window (at most 512 when left at the model's context)"))
+        form.addRow(self.tr("Length"), self.calib_length)
+        self.calib_split = QComboBox()
+        for split in SPLITS:
+            self.calib_split.addItem(split, split)
+        form.addRow(self.tr("Split"), self.calib_split)
+        note = QLabel(self.tr("From the dataset chosen above; keep it apart from the evaluated split."))
+        note.setWordWrap(True)
+        form.addRow("", note)
+        layout.addWidget(self.calib_box)
 
         self.steps_label = QLabel()
         self.steps_label.setWordWrap(True)
@@ -80,11 +125,12 @@ class RecipeForm(QWidget):
         layout.addWidget(self.error_label)
         layout.addStretch(1)
 
-        for w in (self.sparsity, self.recover_steps):
+        for w in (self.sparsity, self.recover_steps, self.calib_samples, self.calib_length):
             w.valueChanged.connect(self._changed)
-        for c in (self.structured, self.keep_embeddings):
+        for c in (self.structured, self.keep_embeddings, self.act_order):
             c.toggled.connect(self._changed)
-        for c in (self.scope, self.quant, self.group_size):
+        for c in (self.scope, self.quant, self.group_size, self.method, self.pattern, self.quant_method,
+                  self.calib_split):
             c.currentIndexChanged.connect(self._changed)
             # the form stays narrow; long entries show in full in the open list
             c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -94,11 +140,19 @@ class RecipeForm(QWidget):
 
     def recipe(self) -> Recipe:
         """The recipe as set (not validated)."""
-        return Recipe(sparsity=round(self.sparsity.value()) / 100.0, structured=self.structured.isChecked(),
-                      scope="layer" if self.structured.isChecked() else self.scope.currentData(),
+        structured = self.structured.isChecked()
+        quant = self.quant.currentData()
+        return Recipe(sparsity=round(self.sparsity.value()) / 100.0, structured=structured,
+                      scope="layer" if structured or self.method.currentData() != "magnitude" else self.scope.currentData(),
                       recover_steps=self.recover_steps.value() if self.sparsity.value() > 0 else 0,
-                      quant=self.quant.currentData(), group_size=self.group_size.currentData(),
-                      quantize_embeddings=not self.keep_embeddings.isChecked())
+                      quant=quant, group_size=self.group_size.currentData(),
+                      quantize_embeddings=not self.keep_embeddings.isChecked(),
+                      method="magnitude" if structured else self.method.currentData(),
+                      pattern="unstructured" if structured else self.pattern.currentData(),
+                      quant_method=self.quant_method.currentData() if quant in ("int8", "int4") else "rtn",
+                      act_order=self.act_order.isChecked() and self.quant_method.currentData() == "gptq",
+                      calib_split=self.calib_split.currentData(), calib_samples=self.calib_samples.value(),
+                      calib_seq_len=self.calib_length.value())
 
     def set_recipe(self, recipe: Recipe) -> None:
         self.sparsity.setValue(recipe.sparsity * 100)
@@ -108,6 +162,13 @@ class RecipeForm(QWidget):
         self.quant.setCurrentIndex(max(0, self.quant.findData(recipe.quant)))
         self.group_size.setCurrentIndex(max(0, self.group_size.findData(recipe.group_size)))
         self.keep_embeddings.setChecked(not recipe.quantize_embeddings)
+        self.method.setCurrentIndex(max(0, self.method.findData(recipe.method)))
+        self.pattern.setCurrentIndex(max(0, self.pattern.findData(recipe.pattern)))
+        self.quant_method.setCurrentIndex(max(0, self.quant_method.findData(recipe.quant_method)))
+        self.act_order.setChecked(recipe.act_order)
+        self.calib_split.setCurrentIndex(max(0, self.calib_split.findData(recipe.calib_split)))
+        self.calib_samples.setValue(recipe.calib_samples)
+        self.calib_length.setValue(recipe.calib_seq_len)
 
     def error(self) -> str:
         try:
@@ -123,6 +184,12 @@ class RecipeForm(QWidget):
         if recipe.prunes:
             if recipe.structured:
                 out.append(self.tr("Remove {pct}% of the attention heads and MLP neurons of every layer").format(pct=pct))
+            elif recipe.nm is not None:
+                out.append(self.tr("Keep {n} of every {m} weights in every weight matrix by {method}").format(
+                    n=recipe.nm[0], m=recipe.nm[1], method=self.method.currentText()))
+            elif recipe.method != "magnitude":
+                out.append(self.tr("Prune {pct}% of every weight matrix by {method}").format(
+                    pct=pct, method=self.method.currentText()))
             elif recipe.scope == "global":
                 out.append(self.tr("Zero the {pct}% smallest weights across all layers").format(pct=pct))
             else:
@@ -135,14 +202,51 @@ class RecipeForm(QWidget):
             out.append(self.tr("Quantize weights to int4 (groups of {g}, two per byte)").format(g=recipe.group_size))
         elif recipe.quant == "dynamic-int8":
             out.append(self.tr("Quantize Linear layers with PyTorch's dynamic int8 quantization"))
+        if recipe.quant_method != "rtn":
+            out[-1] += self.tr(" by {method}").format(method=recipe.quant_method.upper())
         return out
+
+    def method_text(self, method: str) -> str:
+        """One line on what a pruning method does and when to pick it."""
+        return {
+            "magnitude": self.tr("Zeroes the smallest weights. No data needed; the baseline."),
+            "wanda": self.tr("Weighs each weight by how large its input is (per output row); needs calibration "
+                             "data, costs a few seconds."),
+            "sparsegpt": self.tr("Prunes and updates the remaining weights to make up for the removed ones; needs "
+                                 "calibration data. The most accurate, above all at 2:4."),
+        }[method]
+
+    def quant_text(self, method: str) -> str:
+        """One line on what a quantization method does and when to pick it."""
+        return {
+            "rtn": self.tr("Rounds every weight to the nearest step. No data needed; fine for int8."),
+            "gptq": self.tr("Rounds column by column and corrects the rest for the error; needs calibration data. "
+                            "The best int4."),
+            "awq": self.tr("Scales up the input channels that matter before rounding; needs calibration data."),
+        }[method]
 
     def _changed(self) -> None:
         recipe = self.recipe()
-        self.scope.setEnabled(not recipe.structured)
         self.group_size.setEnabled(recipe.quant == "int4")
         self.keep_embeddings.setEnabled(recipe.quant in ("int8", "int4"))
         self.recover_steps.setEnabled(recipe.sparsity > 0)
+        self.method.setEnabled(not recipe.structured)
+        self.pattern.setEnabled(not recipe.structured)
+        if recipe.nm is not None:  # the pattern fixes the share removed
+            share = round((1 - recipe.nm[0] / recipe.nm[1]) * 100)
+            if self.sparsity.value() != share:
+                self.sparsity.setValue(share)  # calls back here
+                return
+        self.sparsity.setEnabled(recipe.nm is None)
+        self.scope.setEnabled(not recipe.structured and recipe.method == "magnitude" and recipe.nm is None)
+        self.method_help.setText(self.method_text(recipe.method) if recipe.prunes and not recipe.structured else "")
+        self.method_help.setVisible(bool(self.method_help.text()))
+        quantizes = recipe.quant in ("int8", "int4")
+        self.quant_method.setEnabled(quantizes)
+        self.act_order.setEnabled(quantizes and self.quant_method.currentData() == "gptq")
+        self.quant_help.setText(self.quant_text(self.quant_method.currentData()) if quantizes else "")
+        self.quant_help.setVisible(bool(self.quant_help.text()))
+        self.calib_box.setVisible(recipe.needs_calibration)
         error = self.error()
         self.error_label.setText(error)
         self.error_label.setVisible(bool(error))

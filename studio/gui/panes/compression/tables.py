@@ -38,16 +38,24 @@ class _Table(QTableWidget):
         self.setAlternatingRowColors(True)
 
 
+def _finite(v):
+    """None for a figure not measured (NaN, or the original's own KL)."""
+    return None if v is None or (isinstance(v, float) and v != v) else v
+
+
 class ReportTable(_Table):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         headers = [self.tr("Variant"), self.tr("File size"), self.tr("Size"), self.tr("Parameters"),
-                   self.tr("Non-zeros"), self.tr("Perplexity"), self.tr("Change"), self.tr("Tok/s b1"),
+                   self.tr("Non-zeros"), self.tr("Perplexity"), self.tr("Change"), self.tr("KL"), self.tr("Top-1"),
+                   self.tr("Tok/s b1"),
                    self.tr("Tok/s b8"), self.tr("Speed b1"), self.tr("ms/token"), self.tr("Kernel")]
         tips = [self.tr("What was done to the model"), self.tr("Size of the safetensors file"),
                 self.tr("File size against the first row"), self.tr("Weights (a quantized weight counts as one)"),
                 self.tr("Weights that are not zero"), self.tr("Perplexity on the chosen split (lower is better)"),
                 self.tr("Perplexity change against the first row"),
+                self.tr("Mean KL divergence of the next-token distribution from the original's, nats (0 = the same)"),
+                self.tr("Share of positions where the original and this predict the same next token"),
                 self.tr("Forward throughput at batch 1, tokens per second"),
                 self.tr("Forward throughput at batch 8, tokens per second"),
                 self.tr("Batch-1 throughput against the first row"),
@@ -68,6 +76,7 @@ class ReportTable(_Table):
                 _item(r["variant"], align_right=False), _item(human_bytes(r["file_bytes"])),
                 _item(_fmt(r["size_ratio"], ".3f", "x")), _item(f"{r['parameters']:,}"), _item(f"{r['nonzeros']:,}"),
                 _item(_fmt(r["perplexity"], ".4g")), _item(_fmt(r["ppl_change_pct"], "+.2f", "%")),
+                _item(_fmt(_finite(r["kl"]), ".4f")), _item(_fmt(_finite(r["top1"]), ".1%")),
                 _item(_fmt(r["tokens_per_s_b1"], ",.0f")), _item(_fmt(r["tokens_per_s_b8"], ",.0f")),
                 _item(_fmt(r["speed_ratio_b1"], ".2f", "x")), _item(_fmt(r["ms_per_token"], ".2f")),
                 _item(r["kernel"], align_right=False)]
