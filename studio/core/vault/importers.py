@@ -114,7 +114,7 @@ def _plan_self_contained(plan: ImportPlan, path: Path, layout: Layout, about: di
         raise ValidationError(f"The config.json inside {path.name} is not valid JSON: {error}.") from None
     if not isinstance(config, dict):
         raise ValidationError(f"The config.json inside {path.name} is not a JSON object.")
-    check_config(config)
+    _, spec = check_config(config)
     shapes = {t.name: t.shape for t in layout.tensors}
     checked = check_folder(path, config, shapes, files)
     for name, data in sorted(files.items()):
@@ -128,7 +128,7 @@ def _plan_self_contained(plan: ImportPlan, path: Path, layout: Layout, about: di
     if description is not None:
         plan.metadata["compression"] = description
     summarise(plan, [layout], config)
-    plan.architecture = str(about.get("architecture") or plan.architecture)
+    plan.architecture = str(about.get("architecture") or spec.architecture)
 
 
 def _weights_file(path: Path, name: str, layout: Layout) -> PlannedArtifact:
