@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import ValidationError
+from studio.core.messages import Message, msg
 from studio.core.models.config import GPTConfig, parameter_count
 from studio.core.training.config import LoraConfig
 
@@ -64,6 +65,7 @@ class Estimate:
     step_time_high_s: float = 0.0
     machine_load: float | None = None  # CPU: 1-minute load average per core while it was measured
     threads: int | None = None  # CPU threads the measured steps used (the run's own setting)
+    time_message: Message | None = None  # time_method as a translatable message (the GUI shows this one)
 
     @property
     def fits(self) -> bool | None:
@@ -291,16 +293,20 @@ def estimate(
         times = [x * grad_accum for x in _benchmark_steps(config, batch, t, dev, threads)]
         step, low, high = statistics.median(times), min(times), max(times)
         used_threads = (threads or torch.get_num_threads()) if dev.type == "cpu" else None
-        on = f"{dev.type}, {used_threads} thread(s)" if used_threads else dev.type
-        how = f"measured: median of {len(times)} training steps of this model on {on} (after one warm-up step)"
+        how = (msg("measured: median of {steps} training steps of this model on {device}, {threads} thread(s) "
+                   "(after one warm-up step)", steps=len(times), device=dev.type, threads=used_threads)
+               if used_threads else
+               msg("measured: median of {steps} training steps of this model on {device} (after one warm-up step)",
+                   steps=len(times), device=dev.type))
     else:
         step = flops_time
         low, high = step * FLOPS_RANGE[0], step * FLOPS_RANGE[1]
-        how = (f"from FLOPs, rough: {flops:.3g} per step at {FLOPS_EFFICIENCY:.0%} of a measured "
-               f"{rate / 1e9:.0f} GFLOP/s float32 matmul on {dev.type}")
+        how = msg("from FLOPs, rough: {flops:.3g} per step at {efficiency:.0%} of a measured {gflops:.0f} GFLOP/s "
+                  "float32 matmul on {device}", flops=flops, efficiency=FLOPS_EFFICIENCY, gflops=rate / 1e9,
+                  device=dev.type)
     if load is not None and load > 1.0:
-        how += (f"; the machine was busy (load {load * (os.cpu_count() or 1):.1f} on {os.cpu_count()} cores), "
-                "so steps may run faster when it is not")
+        how = msg("{how}; the machine was busy (load {load:.1f} on {cores} cores), so steps may run faster when "
+                  "it is not", how=how, load=load * (os.cpu_count() or 1), cores=os.cpu_count())
     shards = max(1, int(shards))
     gradients = 4 * trained
     optim = OPTIMIZER_STATE_BYTES[optimizer] * trained
@@ -313,7 +319,8 @@ def estimate(
         total_bytes=-(-(weights + gradients + optim) // shards) + activations,
         flops_per_step=flops,
         step_time_s=step,
-        time_method=how,
+        time_method=str(how),
+        time_message=how,
         device=str(dev),
         device_memory_bytes=device_memory(dev),
         trainable_parameters=trained if lora is not None else 0,

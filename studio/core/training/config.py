@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 
 OPTIMIZERS = ("adamw", "adam", "adagrad", "sgd")
 SCHEDULES = ("cosine", "linear", "constant")
@@ -54,20 +55,20 @@ class TrainConfig:
 
         for name in ("max_steps", "batch_size", "grad_accum", "eval_every", "eval_batches"):
             value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, name, f"{name} must be a positive whole number (got {value!r}).")
-        need(self.seq_len is None or self.seq_len >= 1, "seq_len", "seq_len must be positive.")
-        need(self.optimizer in OPTIMIZERS, "optimizer", f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
-        need(self.schedule in SCHEDULES, "schedule", f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
-        need(self.precision in PRECISIONS, "precision", f"Unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}.")
-        need(math.isfinite(self.lr) and self.lr > 0, "lr", f"The learning rate must be positive (got {self.lr}).")
-        need(self.min_lr is None or 0 <= self.min_lr <= self.lr, "min_lr", "min_lr must be between 0 and lr.")
-        need(self.warmup_steps >= 0, "warmup_steps", "warmup_steps cannot be negative.")
-        need(self.weight_decay >= 0, "weight_decay", "weight_decay cannot be negative.")
-        need(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1", "Adam betas must be in [0, 1).")
-        need(0 <= self.momentum < 1, "momentum", "momentum must be in [0, 1).")
-        need(self.grad_clip >= 0, "grad_clip", "grad_clip cannot be negative (0 turns clipping off).")
-        need(self.patience >= 0, "patience", "patience cannot be negative (0 turns early stopping off).")
-        need(self.threads >= 0, "threads", "threads cannot be negative (0 = default).")
+            need(isinstance(value, int) and value >= 1, name, msg("{name} must be a positive whole number (got {value!r}).", name=name, value=value))
+        need(self.seq_len is None or self.seq_len >= 1, "seq_len", msg("seq_len must be positive."))
+        need(self.optimizer in OPTIMIZERS, "optimizer", msg("Unknown optimizer {optimizer!r}; choose one of {value}.", optimizer=self.optimizer, value=', '.join(OPTIMIZERS)))
+        need(self.schedule in SCHEDULES, "schedule", msg("Unknown schedule {schedule!r}; choose one of {value}.", schedule=self.schedule, value=', '.join(SCHEDULES)))
+        need(self.precision in PRECISIONS, "precision", msg("Unknown precision {precision!r}; choose one of {value}.", precision=self.precision, value=', '.join(PRECISIONS)))
+        need(math.isfinite(self.lr) and self.lr > 0, "lr", msg("The learning rate must be positive (got {lr}).", lr=self.lr))
+        need(self.min_lr is None or 0 <= self.min_lr <= self.lr, "min_lr", msg("min_lr must be between 0 and lr."))
+        need(self.warmup_steps >= 0, "warmup_steps", msg("warmup_steps cannot be negative."))
+        need(self.weight_decay >= 0, "weight_decay", msg("weight_decay cannot be negative."))
+        need(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1", msg("Adam betas must be in [0, 1)."))
+        need(0 <= self.momentum < 1, "momentum", msg("momentum must be in [0, 1)."))
+        need(self.grad_clip >= 0, "grad_clip", msg("grad_clip cannot be negative (0 turns clipping off)."))
+        need(self.patience >= 0, "patience", msg("patience cannot be negative (0 turns early stopping off)."))
+        need(self.threads >= 0, "threads", msg("threads cannot be negative (0 = default)."))
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,7 +78,7 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
-            raise ValidationError(f"Unknown training settings: {', '.join(unknown)}.")
+            raise ValidationError(msg("Unknown training settings: {value}.", value=', '.join(unknown)))
         return cls(**data).validate()
 
 

@@ -39,6 +39,7 @@ from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
 from studio.core.errors import ConflictError, StudioError, ValidationError
 from studio.core.fsutil import WriterLock, lock_held
+from studio.core.messages import msg
 from studio.core.security import policy
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin, staging_lock
 from studio.core.services.vault import hooks
@@ -150,12 +151,13 @@ class DatasetService(DatasetKeysMixin):
         options = options.checked()
         with self.studio.db.session() as s:
             if self.store.name_taken(s, options.name):
-                raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.",
+                raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name),
                                     field="name")
         discover(options.path, options.format, options.include, options.exclude)
         if (not options.tokenizer_of and options.tokenizer not in ("byte", "char", "bpe")
                 and not Path(options.tokenizer).expanduser().is_file()):
-            raise ValidationError(f"The tokenizer file {options.tokenizer} does not exist.", "tokenizer")
+            raise ValidationError(msg("The tokenizer file {tokenizer} does not exist.", tokenizer=options.tokenizer),
+                                  "tokenizer")
         return options
 
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
@@ -176,7 +178,7 @@ class DatasetService(DatasetKeysMixin):
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:
                 options = options.checked()
                 if self.store.name_taken(op.session, options.name):
-                    raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
+                    raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name))
                 self.remove_leftovers()
                 from studio.core.datasets.encrypted import EncryptedStorage
                 from studio.core.datasets.storage import PlainStorage
@@ -349,7 +351,7 @@ class DatasetService(DatasetKeysMixin):
                 users = self._dependents(s, dataset_id)
                 if users:
                     raise ConflictError(
-                        f"The dataset {info.name!r} is used by {', '.join(users)}; delete those first."
+                        msg("The dataset {name!r} is used by {value}; delete those first.", name=info.name, value=', '.join(users))
                     )
                 s.execute(text("PRAGMA secure_delete=ON"))
                 keys = self.store.delete_wrapped_keys(s, dataset_id)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 from studio.core.models.config import PRESETS, GPTConfig, preset
 from studio.core.models.family import FamilyConfig
 from studio.core.training.checkpoints import CheckpointPolicy
@@ -61,7 +62,7 @@ class RunSettings:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValidationError(f"Unknown run settings: {', '.join(unknown)}.")
+            raise ValidationError(msg("Unknown run settings: {value}.", value=', '.join(unknown)))
         d = dict(data)
         d["tags"] = tuple(d.get("tags") or ())
         d["lora_targets"] = tuple(d.get("lora_targets") or ())
@@ -133,22 +134,21 @@ def build_model_config(settings: RunSettings, vocab_size: int) -> GPTConfig:
         return preset(settings.preset, vocab_size, **overrides)
     missing = [k for k in ("n_layer", "n_head", "n_embd") if k not in overrides]
     if missing:
-        raise ValidationError("Choose a preset (" + ", ".join(PRESETS) + ") or give the model's layers, heads and "
-                              "width.", field=MODEL_ALIASES.get(missing[0], missing[0]))
+        raise ValidationError(msg("Choose a preset ({presets}) or give the model's layers, heads and width.",
+                                  presets=", ".join(PRESETS)), field=MODEL_ALIASES.get(missing[0], missing[0]))
     try:
         return GPTConfig(vocab_size=vocab_size, **overrides).validate()
     except TypeError as exc:
-        raise ValidationError(f"Unknown model setting: {exc}.") from exc
+        raise ValidationError(msg("Unknown model setting: {exc}.", exc=exc)) from exc
 
 
 def build_train_config(settings: RunSettings, model: GPTConfig) -> TrainConfig:
     try:
         cfg = TrainConfig.from_dict(dict(settings.train))
     except TypeError as exc:
-        raise ValidationError(f"Unknown training setting: {exc}.") from exc
+        raise ValidationError(msg("Unknown training setting: {exc}.", exc=exc)) from exc
     if cfg.seq_len is not None and cfg.seq_len > model.block_size:
-        raise ValidationError(f"The sequence length ({cfg.seq_len}) is longer than the model's context "
-                              f"({model.block_size}).", field="seq_len")
+        raise ValidationError(msg("The sequence length ({seq_len}) is longer than the model's context ({block_size}).", seq_len=cfg.seq_len, block_size=model.block_size), field="seq_len")
     return cfg
 
 
@@ -171,10 +171,10 @@ def check_settings(settings: RunSettings) -> None:
     check_tags(settings.tags)
     check_nproc(settings.nproc, settings.nnodes)
     if settings.nnodes > 1 and not settings.master_addr:
-        raise ValidationError("A run over several machines needs --master-addr (the address of node 0).",
+        raise ValidationError(msg("A run over several machines needs --master-addr (the address of node 0)."),
                               field="master_addr")
     if not 0 <= settings.node_rank < settings.nnodes:
-        raise ValidationError("--node-rank must be between 0 and nnodes - 1.", field="node_rank")
+        raise ValidationError(msg("--node-rank must be between 0 and nnodes - 1."), field="node_rank")
 
 
 def check_data(plan_data: DataInfo, train: TrainConfig, model: GPTConfig) -> list[str]:
@@ -182,13 +182,11 @@ def check_data(plan_data: DataInfo, train: TrainConfig, model: GPTConfig) -> lis
     seq = train.seq_len or model.block_size
     if plan_data.train_tokens < seq + 1:
         raise ValidationError(
-            f"The training split of {plan_data.name!r} has {plan_data.train_tokens} tokens, fewer than one "
-            f"sequence of {seq + 1}: use a shorter context or more data.", field="block_size")
+            msg("The training split of {name!r} has {train_tokens} tokens, fewer than one sequence of {value}: use a shorter context or more data.", name=plan_data.name, train_tokens=plan_data.train_tokens, value=seq + 1), field="block_size")
     notes = []
     if plan_data.val_tokens <= seq:
         if train.patience:
-            raise ValidationError("Early stopping needs a validation split; this dataset has none (or it is "
-                                  "shorter than one sequence). Set patience to 0.", field="patience")
+            raise ValidationError(msg("Early stopping needs a validation split; this dataset has none (or it is shorter than one sequence). Set patience to 0."), field="patience")
         notes.append("The dataset has no usable validation split: no validation loss, no best checkpoint.")
     return notes
 

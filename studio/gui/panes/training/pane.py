@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QSplitter, QTabW
 from studio.core.errors import StudioError
 from studio.core.tasks import TaskState
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.training.actions import RunActions
 from studio.gui.panes.training.backend import LIVE, GenerationSource, TrainingBackend
@@ -184,7 +185,7 @@ class TrainingPane(Pane):
                 if self.ctx.is_admin:  # the audit log is the administrators'; asking would record a denial
                     self.calls.run(self.backend.audit, actor, run.id, key="audit",
                                    done=self.details.audit.set_entries,
-                                   failed=lambda exc: self.details.audit.set_unavailable(str(exc)))
+                                   failed=lambda exc: self.details.audit.set_unavailable(error_text(exc)))
                 else:
                     self.details.audit.set_unavailable(self.tr("Only administrators read the audit log."))
         if self.tabs.currentWidget() in (self.details, self.generate) or run.status in LIVE:
@@ -314,13 +315,13 @@ class TrainingPane(Pane):
                                    self.tr("Wrote {n} rows to {path}.").format(n=f"{n:,}", path=path)))
                 return
         except OSError as error:
-            self._show_error(str(error))
+            self._show_error(error_text(error))
             return
         self.ctx.sig_status_message.emit(self.tr("Saved {path}.").format(path=path))
 
     # -- errors, sessions, closing ------------------------------------------------------------------------
     def _show_error(self, error: BaseException | str) -> None:
-        text = str(error)
+        text = error_text(error)
         if not isinstance(error, StudioError | str):
             log.error("training pane: %s: %s", type(error).__name__, error)
         self.notice.setText(text)

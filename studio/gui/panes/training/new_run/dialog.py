@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.models.config import PRESETS, GPTConfig, parameter_count
 from studio.core.units import human_size
+from studio.gui.i18n import core_text, error_text
 from studio.gui.panes.training.backend import DatasetChoice, ModelChoice, RunSpec
 from studio.gui.panes.training.new_run.fields import FIELD, FINE_TUNE_KEYS, MODEL_KEYS, PRESET_NAMES
 from studio.gui.panes.training.new_run.form import FieldRows, section_box
@@ -237,7 +238,7 @@ class NewRunDialog(QDialog):
         key = key if any(key in rows.editors for rows in self.rows) else None
         if key is None:
             return False
-        self._service_issues[key] = Issue(ERROR, str(exc))
+        self._service_issues[key] = Issue(ERROR, error_text(exc))
         self._show_issues()
         return True
 
@@ -308,7 +309,7 @@ class NewRunDialog(QDialog):
         run = self.tr("the run: about <b>{t}</b>").format(t=fmt_duration(total[0]))
         if total[2] > total[1] * 1.05:
             run += " " + self.tr("({low} to {high})").format(low=fmt_duration(total[1]), high=fmt_duration(total[2]))
-        how = "<br><span style='color:#8a8a8a'>" + html.escape(est.time_method) + "</span>"
+        how = "<br><span style='color:#8a8a8a'>" + html.escape(core_text(getattr(est, "time_message", None) or est.time_method)) + "</span>"
         return f"{step}; {run}{how}"
 
     def _estimate_failed(self, seq: int, exc: BaseException) -> None:
