@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     out.line(f"wrote {result.path} ({what}{quant}; {result.bytes:,} bytes; plaintext: keep it safe)")
     if result.signed_by:
         out.line(f"signed by {result.signed_by} (key {result.fingerprint[:16]}...) in {result.signature}")
-    for name, report in (result.check or {}).items():
+    for report in (result.check or {}).values():
         if isinstance(report, dict) and "max_abs_diff" in report:
             out.line(f"checked with {report['runtime']}: largest logit difference {report['max_abs_diff']:.2e} "
                      f"over {report['tokens']} tokens")
