@@ -388,6 +388,10 @@
             <translation>{name} 没有 {obj_type} {oid} 的 {permission} 授权。</translation>
         </message>
         <message>
+            <source>A sample needs its prompt and its text.</source>
+            <translation>样本需要包含提示词和文本。</translation>
+        </message>
+        <message>
             <source>Choose a preset ({presets}) or give the model's layers, heads and width.</source>
             <translation>请选择一个预设（{presets}），或给出模型的层数、注意力头数和宽度。</translation>
         </message>
@@ -490,6 +494,10 @@
         <message>
             <source>Unknown training settings: {value}.</source>
             <translation>未知的训练设置：{value}。</translation>
+        </message>
+        <message>
+            <source>The checkpoint of step {step} is still being written by the run's worker; pause or stop the run, or wait for it to end, then try again.</source>
+            <translation>第 {step} 步的检查点仍在由运行的工作进程写入；请暂停或停止该运行，或等待其结束，然后再试。</translation>
         </message>
         <message>
             <source>The vault is locked: log in (or unlock your session) to use it.</source>

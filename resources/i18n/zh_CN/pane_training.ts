@@ -236,6 +236,38 @@
     <context>
         <name>CompareView</name>
         <message>
+            <source>dataset</source>
+            <translation>数据集</translation>
+        </message>
+        <message>
+            <source>source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>parameters</source>
+            <translation>参数量</translation>
+        </message>
+        <message>
+            <source>group</source>
+            <translation>分组</translation>
+        </message>
+        <message>
+            <source>tags</source>
+            <translation>标签</translation>
+        </message>
+        <message>
+            <source>status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>steps done</source>
+            <translation>已完成步数</translation>
+        </message>
+        <message>
+            <source>best val loss</source>
+            <translation>最佳验证损失</translation>
+        </message>
+        <message>
             <source>Only settings that differ</source>
             <translation>只显示不同的设置</translation>
         </message>
@@ -639,6 +671,10 @@
             <translation>开始</translation>
         </message>
         <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
             <source>Parameters: &lt;b&gt;{n}&lt;/b&gt;</source>
             <translation>参数量：&lt;b&gt;{n}&lt;/b&gt;</translation>
         </message>
@@ -929,6 +965,22 @@
             <translation>审计</translation>
         </message>
         <message>
+            <source>dataset</source>
+            <translation>数据集</translation>
+        </message>
+        <message>
+            <source>tags</source>
+            <translation>标签</translation>
+        </message>
+        <message>
+            <source>group</source>
+            <translation>分组</translation>
+        </message>
+        <message>
+            <source>fine-tuned from</source>
+            <translation>微调自</translation>
+        </message>
+        <message>
             <source>Run</source>
             <translation>运行</translation>
         </message>
@@ -1119,6 +1171,17 @@
         <message>
             <source>Seed</source>
             <translation>随机种子</translation>
+        </message>
+    </context>
+    <context>
+        <name>Settings</name>
+        <message>
+            <source>yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <source>no</source>
+            <translation>否</translation>
         </message>
     </context>
     <context>

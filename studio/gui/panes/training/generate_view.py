@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.gui.i18n import error_text
 from studio.gui.panes.training.backend import GenerationSource, Sample
 from studio.gui.panes.training.generation import Generation
 from studio.gui.panes.training.plots.charts import fmt_step_time
@@ -260,7 +261,7 @@ class GenerateView(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
-        self.status.setText(self.tr("Generation failed: {error}").format(error=error))
+        self.status.setText(self.tr("Generation failed: {error}").format(error=error_text(error)))
         self._update_buttons()
 
     def _update_buttons(self) -> None:

@@ -124,7 +124,7 @@ class NewRunDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.start_button = self.buttons.addButton(self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.start_button.setObjectName("startButton")
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = self.buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
 
@@ -319,7 +319,7 @@ class NewRunDialog(QDialog):
         if self._service_said(exc):
             self._show_parameters(values)
         else:
-            self._show_parameters(values, self.tr("No estimate: {error}").format(error=exc))
+            self._show_parameters(values, self.tr("No estimate: {error}").format(error=error_text(exc)))
 
     # -- presets, datasets, sources ----------------------------------------------------------------------
     def _preset_changed(self) -> None:
@@ -476,5 +476,5 @@ class NewRunDialog(QDialog):
         if self._service_said(exc):  # said next to its field: once is enough
             self.banner.setText(self.tr("The run did not start: see the message next to the setting."))
         else:
-            self.banner.setText(self.tr("The run did not start: {error}").format(error=exc))
+            self.banner.setText(self.tr("The run did not start: {error}").format(error=error_text(exc)))
         self.banner.show()
