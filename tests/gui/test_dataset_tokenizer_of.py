@@ -3,7 +3,7 @@ chats written with the model's chat template (the loss on the replies), ready to
 
 from __future__ import annotations
 
-from tests.finetune_fixtures import write_chat, vault_family
+from tests.finetune_fixtures import vault_family, write_chat
 from tests.gui.test_datasets_pane import accept, wait_import
 
 
