@@ -111,8 +111,12 @@ def verify(model_path: Path, signature_path: Path, public_key: Any) -> tuple[str
         raise SignatureMismatch(f"The signature {Path(signature_path).name} was not made by this key, or was "
                                 f"changed ({type(error).__name__}).") from None
     actual = _hashing(model_path, signature_path).hash(model_path)
-    want = {str(r.identifier): r.digest for r in expected.resource_descriptors()}
-    have = {str(r.identifier): r.digest for r in actual.resource_descriptors()}
+    def named(identifier: Any) -> str:  # a signed file is listed as "." in its own manifest
+        name = str(identifier)
+        return Path(model_path).name if name in (".", "") else name
+
+    want = {named(r.identifier): r.digest for r in expected.resource_descriptors()}
+    have = {named(r.identifier): r.digest for r in actual.resource_descriptors()}
     changed = sorted(n for n in want if n in have and have[n] != want[n])
     missing = sorted(set(want) - set(have))
     added = sorted(set(have) - set(want))

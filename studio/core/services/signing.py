@@ -8,6 +8,7 @@
   studio's own users' keys (rows authenticated, security/signing_keys.py) or a public key the user gives; a
   file that changed since signing is refused, naming it. What the import is told: who signed, and whether
   the signature could be checked.
+- `verify(actor, path, trust_key=None)`: the same check on its own (`studio verify`).
 - `public_key(actor, user=None)`: a user's public signing key (PEM), to verify outside the studio.
 
 Where the private key lives, and why: security/signing_keys.py and docs/threat-model.md.
@@ -173,6 +174,14 @@ class SigningService(Service):
             return SignatureCheck(sig.name, info.fingerprint, False, files=info.files)
         files = oms.verify(path, sig, public)
         return SignatureCheck(sig.name, info.fingerprint, True, signer, signer_id, files)
+
+    def verify(self, actor: Any, path: str | Path, trust_key: str | Path | None = None) -> SignatureCheck:
+        """`studio verify`: verify_import's check, where a missing signature is an error."""
+        check = self.verify_import(actor, path, trust_key)
+        if check is None:
+            raise ValidationError(f"{Path(path).name} has no signature ({SIGNATURE_NAME} inside a folder, FILE.sig "
+                                  "beside a file); export it with --sign.", field="path")
+        return check
 
     def public_key(self, actor: Any, user: int | str | None = None) -> tuple[str, str, str]:
         """(user name, fingerprint, public PEM) of a user's current signing key (one's own by default); the
