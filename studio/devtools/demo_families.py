@@ -99,7 +99,25 @@ def show(data_dir: str, view: str, theme: str, language: str, size: str) -> int:
         pane = window.show_pane("vault")
         pane.select_model(BASE)
         pane.details.setCurrentIndex(pane.details.indexOf(pane.details.adapters) if view == "adapters" else 0)
-    QTimer.singleShot(100, lambda: None)
+    if view == "lora":
+        pane = window.show_pane("training")
+
+        def fill() -> None:
+            dialog = getattr(pane, "new_run_dialog", None)
+            if dialog is None:
+                QTimer.singleShot(200, fill)
+                return
+            index = next(i for i in range(dialog.start_from.count()) if dialog.start_from.itemData(i) is not None
+                         and dialog.start_from.itemData(i).name == BASE)
+            dialog.start_from.setCurrentIndex(index)
+            dialog.name.setText("tiny-llama-support")
+            dialog.finetune.set_lora(True)
+            dialog.set_value("max_steps", 300)
+            dialog.set_value("batch_size", 16)
+            dialog.resize(820, 760)
+
+        pane.open_new_run()
+        QTimer.singleShot(200, fill)
     return app.exec()
 
 

@@ -48,6 +48,13 @@
     </message>
 </context>
 <context>
+    <name>ChatWindow</name>
+    <message>
+        <source>Chat with {model}</source>
+        <translation>与 {model} 对话</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPanel</name>
     <message>
         <source>Name</source>
@@ -433,6 +440,14 @@
     <message>
         <source>An encrypted bundle…</source>
         <translation>加密包…</translation>
+    </message>
+    <message>
+        <source>Chat…</source>
+        <translation>对话…</translation>
+    </message>
+    <message>
+        <source>Talk with the selected model, or continue a prompt</source>
+        <translation>与所选模型对话，或续写提示</translation>
     </message>
     <message>
         <source>Export…</source>

@@ -9,5 +9,6 @@ from studio.core.db.tables import (  # noqa: F401
     datasets,
     runs,
     settings,
+    signing_keys,
     vault,
 )

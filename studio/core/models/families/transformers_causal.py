@@ -277,6 +277,10 @@ class TransformersFamily(ModelFamily):
 
     def build(self, config: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *,
               device: str | torch.device = "cpu") -> nn.Module:
+        from studio.core.compression.load import build_compressed, is_compressed
+
+        if is_compressed(tensors):  # quantized or sparse-stored: compression's loader, which calls back here
+            return build_compressed(self, config, tensors, device=device)
         hf_cfg = hf_config(config)
         dtype = _stored_dtype(tensors)
         model = _empty_model(hf_cfg, dtype)

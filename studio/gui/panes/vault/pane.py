@@ -97,6 +97,8 @@ class VaultPane(Pane):
             (self.tr("A model file (.safetensors, .pt, .bin)…"), self._choose_file),
             (self.tr("A Hugging Face folder…"), self._choose_folder),
             (self.tr("An encrypted bundle…"), self._choose_bundle)))
+        self.chat_action = self.toolbar.addAction(self.tr("Chat…"), self.open_chat)
+        self.chat_action.setToolTip(self.tr("Talk with the selected model, or continue a prompt"))
         self.export_action = self.toolbar.addAction(self.tr("Export…"), self._export_clicked)
         self.verify_action = self._menu_action(self.tr("Verify"), (
             (self.tr("The selected model"), lambda: self.verify(selected=True)),
@@ -193,6 +195,10 @@ class VaultPane(Pane):
 
     def _session_changed(self, _session: Any) -> None:
         self._allowed = {}
+        window = getattr(self, "chat_window", None)
+        if window is not None:  # its model was decrypted with the keys of the session that just ended
+            window.close()
+            self.chat_window = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -268,6 +274,7 @@ class VaultPane(Pane):
         self.details.revoke_button.setEnabled(self.details.revoke_button.isEnabled() and not busy)
         d = self.details.details
         adapter = d is not None and bool(d.versions) and version_facts(d.versions[-1]).adapter
+        self.chat_action.setEnabled(not locked and selected and d is not None and bool(d.versions))
         self.merge_action.setVisible(adapter)  # only an adapter merges
         self.merge_action.setEnabled(not locked and not busy and adapter and self._allowed.get("merge", False))
         self.details.adapters.set_busy(busy or locked)
@@ -482,6 +489,18 @@ class VaultPane(Pane):
             return None
         return self.run_task(self.vault.revoke, self.actor, model, user_id, done=lambda n: self.show_notice(
             self.tr("Access revoked; {n} file(s) re-encrypted.").format(n=n)))
+
+    def open_chat(self):
+        """A chat window over the selected model's versions (it loads the model when the first message goes)."""
+        from studio.gui.panes.vault.chat_window import ChatWindow
+
+        d = self.details.details
+        if d is None or not d.versions:
+            return None
+        window = ChatWindow(self.ctx.studio, self.actor, d, self.details._version_label, self)
+        window.show()
+        self.chat_window = window
+        return window
 
     def _merge_clicked(self) -> None:
         d = self.details.details
