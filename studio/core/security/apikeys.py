@@ -27,6 +27,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -45,13 +46,16 @@ class KeyAuthority:
 
     hash_key: bytes
     row_key: bytes
+    acl: Any = None  # the AuditKeys of the same secret: a key's requests check access rows with them (rowauth)
 
     @classmethod
     def from_secret(cls, secret: bytes) -> KeyAuthority:
+        from studio.core.security.session import AuditKeys
+
         def derive(info: bytes) -> bytes:
             return HKDF(hashes.SHA256(), 32, salt=None, info=b"model-studio api keys v1|" + info).derive(secret)
 
-        return cls(derive(b"key hash"), derive(b"row mac"))
+        return cls(derive(b"key hash"), derive(b"row mac"), AuditKeys.from_secret(secret))
 
     def hash(self, token: str) -> bytes:
         return hmac.digest(self.hash_key, token.encode("utf-8"), "sha256")

@@ -189,7 +189,10 @@ class VaultBase(Service):
         """Whether the actor is an administrator now: the account's role as stored, not as it was when the
         session logged in (the policy reads it afresh too, so both agree after a role change)."""
         user_id = getattr(actor, "user_id", None)
-        return user_id is not None and user_id in self.directory.admin_user_ids(s)
+        if user_id is None:
+            return False
+        check = getattr(self.directory, "is_admin", None)
+        return check(s, user_id) if check is not None else user_id in self.directory.admin_user_ids(s)
 
     def visible_to(self, s: Session, actor: Any) -> int | None:
         """None (everything) for administrators, who hold the recovery key; else the actor's id."""
@@ -199,6 +202,13 @@ class VaultBase(Service):
         """Resolve a name or id before the operation starts (the policy decides on the id)."""
         with self.studio.db.session() as s:
             return self.store.model_row(s, model).id
+
+    def owner_id(self, actor: Any, model: int | str) -> int:
+        """The model's owner, from its verified access rows."""
+        with self.acting_session(actor) as s:
+            row = self.store.model_row(s, model)
+            self.store.recipients(s, row.id)  # verifies the model's access rows
+            return row.owner_id
 
     def model_for(self, s: Session, actor: Any, model: int | str) -> VaultModelRow:
         row = self.store.model_row(s, model)
