@@ -299,7 +299,8 @@ def open_finished(bench: Bench, n: int, rounds: int = 5) -> dict:
         start = time.perf_counter()
         bench.select(FINISHED)
         bench.wait(lambda: bench.drawn_all(run_id, n))
-        bench.pane.board.graphics.repaint()
+        for view in bench.pane.board.views:
+            view.repaint()
         times.append(time.perf_counter() - start)
     bench.select(None)
     service_times = []

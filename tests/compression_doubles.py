@@ -13,6 +13,7 @@ from studio.core.services.compression.sources import (
     EvalData,
     ModelSummary,
     SourceModel,
+    StoredModel,
     StoredVersion,
     VersionSummary,
     source_config,
@@ -76,6 +77,18 @@ class MemoryModels:
         config, tensors = source_config(v.config, load(v.blob))
         return SourceModel(model_id, name, v.number, v.id, config, tensors, v.metadata.get("compression"),
                            v.tokenizer_json)
+
+    def load_stored(self, actor, model, version, state=None) -> StoredModel:
+        from safetensors.torch import load
+
+        model_id = self.resolve(actor, model)
+        name, versions = self.models[model_id]
+        v = versions[-1] if version is None else next((v for v in versions if v.number == version), None)
+        if v is None:
+            raise NotFoundError(f"Model {name!r} has no version {version}.")
+        self.calls.append(("load", (model_id, v.number)))
+        files = {"tokenizer.json": v.tokenizer_json.encode()} if v.tokenizer_json else {}
+        return StoredModel(model_id, name, v.number, v.config, load(v.blob), files)
 
     def add_version(self, actor, source, *, tensors, config, description, name, state=None) -> StoredVersion:
         from safetensors.torch import save

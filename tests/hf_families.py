@@ -28,7 +28,7 @@ LLAMA = ("{{ bos_token }}{% for message in messages %}{{ '<|im_start|>' + messag
          "{{ '<|im_start|>assistant<|im_end|>\\n\\n' }}{% endif %}")
 
 _LLAMA_LIKE = dict(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                   num_key_value_heads=2, max_position_embeddings=64)
+                   num_key_value_heads=2, max_position_embeddings=128)
 
 # name -> (config class name, config kwargs, chat template, tokenizer adds BOS)
 FAMILIES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
@@ -43,9 +43,9 @@ FAMILIES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "phi3": ("Phi3Config", {**_LLAMA_LIKE, "pad_token_id": 0}, CHATML, False),
     "gemma2": ("Gemma2Config", {**_LLAMA_LIKE, "head_dim": 8, "sliding_window": 16}, LLAMA, True),
     "gemma3_text": ("Gemma3TextConfig", {**_LLAMA_LIKE, "head_dim": 8, "sliding_window": 16}, LLAMA, True),
-    "gpt2": ("GPT2Config", dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64), CHATML, False),
+    "gpt2": ("GPT2Config", dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=128), CHATML, False),
     "gpt_neox": ("GPTNeoXConfig", dict(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                       num_attention_heads=4, max_position_embeddings=64), CHATML, False),
+                                       num_attention_heads=4, max_position_embeddings=128), CHATML, False),
 }
 
 
@@ -90,7 +90,7 @@ def save_folder(name: str, folder: Path, *, max_shard_size: str | None = None) -
     model.save_pretrained(folder, **({"max_shard_size": max_shard_size} if max_shard_size else {}))
     (folder / "tokenizer.json").write_text(tokenizer_json(add_bos), encoding="utf-8")
     config = {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": BOS, "eos_token": EOS,
-              "chat_template": template, "model_max_length": 64}
+              "chat_template": template, "model_max_length": 128}
     (folder / "tokenizer_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     generation = json.loads((folder / "generation_config.json").read_text()) if (
         folder / "generation_config.json").exists() else {}

@@ -45,6 +45,15 @@ class _Stdin:
         return cls.lines.pop(0)
 
 
+def remaining_stdin_lines() -> list[str] | None:
+    """The lines of standard input not taken yet, when it was read for a password (None otherwise: it has
+    not been read, and a verb may read it itself)."""
+    if _Stdin.lines is None:
+        return None
+    rest, _Stdin.lines = _Stdin.lines, []
+    return rest
+
+
 def reset_stdin() -> None:
     """Forget what was read (each command reads standard input afresh; tests run several in one process)."""
     _Stdin.lines = None

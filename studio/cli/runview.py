@@ -9,29 +9,30 @@ from typing import Any
 
 from studio.cli.output import Output
 from studio.core.errors import StudioError
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
+from studio.core.units import human_size
 
 
 def human_time(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "-"
     seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
+    d, rest = divmod(seconds, 86400)
+    h, rest = divmod(rest, 3600)
     m, s = divmod(rest, 60)
+    if d:
+        return f"{d}d{h:02d}h"
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def step_time(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s" if seconds < 60 else human_time(seconds)
 
 
 def plan_lines(plan: Any) -> list[str]:
     m, t, d = plan.model_config, plan.train_config, plan.data
     shape = f"{m.n_layer} layers, {m.n_head} heads, {m.n_embd} wide, context {m.block_size}"
-    what = plan.source_label and f"fine-tuning {plan.source_label}" or (plan.settings.preset or "custom")
+    how = f"LoRA r{plan.settings.lora_rank} on " if plan.settings.lora else ""
+    what = plan.source_label and f"fine-tuning {how}{plan.source_label}" or (plan.settings.preset or "custom")
     lines = [f"Model: {what} ({shape}), {plan.parameters / 1e6:.2f}M parameters, vocabulary {m.vocab_size}",
              f"Data: {d.name}: {d.train_tokens:,} training tokens, {d.val_tokens:,} validation tokens",
              f"Training: {t.max_steps} steps of {t.batch_size} x {t.seq_len or m.block_size} tokens"
@@ -39,11 +40,13 @@ def plan_lines(plan: Any) -> list[str]:
              f"warm-up {t.warmup_steps}), evaluation every {t.eval_every} steps"]
     e = plan.estimate
     if e is not None:
-        lines.append(f"Memory: weights {human_bytes(e.weights_bytes)} + gradients {human_bytes(e.gradients_bytes)} + "
-                     f"optimizer {human_bytes(e.optimizer_bytes)} + activations {human_bytes(e.activations_bytes)} = "
-                     f"{human_bytes(e.total_bytes)} on {e.device}")
-        lines.append(f"Time per step: {e.step_time_s:.3g} s ({e.time_method}); {t.max_steps} steps take about "
-                     f"{human_time(e.step_time_s * t.max_steps)}")
+        lines.append(f"Memory: weights {human_size(e.weights_bytes)} + gradients {human_size(e.gradients_bytes)} + "
+                     f"optimizer {human_size(e.optimizer_bytes)} + activations {human_size(e.activations_bytes)} = "
+                     f"{human_size(e.total_bytes)} on {e.device}")
+        total, low, high = plan.run_time_s
+        lines.append(f"Time per step: {step_time(e.step_time_s)} ({step_time(e.step_time_low_s)} to "
+                     f"{step_time(e.step_time_high_s)}; {e.time_method}); {t.max_steps} steps and their evaluations "
+                     f"take about {human_time(total)} ({human_time(low)} to {human_time(high)})")
     lines.extend(f"Note: {n}" for n in plan.notes)
     return lines
 

@@ -1,19 +1,27 @@
 """The project's own exceptions. Every message is written for the user: it says what went wrong and,
-where it can, what to do. The GUI shows `str(error)`; the CLI prints it as one line on stderr."""
+where it can, what to do. The GUI shows `studio.gui.i18n.error_text(error)` (translated where the message is
+a `msg(...)`); the CLI prints `str(error)` as one line on stderr."""
 
 from __future__ import annotations
 
+from studio.core.messages import Message
+
 
 class StudioError(Exception):
-    """Base of every error the studio reports to a user."""
+    """Base of every error the studio reports to a user. The message may be a plain string or a
+    `studio.core.messages.Message` (translatable by the GUI: `error.message`); `str(error)` is English."""
 
     exit_code = 1
+
+    def __init__(self, message: str | Message = "", *args: object):
+        self.message: Message | None = message if isinstance(message, Message) else None
+        super().__init__(str(message), *args)
 
 
 class ValidationError(StudioError):
     """Bad input from the user (a setting, a file, a name)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str | Message, field: str | None = None):
         super().__init__(message)
         self.field = field
 
@@ -25,7 +33,7 @@ class NotFoundError(StudioError):
 class ConflictError(StudioError):
     """The operation clashes with existing state (a name already taken, an object still in use)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str | Message, field: str | None = None):
         super().__init__(message)
         self.field = field  # the setting to change (a name already taken: "name"), where there is one
 
@@ -53,7 +61,7 @@ class AccessDenied(StudioError):
 
     exit_code = 4
 
-    def __init__(self, message: str, action: str = "", obj_type: str | None = None, obj_id: str | None = None,
+    def __init__(self, message: str | Message, action: str = "", obj_type: str | None = None, obj_id: str | None = None,
                  reason: str = ""):
         super().__init__(message)
         self.action, self.obj_type, self.obj_id, self.reason = action, obj_type, obj_id, reason
@@ -72,7 +80,7 @@ class AccountLockedError(AuthenticationError):
 class LoginThrottledError(AuthenticationError):
     """Failed logins slow the next attempt down; this one came too early."""
 
-    def __init__(self, message: str, retry_after_s: float):
+    def __init__(self, message: str | Message, retry_after_s: float):
         super().__init__(message)
         self.retry_after_s = retry_after_s
 

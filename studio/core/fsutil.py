@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -30,20 +32,33 @@ def fsync_dir(path: Path) -> None:
 @contextlib.contextmanager
 def atomic_writer(target: Path) -> Iterator[BinaryIO]:
     """Write `target` all or nothing: a temp file in the same folder, fsync, rename over, fsync the folder.
-    On any error the temp file is removed and `target` is untouched."""
+    On any error the temp file is removed and `target` is untouched.
+
+    The temp file is locked by its writer (flock) from before it appears under its `.tmp` name (made as `.new`,
+    locked, renamed) until after it is renamed over `target`, so a cleaner (remove_stale_temp_files) takes
+    exactly the temp files whose writer died."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, made = tempfile.mkstemp(prefix=f".{target.name}.", suffix=NEW_SUFFIX, dir=target.parent)
+    fh = os.fdopen(fd, "wb")
+    tmp = made
     try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        if HAVE_FLOCK:
+            hold_file(fh)
+            tmp = made[: -len(NEW_SUFFIX)] + ".tmp"
+            os.replace(made, tmp)
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+        if not HAVE_FLOCK:  # a file cannot be renamed while open there
+            fh.close()
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        fh.close()
     fsync_dir(target.parent)
 
 
@@ -52,14 +67,27 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def remove_stale_temp_files(folder: Path) -> int:
-    """Remove temp files left by a crash in the middle of atomic_writer; returns how many."""
+NEW_SUFFIX = ".new"  # a temp file in its first instant, before its writer locked it and named it .tmp
+TEMP_GRACE_S = 60.0  # how long a .new file (or, without flock, a .tmp file) may be someone's write in progress
+
+
+def remove_stale_temp_files(folder: Path, min_age_s: float = 0.0) -> int:
+    """Remove temp files left by a crash in the middle of atomic_writer: every `.tmp` that no live writer holds
+    (without flock: older than `min_age_s`), and `.new` files older than TEMP_GRACE_S. Returns how many."""
     count = 0
-    if folder.is_dir():
-        for tmp in folder.rglob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-                count += 1
+    now = time.time()
+    if not folder.is_dir():
+        return 0
+    for tmp in [*folder.rglob(".*.tmp"), *folder.rglob(f".*{NEW_SUFFIX}")]:
+        with contextlib.suppress(OSError):
+            age = now - tmp.stat().st_mtime
+            if tmp.suffix == NEW_SUFFIX:
+                if age < TEMP_GRACE_S:
+                    continue
+            elif lock_held(tmp) or (not HAVE_FLOCK and age < min_age_s):
+                continue
+            tmp.unlink()
+            count += 1
     return count
 
 
@@ -142,3 +170,117 @@ def staged_output(target: Path, *, replace: bool = False, parents: bool = False)
     finally:
         if not staged.published:
             staged.discard()
+
+
+# --- a private data folder ------------------------------------------------------------------------------
+
+PRIVATE_UMASK = 0o077  # folders 0700, files 0600: password hashes, wrapped keys and the audit log are the owner's
+
+
+def use_private_umask() -> None:
+    """Everything this process creates from now on is readable by its owner only (SQLite's own files, its WAL
+    and SHM included: SQLite gives them the database file's mode; exports too). Process-wide, on purpose: the
+    studio writes through many libraries (SQLite, numpy, safetensors), and only the umask reaches them all."""
+    if os.name == "posix":
+        os.umask(PRIVATE_UMASK)
+
+
+def make_private(root: Path) -> tuple[int, int]:
+    """Take group and other permissions off every folder and file under `root` (links are not followed);
+    returns (folders, files) changed. Quick when `root` is already private: its folder's own mode is what keeps
+    other accounts out, so a private root with private top-level files is taken as done."""
+    root = Path(root)
+    if os.name != "posix" or not root.is_dir():
+        return 0, 0
+    top = [root, *(p for p in root.iterdir() if not p.is_symlink())]
+    if all(p.lstat().st_mode & 0o077 == 0 for p in top):
+        return 0, 0
+    folders = files = 0
+    for here, _dirs, names in os.walk(root, followlinks=False):
+        for path, is_dir in [(Path(here), True)] + [(Path(here) / n, False) for n in names]:
+            try:
+                mode = path.lstat().st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode) or not mode & 0o077:
+                continue
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IMODE(mode) & ~0o077)
+                folders, files = (folders + 1, files) if is_dir else (folders, files + 1)
+    return folders, files
+
+
+# --- "a writer lives": held lock files -------------------------------------------------------------------
+# A process that leaves files behind if it dies (an import, a rotation, a checkpoint write) holds an exclusive
+# flock on a lock file for as long as it works; the operating system drops it when the process ends, kill -9
+# included. Whoever cleans up (at open) removes only what no live writer holds: no age to wait out, nothing
+# in progress ever touched. Where flock does not exist (Windows), callers fall back to ages.
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+HAVE_FLOCK = fcntl is not None
+
+
+class WriterLock:
+    """An exclusive lock held on `path` until `release()` (or the process's end). The file appears under its
+    name already locked (made and locked under a temp name, then renamed), so a cleaner never sees it free
+    while its writer starts. `note(line)` appends a line (what the writer is about to create)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.fd: int | None = None
+        if not HAVE_FLOCK:
+            self.path.touch()
+            return
+        fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=self.path.parent)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.replace(tmp, self.path)
+        self.fd = fd
+
+    def note(self, line: str) -> None:
+        data = (line.rstrip("\n") + "\n").encode("utf-8")
+        if self.fd is not None:
+            os.write(self.fd, data)
+        else:
+            with open(self.path, "ab") as fh:
+                fh.write(data)
+
+    def touch(self) -> None:
+        """For platforms without flock: a fresh mtime says the writer still lives."""
+        with contextlib.suppress(OSError):
+            os.utime(self.path)
+
+    def release(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def lock_held(path: Path) -> bool | None:
+    """Whether a live process holds the lock file `path` (False when there is none); None without flock."""
+    if not HAVE_FLOCK:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def hold_file(fh: BinaryIO) -> None:
+    """Lock a file being written (a temp file of `atomic_writer`): held until it is closed, so that a cleaner
+    can tell a live write from a dead one's leftover."""
+    if HAVE_FLOCK:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

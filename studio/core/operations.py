@@ -69,6 +69,8 @@ MODEL_UPDATE = _op("model.update", "model", "manage", _MAKERS, "rename, tag, not
 MODEL_ROTATE = _op("model.rotate", "model", "manage", _MAKERS, "re-encrypt every file of a model under new keys")
 MODEL_COMPRESS = _op("model.compress", "model", None, _MAKERS,
                      "store a pruned or quantized version (a new model, or a version of one's own)")
+MODEL_MERGE = _op("model.merge", "model", None, _MAKERS,
+                  "store a LoRA adapter merged into its base as a full version (a new model)")
 MODEL_EXPORT = _op("model.export", "model", "export", _MAKERS, "write plaintext weights or a bundle")
 MODEL_DELETE = _op("model.delete", "model", "manage", _MAKERS, "delete (crypto-shred)")
 

@@ -5,6 +5,7 @@
     /work/shared/tools/screenshot docs/screenshots/training-live-dark.png 10 \\
         .venv/bin/python -m studio.devtools.demo_training show --data-dir D --theme dark
     ... show --data-dir D --compare --theme light
+    ... show --data-dir D --view generate|new-run|details --size 1280x800 --language zh_CN
     .venv/bin/python -m studio.devtools.demo_training stop --data-dir D      # kill the long run
 
 Development only: it signs in with a password it set itself, in the data folder it is given. The runs train in
@@ -90,6 +91,9 @@ def show(data_dir: str, theme: str, compare: bool, size: str = "1400x900", langu
     def hover() -> None:
         if view == "generate":
             pane.tabs.setCurrentWidget(pane.generate)
+            pane.generate.prompt.setPlainText("Once upon a time")
+            pane.generate.max_tokens.setValue(160)
+            QTimer.singleShot(300, generate)
             return
         if view == "details":
             pane.tabs.setCurrentWidget(pane.details)
@@ -98,6 +102,12 @@ def show(data_dir: str, theme: str, compare: bool, size: str = "1400x900", langu
         pane.board.show_values_at(300 if compare else 350)
         if view == "new-run":
             pane.open_new_run()
+
+    def generate() -> None:  # once the checkpoints are listed
+        if pane.generate.source.count() == 0:
+            QTimer.singleShot(200, generate)
+            return
+        pane.generate.generate_button.click()
 
     QTimer.singleShot(300, select)
     return app.exec()

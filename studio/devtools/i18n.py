@@ -39,6 +39,40 @@ def areas() -> dict[str, list[Path]]:
     return result
 
 
+def _msg_calls(files: list[Path]) -> tuple[list[str], list[str]]:
+    """(templates, problems): the literal first argument of every `msg(...)` call in `files`, and where a call
+    has no literal template (lupdate could not see it, so it could never be translated)."""
+    import ast
+
+    templates: list[str] = []
+    problems: list[str] = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "msg":
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    templates.append(first.value)
+                else:
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: msg() needs a string literal template")
+    return list(dict.fromkeys(templates)), problems
+
+
+def core_messages() -> list[str]:
+    """Every msg() template of studio/core (the catalogue context "core")."""
+    return _msg_calls(areas()["core"])[0]
+
+
+def _core_stub(folder: Path) -> Path:
+    """lupdate reads Qt's markers, not our msg(): one QT_TRANSLATE_NOOP line per core template for it."""
+    from studio.core.messages import CONTEXT
+
+    stub = folder / "core_messages.py"
+    stub.write_text("".join(f"QT_TRANSLATE_NOOP({json.dumps(CONTEXT)}, {json.dumps(t, ensure_ascii=False)})\n"
+                            for t in core_messages()), encoding="utf-8")
+    return stub
+
+
 def lupdate_exe() -> str:
     exe = shutil.which("pyside6-lupdate", path=str(Path(sys.executable).parent)) or shutil.which("pyside6-lupdate")
     if not exe:
@@ -69,21 +103,33 @@ def catalogue_dir(locale: str) -> Path:
 def update(target_root: Path | None = None) -> list[Path]:
     """Refresh every catalogue (into target_root instead of resources/i18n when given)."""
     written = []
-    for locale in LOCALES:
-        for name, files in areas().items():
-            if not files:
-                continue
-            dest = (target_root / locale if target_root else catalogue_dir(locale)) / f"{name}.ts"
-            source = catalogue_dir(locale) / f"{name}.ts"
-            if target_root and source.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(source, dest)
-            _ensure_language(dest, locale)
-            run_lupdate(files, dest, locale)
-            if _message_count(dest) == 0:
-                dest.unlink()
-                continue
-            written.append(dest)
+    stub_dir = Path(tempfile.mkdtemp(prefix="studio-i18n-"))
+    try:
+        for locale in LOCALES:
+            written += _update_locale(locale, target_root, stub_dir)
+    finally:
+        shutil.rmtree(stub_dir, ignore_errors=True)
+    return written
+
+
+def _update_locale(locale: str, target_root: Path | None, stub_dir: Path) -> list[Path]:
+    written = []
+    for name, files in areas().items():
+        if name == "core":
+            files = [_core_stub(stub_dir)]
+        if not files:
+            continue
+        dest = (target_root / locale if target_root else catalogue_dir(locale)) / f"{name}.ts"
+        source = catalogue_dir(locale) / f"{name}.ts"
+        if target_root and source.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, dest)
+        _ensure_language(dest, locale)
+        run_lupdate(files, dest, locale)
+        if _message_count(dest) == 0:
+            dest.unlink()
+            continue
+        written.append(dest)
     return written
 
 

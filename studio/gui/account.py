@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
+from studio.gui.texts import Texts
 
 IDLE_SETTING = "security/idle_lock_minutes"
 IDLE_DEFAULT_MIN = 15
@@ -116,7 +118,7 @@ class ChangePasswordDialog(QDialog):
 
     def _failed(self, error: Exception) -> None:
         self.buttons.setEnabled(True)
-        self.error.setText(str(error))
+        self.error.setText(error_text(error))
 
 
 class AccountController(QObject):
@@ -132,14 +134,20 @@ class AccountController(QObject):
         self.idle = IdleWatcher(self.idle_minutes(), self)
         self.idle.sig_idle_timeout.connect(self.lock_now)
 
-        self.change_password = QAction(self.tr("Change password…"), self)
+        self.texts = Texts()
+        t = self.texts.set
+        self.change_password = QAction(self)
+        t(self.change_password.setText, lambda: self.tr("Change password…"))
         self.change_password.triggered.connect(self.show_change_password)
-        self.lock = QAction(self.tr("Lock now"), self)
+        self.lock = QAction(self)
+        t(self.lock.setText, lambda: self.tr("Lock now"))
         self.lock.setShortcut(QKeySequence("Ctrl+L"))
         self.lock.triggered.connect(self.lock_now)
-        self.switch = QAction(self.tr("Switch user…"), self)
+        self.switch = QAction(self)
+        t(self.switch.setText, lambda: self.tr("Switch user…"))
         self.switch.triggered.connect(self.log_out)
-        self.logout = QAction(self.tr("Log out"), self)
+        self.logout = QAction(self)
+        t(self.logout.setText, lambda: self.tr("Log out"))
         self.logout.triggered.connect(self.log_out)
         menu.addAction(self.change_password)
         menu.addSeparator()
@@ -147,12 +155,13 @@ class AccountController(QObject):
         menu.addAction(self.switch)
         menu.addAction(self.logout)
         menu.addSeparator()
-        auto = menu.addMenu(self.tr("Lock when idle"))
+        auto = menu.addMenu("")
+        t(auto.setTitle, lambda: self.tr("Lock when idle"))
         group = QActionGroup(self)
         current = self.idle_minutes()
         for minutes in IDLE_CHOICES:
-            text = self.tr("Never") if minutes == 0 else self.tr("After {n} minutes").format(n=minutes)
-            action = QAction(text, self, checkable=True)
+            action = QAction(self, checkable=True)
+            t(action.setText, lambda m=minutes: self.tr("Never") if m == 0 else self.tr("After {n} minutes").format(n=m))
             action.setChecked(minutes == current)
             action.triggered.connect(lambda _=False, m=minutes: self.set_idle_minutes(m))
             group.addAction(action)
@@ -160,6 +169,9 @@ class AccountController(QObject):
         self.auto_menu = auto
         ctx.sig_session_changed.connect(self._session_changed)
         self._session_changed(ctx.session)
+
+    def retranslate(self) -> None:
+        self.texts.refresh()
 
     def idle_minutes(self) -> int:
         try:

@@ -19,7 +19,7 @@ from studio.core.resources import resource_path
 from studio.gui import theme
 from studio.gui.context import AppContext
 from studio.gui.errors import CrashReporter
-from studio.gui.i18n import CatalogueTranslator, choose_locale
+from studio.gui.i18n import error_text, install_translations
 from studio.gui.settings import gui_settings
 
 log = logging.getLogger("studio.gui")
@@ -37,12 +37,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def install_translator(app: QApplication, language: str | None) -> CatalogueTranslator:
-    translator = CatalogueTranslator(choose_locale(language), parent=app)
-    app.installTranslator(translator)
-    return translator
-
-
 def build_window(app: QApplication, data_dir=None, theme_mode: str | None = None, language: str | None = None):
     """Open the data folder and build the main window (not yet shown). Used by run_gui and the GUI tests."""
     from studio.core.services import Studio
@@ -50,7 +44,7 @@ def build_window(app: QApplication, data_dir=None, theme_mode: str | None = None
 
     studio = Studio.open(data_dir)
     settings = gui_settings(studio.paths)
-    install_translator(app, language or settings.value("language", "system"))
+    install_translations(app, language or settings.value("language", "system"))
     theme.apply_theme(app, theme_mode or settings.value("theme", "system"))
     theme.follow_system(app)
     ctx = AppContext(studio, settings)
@@ -69,7 +63,7 @@ def run_gui(args: Namespace) -> int:
     try:
         window = build_window(app, args.data_dir, args.theme, args.lang)
     except StudioError as error:
-        QMessageBox.critical(None, QCoreApplication.translate("App", "Model Studio cannot start"), str(error))
+        QMessageBox.critical(None, QCoreApplication.translate("App", "Model Studio cannot start"), error_text(error))
         return error.exit_code
     settle_heap()
     reporter = CrashReporter(window.ctx.studio.paths.log_file)

@@ -12,13 +12,14 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio.core.errors import StudioError
+from studio.gui.i18n import error_text
 
 log = logging.getLogger("studio.gui")
 
 
 def show_error(parent, title: str, error: BaseException | str) -> None:
     """A clear message for an expected failure (a StudioError): no traceback, just what to do."""
-    QMessageBox.warning(parent, title, str(error))
+    QMessageBox.warning(parent, title, error_text(error))
 
 
 class _Relay(QObject):
@@ -42,7 +43,7 @@ class CrashReporter:
             QCoreApplication.quit()
             return
         log.error("unexpected error", exc_info=(exc_type, exc, tb))
-        short = str(exc) if isinstance(exc, StudioError) else f"{exc_type.__name__}: {exc}"
+        short = error_text(exc) if isinstance(exc, StudioError) else f"{exc_type.__name__}: {exc}"
         self._relay.sig_exception_raised.emit(short[:500])
 
     def _show(self, short: str) -> None:

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 from studio.core.resources import resource_path
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
+from studio.gui.texts import Texts
 
 
 def _login(accounts, name: str, password: str, *, state):
@@ -58,7 +60,12 @@ class LoginScreen(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm_label = QLabel(self.tr("Confirm password"))
+        self.texts = Texts()
+        self.confirm_label = QLabel()
+        self.texts.set(self.confirm_label.setText, lambda: self.tr("Confirm password"))
+        self.name_label, self.password_label = QLabel(), QLabel()
+        self.texts.set(self.name_label.setText, lambda: self.tr("User name"))
+        self.texts.set(self.password_label.setText, lambda: self.tr("Password"))
         self.button = QPushButton()
         self.button.setObjectName("loginButton")
         self.button.setDefault(True)
@@ -68,8 +75,8 @@ class LoginScreen(QWidget):
         self.error.setStyleSheet("color: #d04040;")
 
         form = QFormLayout()
-        form.addRow(self.tr("User name"), self.name)
-        form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.name_label, self.name)
+        form.addRow(self.password_label, self.password)
         form.addRow(self.confirm_label, self.confirm)
         head = QHBoxLayout()
         head.addWidget(icon)
@@ -96,6 +103,13 @@ class LoginScreen(QWidget):
             edit.returnPressed.connect(self.submit)
         self.refresh()
 
+    def retranslate(self) -> None:
+        """The texts in the new language; what was typed stays (the error line is cleared)."""
+        self.texts.refresh()
+        self._texts(self.first_start)
+        if self._task is None or not self._task.running:
+            self.error.clear()
+
     @property
     def first_start(self) -> bool:
         return not self.ctx.studio.accounts.has_users()
@@ -103,13 +117,7 @@ class LoginScreen(QWidget):
     def refresh(self, user_name: str = "") -> None:
         """Show the right form; `user_name` pre-fills the name (after "lock now")."""
         first = self.first_start
-        self.title.setText(self.tr("Create the first administrator") if first else self.tr("Sign in"))
-        self.intro.setText(
-            self.tr("This data folder has no users yet. The first account administers the others. "
-                    "The password needs at least 10 characters and must not be a common one.")
-            if first else self.tr("Sign in to open your models, datasets and runs. Their keys stay locked until then.")
-        )
-        self.button.setText(self.tr("Create administrator") if first else self.tr("Sign in"))
+        self._texts(first)
         self.confirm.setVisible(first)
         self.confirm_label.setVisible(first)
         self.name.setText(user_name)
@@ -118,6 +126,15 @@ class LoginScreen(QWidget):
         self.error.clear()
         self._set_busy(False)
         (self.password if user_name else self.name).setFocus()
+
+    def _texts(self, first: bool) -> None:
+        self.title.setText(self.tr("Create the first administrator") if first else self.tr("Sign in"))
+        self.intro.setText(
+            self.tr("This data folder has no users yet. The first account administers the others. "
+                    "The password needs at least 10 characters and must not be a common one.")
+            if first else self.tr("Sign in to open your models, datasets and runs. Their keys stay locked until then.")
+        )
+        self.button.setText(self.tr("Create administrator") if first else self.tr("Sign in"))
 
     def _set_busy(self, busy: bool) -> None:
         for w in (self.name, self.password, self.confirm, self.button):
@@ -156,7 +173,7 @@ class LoginScreen(QWidget):
     def _failed(self, error: Exception) -> None:
         self.password.clear()
         self._set_busy(False)
-        self.error.setText(str(error))
+        self.error.setText(error_text(error))
         self.password.setFocus()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override

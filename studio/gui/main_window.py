@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
@@ -26,11 +25,12 @@ from studio.core.resources import resource_path
 from studio.gui import theme
 from studio.gui.account import AccountController
 from studio.gui.context import AppContext, PaneContext
-from studio.gui.i18n import SUPPORTED
+from studio.gui.i18n import SUPPORTED, install_translations
 from studio.gui.icons import pane_icon
 from studio.gui.login import LoginScreen
 from studio.gui.panes import PANES, PaneSpec
 from studio.gui.panes.base import Pane
+from studio.gui.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,12 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle(self.tr("Model Studio"))
+        self.texts = Texts()
+        self.texts.set(self.setWindowTitle, lambda: self.tr("Model Studio"))
         self.setWindowIcon(QIcon(str(resource_path("icons", "studio.svg"))))
         self._panes: dict[str, Pane] = {}
         self._panes_user: int | None = None
+        self._stale: set[str] = set()  # panes built in a language no longer shown
         self._build_sidebar()
         self._build_menus()
         self._build_status_bar()
@@ -62,8 +64,8 @@ class MainWindow(QMainWindow):
         self.sidebar.setSpacing(2)
         self.stack = QStackedWidget()
         for spec in PANES:
-            title = QCoreApplication.translate("Panes", spec.title)
-            item = QListWidgetItem(title)
+            item = QListWidgetItem()
+            self.texts.set(item.setText, lambda spec=spec: QCoreApplication.translate("Panes", spec.title))
             item.setData(Qt.ItemDataRole.UserRole, spec.id)
             item.setSizeHint(QSize(170, 38))
             self.sidebar.addItem(item)
@@ -85,58 +87,75 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        self.menu_file = bar.addMenu(self.tr("&File"))
-        open_folder = QAction(self.tr("Show data folder"), self)
+        t = self.texts.set
+        self.menu_file = bar.addMenu("")
+        t(self.menu_file.setTitle, lambda: self.tr("&File"))
+        open_folder = QAction(self)
+        t(open_folder.setText, lambda: self.tr("Show data folder"))
         open_folder.triggered.connect(lambda: self._open_path(self.ctx.studio.paths.root))
         self.menu_file.addAction(open_folder)
         self.menu_file.addSeparator()
-        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action = QAction(self)
+        t(quit_action.setText, lambda: self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.menu_file.addAction(quit_action)
 
-        self.menu_view = bar.addMenu(self.tr("&View"))
+        self.menu_view = bar.addMenu("")
+        t(self.menu_view.setTitle, lambda: self.tr("&View"))
         self.pane_actions: list[QAction] = []
         for n, spec in enumerate(PANES):
             # "&" in a menu text marks the mnemonic: "Users & Access" would show as "Users _Access"
-            action = QAction(QCoreApplication.translate("Panes", spec.title).replace("&", "&&"), self)
+            action = QAction(self)
+            t(action.setText, lambda spec=spec: QCoreApplication.translate("Panes", spec.title).replace("&", "&&"))
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _=False, row=n: self.sidebar.setCurrentRow(row))
             self.menu_view.addAction(action)
             self.pane_actions.append(action)
         self.menu_view.addSeparator()
-        theme_menu = self.menu_view.addMenu(self.tr("Theme"))
+        theme_menu = self.menu_view.addMenu("")
+        t(theme_menu.setTitle, lambda: self.tr("Theme"))
         group = QActionGroup(self)
-        labels = {"system": self.tr("Follow the system"), "light": self.tr("Light"), "dark": self.tr("Dark")}
+        labels = {"system": lambda: self.tr("Follow the system"), "light": lambda: self.tr("Light"),
+                  "dark": lambda: self.tr("Dark")}
         current_theme = self.ctx.settings.value("theme", "system")
         for mode in theme.THEMES:
-            action = QAction(labels[mode], self, checkable=True)
+            action = QAction(self, checkable=True)
+            t(action.setText, labels[mode])
             action.setChecked(mode == current_theme)
             action.triggered.connect(lambda _=False, m=mode: self._set_theme(m))
             group.addAction(action)
             theme_menu.addAction(action)
-        lang_menu = self.menu_view.addMenu(self.tr("Language"))
+        lang_menu = self.menu_view.addMenu("")
+        t(lang_menu.setTitle, lambda: self.tr("Language"))
         lang_group = QActionGroup(self)
         current_lang = self.ctx.settings.value("language", "system")
-        for code, name in [("system", self.tr("Follow the system"))] + list(SUPPORTED.items()):
-            action = QAction(name, self, checkable=True)
+        for code, name in [("system", "")] + list(SUPPORTED.items()):
+            action = QAction(name, self, checkable=True)  # each language by its own name, whatever is shown
+            if code == "system":
+                t(action.setText, lambda: self.tr("Follow the system"))
             action.setChecked(code == current_lang)
             action.triggered.connect(lambda _=False, c=code: self._set_language(c))
             lang_group.addAction(action)
             lang_menu.addAction(action)
 
-        self.menu_account = bar.addMenu(self.tr("&Account"))
+        self.menu_account = bar.addMenu("")
+        t(self.menu_account.setTitle, lambda: self.tr("&Account"))
         self.account = AccountController(self.ctx, self.menu_account, self)
         self.account.sig_lock_requested.connect(self.login_screen.refresh)
 
-        self.menu_help = bar.addMenu(self.tr("&Help"))
-        logs = QAction(self.tr("Show log folder"), self)
+        self.menu_help = bar.addMenu("")
+        t(self.menu_help.setTitle, lambda: self.tr("&Help"))
+        logs = QAction(self)
+        t(logs.setText, lambda: self.tr("Show log folder"))
         logs.triggered.connect(lambda: self._open_path(self.ctx.studio.paths.logs))
         self.menu_help.addAction(logs)
-        selftest = QAction(self.tr("Self-test…"), self)
+        selftest = QAction(self)
+        t(selftest.setText, lambda: self.tr("Self-test…"))
         selftest.triggered.connect(self.show_self_test)
         self.menu_help.addAction(selftest)
-        about = QAction(self.tr("&About Model Studio"), self)
+        about = QAction(self)
+        t(about.setText, lambda: self.tr("&About Model Studio"))
         about.triggered.connect(self.show_about)
         self.menu_help.addAction(about)
 
@@ -144,7 +163,9 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.status_user = QLabel()
         self.status_vault = QLabel()
-        self.status_folder = QLabel(self.tr("Data: {path}").format(path=self.ctx.studio.paths.root))
+        self.status_folder = QLabel()
+        self.texts.set(self.status_folder.setText,
+                       lambda: self.tr("Data: {path}").format(path=self.ctx.studio.paths.root))
         self.status_folder.setToolTip(str(self.ctx.studio.paths.root))
         for w in (self.status_user, self.status_vault, self.status_folder):
             status.addPermanentWidget(w)
@@ -235,9 +256,7 @@ class MainWindow(QMainWindow):
                 self.account.show_change_password()
 
     def _session_changed(self, session) -> None:
-        name = getattr(session, "user_name", None)
-        self.status_user.setText(self.tr("User: {name}").format(name=name) if name else self.tr("Not signed in"))
-        self.status_vault.setText(self.tr("Vault: unlocked") if session is not None else self.tr("Vault: locked"))
+        self._status_texts(session)
         for action in self.pane_actions:
             action.setEnabled(session is not None)
         if session is None:
@@ -249,28 +268,56 @@ class MainWindow(QMainWindow):
         self.root.setCurrentWidget(self.workspace)
         self.show_pane_at(max(0, self.sidebar.currentRow()))
 
+    def _status_texts(self, session) -> None:
+        name = getattr(session, "user_name", None)
+        self.status_user.setText(self.tr("User: {name}").format(name=name) if name else self.tr("Not signed in"))
+        self.status_vault.setText(self.tr("Vault: unlocked") if session is not None else self.tr("Vault: locked"))
+
     def _drop_panes(self) -> None:
         """Forget every built pane (another user signs in: they get panes built for them)."""
-        for pane_id, pane in list(self._panes.items()):
-            index = self.stack.indexOf(pane)
-            placeholder = QWidget()
-            self.stack.insertWidget(index, placeholder)
-            self.stack.removeWidget(pane)
-            if isinstance(pane.ctx, PaneContext):
-                pane.ctx.detach()  # before anything else: the dropped pane hears no later session change
-            pane.shutdown()
-            pane.deleteLater()
-            del self._panes[pane_id]
+        for pane_id in list(self._panes):
+            self._drop_pane(pane_id)
+
+    def _drop_pane(self, pane_id: str) -> None:
+        pane = self._panes.pop(pane_id)
+        index = self.stack.indexOf(pane)
+        self.stack.insertWidget(index, QWidget())  # a placeholder until the pane is built again
+        self.stack.removeWidget(pane)
+        if isinstance(pane.ctx, PaneContext):
+            pane.ctx.detach()  # before anything else: the dropped pane hears no later session change
+        pane.shutdown()
+        pane.deleteLater()
 
     def _set_theme(self, mode: str) -> None:
         self.ctx.settings.setValue("theme", mode)
         theme.apply_theme(QApplication.instance(), mode)
 
     def _set_language(self, code: str) -> None:
+        """Switch the interface language now: the window's own texts change in place, panes are built afresh
+        (a pane busy with a task is rebuilt when it is done)."""
         self.ctx.settings.setValue("language", code)
-        QMessageBox.information(
-            self, self.tr("Language"), self.tr("The new language is used from the next start of Model Studio.")
-        )
+        install_translations(QApplication.instance(), code)
+        self.texts.refresh()
+        self.account.retranslate()
+        self.login_screen.retranslate()
+        self._status_texts(self.ctx.session)
+        self._stale = set(self._panes)
+        self._rebuild_stale()
+        self.ctx.sig_language_changed.emit(code)
+
+    def _rebuild_stale(self) -> None:
+        """Rebuild the panes built in another language, except those running a task (tried again later)."""
+        for pane_id in list(self._stale):
+            pane = self._panes.get(pane_id)
+            if pane is None:
+                self._stale.discard(pane_id)
+            elif not pane.working():
+                self._drop_pane(pane_id)
+                self._stale.discard(pane_id)
+        if self.ctx.session is not None and self.root.currentWidget() is self.workspace:
+            self.show_pane_at(self.sidebar.currentRow())
+        if self._stale:
+            QTimer.singleShot(500, self, self._rebuild_stale)
 
     def _open_path(self, path) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -12,7 +12,14 @@ import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOptionButton,
+    QStyleOptionToolButton,
+)
 
 THEMES = ("system", "light", "dark")
 ROLES = tuple(r for r in QPalette.ColorRole if r not in (QPalette.ColorRole.NoRole, QPalette.ColorRole.NColorRoles))
@@ -88,6 +95,25 @@ def dark_palette() -> QPalette:
     return _palette(_DARK)
 
 
+class StudioStyle(QProxyStyle):
+    """Fusion, with room for the arrow of a button that opens a menu: Fusion draws it over the end of the
+    text ("Export" lost its t, "导出" its edge)."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create("Fusion"))
+
+    def sizeFromContents(self, kind, option, size, widget=None):  # noqa: N802 - Qt override
+        result = super().sizeFromContents(kind, option, size, widget)
+        with_menu = ((kind == QStyle.ContentsType.CT_PushButton and isinstance(option, QStyleOptionButton)
+                      and option.features & QStyleOptionButton.ButtonFeature.HasMenu)
+                     or (kind == QStyle.ContentsType.CT_ToolButton and isinstance(option, QStyleOptionToolButton)
+                         and option.features & QStyleOptionToolButton.ToolButtonFeature.HasMenu))
+        if with_menu:
+            result.setWidth(result.width() + self.pixelMetric(QStyle.PixelMetric.PM_MenuButtonIndicator,
+                                                                option, widget))
+        return result
+
+
 def _qt_scheme() -> Qt.ColorScheme:
     return QGuiApplication.styleHints().colorScheme()
 
@@ -118,7 +144,8 @@ def apply_theme(app: QApplication, mode: str) -> bool:
     _state["mode"] = mode
     dark = system_is_dark() if mode == "system" else mode == "dark"
     _state["dark"] = dark
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), StudioStyle):
+        app.setStyle(StudioStyle())
     app.setPalette(dark_palette() if dark else light_palette())
     return dark
 

@@ -487,3 +487,24 @@ def _a_run(studio, owner):
         s.flush()
         run_id = row.id
     return studio.runs.get(owner, run_id)
+
+
+def test_an_api_key_revoked_then_restored_from_an_older_copy_is_refused(studio, shop):
+    """The key's row MAC alone would accept its older copy (it was authentic then): its version is kept outside
+    studio.db like every access row's."""
+    from studio.core import operations as ops
+    from studio.core.security import policy
+    from studio.core.services.keys import authority_of
+
+    user = shop["bob"]
+    made = studio.keys.create(user, "k")
+    row = sql(studio.paths.db, "SELECT * FROM api_keys")[0]
+    acl = sql(studio.paths.db, "SELECT * FROM acl_scopes WHERE scope = ?", (f"apikey:{row[0]}",))[0]
+    studio.keys.revoke(user, "k")
+    sql(studio.paths.db, "DELETE FROM api_keys")
+    sql(studio.paths.db, f"INSERT INTO api_keys VALUES ({', '.join('?' * len(row))})", row)
+    sql(studio.paths.db, "UPDATE acl_scopes SET epoch = ?, rows = ?, tag = ? WHERE scope = ?", (*acl[1:], acl[0]))
+    actor = studio.keys.authenticate(authority_of(user), made.token)  # its own MAC passes: it was genuine once
+    with studio.db.session() as s:
+        decision = policy.decide(s, actor, ops.SERVE_REQUEST, "model", str(shop["model"]))
+    assert not decision.allowed and decision.code == "tampered" and "older copy" in decision.reason

@@ -60,3 +60,31 @@ def test_database_from_a_newer_version_is_refused(data_dir):
         Studio.open(data_dir)
     assert "newer version of Model Studio" in str(info.value)
     assert "f00dfeed9999" in str(info.value)
+
+
+def test_an_upgrade_that_rebuilds_a_table_keeps_the_rows_that_point_at_it(data_dir):
+    """0010 rebuilds vault_models (a batch migration copies, drops and renames a SQLite table): with foreign
+    keys on, the drop cascaded and every version, file and wrapped key of every model was deleted."""
+    import torch
+
+    from tests.conftest import TEST_PASSWORD
+
+    with Studio.open(data_dir) as s:
+        root = s.accounts.create_first_admin("root", TEST_PASSWORD)
+        s.vault.add_version(root, None, {"w": torch.arange(6.0)}, name="kept")
+    db = Database(data_dir / "studio.db")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()  # the downgrade rebuilds the table too
+        with conn.begin():
+            command.downgrade(alembic_config(conn), "0009")
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+    db.dispose()
+    with Studio.open(data_dir) as s:
+        assert s.system.schema() == (head_revision(), head_revision())
+        root = s.accounts.login("root", TEST_PASSWORD)
+        assert [v.number for v in s.vault.versions(root, "kept")] == [1]
+        assert torch.equal(s.vault.load(root, "kept").tensors["w"], torch.arange(6.0))
+        with s.db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again after the migration

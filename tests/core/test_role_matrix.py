@@ -49,6 +49,7 @@ model.update            YY  NY  NN
 model.rotate            YY  NY  NN
 model.verify            YY  NY  NY
 model.compress          YY  YY  NN
+model.merge             YY  YY  NN
 model.export            YY  NY  NN
 model.delete            YY  NY  NN
 run.start               YY  YY  NN
@@ -65,7 +66,8 @@ TABLE = {line.split()[0]: dict(zip(ROLES, line.split()[1:], strict=True)) for li
 
 # Creation and list operations act on no object yet.
 GLOBAL = {ops.USER_CREATE, ops.USER_LIST, ops.AUDIT_READ, ops.AUDIT_VERIFY, ops.AUDIT_EXPORT, ops.AUDIT_RESEAL, ops.DATASET_IMPORT,
-          ops.DATASET_LIST, ops.MODEL_IMPORT, ops.MODEL_COMPRESS, ops.MODEL_LIST, ops.RUN_START, ops.RUN_LIST, ops.VAULT_VERIFY,
+          ops.DATASET_LIST, ops.MODEL_IMPORT, ops.MODEL_COMPRESS, ops.MODEL_MERGE, ops.MODEL_LIST, ops.RUN_START,
+          ops.RUN_LIST, ops.VAULT_VERIFY,
           ops.KEY_LIST, ops.SERVE_RECORD_TEXT, ops.SERVE_STOP}
 MODEL_ID, DATASET_ID, RUN_ID = "7", "8", "9"
 

@@ -47,9 +47,12 @@ def test_import_list_show_rename_tag_delete(cli, tmp_path):
     assert "dataset 1: shopping" in shown and "tokens per document" in shown
     assert "key holders: alice" in shown
 
-    deleted = cli("dataset", "delete", "shopping", "--json")[0]
+    _, err = cli("dataset", "delete", "shopping", expect=1)  # no terminal to ask: --yes is required
+    assert "cannot be undone: add --yes" in err
+    assert "shopping" in [d["name"] for d in json.loads(cli("dataset", "list", "--json")[0])]
+    deleted = cli("dataset", "delete", "shopping", "--yes", "--json")[0]
     assert json.loads(deleted) == {"deleted": info["id"], "name": "shopping"}
-    _, err = cli("dataset", "delete", "shopping", expect=1)
+    _, err = cli("dataset", "delete", "shopping", "--yes", expect=1)
     assert err.count("\n") == 1 and "no dataset 'shopping'" in err
 
 
@@ -62,7 +65,7 @@ def test_grants_on_a_dataset_from_the_command_line(cli, tmp_path):
     assert [d["name"] for d in json.loads(cli("dataset", "list", "--json", user="vic")[0])] == ["diary"]
     shown = json.loads(cli("dataset", "show", "diary", "--json", user="vic")[0])
     assert shown["key_holders"] == ["alice", "vic"]
-    _, err = cli("dataset", "delete", "diary", user="vic", expect=4)  # use is not manage
+    _, err = cli("dataset", "delete", "diary", "--yes", user="vic", expect=4)  # use is not manage
     assert "may not do dataset.delete" in err
     _, err = cli("dataset", "show", "diary", user="bob", expect=4)
     assert "needs the use grant" in err

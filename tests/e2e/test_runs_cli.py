@@ -49,7 +49,10 @@ def test_runs_verbs_list_show_pause_resume_stop_log_delete(cli, studio, root, se
     code, out, _ = cli("runs", "show", "cli-run", "--json", "--user", "root")
     shown = json.loads(out)
     assert shown["run"]["status"] == "stopped" and shown["checkpoints"]
-    code, out, _ = cli("runs", "delete", "cli-run", "--user", "root")
+    code, out, err = cli("runs", "delete", "cli-run", "--user", "root")  # no terminal to ask
+    assert code == 1 and "cannot be undone: add --yes" in err
+    assert cli("runs", "show", "cli-run", "--user", "root")[0] == 0
+    code, out, _ = cli("runs", "delete", "cli-run", "--yes", "--user", "root")
     assert code == 0 and "Deleted run cli-run" in out
     code, out, err = cli("runs", "show", "cli-run", "--user", "root")
     assert code == 1 and "There is no run" in err

@@ -55,23 +55,30 @@ def test_serve_refuses_a_password_from_the_environment(run):
     assert "STUDIO_PASSWORD" in err and "--password-stdin" in err
 
 
+def start_server(data_dir, *extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "serve", "tiny", "--port", "0", "--threads", "1",
+                             "--user", "alice", "--password-stdin", "--data-dir", str(data_dir), *extra],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdin.write(TEST_PASSWORD + "\n")
+    proc.stdin.close()
+    proc.stdin = None  # communicate() must not touch it again
+    line = proc.stdout.readline()
+    match = re.search(r"at (http://127\.0\.0\.1:\d+/v1)", line)
+    if not match:
+        proc.kill()
+        raise AssertionError(line + proc.stderr.read())
+    return proc, match.group(1)
+
+
 def test_serve_in_its_own_process(run, data_dir):
     store_tiny_model(data_dir)
     out, _ = run("keys", "create", "--json", user="vic")
     token = json.loads(out)["token"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    proc = subprocess.Popen([sys.executable, "-m", "studio", "serve", "tiny", "--port", "0", "--threads", "1",
-                             "--user", "alice", "--password-stdin", "--data-dir", str(data_dir)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc, url = start_server(data_dir)
     try:
-        proc.stdin.write(TEST_PASSWORD + "\n")
-        proc.stdin.close()
-        proc.stdin = None  # communicate() below must not touch it again
-        line = proc.stdout.readline()
-        match = re.search(r"at (http://127\.0\.0\.1:\d+/v1)", line)
-        assert match, line + proc.stderr.read() if proc.poll() is not None else line
         assert TEST_PASSWORD not in " ".join(proc.args)
-        with openai.OpenAI(base_url=match.group(1), api_key=token, max_retries=0, timeout=60) as client:
+        with openai.OpenAI(base_url=url, api_key=token, max_retries=0, timeout=60) as client:
             answer = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}],
                                                     max_tokens=5, temperature=0)
             assert answer.usage.completion_tokens == 5
@@ -91,3 +98,37 @@ def test_serve_in_its_own_process(run, data_dir):
     assert tail == [("model.read", "alice", "allowed"), ("serve.start", "alice", "allowed"),
                     ("serve.request", "vic", "allowed"), ("serve.response", "vic", "allowed"),
                     ("serve.stop", "alice", "allowed")]
+
+
+def test_a_killed_server_loses_no_entry_of_an_answered_request(run, data_dir):
+    """kill -9 while a request streams: every answered request has both entries, the cut-off one at least its
+    admission (serve.request, committed before its first token; its end too when the server had finished it
+    before the kill landed: a tiny model makes 80 tokens in milliseconds), and the chain still verifies."""
+    store_tiny_model(data_dir)
+    out, _ = run("keys", "create", "--json", user="vic")
+    token = json.loads(out)["token"]
+    proc, url = start_server(data_dir)
+    try:
+        with openai.OpenAI(base_url=url, api_key=token, max_retries=0, timeout=60) as client:
+            answered = [client.completions.create(model="tiny", prompt="a", max_tokens=4).id for _ in range(3)]
+            cut = None
+            with pytest.raises(openai.APIError):
+                for chunk in client.completions.create(model="tiny", prompt="b", max_tokens=80, stream=True):
+                    cut = chunk.id
+                    proc.kill()  # SIGKILL: no handler runs
+    finally:
+        proc.kill()
+        proc.wait()
+    from studio.core.services import Studio
+
+    with Studio.open(data_dir) as studio:
+        entries = [e for e in studio.audit_store.page(limit=100) if e.action.startswith("serve.")]
+        report = studio.audit.verify(studio.accounts.login("root", TEST_PASSWORD))
+    by_request: dict[str, set[str]] = {}
+    for e in entries:
+        if "request_id" in e.details:
+            by_request.setdefault(e.details["request_id"], set()).add(e.action)
+    for ident in answered:
+        assert by_request[ident.split("-", 1)[1]] == {"serve.request", "serve.response"}
+    assert "serve.request" in by_request[cut.split("-", 1)[1]]
+    assert report.ok, report.summary()

@@ -34,9 +34,9 @@ def make_window(qtbot, qapp):
     yield make
     for w in windows:
         w.ctx.studio.close()
-    for translator in qapp.findChildren(__import__("studio.gui.i18n", fromlist=["x"]).CatalogueTranslator):
-        qapp.removeTranslator(translator)
-        translator.deleteLater()
+    from studio.gui.i18n import remove_translations
+
+    remove_translations(qapp)
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_users_pane_manages_accounts_and_grants(window, qtbot, monkeypatch):
 
     def fill_new(d):
         d.name.setText("alice")
-        d.role.setCurrentText("viewer")
+        d.role.setCurrentIndex(d.role.findData("viewer"))
         d.password.setText(TEST_PASSWORD)
         d.again.setText("something else")
         _submit_dialog(qtbot, d)

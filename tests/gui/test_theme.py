@@ -120,3 +120,14 @@ def test_the_view_menu_shows_users_and_access_with_its_ampersand(window):
     texts = [a.text() for a in window.pane_actions]
     assert "Users && Access" in texts  # shown as "Users & Access"; a lone "&" would underline the A
     assert all(a.text().count("&") % 2 == 0 for a in window.pane_actions)
+
+
+def test_a_button_with_a_menu_has_room_for_its_arrow(qapp, qtbot, restore_theme):
+    from PySide6.QtWidgets import QMenu
+
+    theme.apply_theme(qapp, "light")
+    plain, with_menu = QPushButton("Export…"), QPushButton("Export…")
+    with_menu.setMenu(QMenu(with_menu))
+    for b in (plain, with_menu):
+        qtbot.addWidget(b)
+    assert with_menu.sizeHint().width() >= plain.sizeHint().width() + 10

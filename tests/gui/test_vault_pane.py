@@ -130,14 +130,22 @@ def test_lineage_graph_and_versions(qtbot, setup, model_file):
     graph = pane.details.lineage.graph
     labels = {n.stage: n.label for n in graph.nodes}
     assert labels["dataset"] == "shakespeare" and labels["run"] == "run 4"
-    assert labels["derived"].startswith("tiny-int8 v1")
+    assert labels["derived"].startswith("tiny-int8 v1 · compressed")
     keys = {n.label: n.key for n in graph.nodes}
     assert (keys["shakespeare"], keys["run 4"]) in graph.edges
     assert (keys["run 4"], keys["v2 · checkpoint"]) in graph.edges
-    assert (keys["v1 · import"], keys["v2 · checkpoint"]) in graph.edges
+    assert (keys["v1 · imported"], keys["v2 · checkpoint"]) in graph.edges
     assert (keys["v2 · checkpoint"], keys[labels["derived"]]) in graph.edges
     pane.details.setCurrentIndex(1)
     pane.details.lineage.repaint()  # paints without error
+    # laid out as a DAG: every edge points down, no box overlaps another, the widget holds them all
+    boxes = pane.details.lineage.boxes()
+    assert all(boxes[a].bottom() < boxes[b].top() for a, b in graph.edges)
+    rects = list(boxes.values())
+    assert not any(r.intersects(o) for i, r in enumerate(rects) for o in rects[i + 1:])
+    hint = pane.details.lineage.sizeHint()
+    assert all(r.right() < hint.width() and r.bottom() < hint.height() for r in rects)
+    assert boxes[keys["v1 · imported"]].top() < boxes[keys["v2 · checkpoint"]].top()  # v1 -> v2 goes down
     assert pane.details.versions.rowCount() == 2
     pane.search.setText("int8")
     qtbot.waitUntil(lambda: pane.models.rowCount() == 1, timeout=3000)

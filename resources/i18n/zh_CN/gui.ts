@@ -263,9 +263,28 @@ The details are in the log file:
             <source>Vault: locked</source>
             <translation>保险库：已锁定</translation>
         </message>
+    </context>
+    <context>
+        <name>Objects</name>
         <message>
-            <source>The new language is used from the next start of Model Studio.</source>
-            <translation>新的语言将在下次启动 Model Studio 时生效。</translation>
+            <source>model</source>
+            <translation>模型</translation>
+        </message>
+        <message>
+            <source>dataset</source>
+            <translation>数据集</translation>
+        </message>
+        <message>
+            <source>run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <source>user</source>
+            <translation>用户</translation>
+        </message>
+        <message>
+            <source>{name} ({type} {id})</source>
+            <translation>{name}（{type} {id}）</translation>
         </message>
     </context>
     <context>
@@ -285,6 +304,10 @@ The details are in the log file:
         <message>
             <source>Vault</source>
             <translation>保险库</translation>
+        </message>
+        <message>
+            <source>Serving</source>
+            <translation>服务</translation>
         </message>
         <message>
             <source>Users &amp; Access</source>

@@ -174,5 +174,17 @@
             <source>Written without a MAC and sealed later (by user {id}): its content was not authenticated by whoever wrote it</source>
             <translation>写入时没有 MAC，之后由用户 {id} 封存：其内容未经写入者认证</translation>
         </message>
+        <message>
+            <source>allowed</source>
+            <translation>允许</translation>
+        </message>
+        <message>
+            <source>denied</source>
+            <translation>拒绝</translation>
+        </message>
+        <message>
+            <source>failed</source>
+            <translation>失败</translation>
+        </message>
     </context>
 </TS>

@@ -55,12 +55,28 @@
             <translation>数据导出为 CSV…</translation>
         </message>
         <message>
+            <source>Charts</source>
+            <translation>图表</translation>
+        </message>
+        <message>
+            <source>Which charts to show under the loss</source>
+            <translation>在损失图下方显示哪些图表</translation>
+        </message>
+        <message>
             <source>X axis</source>
             <translation>X 轴</translation>
         </message>
         <message>
             <source>Smoothing</source>
             <translation>平滑</translation>
+        </message>
+        <message>
+            <source>Select a run to see its curves (Ctrl+click several to compare them).</source>
+            <translation>选择一个运行以查看其曲线（按住 Ctrl 点击多个以进行比较）。</translation>
+        </message>
+        <message>
+            <source>No points yet: the curves appear with the run's first step.</source>
+            <translation>还没有数据点：曲线会在运行的第一步之后出现。</translation>
         </message>
         <message>
             <source>Select a run to see its curves.</source>
@@ -120,6 +136,26 @@
         <message>
             <source>Wall time (s)</source>
             <translation>实际用时 (秒)</translation>
+        </message>
+        <message>
+            <source>{s} s</source>
+            <translation>{s} 秒</translation>
+        </message>
+        <message>
+            <source>{m} min {s:02d} s</source>
+            <translation>{m} 分 {s:02d} 秒</translation>
+        </message>
+        <message>
+            <source>{h} h {m:02d} min</source>
+            <translation>{h} 小时 {m:02d} 分</translation>
+        </message>
+        <message>
+            <source>{d} d {h} h</source>
+            <translation>{d} 天 {h} 小时</translation>
+        </message>
+        <message>
+            <source>{ms} ms</source>
+            <translation>{ms} 毫秒</translation>
         </message>
         <message>
             <source>(smoothed {value})</source>
@@ -215,22 +251,6 @@
             <translation>提示词（可以为空）</translation>
         </message>
         <message>
-            <source>off</source>
-            <translation>关闭</translation>
-        </message>
-        <message>
-            <source>1.0 = off</source>
-            <translation>1.0 = 关闭</translation>
-        </message>
-        <message>
-            <source>Greedy (always the likeliest token)</source>
-            <translation>贪心（总是选择最可能的词元）</translation>
-        </message>
-        <message>
-            <source>random</source>
-            <translation>随机</translation>
-        </message>
-        <message>
             <source>Generate</source>
             <translation>生成</translation>
         </message>
@@ -243,26 +263,6 @@
             <translation>来源</translation>
         </message>
         <message>
-            <source>Max new tokens</source>
-            <translation>最多新词元数</translation>
-        </message>
-        <message>
-            <source>Temperature</source>
-            <translation>温度</translation>
-        </message>
-        <message>
-            <source>Top-k</source>
-            <translation>Top-k</translation>
-        </message>
-        <message>
-            <source>Top-p</source>
-            <translation>Top-p</translation>
-        </message>
-        <message>
-            <source>Seed</source>
-            <translation>随机种子</translation>
-        </message>
-        <message>
             <source>Step</source>
             <translation>步数</translation>
         </message>
@@ -271,8 +271,28 @@
             <translation>提示词</translation>
         </message>
         <message>
+            <source>Tokens/s</source>
+            <translation>词元/秒</translation>
+        </message>
+        <message>
             <source>Text</source>
             <translation>文本</translation>
+        </message>
+        <message>
+            <source>The prompt</source>
+            <translation>提示词</translation>
+        </message>
+        <message>
+            <source>{n} tokens</source>
+            <translation>{n} 个词元</translation>
+        </message>
+        <message>
+            <source>{rate} tokens/s</source>
+            <translation>{rate} 词元/秒</translation>
+        </message>
+        <message>
+            <source>first token after {t}</source>
+            <translation>首个词元用时 {t}</translation>
         </message>
         <message>
             <source>Generating…</source>
@@ -635,12 +655,20 @@
             <translation>（{device} 共 {have}）</translation>
         </message>
         <message>
-            <source>Time per step: &lt;b&gt;{t}&lt;/b&gt; ({how}); the run: about {total}</source>
-            <translation>每步时间：&lt;b&gt;{t}&lt;/b&gt;（{how}）；整个运行：约 {total}</translation>
-        </message>
-        <message>
             <source>This does not fit in the device's memory: lower the batch size or the model size.</source>
             <translation>设备内存放不下：请减小批大小或模型规模。</translation>
+        </message>
+        <message>
+            <source>Time per step: &lt;b&gt;{t}&lt;/b&gt;</source>
+            <translation>每步时间：&lt;b&gt;{t}&lt;/b&gt;</translation>
+        </message>
+        <message>
+            <source>({low} to {high})</source>
+            <translation>（{low} 至 {high}）</translation>
+        </message>
+        <message>
+            <source>the run: about &lt;b&gt;{t}&lt;/b&gt;</source>
+            <translation>整个运行：约 &lt;b&gt;{t}&lt;/b&gt;</translation>
         </message>
         <message>
             <source>No estimate: {error}</source>
@@ -752,6 +780,22 @@
         <message>
             <source>Killed {name}.</source>
             <translation>已强制结束 {name}。</translation>
+        </message>
+        <message>
+            <source>Paused {name} at step {step}.</source>
+            <translation>已在第 {step} 步暂停 {name}。</translation>
+        </message>
+        <message>
+            <source>{name} is running again.</source>
+            <translation>{name} 已恢复运行。</translation>
+        </message>
+        <message>
+            <source>Stopped {name} at step {step}.</source>
+            <translation>已在第 {step} 步停止 {name}。</translation>
+        </message>
+        <message>
+            <source>{name} is {status}.</source>
+            <translation>{name} 状态：{status}。</translation>
         </message>
         <message>
             <source>No checkpoint</source>
@@ -1036,6 +1080,45 @@
         <message>
             <source>All tags</source>
             <translation>全部标签</translation>
+        </message>
+    </context>
+    <context>
+        <name>SamplingForm</name>
+        <message>
+            <source>off</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>1.0 = off</source>
+            <translation>1.0 = 关闭</translation>
+        </message>
+        <message>
+            <source>random</source>
+            <translation>随机</translation>
+        </message>
+        <message>
+            <source>Greedy (always the likeliest token)</source>
+            <translation>贪心（总是选择最可能的词元）</translation>
+        </message>
+        <message>
+            <source>Max new tokens</source>
+            <translation>最多新词元数</translation>
+        </message>
+        <message>
+            <source>Temperature</source>
+            <translation>温度</translation>
+        </message>
+        <message>
+            <source>Top-k</source>
+            <translation>Top-k</translation>
+        </message>
+        <message>
+            <source>Top-p</source>
+            <translation>Top-p</translation>
+        </message>
+        <message>
+            <source>Seed</source>
+            <translation>随机种子</translation>
         </message>
     </context>
     <context>

@@ -53,6 +53,136 @@
         </message>
     </context>
     <context>
+        <name>KeysBox</name>
+        <message>
+            <source>User</source>
+            <translation>用户</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Key</source>
+            <translation>密钥</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Requests/min</source>
+            <translation>请求/分钟</translation>
+        </message>
+        <message>
+            <source>Created (UTC)</source>
+            <translation>创建时间（UTC）</translation>
+        </message>
+        <message>
+            <source>Expires (UTC)</source>
+            <translation>过期时间（UTC）</translation>
+        </message>
+        <message>
+            <source>never</source>
+            <translation>永不</translation>
+        </message>
+        <message>
+            <source>New key…</source>
+            <translation>新建密钥…</translation>
+        </message>
+        <message>
+            <source>Revoke key</source>
+            <translation>吊销密钥</translation>
+        </message>
+        <message>
+            <source>API keys (for the Serving pane and studio serve)</source>
+            <translation>API 密钥（用于服务面板和 studio serve）</translation>
+        </message>
+        <message>
+            <source>active</source>
+            <translation>有效</translation>
+        </message>
+        <message>
+            <source>expired</source>
+            <translation>已过期</translation>
+        </message>
+        <message>
+            <source>revoked</source>
+            <translation>已吊销</translation>
+        </message>
+        <message>
+            <source>void (password reset)</source>
+            <translation>失效（密码已重置）</translation>
+        </message>
+        <message>
+            <source>TAMPERED</source>
+            <translation>已被篡改</translation>
+        </message>
+        <message>
+            <source>unverified</source>
+            <translation>未验证</translation>
+        </message>
+        <message>
+            <source>Revoke the key?</source>
+            <translation>吊销该密钥？</translation>
+        </message>
+        <message>
+            <source>Requests with the key "{name}" ({prefix}…) will be refused from now on.</source>
+            <translation>从现在起，使用密钥“{name}”（{prefix}…）的请求将被拒绝。</translation>
+        </message>
+        <message>
+            <source>Revoked the key "{name}".</source>
+            <translation>已吊销密钥“{name}”。</translation>
+        </message>
+    </context>
+    <context>
+        <name>NewKeyDialog</name>
+        <message>
+            <source>New API key</source>
+            <translation>新建 API 密钥</translation>
+        </message>
+        <message>
+            <source>what it is for, e.g. laptop</source>
+            <translation>用途，例如 笔记本电脑</translation>
+        </message>
+        <message>
+            <source>never</source>
+            <translation>永不</translation>
+        </message>
+        <message>
+            <source>in 7 days</source>
+            <translation>7 天后</translation>
+        </message>
+        <message>
+            <source>in 30 days</source>
+            <translation>30 天后</translation>
+        </message>
+        <message>
+            <source>in 90 days</source>
+            <translation>90 天后</translation>
+        </message>
+        <message>
+            <source>in a year</source>
+            <translation>一年后</translation>
+        </message>
+        <message>
+            <source> requests a minute</source>
+            <translation> 次请求/分钟</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Expires</source>
+            <translation>过期</translation>
+        </message>
+        <message>
+            <source>Rate limit</source>
+            <translation>速率限制</translation>
+        </message>
+    </context>
+    <context>
         <name>NewUserDialog</name>
         <message>
             <source>New user</source>
@@ -108,6 +238,25 @@
         <message>
             <source>The two passwords differ.</source>
             <translation>两次输入的密码不一致。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShowKeyDialog</name>
+        <message>
+            <source>Your new API key</source>
+            <translation>你的新 API 密钥</translation>
+        </message>
+        <message>
+            <source>Copy</source>
+            <translation>复制</translation>
+        </message>
+        <message>
+            <source>This is the only time the key "{name}" is shown: copy it now and keep it somewhere safe. Clients send it as the API key (Authorization: Bearer …).</source>
+            <translation>密钥“{name}”只显示这一次：请立即复制并妥善保管。客户端把它作为 API 密钥发送（Authorization: Bearer …）。</translation>
+        </message>
+        <message>
+            <source>Copied</source>
+            <translation>已复制</translation>
         </message>
     </context>
     <context>
@@ -277,16 +426,16 @@
             <translation>已撤销。</translation>
         </message>
         <message>
-            <source>model</source>
-            <translation>模型</translation>
+            <source>admin</source>
+            <translation>管理员</translation>
         </message>
         <message>
-            <source>dataset</source>
-            <translation>数据集</translation>
+            <source>trainer</source>
+            <translation>训练者</translation>
         </message>
         <message>
-            <source>{name} ({type} {id})</source>
-            <translation>{name}（{type} {id}）</translation>
+            <source>viewer</source>
+            <translation>查看者</translation>
         </message>
     </context>
 </TS>

@@ -5,6 +5,7 @@ A verb module defines NAME, HELP, `add_arguments(parser)` and `run(args, out) ->
 
 from studio.cli.commands import (
     audit,
+    chat,
     compress,
     dataset,
     doctor,
@@ -22,5 +23,5 @@ from studio.cli.commands import (
     vault,
 )
 
-COMMANDS = [doctor, init, users, grants, keys, audit, dataset, vault, train, runs, sample, compress, evaluate, export,
-            serve, selftest]
+COMMANDS = [doctor, init, users, grants, keys, audit, dataset, vault, train, runs, sample, chat, compress, evaluate,
+            export, serve, selftest]

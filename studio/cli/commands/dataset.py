@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 from studio.cli.auth import actor_from_args, add_user_arguments, reset_stdin
+from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
 
 NAME = "dataset"
@@ -48,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="folder: files to skip (repeatable)")
     imp.add_argument("--tokenizer", default="bpe", metavar="byte|char|bpe|PATH",
                      help="byte-level, character-level, BPE trained on the data (default), or a tokenizer.json")
+    imp.add_argument("--tokenizer-of", metavar="MODEL[:VERSION]",
+                     help="tokenize with a vault model's tokenizer (instead of --tokenizer), rendering chat and "
+                     "prompt/response data with its chat template, the loss on the replies only: the dataset to "
+                     "fine-tune that model on")
     imp.add_argument("--vocab-size", type=int, default=8192, help="BPE vocabulary size (default 8192)")
     imp.add_argument("--split", default="0.9,0.05,0.05", help="train,validation,test ratios (default 0.9,0.05,0.05)")
     imp.add_argument("--seed", type=int, default=1337, help="seed of the split (default 1337)")
@@ -76,6 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tag.add_argument("tags", nargs="*", help="the tags (none: remove all)")
     delete = sub.add_parser("delete", parents=[common], help="delete a dataset (refused while a run uses it)")
     delete.add_argument("dataset", help="name or id")
+    add_yes_argument(delete)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -101,6 +107,7 @@ def _import(studio, actor, args, out: Output) -> int:
         path=args.path, name=args.name, format=args.format, field=args.field, prompt_field=args.prompt_field,
         response_field=args.response_field, messages_field=args.messages_field, text_unit=args.text_unit,
         include=tuple(args.include), exclude=tuple(args.exclude), tokenizer=args.tokenizer,
+        tokenizer_of=args.tokenizer_of,
         vocab_size=args.vocab_size, split=parse_split(args.split), seed=args.seed, normalize=not args.no_nfc,
         strip_control=not args.keep_control, min_chars=args.min_chars, dedup=args.dedup,
         utf8_errors=args.utf8_errors, bpe_sample_mb=args.bpe_sample_mb, tags=tuple(args.tag),
@@ -162,6 +169,9 @@ def _tag(studio, actor, args, out: Output) -> int:
 
 
 def _delete(studio, actor, args, out: Output) -> int:
+    if not confirmed(args, out, what="a dataset", name=str(args.dataset),
+                     consequence="Its token files and keys go with it."):
+        return 1
     info = studio.datasets.delete(actor, args.dataset)
     out.json({"deleted": info.id, "name": info.name}) if out.as_json else out.line(f"deleted dataset {info.id} ({info.name})")
     return 0
@@ -193,6 +203,9 @@ def _print_info(info, out: Output) -> None:
     out.line(f"  source     {info.source} ({info.source_format}, {s.source_files} file(s), {human_bytes(s.source_bytes)})")
     out.line(f"  content    {'prompt/response (loss mask)' if info.kind == 'sft' else 'text'}; {s.fields}")
     out.line(f"  tokenizer  {info.tokenizer}, {info.vocab_size:,} tokens ({s.vocab_used:,} used), arrays {info.dtype}")
+    if info.vocab_asked:
+        out.line(f"             (the BPE found {info.vocab_size:,} tokens, not the {info.vocab_asked:,} asked for: "
+                 "the text holds no more merges)")
     out.line(f"  owner      {info.owner_name}; created {info.created_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
              + (f"; tags {', '.join(info.tags)}" if info.tags else ""))
     out.line(f"  on disk    {human_bytes(info.size_bytes)}{' (encrypted)' if info.encrypted else ''}; "

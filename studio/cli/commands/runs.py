@@ -8,9 +8,11 @@ import time
 
 from studio.cli.actions import action_parsers, add_action, run_action
 from studio.cli.auth import actor_from_args
+from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
-from studio.cli.runview import follow, human_bytes, human_time, status_line
+from studio.cli.runview import follow, human_time, status_line
 from studio.core.stores.runs import STATUSES
+from studio.core.units import human_size
 
 NAME = "runs"
 HELP = "list, show, pause, resume, stop, kill, delete training runs, read their logs, join multi-node runs"
@@ -66,7 +68,7 @@ def _show(studio, args, out: Output):
         out.line("  checkpoints:")
         for c in sorted(checkpoints, key=lambda c: (c.step or 0, c.slot)):
             val = f"val {c.val_loss:.4f}" if c.val_loss is not None else "no validation"
-            out.line(f"    {c.id:>5}  step {c.step:>7}  {c.slot:<7} {val}  {human_bytes(c.size_bytes)}")
+            out.line(f"    {c.id:>5}  step {c.step:>7}  {c.slot:<7} {val}  {human_size(c.size_bytes)}")
     out.line("  recent events:")
     for e in events[-8:]:
         out.line(f"    {e.ts:%Y-%m-%d %H:%M:%S}  {e.kind:<10} {e.message}")
@@ -105,7 +107,11 @@ def _join(studio, args, out: Output):
 
 
 def _delete(studio, args, out: Output):
-    info = studio.runs.delete(actor_from_args(studio, args), args.run)
+    actor = actor_from_args(studio, args)
+    if not confirmed(args, out, what="a run", name=str(args.run),
+                     consequence="Its metrics, log and checkpoints go with it."):
+        return 1
+    info = studio.runs.delete(actor, args.run)
     if out.as_json:
         out.json({"deleted": info.id, "name": info.name})
     else:
@@ -163,6 +169,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--node-rank", type=int, required=True, help="this machine's rank (1 .. nnodes-1)")
     p = add_action(sub, "delete", "delete a run with its metrics, log and checkpoints", _delete)
     p.add_argument("run", help="name or id")
+    add_yes_argument(p)
     p = add_action(sub, "log", "print a run's log (stdout and stderr of its worker)", _log)
     p.add_argument("run", help="name or id")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until the run ends")

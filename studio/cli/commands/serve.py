@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"requests that may wait for a place; more are answered 503 (default {defaults.max_queue})")
     parser.add_argument("--threads", type=int, help="CPU threads for the forward passes (default: torch's)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda")
+    parser.add_argument("--backend", choices=["torch", "llama.cpp"], default=defaults.backend,
+                        help="torch (default: the studio's own numerics) or llama.cpp (native GPT models: faster "
+                             "on a CPU; the GGUF is made in memory)")
     parser.add_argument("--record-text", action="store_true",
                         help="administrators: record prompts and completions in the audit log (off by default)")
 
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
         torch.set_num_threads(max(1, args.threads))
     options = ServeOptions(host=args.host, port=args.port, max_batch=args.max_batch, max_queue=args.max_queue,
-                           record_text=args.record_text)
+                           record_text=args.record_text, backend=args.backend)
     with open_studio(args) as studio:
         actor = actor_from_args(studio, args)
         if not is_loopback(args.host):

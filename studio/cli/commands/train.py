@@ -14,7 +14,8 @@ from studio.core.models.config import PRESETS
 from studio.core.training.config import OPTIMIZERS, PRECISIONS, SCHEDULES
 
 NAME = "train"
-HELP = "train a GPT model on a dataset in a background worker (progress bar; Ctrl+C stops with a checkpoint)"
+HELP = ("train a GPT model on a dataset, or fine-tune a vault model (full or LoRA), in a background worker "
+        "(progress bar; Ctrl+C stops with a checkpoint)")
 
 # (flag, TrainConfig field, type, help)
 TRAIN_FLAGS = [
@@ -51,6 +52,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="fine-tune a vault model (its shape and tokenizer) instead of starting from scratch")
     data.add_argument("--resize-vocab", action="store_true",
                       help="with --from: allow a dataset tokenizer of another size (new embeddings start untrained)")
+    lora = parser.add_argument_group("LoRA (with --from: train small adapters on the frozen model)")
+    lora.add_argument("--lora", action="store_true", help="LoRA instead of full fine-tuning; the result is a small "
+                      "adapter version of the base (merge it with `studio vault merge`)")
+    lora.add_argument("--lora-rank", type=int, default=8, metavar="R", help="adapter rank (default 8)")
+    lora.add_argument("--lora-alpha", type=float, default=16.0, metavar="A", help="scale alpha/rank (default 16)")
+    lora.add_argument("--lora-dropout", type=float, default=0.05, metavar="P", help="dropout on the adapters' "
+                      "inputs (default 0.05)")
+    lora.add_argument("--lora-targets", default="", metavar="NAMES", help="comma-separated layer names (q_proj,v_proj; "
+                      "default: every Linear layer of the blocks)")
     loop = parser.add_argument_group("training loop")
     for flag, field, kind, text in TRAIN_FLAGS:
         meta = {int: "N", float: "X", str: "D"}[kind]
@@ -68,6 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--keep-last", type=int, default=2, metavar="K", help="rolling checkpoints kept (default 2)")
     run.add_argument("--nproc", type=int, default=1, help="worker processes (GPUs) on this machine; > 1 uses torchrun "
                      "and DistributedDataParallel")
+    run.add_argument("--fsdp", action="store_true", help="with --nproc > 1: shard parameters, gradients and "
+                     "optimizer state over the processes (FSDP2) instead of replicating the model (DDP)")
     run.add_argument("--nnodes", type=int, default=1, help="machines (torchrun pass-through)")
     run.add_argument("--node-rank", type=int, default=0, help="this machine's rank (torchrun pass-through)")
     run.add_argument("--master-addr", help="address of node 0 (torchrun pass-through)")
@@ -89,7 +101,10 @@ def settings_from_args(args: argparse.Namespace):
                        source=args.source, resize_vocab=args.resize_vocab, checkpoint_every=args.checkpoint_every,
                        keep_last=args.keep_last, nproc=args.nproc, nnodes=args.nnodes, node_rank=args.node_rank,
                        master_addr=args.master_addr, master_port=args.master_port, tags=tuple(args.tag),
-                       group=args.group)
+                       group=args.group, lora=args.lora, lora_rank=args.lora_rank, lora_alpha=args.lora_alpha,
+                       lora_dropout=args.lora_dropout,
+                       lora_targets=tuple(t.strip() for t in args.lora_targets.split(",") if t.strip()),
+                       fsdp=args.fsdp)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:

@@ -3,6 +3,7 @@
     studio vault import PATH [--name N] [--tag T]... [--notes TEXT] [--remove-original]
     studio vault list [--search TEXT] | show M | versions M
     studio vault export M OUT [--format safetensors|hf] [--version V]
+    studio vault merge ADAPTER[:VERSION] [--name N]   (a LoRA adapter merged into its base: a full version)
     studio vault verify [M] | rotate M | delete M --yes
     studio vault share M --with USER [--permission use|export|manage] | revoke M --from USER
     studio vault bundle M --to USER OUT [--version V]   (or --to-key HEX for a user of another studio)
@@ -22,13 +23,14 @@ from typing import Any
 
 from studio.cli.actions import action_parsers, add_action, run_action
 from studio.cli.auth import actor_from_args
+from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
 from studio.core.errors import ValidationError
 from studio.core.units import human_count, human_size
 
 NAME = "vault"
-HELP = "the encrypted model vault: import, list, show, versions, export, verify, rotate, delete, share, revoke, " \
-       "bundle, unbundle, key"
+HELP = "the encrypted model vault: import, list, show, versions, export, merge, verify, rotate, delete, share, " \
+       "revoke, bundle, unbundle, key"
 
 PERMISSIONS = ("use", "export", "manage")  # studio.core.security.policy.PERMISSIONS, without importing it here
 
@@ -63,11 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("out")
     p.add_argument("--format", choices=["safetensors", "hf"], default="safetensors")
     p.add_argument("--version", type=int)
+    p = action("merge", "merge a LoRA adapter version into its base model: a new full model")
+    p.add_argument("model", metavar="ADAPTER[:VERSION]", help="the adapter (a LoRA run's checkpoint model)")
+    p.add_argument("--name", help="the new model's name (default: '<adapter model> merged')")
     p = action("verify", "check every chunk of one model, or of every model you can open")
     p.add_argument("model", nargs="?")
     p = action("delete", "delete a model: its keys are destroyed first (crypto-shredding)")
     p.add_argument("model")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_yes_argument(p)
     p = action("share", "grant a user use (or export, manage) of a model: its keys are wrapped for them")
     p.add_argument("model")
     p.add_argument("--with", dest="user_name", required=True, metavar="USER")
@@ -124,6 +129,8 @@ def _import(studio, actor, args, out: Output) -> int:
                  f"{human_count(v.parameter_count)} parameters ({v.dtype or 'unknown dtype'})")
         if result.skipped:
             out.line(f"not stored: {', '.join(result.skipped)}")
+        for warning in result.warnings:
+            out.line(f"warning: {warning}")
         if result.removed_originals:
             out.line(f"removed the plaintext original(s): {', '.join(result.removed_originals)}")
     return 0
@@ -192,6 +199,23 @@ def _export(studio, actor, args, out: Output) -> int:
     return 0
 
 
+def _merge(studio, actor, args, out: Output) -> int:
+    from studio.core.services.runs.sources import parse_ref
+
+    model, version = parse_ref(args.model)
+    state = _progress(out)
+    try:
+        info = studio.vault.merge_adapter(actor, model, version, name=args.name, state=state)
+    finally:
+        _done(state)
+    if out.as_json:
+        out.json(info)
+    else:
+        out.line(f"Merged into {info.model_name} version {info.number}: {info.architecture}, "
+                 f"{human_count(info.parameter_count)} parameters, {human_size(info.size_bytes)}")
+    return 0
+
+
 def _verify(studio, actor, args, out: Output) -> int:
     state = _progress(out)
     report = studio.vault.verify(actor, args.model, state=state)
@@ -216,13 +240,8 @@ def _rotate(studio, actor, args, out: Output) -> int:
 
 
 def _delete(studio, actor, args, out: Output) -> int:
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise ValidationError("Deleting a model cannot be undone: add --yes to confirm.")
-        answer = input(f"Delete {args.model} and destroy its keys? This cannot be undone. Type its name: ")
-        if answer.strip() != str(args.model):
-            out.line("not deleted")
-            return 1
+    if not confirmed(args, out, what="a model", name=str(args.model), consequence="Its keys are destroyed."):
+        return 1
     count = studio.vault.delete(actor, args.model)
     out.json({"deleted": args.model, "files": count}) if out.as_json else out.line(
         f"deleted {args.model}: keys destroyed, {count} file(s) removed")
@@ -287,5 +306,5 @@ def _key(studio, actor, args, out: Output) -> int:
 HANDLERS: dict[str, Any] = {
     "import": _import, "list": _list, "show": _show, "versions": _versions, "export": _export, "verify": _verify,
     "rotate": _rotate, "delete": _delete, "share": _share, "revoke": _revoke, "bundle": _bundle,
-    "unbundle": _unbundle, "key": _key,
+    "unbundle": _unbundle, "key": _key, "merge": _merge,
 }

@@ -1,6 +1,7 @@
 """Plaintext export of a model's tensors: one safetensors file, or shards with a Hugging Face style index
 (model-00001-of-00003.safetensors + model.safetensors.index.json), optionally zstd-compressed; or a
-Hugging Face GPT-2 folder (models/hf.py) for float, unpruned-in-shape models.
+Hugging Face folder written by the version's model family (any family; a native GPT as GPT-2 when its
+layers are uniform and float).
 
 Nothing appears at the destination until everything is written: files go to a temp folder beside it, which
 is renamed into place (a single file: a temp file renamed). An existing destination is refused. The
@@ -14,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,35 +149,30 @@ def export_safetensors(out: str | Path, tensors: dict[str, torch.Tensor], descri
     return ExportResult(out, tuple(written), total, "safetensors", n, zstd)
 
 
-def export_hf_folder(out: str | Path, config: GPTConfig, tensors: dict[str, torch.Tensor], *,
-                     eos_id: int | None = None, tokenizer_json: str | None = None) -> ExportResult:
-    """A Hugging Face GPT-2 folder that transformers loads (config.json, model.safetensors, tokenizer.json
-    when the model has one). Float weights only: quantized or pruned-in-shape models cannot be described by
-    the GPT-2 layout, and say so."""
-    from studio.core.compression.load import is_compressed
-    from studio.core.models.gpt import build_model
-    from studio.core.models.hf import config_to_hf, export_hf
+def export_hf_folder(out: str | Path, config: GPTConfig | Mapping[str, Any], tensors: dict[str, torch.Tensor], *,
+                     tokenizer_json: str | None = None, files: Mapping[str, bytes | str] | None = None) -> ExportResult:
+    """A Hugging Face folder that transformers loads with the same logits (config.json, model.safetensors,
+    generation_config.json and the tokenizer as real `tokenizers` files), written by the version's model
+    family (models/family.py). `files`: the version's other stored files (tokenizer_config.json, ...).
+    Quantized or pruned-in-shape native models cannot be described by the GPT-2 layout, and say so."""
+    from studio.core.models.family import write_hf_folder
 
-    if is_compressed(tensors):
-        raise ValidationError(
-            "A Hugging Face GPT-2 folder holds float weights; this version is quantized or stored sparse. Export "
-            "it as safetensors, or export the uncompressed version as a Hugging Face folder.", field="format")
-    model = build_model(config, tensors)
-    config_to_hf(model.config)  # a pruned (non-uniform) model fails here with its own message
+    stored = config.to_dict() if isinstance(config, GPTConfig) else dict(config)
+    files = dict(files or {})
+    if tokenizer_json is not None:
+        files["tokenizer.json"] = tokenizer_json
     out = _check_out(Path(out))
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
-        export_hf(model, tmp, eos_id=eos_id)
-        if tokenizer_json is not None:
-            (tmp / "tokenizer.json").write_text(tokenizer_json, encoding="utf-8")
-        files = tuple(sorted(p.name for p in tmp.iterdir()))
-        size = sum((tmp / f).stat().st_size for f in files)
+        write_hf_folder(tmp, stored, tensors, files)
+        written = tuple(sorted(p.name for p in tmp.iterdir()))
+        size = sum((tmp / f).stat().st_size for f in written)
         os.rename(tmp, out)
         fsync_dir(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return ExportResult(out, files, size, "hf", 1, False)
+    return ExportResult(out, written, size, "hf", 1, False)
 
 
 def read_export(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any] | None]:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 from studio.core.models.config import GPTConfig
 
 QUANT_METHODS = ("none", "int8", "int4", "dynamic-int8")
@@ -47,31 +48,29 @@ class Recipe:
                 raise ValidationError(message, field=field)
 
         need(isinstance(self.sparsity, int | float) and math.isfinite(self.sparsity), "sparsity",
-             "The sparsity must be a number between 0 and 0.95.")
+             msg("The sparsity must be a number between 0 and 0.95."))
         need(0.0 <= self.sparsity <= MAX_SPARSITY, "sparsity",
-             f"The sparsity must be between 0 and {MAX_SPARSITY} (got {self.sparsity:g}); pruning more than 95% "
-             "leaves too little of the model to be useful.")
-        need(self.scope in SCOPES, "scope", f"Unknown pruning scope {self.scope!r}; choose one of {', '.join(SCOPES)}.")
+             msg("The sparsity must be between 0 and {max_sparsity} (got {sparsity:g}); pruning more than 95% leaves too little of the model to be useful.", max_sparsity=MAX_SPARSITY, sparsity=self.sparsity))
+        need(self.scope in SCOPES, "scope", msg("Unknown pruning scope {scope!r}; choose one of {value}.", scope=self.scope, value=', '.join(SCOPES)))
         need(not (self.structured and self.scope == "global"), "scope",
-             "Structured pruning removes the same share of heads and neurons in every layer; global scope applies "
-             "to unstructured pruning only.")
+             msg("Structured pruning removes the same share of heads and neurons in every layer; global scope applies to unstructured pruning only."))
         need(self.quant in QUANT_METHODS, "quant",
-             f"Unknown quantization {self.quant!r}; choose one of {', '.join(QUANT_METHODS)}.")
+             msg("Unknown quantization {quant!r}; choose one of {value}.", quant=self.quant, value=', '.join(QUANT_METHODS)))
         need(self.quant != "int4" or self.group_size in GROUP_SIZES, "group_size",
-             f"The int4 group size must be one of {', '.join(map(str, GROUP_SIZES))} (got {self.group_size}).")
+             msg("The int4 group size must be one of {value} (got {group_size}).", value=', '.join(map(str, GROUP_SIZES)), group_size=self.group_size))
         need(isinstance(self.recover_steps, int) and 0 <= self.recover_steps <= 1_000_000, "recover_steps",
-             "The recovery steps must be a whole number from 0 to 1,000,000.")
+             msg("The recovery steps must be a whole number from 0 to 1,000,000."))
         need(self.recover_steps == 0 or self.sparsity > 0, "recover_steps",
-             "A recovery fine-tune follows pruning; set a sparsity, or set the recovery steps to 0.")
-        need(math.isfinite(self.recover_lr) and self.recover_lr > 0, "recover_lr", "The recovery learning rate must be positive.")
-        need(self.kernel in KERNELS, "kernel", f"Unknown kernel {self.kernel!r}; choose one of {', '.join(KERNELS)}.")
+             msg("A recovery fine-tune follows pruning; set a sparsity, or set the recovery steps to 0."))
+        need(math.isfinite(self.recover_lr) and self.recover_lr > 0, "recover_lr", msg("The recovery learning rate must be positive."))
+        need(self.kernel in KERNELS, "kernel", msg("Unknown kernel {kernel!r}; choose one of {value}.", kernel=self.kernel, value=', '.join(KERNELS)))
         need(self.kernel in ("auto", "dequant") or self.quant != "none", "kernel",
-             "A kernel applies to quantized models only; choose a quantization or kernel auto.")
-        need(self.kernel != "int4pack" or self.quant == "int4", "kernel", "The int4pack kernel runs int4 models only.")
+             msg("A kernel applies to quantized models only; choose a quantization or kernel auto."))
+        need(self.kernel != "int4pack" or self.quant == "int4", "kernel", msg("The int4pack kernel runs int4 models only."))
         need(self.kernel not in ("dynamic", "int8pack") or self.quant in ("int8", "dynamic-int8"), "kernel",
-             f"The {self.kernel} kernel runs int8 models only.")
+             msg("The {kernel} kernel runs int8 models only.", kernel=self.kernel))
         need(self.sparsity > 0 or self.quant != "none", "sparsity",
-             "This recipe does nothing: choose a sparsity, a quantization or both.")
+             msg("This recipe does nothing: choose a sparsity, a quantization or both."))
         return self
 
     def check_model(self, config: GPTConfig) -> Recipe:
@@ -82,8 +81,7 @@ class Recipe:
             for i in range(config.n_layer):
                 if config.heads(i) == 1 and config.mlp(i) <= MLP_MULTIPLE:
                     raise ValidationError(
-                        f"Layer {i} has a single head and {config.mlp(i)} MLP neurons: there is nothing left to "
-                        "remove. Use unstructured pruning instead.", field="structured")
+                        msg("Layer {i} has a single head and {value} MLP neurons: there is nothing left to remove. Use unstructured pruning instead.", i=i, value=config.mlp(i)), field="structured")
         if self.quant == "int4":
             g = self.group_size
             widths = {"the embedding width": config.n_embd}
@@ -94,10 +92,10 @@ class Recipe:
             for what, width in widths.items():
                 if width % g:
                     hint = [str(s) for s in GROUP_SIZES if width % s == 0]
-                    raise ValidationError(
-                        f"The int4 group size {g} does not divide {what}, {width}. "
-                        + (f"Choose group size {' or '.join(hint)}." if hint else
-                           "No supported group size divides it; use int8 instead."), field="group_size")
+                    advice = (msg("Choose group size {sizes}.", sizes=" or ".join(hint)) if hint else
+                              msg("No supported group size divides it; use int8 instead."))
+                    raise ValidationError(msg("The int4 group size {g} does not divide {what}, {width}. {advice}",
+                                              g=g, what=what, width=width, advice=advice), field="group_size")
         return self
 
     def pruned_widths(self, config: GPTConfig) -> tuple[list[int], list[int]]:
@@ -162,11 +160,11 @@ class Recipe:
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
-            raise ValidationError(f"Unknown recipe settings: {', '.join(unknown)}.")
+            raise ValidationError(msg("Unknown recipe settings: {value}.", value=', '.join(unknown)))
         try:
             return cls(**data).validate()
         except TypeError as exc:
-            raise ValidationError(f"Unreadable recipe: {exc}.") from exc
+            raise ValidationError(msg("Unreadable recipe: {exc}.", exc=exc)) from exc
 
 
 def kept_heads(heads: int, sparsity: float) -> int:

@@ -111,8 +111,10 @@ def _text(record: Mapping[str, Any], key: str, path: Path, where: str, keys_hint
     raise bad_input(path, where, f"field {key!r} is {_type_name(value)}, not text.")
 
 
-def extract(spec: FieldSpec, record: Mapping[str, Any], path: Path, where: str) -> list[str] | None:
-    """The parts of one record's document, or None when it holds no text (null or empty)."""
+def extract(spec: FieldSpec, record: Mapping[str, Any], path: Path, where: str, chat: Any = None) -> list[str] | None:
+    """The parts of one record's document, or None when it holds no text (null or empty). `chat`: a
+    ChatRenderer (datasets/chat_template.py) that renders prompt/response and chat records with a model's
+    chat template instead of the studio's own "user: ... assistant: ..." format."""
     if spec.mode == "text":
         text = _text(record, spec.text or "", path, where)
         return [text] if text else None
@@ -124,6 +126,8 @@ def extract(spec: FieldSpec, record: Mapping[str, Any], path: Path, where: str) 
             prompt = f"{prompt or ''}\n{extra}"
         if not response:
             return None
+        if chat is not None:
+            return chat.pair(prompt or "", response, path, where)
         return [f"{prompt or ''}\n", response]
     messages = record.get(spec.messages or "")
     if spec.messages not in record:
@@ -132,6 +136,8 @@ def extract(spec: FieldSpec, record: Mapping[str, Any], path: Path, where: str) 
         return None
     if not isinstance(messages, list):
         raise bad_input(path, where, f"field {spec.messages!r} is {_type_name(messages)}, not a list of messages.")
+    if chat is not None:
+        return chat.chat(messages, path, where)
     return render_chat(messages, path, where)
 
 

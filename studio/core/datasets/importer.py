@@ -72,13 +72,30 @@ def tokenizer_kind(option: str) -> str:
     return option if option in ("byte", "char", "bpe") else "file"
 
 
+@dataclass(frozen=True)
+class ModelTokenizing:
+    """A vault model's tokenizer for an import (`ImportOptions.tokenizer_of`): the ModelTokenizer, the exact
+    tokenizer.json the version stores (kept with the dataset, so a fine-tuning run can tell it is the
+    model's), and the model's name:version for messages."""
+
+    tokenizer: Any
+    tokenizer_json: str
+    label: str
+
+
 def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, state: TaskState,
-               block_bytes: int | None = None, workers: int | None = None) -> ImportResult:
-    """Import into `folder`. `workers`: processes that tokenize (None: as many as useful, see encode.py)."""
+               block_bytes: int | None = None, workers: int | None = None,
+               model: ModelTokenizing | None = None) -> ImportResult:
+    """Import into `folder`. `workers`: processes that tokenize (None: as many as useful, see encode.py).
+    `model`: tokenize with a vault model's tokenizer, and render chat and prompt/response records with its
+    chat template (when it has one)."""
     started = time.monotonic()
     folder = Path(folder)
-    kind_of_tokenizer = tokenizer_kind(options.tokenizer)
-    user_tokenizer = load_tokenizer_file(options.tokenizer) if kind_of_tokenizer == "file" else None
+    kind_of_tokenizer = tokenizer_kind(options.tokenizer) if model is None else "file"
+    if model is not None:
+        user_tokenizer = model.tokenizer.dataset_tokenizer()
+    else:
+        user_tokenizer = load_tokenizer_file(options.tokenizer) if kind_of_tokenizer == "file" else None
     sources = discover(options.path, options.format, options.include, options.exclude)
     state.report(0.0, "Reading", force=True)
 
@@ -89,18 +106,22 @@ def run_import(options: ImportOptions, folder: Path, storage: PlainStorage, stat
         char_counts[:] += np.bincount(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), minlength=0x110000)
 
     ctx = _read_context(options, sources, counts)
+    if model is not None and model.tokenizer.has_chat_template:
+        from studio.core.datasets.chat_template import ChatRenderer
+
+        ctx.chat = ChatRenderer(model.tokenizer, f"the model {model.label}")
     bpe = BackgroundBpe(options.vocab_size, options.bpe_sample_mb << 20) if kind_of_tokenizer == "bpe" else None
     try:
         return _finish(options, folder, storage, state, block_bytes, workers, started, sources, counts, ctx,
                        bpe, user_tokenizer, char_counts, count_chars if char_counts is not None else None,
-                       kind_of_tokenizer)
+                       kind_of_tokenizer, model.tokenizer_json if model is not None else None)
     finally:
         if bpe is not None:
             bpe.cancel()  # stops a training thread that an error or a cancel left running
 
 
 def _finish(options, folder, storage, state, block_bytes, workers, started, sources, counts, ctx, bpe,
-            user_tokenizer, char_counts, count_chars, kind_of_tokenizer) -> ImportResult:
+            user_tokenizer, char_counts, count_chars, kind_of_tokenizer, tokenizer_json=None) -> ImportResult:
     read_end, build_end = _PHASES[kind_of_tokenizer]
     n_workers = choose_workers(kind_of_tokenizer, sources.total_bytes, workers)
     early = EarlyTokenizing(storage, folder, False, n_workers) if n_workers > 1 else None
@@ -136,7 +157,7 @@ def _finish(options, folder, storage, state, block_bytes, workers, started, sour
             tokenizer = user_tokenizer
         else:
             tokenizer = bpe.result(state, read_end)
-        storage.write_bytes(folder / "tokenizer.json", tokenizer.to_json().encode("utf-8"))
+        storage.write_bytes(folder / "tokenizer.json", (tokenizer_json or tokenizer.to_json()).encode("utf-8"))
         if early is not None and not moved and early.sft == sft:
             split_tokens, trainable, freq = early.finish(tokenizer, state, build_end)
         else:

@@ -42,6 +42,7 @@ class ReadContext:
     response_field: str | None = None
     messages_field: str | None = None
     spec: FieldSpec | None = None  # fixed by the first structured file, then the same for all
+    chat: Any = None  # a ChatRenderer: structured records rendered with a model's chat template
     position: dict[str, int] = dataclasses.field(default_factory=lambda: {"bytes": 0})  # of the current file, for progress
     counter: Any = None
 
@@ -286,7 +287,7 @@ def read_jsonl(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
                 raise bad_input(path, where(n), f"is {type(record).__name__}, not a JSON object.")
             if spec is None:
                 spec = ctx.fields_for(src, list(record.keys()), record, where(n), header=False)
-            parts = extract(spec, record, path, where(n))
+            parts = extract(spec, record, path, where(n), ctx.chat)
             if parts is None:
                 ctx.counts["empty"] += 1
                 continue
@@ -346,7 +347,7 @@ def read_csv(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
                         f"has {len(row)} fields but the header has {len(header)}; check the quoting and "
                         f"the delimiter ({'tab' if tsv else 'comma'}).",
                     )
-                parts = extract(spec, dict(zip(header, row, strict=True)), path, where(start_line))
+                parts = extract(spec, dict(zip(header, row, strict=True)), path, where(start_line), ctx.chat)
                 if parts is None:
                     ctx.counts["empty"] += 1
                     continue
@@ -398,7 +399,7 @@ def read_parquet(src: SourceFile, ctx: ReadContext) -> Iterator[Batch]:
                             break
                     record[name] = value
                 else:
-                    parts = extract(spec, record, path, f"row {row}")
+                    parts = extract(spec, record, path, f"row {row}", ctx.chat)
                     if parts is None:
                         ctx.counts["empty"] += 1
                         continue

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from studio.core.datasets.textio import bad_input, base_suffix, compression_of
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 
 EXTENSIONS = {
     ".txt": "text", ".text": "text", ".md": "text", ".markdown": "text", ".rst": "text",
@@ -66,16 +67,15 @@ def discover(path: str | Path, forced_format: str = "auto", include: tuple[str, 
     or file name."""
     root = Path(path).expanduser()
     if not root.exists():
-        raise ValidationError(f"{root} does not exist.", "path")
+        raise ValidationError(msg("{root} does not exist.", root=root), "path")
     root = root.resolve()
     if root.is_file():
         fmt = detect_format(root, forced_format)
         if fmt is None:
-            raise bad_input(root, None, "has an extension the studio does not know; choose its format "
-                            "(text, jsonl, csv or parquet).")
+            raise bad_input(root, None, msg("has an extension the studio does not know; choose its format (text, jsonl, csv or parquet)."))
         return SourceSet(root, False, (SourceFile(root, root.name, fmt, root.stat().st_size),))
     if not root.is_dir():
-        raise ValidationError(f"{root} is neither a file nor a folder.", "path")
+        raise ValidationError(msg("{root} is neither a file nor a folder.", root=root), "path")
     files = []
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
@@ -89,7 +89,7 @@ def discover(path: str | Path, forced_format: str = "auto", include: tuple[str, 
         if include:  # the user asked for these files explicitly
             fmt = known if forced_format == "auto" else forced_format
             if fmt is None:
-                raise bad_input(p, None, "has an extension the studio does not know; choose its format.")
+                raise bad_input(p, None, msg("has an extension the studio does not know; choose its format."))
         elif known is None or forced_format not in ("auto", known):
             continue
         else:
@@ -97,7 +97,7 @@ def discover(path: str | Path, forced_format: str = "auto", include: tuple[str, 
         files.append(SourceFile(p, rel, fmt, p.stat().st_size))
     if not files:
         what = f" matching {', '.join(include)}" if include else " of a known format (.txt, .md, .jsonl, .csv, .tsv, .parquet)"
-        raise ValidationError(f"The folder {root} has no files{what}.", "path")
+        raise ValidationError(msg("The folder {root} has no files{what}.", root=root, what=what), "path")
     return SourceSet(root, True, tuple(files))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from studio.core.errors import ValidationError
+from studio.core.messages import Message, msg
 
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 CHUNK = 1 << 20
@@ -28,9 +29,10 @@ def base_suffix(path: Path) -> str:
     return p.suffix.lower()
 
 
-def bad_input(path: Path, where: str | None, message: str) -> ValidationError:
+def bad_input(path: Path, where: str | None, message: str | Message) -> ValidationError:
     """An error that names the file and, where known, the line or byte offset."""
-    return ValidationError(f"{path}{', ' + where if where else ''}: {message}", field="path")
+    return ValidationError(msg("{path}{where}: {message}", path=path, where=f", {where}" if where else "",
+                               message=message), field="path")
 
 
 class CountingReader(io.RawIOBase):
@@ -85,7 +87,7 @@ def open_source(path: Path) -> Iterator[OpenedSource]:
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed through the counter below
     except OSError as error:
-        raise bad_input(path, None, f"cannot be opened ({error.strerror or error}).") from error
+        raise bad_input(path, None, msg("cannot be opened ({value}).", value=error.strerror or error)) from error
     counter = CountingReader(raw)
     kind = compression_of(path)
     if kind == "gzip":
@@ -97,10 +99,10 @@ def open_source(path: Path) -> Iterator[OpenedSource]:
     try:
         yield OpenedSource(stream, counter, path.stat().st_size)
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-        raise bad_input(path, None, f"is not a readable gzip file ({error}).") from error
+        raise bad_input(path, None, msg("is not a readable gzip file ({error}).", error=error)) from error
     except Exception as error:
         if type(error).__module__.startswith("zstandard") or type(error).__name__ == "ZstdError":
-            raise bad_input(path, None, f"is not a readable zstd file ({error}).") from error
+            raise bad_input(path, None, msg("is not a readable zstd file ({error}).", error=error)) from error
         raise
     finally:
         stream.close()
@@ -134,8 +136,7 @@ class Decoder:
                 bad_line = line + data.count(b"\n", 0, error.start)
                 raise bad_input(
                     path, place or where(bad_line, offset + error.start, compressed),
-                    f"invalid UTF-8 (byte 0x{data[error.start]:02X}). Choose 'replace' or 'skip' for invalid "
-                    "UTF-8 to import it anyway, or convert the file to UTF-8.",
+                    msg("invalid UTF-8 (byte 0x{value:02X}). Choose 'replace' or 'skip' for invalid UTF-8 to import it anyway, or convert the file to UTF-8.", value=data[error.start]),
                 ) from error
             if self.policy == "skip":
                 self.counts["invalid_utf8_skipped"] += 1
@@ -147,10 +148,10 @@ class Decoder:
 
 def check_not_binary(chunk: bytes, path: Path, offset: int, compressed: bool, first: bool) -> None:
     if first and (chunk.startswith(b"\xff\xfe") or chunk.startswith(b"\xfe\xff")):
-        raise bad_input(path, None, "is UTF-16 text; convert it to UTF-8 first.")
+        raise bad_input(path, None, msg("is UTF-16 text; convert it to UTF-8 first."))
     nul = chunk.find(b"\x00")
     if nul >= 0:
         raise bad_input(
             path, where(None, offset + nul, compressed),
-            "looks like a binary file (a NUL byte); only text files can be imported.",
+            msg("looks like a binary file (a NUL byte); only text files can be imported."),
         )

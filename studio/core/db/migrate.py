@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-from studio.core.errors import SchemaTooNewError
+from studio.core.errors import DatabaseError, SchemaTooNewError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,23 @@ def upgrade_database(engine: Engine, db_path: Path, backup_dir: Path) -> Path | 
         log.info("backed up the database to %s before migrating from %s", backup, current)
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        # Batch migrations rebuild a SQLite table (copy, drop the old one, rename): with foreign keys on, the
+        # drop cascades and deletes every row that points at the table (0010 rebuilt vault_models, and every
+        # version, file and wrapped key of every model went with it). SQLite ignores this pragma inside a
+        # transaction, so it is set before the migration's transaction begins, and the keys are checked after.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            with conn.begin():
+                before = len(conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
+                command.upgrade(alembic_config(conn), "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if len(broken) > before:
+                    raise DatabaseError(f"The migration left {len(broken) - before} row(s) pointing at nothing "
+                                        f"(first: {broken[0]}); the database was not changed. Report this.")
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
     log.info("database migrated from %s to %s", current, head)
     return backup

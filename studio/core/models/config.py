@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 
 ACTIVATIONS = ("gelu_tanh", "gelu")  # gelu_tanh is GPT-2's "gelu_new"; gelu is the exact erf form
 
@@ -65,21 +66,21 @@ class GPTConfig:
 
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
             value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, name, f"{name} must be a positive whole number (got {value!r}).")
+            need(isinstance(value, int) and value >= 1, name, msg("{name} must be a positive whole number (got {value!r}).", name=name, value=value))
         need(self.n_embd % self.n_head == 0, "n_head",
-             f"The embedding width ({self.n_embd}) must be divisible by the number of heads ({self.n_head}).")
-        need(0.0 <= self.dropout < 1.0, "dropout", f"dropout must be in [0, 1) (got {self.dropout}).")
-        need(self.layer_norm_eps > 0, "layer_norm_eps", "layer_norm_eps must be positive.")
+             msg("The embedding width ({n_embd}) must be divisible by the number of heads ({n_head}).", n_embd=self.n_embd, n_head=self.n_head))
+        need(0.0 <= self.dropout < 1.0, "dropout", msg("dropout must be in [0, 1) (got {dropout}).", dropout=self.dropout))
+        need(self.layer_norm_eps > 0, "layer_norm_eps", msg("layer_norm_eps must be positive."))
         need(self.activation in ACTIVATIONS, "activation",
-             f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
-        need(self.n_inner is None or self.n_inner >= 1, "n_inner", "n_inner must be positive.")
+             msg("Unknown activation {activation!r}; choose one of {value}.", activation=self.activation, value=', '.join(ACTIVATIONS)))
+        need(self.n_inner is None or self.n_inner >= 1, "n_inner", msg("n_inner must be positive."))
         for name, items in (("layer_heads", self.layer_heads), ("layer_mlp", self.layer_mlp)):
             if items is not None:
-                need(len(items) == self.n_layer, name, f"{name} must list one value per layer ({self.n_layer}).")
-                need(all(v >= 1 for v in items), name, f"Every value in {name} must be at least 1.")
+                need(len(items) == self.n_layer, name, msg("{name} must list one value per layer ({n_layer}).", name=name, n_layer=self.n_layer))
+                need(all(v >= 1 for v in items), name, msg("Every value in {name} must be at least 1.", name=name))
         if self.layer_heads is not None:
             need(all(v <= self.n_head for v in self.layer_heads), "layer_heads",
-                 f"A layer cannot have more heads than n_head ({self.n_head}).")
+                 msg("A layer cannot have more heads than n_head ({n_head}).", n_head=self.n_head))
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,11 +95,11 @@ class GPTConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValidationError(f"Unknown model settings: {', '.join(unknown)}.")
+            raise ValidationError(msg("Unknown model settings: {value}.", value=', '.join(unknown)))
         try:
             return cls(**data).validate()
         except TypeError as exc:
-            raise ValidationError(f"Incomplete model settings: {exc}.") from exc
+            raise ValidationError(msg("Incomplete model settings: {exc}.", exc=exc)) from exc
 
 
 # Presets: shapes only; the vocabulary comes from the tokenizer. Parameter counts are for vocab 50304.
@@ -114,7 +115,7 @@ PRESETS: dict[str, dict[str, int]] = {
 def preset(name: str, vocab_size: int, **overrides: Any) -> GPTConfig:
     """A preset shape with the tokenizer's vocabulary; `overrides` change single settings (dropout, ...)."""
     if name not in PRESETS:
-        raise ValidationError(f"Unknown model preset {name!r}; choose one of {', '.join(PRESETS)}.", field="preset")
+        raise ValidationError(msg("Unknown model preset {name!r}; choose one of {value}.", name=name, value=', '.join(PRESETS)), field="preset")
     return replace(GPTConfig(vocab_size=vocab_size, **PRESETS[name]), **overrides).validate()
 
 

@@ -1,6 +1,13 @@
 """What a training run will cost before it starts: parameters, memory (weights + gradients + optimizer state
 + activations) and time per optimizer step on a device.
 
+For the native GPT everything is analytic from GPTConfig; for any other family the parameter counts come
+from the family's model on the meta device (`family.skeleton`), the activations from its widths. LoRA: the
+base is frozen (no gradients, no optimizer state for it), only the adapters (rank x (in + out) per adapted
+layer) have gradients and optimizer state, and a step costs about 4 FLOPs per frozen parameter and token
+(forward, and the input gradients of backward; no weight gradients) instead of 6. FSDP (`shards`): weights,
+gradients and optimizer state are split over the ranks; activations are not.
+
 Memory is computed from the shapes (analytic, float32 master weights; activations are the tensors autograd
 keeps for the backward pass: about 4d + 4h + 2m values per token per layer plus two vocabulary-wide tensors
 for the logits and the loss). Time is either measured (method "benchmark": a few real training steps of this
@@ -14,17 +21,28 @@ import os
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from studio.core.errors import ValidationError
+from studio.core.messages import Message, msg
 from studio.core.models.config import GPTConfig, parameter_count
+from studio.core.training.config import LoraConfig
 
 # Bytes of optimizer state per parameter (AdamW/Adam: two moments; Adagrad: sum of squares; SGD: momentum).
 OPTIMIZER_STATE_BYTES = {"adamw": 8, "adam": 8, "adagrad": 4, "sgd": 4}
 # Share of the measured matmul rate that a training step reached on the 2-core CPU here (50%, see
 # docs/benchmarks.md); GPUs reach similar shares on models big enough to matter, less on tiny ones.
 FLOPS_EFFICIENCY = 0.5
+# How far a FLOPs-derived step time was from real runs (bench/estimate.py): said with it, as its range.
+FLOPS_RANGE = (0.5, 3.0)
+# "auto" measures real steps when the FLOPs estimate is below this (measuring then takes a few seconds at
+# most). Not 1 s: on a loaded machine the matmul rate drops and a small model would flip to the FLOPs
+# method from one call to the next (203 ms measured, 1,913 ms derived for the same settings).
+MEASURE_BELOW_S = 3.0
+MEASURE_BUDGET_S = 1.5  # measure steps until this much time went by (at least MIN, at most MAX steps)
+MEASURE_MIN_STEPS, MEASURE_MAX_STEPS = 3, 8
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,14 @@ class Estimate:
     time_method: str  # how step_time_s was obtained, in words
     device: str
     device_memory_bytes: int | None  # what the device has (None when unknown)
+    trainable_parameters: int = 0  # what the optimizer updates (the adapters of a LoRA run); 0: all
+    shards: int = 1  # FSDP ranks sharing weights, gradients and optimizer state (memory is per device)
+    # How sure the time is: measured steps' fastest and slowest, or the FLOPs method's rough bounds.
+    step_time_low_s: float = 0.0
+    step_time_high_s: float = 0.0
+    machine_load: float | None = None  # CPU: 1-minute load average per core while it was measured
+    threads: int | None = None  # CPU threads the measured steps used (the run's own setting)
+    time_message: Message | None = None  # time_method as a translatable message (the GUI shows this one)
 
     @property
     def fits(self) -> bool | None:
@@ -118,29 +144,104 @@ def device_memory(device: torch.device) -> int | None:
     return None
 
 
-def _benchmark_step(config: GPTConfig, batch: int, seq_len: int, device: torch.device, steps: int = 3) -> float:
+def machine_load() -> float | None:
+    """The 1-minute load average per core (1.0: every core busy), None where the OS does not say."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (OSError, AttributeError):
+        return None
+
+
+def _benchmark_steps(config: GPTConfig, batch: int, seq_len: int, device: torch.device,
+                     threads: int | None = None) -> list[float]:
+    """Seconds of each of a few real training steps of this model (after one warm-up step that is not
+    counted), with the run's CPU thread count (torch's is process-wide: it is put back afterwards)."""
     from studio.core.models.gpt import GPT
 
-    model = GPT(config).to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
-    y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
-    times = []
-    for i in range(steps + 1):  # the first step warms up and is not counted
-        start = time.perf_counter()
-        _, loss = model(x, y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        loss.item()  # waits for the device
-        if i:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    before = torch.get_num_threads()
+    if threads and device.type == "cpu":
+        torch.set_num_threads(threads)
+    try:
+        model = GPT(config).to(device).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+        y = torch.randint(0, config.vocab_size, (batch, seq_len), generator=gen).to(device)
+        times: list[float] = []
+        spent = 0.0
+        for i in range(MEASURE_MAX_STEPS + 1):
+            start = time.perf_counter()
+            _, loss = model(x, y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.item()  # waits for the device
+            took = time.perf_counter() - start
+            if i:
+                times.append(took)
+                spent += took
+                if len(times) >= MEASURE_MIN_STEPS and spent >= MEASURE_BUDGET_S:
+                    break
+        return times
+    finally:
+        torch.set_num_threads(before)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What an estimate needs of a model: parameters (embeddings apart), the adapter's, widths."""
+
+    parameters: int
+    non_embedding: int
+    adapter: int  # LoRA parameters (0 without LoRA)
+    layers: int
+    width: int
+    mlp: int
+    vocab: int
+    context: int
+
+
+def model_counts(config: GPTConfig | Any, lora: LoraConfig | None = None) -> Counts:
+    """Counts of a GPTConfig (analytic) or of any family's config.json / FamilyConfig (from its skeleton)."""
+    if isinstance(config, GPTConfig):
+        config = config.validate()
+        adapter = 0
+        if lora is not None:
+            adapter = _adapter_size(_skeleton(config.to_dict()), lora)
+        return Counts(parameter_count(config), parameter_count(config, non_embedding=True), adapter, config.n_layer,
+                      config.n_embd, max(config.mlp(i) for i in range(config.n_layer)), config.vocab_size,
+                      config.block_size)
+    from torch import nn
+
+    doc = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+    model = _skeleton(doc)
+    unique = {id(p): p for p in model.parameters()}.values()
+    n = sum(p.numel() for p in unique)
+    embeddings = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Embedding))
+    from studio.core.models.family import family_for_config
+
+    spec = family_for_config(doc).describe(doc)
+    mlp = next((int(doc[k]) for k in ("intermediate_size", "n_inner", "ffn_dim") if isinstance(doc.get(k), int)),
+               4 * spec.hidden_size)
+    return Counts(n, n - embeddings, _adapter_size(model, lora) if lora is not None else 0, spec.layers,
+                  spec.hidden_size, mlp, spec.vocab_size, spec.context_length or 2048)
+
+
+def _skeleton(config: dict[str, Any]) -> Any:
+    from studio.core.models.family import family_for_config
+
+    return family_for_config(config).skeleton(config)
+
+
+def _adapter_size(model: Any, lora: LoraConfig) -> int:
+    from studio.core.models.lora import target_paths
+
+    layers = {path: m for path, m in model.named_modules()}
+    return sum(lora.rank * (layers[p].in_features + layers[p].out_features) for p in target_paths(model, lora))
 
 
 def estimate(
-    config: GPTConfig,
+    config: GPTConfig | Any,
     batch: int,
     device: str | torch.device = "cpu",
     *,
@@ -150,40 +251,94 @@ def estimate(
     bf16: bool = False,
     method: str = "auto",
     matmul_flops: float | None = None,
+    lora: LoraConfig | None = None,
+    shards: int = 1,
+    threads: int | None = None,
 ) -> Estimate:
-    """Cost of one optimizer step (batch x seq_len tokens per micro-step, grad_accum micro-steps).
-    method: "benchmark" measures real steps, "flops" derives the time, "auto" measures only when the
-    step is expected to take under a second (so that asking never keeps a user waiting long)."""
-    config = config.validate()
+    """Cost of one optimizer step (batch x seq_len tokens per micro-step, grad_accum micro-steps) on one
+    device. `config`: a GPTConfig, or any family's config (dict or FamilyConfig). method: "benchmark"
+    measures real steps (the native GPT without LoRA; others are derived), "flops" derives the time,
+    "auto" measures only when the step is expected to take under MEASURE_BELOW_S (so that asking never keeps
+    a user waiting long). `threads`: the run's CPU threads (None or 0: torch's default), which the measured
+    steps use too."""
     if optimizer not in OPTIMIZER_STATE_BYTES:
         raise ValidationError(f"Unknown optimizer {optimizer!r}.", field="optimizer")
     if method not in ("auto", "benchmark", "flops"):
         raise ValidationError(f"Unknown estimate method {method!r}.")
-    t = seq_len or config.block_size
+    counts = model_counts(config, lora)
+    native = isinstance(config, GPTConfig)
+    t = seq_len or counts.context
     dev = resolve_device(str(device)) if not isinstance(device, torch.device) else device
-    n = parameter_count(config)
-    weights = 4 * n
-    activations = activation_bytes(config, batch, t, 2 if bf16 else 4)
-    flops = flops_per_token(config, t) * batch * t * grad_accum
+    n, adapter = counts.parameters, counts.adapter
+    trained = adapter if lora is not None else n
+    weights = 4 * (n + adapter)
+    if native:
+        activations = activation_bytes(config, batch, t, 2 if bf16 else 4)
+        per_token = flops_per_token(config, t)
+    else:
+        bpv = 2 if bf16 else 4
+        per = counts.layers * (8 * counts.width + 3 * counts.mlp) * bpv + 3 * counts.width * bpv + 2 * counts.vocab * 4
+        activations = batch * t * per
+        per_token = 6.0 * counts.non_embedding + 12 * counts.layers * counts.width * t
+    if lora is not None:  # frozen base: no weight gradients; adapters: forward + both gradients
+        per_token = per_token - 2.0 * counts.non_embedding + 6.0 * adapter
+        activations += batch * t * 4 * counts.width * counts.layers  # the adapters' inputs (dropout)
+    flops = per_token * batch * t * grad_accum
     rate = matmul_flops or matmul_rate(dev)
     flops_time = flops / (rate * FLOPS_EFFICIENCY)
-    if method == "benchmark" or (method == "auto" and flops_time < 1.0):
-        step = _benchmark_step(config, batch, t, dev) * grad_accum
-        how = f"measured: median of 3 training steps of this model on {dev.type} (after one warm-up step)"
+    measurable = native and lora is None
+    load = machine_load() if dev.type == "cpu" else None
+    used_threads = None
+    if measurable and (method == "benchmark" or (method == "auto" and flops_time < MEASURE_BELOW_S)):
+        times = [x * grad_accum for x in _benchmark_steps(config, batch, t, dev, threads)]
+        step, low, high = statistics.median(times), min(times), max(times)
+        used_threads = (threads or torch.get_num_threads()) if dev.type == "cpu" else None
+        how = (msg("measured: median of {steps} training steps of this model on {device}, {threads} thread(s) "
+                   "(after one warm-up step)", steps=len(times), device=dev.type, threads=used_threads)
+               if used_threads else
+               msg("measured: median of {steps} training steps of this model on {device} (after one warm-up step)",
+                   steps=len(times), device=dev.type))
     else:
         step = flops_time
-        how = (f"from FLOPs: {flops:.3g} per step at {FLOPS_EFFICIENCY:.0%} of a measured "
-               f"{rate / 1e9:.0f} GFLOP/s float32 matmul on {dev.type}")
+        low, high = step * FLOPS_RANGE[0], step * FLOPS_RANGE[1]
+        how = msg("from FLOPs, rough: {flops:.3g} per step at {efficiency:.0%} of a measured {gflops:.0f} GFLOP/s "
+                  "float32 matmul on {device}", flops=flops, efficiency=FLOPS_EFFICIENCY, gflops=rate / 1e9,
+                  device=dev.type)
+    if load is not None and load > 1.0:
+        how = msg("{how}; the machine was busy (load {load:.1f} on {cores} cores), so steps may run faster when "
+                  "it is not", how=how, load=load * (os.cpu_count() or 1), cores=os.cpu_count())
+    shards = max(1, int(shards))
+    gradients = 4 * trained
+    optim = OPTIMIZER_STATE_BYTES[optimizer] * trained
     return Estimate(
-        parameters=n,
-        weights_bytes=weights,
-        gradients_bytes=weights,
-        optimizer_bytes=OPTIMIZER_STATE_BYTES[optimizer] * n,
+        parameters=n + adapter,
+        weights_bytes=-(-weights // shards),
+        gradients_bytes=-(-gradients // shards),
+        optimizer_bytes=-(-optim // shards),
         activations_bytes=activations,
-        total_bytes=2 * weights + OPTIMIZER_STATE_BYTES[optimizer] * n + activations,
+        total_bytes=-(-(weights + gradients + optim) // shards) + activations,
         flops_per_step=flops,
         step_time_s=step,
-        time_method=how,
+        time_method=str(how),
+        time_message=how,
         device=str(dev),
         device_memory_bytes=device_memory(dev),
+        trainable_parameters=trained if lora is not None else 0,
+        shards=shards,
+        step_time_low_s=low,
+        step_time_high_s=high,
+        machine_load=load,
+        threads=used_threads,
     )
+
+
+def run_time_s(est: Estimate, max_steps: int, *, eval_every: int, eval_batches: int, grad_accum: int = 1
+               ) -> tuple[float, float, float]:
+    """The whole run's time (typical, low, high): its steps, plus the evaluations (every eval_every steps
+    and at the end, eval_batches forward passes each: about a third of a training micro-step each)."""
+    evals = max_steps // max(1, eval_every) + (1 if max_steps % max(1, eval_every) else 0)
+    per_eval = eval_batches / (3.0 * max(1, grad_accum))
+    factor = max_steps + evals * per_eval
+    return (est.step_time_s * factor, (est.step_time_low_s or est.step_time_s) * factor,
+            (est.step_time_high_s or est.step_time_s) * factor)
+

@@ -105,6 +105,17 @@ class ModelFamily(ABC):
         Names, shapes and missing tensors are checked, with a ValidationError that lists what is wrong."""
 
     @abstractmethod
+    def skeleton(self, config: Mapping[str, Any]) -> nn.Module:
+        """The model with its parameters on the meta device (no memory, no initialisation): for shapes,
+        parameter counts and the layers LoRA would adapt (estimates before a run)."""
+
+    def initialise(self, config: Mapping[str, Any]) -> nn.Module:
+        """A randomly initialised model for `config` (in train mode), for training from scratch. Families
+        that are only fine-tuned from their weights refuse (the default)."""
+        raise ValidationError(f"A {self.label} model is fine-tuned from its weights; the studio trains only its "
+                              "own GPT from scratch. Choose a vault model to start from.", field="source")
+
+    @abstractmethod
     def tensors(self, model: nn.Module) -> dict[str, torch.Tensor]:
         """The model's weights by stored name (tied duplicates left out: safetensors refuses shared tensors);
         `build(config(model), tensors(model))` gives the same model back."""
@@ -218,6 +229,60 @@ def build(config: Mapping[str, Any] | None, tensors: Mapping[str, torch.Tensor],
           device: str | torch.device = "cpu") -> nn.Module:
     """family_for_config(config).build(config, tensors)."""
     return family_for_config(config).build(config or {}, tensors, device=device)
+
+
+@dataclass(frozen=True)
+class FamilyConfig:
+    """A family's config.json with the few numbers a run plan shows, under the names the studio's GPTConfig
+    uses (n_layer, n_head, n_embd, block_size, vocab_size): what RunPlan.model_config is for a model that is
+    not the native GPT. `to_dict()` is the config.json itself."""
+
+    config: dict[str, Any]
+    spec: ModelSpec
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> FamilyConfig:
+        return cls(dict(config), family_for_config(config).check_config(config))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.config)
+
+    def validate(self) -> FamilyConfig:
+        return self
+
+    @property
+    def vocab_size(self) -> int:
+        return self.spec.vocab_size
+
+    @property
+    def block_size(self) -> int:
+        return self.spec.context_length
+
+    @property
+    def n_layer(self) -> int:
+        return self.spec.layers
+
+    @property
+    def n_head(self) -> int:
+        return self.spec.heads
+
+    @property
+    def n_embd(self) -> int:
+        return self.spec.hidden_size
+
+    @property
+    def dropout(self) -> float:
+        return 0.0
+
+
+def write_hf_folder(folder: Path, config: Mapping[str, Any], tensors: Mapping[str, torch.Tensor],
+                    files: Mapping[str, bytes | str]) -> list[str]:
+    """A stored version (config.json, tensors, its other files by name) written as a Hugging Face folder into
+    the existing empty `folder` by its family; returns the file names written."""
+    family = family_for_config(config)
+    model = family.build(config, tensors)
+    tokenizer = family.tokenizer(files, config) if files.get("tokenizer.json") else None
+    return family.export_hf(model, Path(folder), tokenizer)
 
 
 def check_tensor_shapes(expected: Mapping[str, ExpectedTensor], shapes: Mapping[str, tuple[int, ...]],

@@ -34,6 +34,19 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from studio.core.db.tables.api_keys import ApiKeyRow
 
+
+# Besides its own MAC (which says the row is one the studio made), each key row is an access row of its own
+# scope "apikey:<id>" (security/rowauth.py): versioned and anchored outside studio.db, so that a row restored
+# from a copy taken before its revocation is refused too.
+def _protect() -> None:
+    from studio.core.security import rowauth
+
+    rowauth.protect(ApiKeyRow, "apikey", ("id", "user_id", "key_hash", "key_generation", "rate_per_min",
+                                          "expires_at", "revoked_at"), id_column="id")
+
+
+_protect()
+
 PREFIX = "msk_"
 _FORMAT = 1
 _TOKEN_CHARS = len(PREFIX) + 43  # 32 bytes in unpadded base64url

@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 from studio.core.resources import resource_path
 
 MIN_LENGTH = 10
@@ -161,14 +162,14 @@ def _base(password: str) -> str:
 def check_password_rules(password: str, user_name: str = "") -> None:
     """Raise ValidationError saying what to change when `password` may not be used."""
     if len(password) < MIN_LENGTH:
-        raise ValidationError(f"The password must have at least {MIN_LENGTH} characters.", field="password")
+        raise ValidationError(msg("The password must have at least {min_length} characters.", min_length=MIN_LENGTH), field="password")
     if len(password) > MAX_LENGTH:
-        raise ValidationError(f"The password may have at most {MAX_LENGTH} characters.", field="password")
+        raise ValidationError(msg("The password may have at most {max_length} characters.", max_length=MAX_LENGTH), field="password")
     lowered = password.lower()
     common = common_passwords()
     if lowered in common or _base(password) in common:
-        raise ValidationError("This password is on the list of common passwords; choose another.", field="password")
+        raise ValidationError(msg("This password is on the list of common passwords; choose another."), field="password")
     if len(set(password)) < 4:
-        raise ValidationError("The password repeats too few characters; choose a longer mix.", field="password")
+        raise ValidationError(msg("The password repeats too few characters; choose a longer mix."), field="password")
     if len(user_name) >= 3 and user_name.lower() in lowered:
-        raise ValidationError("The password must not contain the user name.", field="password")
+        raise ValidationError(msg("The password must not contain the user name."), field="password")

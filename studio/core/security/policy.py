@@ -195,6 +195,11 @@ def _key_user(session: Session, actor: ApiKeyActor, spec) -> tuple[UserRow | Non
     if not spec.by_key:
         return None, f"an API key may not {spec.description}", ""
     row = session.get(ApiKeyRow, actor.key_id)
+    if row is not None:
+        try:
+            rowauth.verify(session, rowauth.scope_name("apikey", row.id))
+        except rowauth.TamperedRowError as error:
+            return None, str(error), "tampered"
     problem = row_problem(row, actor.authority)
     if problem is not None:
         return None, problem[1], problem[0]

@@ -38,6 +38,7 @@ import logging
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, event, select
@@ -213,6 +214,8 @@ def touch(session: Session, scope: str) -> None:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return "b:" + bytes(value).hex()
+    if isinstance(value, datetime):
+        return "t:" + value.isoformat()
     return value
 
 

@@ -31,6 +31,7 @@ from studio.core.errors import (
     LoginThrottledError,
     ValidationError,
 )
+from studio.core.messages import msg
 from studio.core.security import adopt, events, keys, passwords, pins, rowauth, throttle
 from studio.core.security.rowauth import TamperedRowError
 from studio.core.security.session import AuditKeys, UserSession, audit_keys_of, audit_secret_of
@@ -51,7 +52,7 @@ from studio.core.stores.accounts import (
 
 log = logging.getLogger(__name__)
 
-WRONG_LOGIN = "Wrong user name or password, or the account is disabled."
+WRONG_LOGIN = msg("Wrong user name or password, or the account is disabled.")
 _AUDIT_AAD = b"model-studio audit secret v1"
 
 
@@ -61,7 +62,7 @@ def utcnow() -> datetime:
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise ValidationError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
+        raise ValidationError(msg("Unknown role {role!r}; choose one of {value}.", role=role, value=', '.join(ROLES)), field="role")
     return role
 
 
@@ -78,7 +79,7 @@ class AccountService(Service):
         name = check_user_name(name)
         passwords.check_password_rules(password, name)
         if self.has_users():
-            raise ConflictError("This data folder already has users; log in as an administrator to add more.")
+            raise ConflictError(msg("This data folder already has users; log in as an administrator to add more."))
         audit_secret = os.urandom(32)
         private, public = keys.new_key_pair()
         phc = passwords.hash_password(password)
@@ -93,7 +94,7 @@ class AccountService(Service):
             s.add(row)
             s.flush()
             if s.scalar(select(func.count()).select_from(UserRow)) != 1:
-                raise ConflictError("Another process created the first administrator at the same time; log in.")
+                raise ConflictError(msg("Another process created the first administrator at the same time; log in."))
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
             row.trust = pins.pin(private, row.id, audit_secret)
             session = UserSession(row.id, row.name, row.role, private, audit_secret, row.key_generation)
@@ -151,12 +152,10 @@ class AccountService(Service):
                     "reason": "too soon after failed logins", "failures": gate.failures})
         if gate.refusal == login_attempts.LOCKED:
             raise AccountLockedError(
-                f"This account is locked after {throttle.MAX_FAILURES} failed logins in a row; "
-                "an administrator must unlock it."
+                msg("This account is locked after {max_failures} failed logins in a row; an administrator must unlock it.", max_failures=throttle.MAX_FAILURES)
             )
         if gate.refusal is not None:
-            raise LoginThrottledError(f"Too many failed logins: wait {throttle.describe_wait(gate.wait_s)} before "
-                                      "trying again.", retry_after_s=gate.wait_s)
+            raise LoginThrottledError(msg("Too many failed logins: wait {value} before trying again.", value=throttle.describe_wait(gate.wait_s)), retry_after_s=gate.wait_s)
         return gate
 
     def _record_failed_login(self, gate: login_attempts.Gate, who: dict, reason: str) -> None:
@@ -253,7 +252,7 @@ class AccountService(Service):
         with self.operation(actor, ops.USER_CREATE, "user", None, name=name, role=role) as op:
             s = op.session
             if user_row_by_name(s, name) is not None:
-                raise ConflictError(f"The user name {name!r} is taken.")
+                raise ConflictError(msg("The user name {name!r} is taken.", name=name))
             now = self.now()
             row = UserRow(name=name, name_key=name_key(name), role=role, disabled=False, must_change_password=False,
                           created_at=now, password_changed_at=now, password_phc=phc, key_kdf="", public_key=public,
@@ -273,7 +272,7 @@ class AccountService(Service):
             row = require_user_row(op.session, name)
             op.obj_id = str(row.id)
             if disabled and row.id == getattr(actor, "user_id", None):
-                raise ConflictError("You cannot disable your own account.")
+                raise ConflictError(msg("You cannot disable your own account."))
             if disabled and row.role == "admin":
                 self._keep_an_admin(op.session, row.id)
             row.disabled = disabled
@@ -305,7 +304,7 @@ class AccountService(Service):
             UserRow.role == "admin", UserRow.disabled.is_(False), UserRow.id != leaving_id))
             if verified_user(session, uid) is not None]
         if not others:
-            raise ConflictError("At least one active administrator must remain.")
+            raise ConflictError(msg("At least one active administrator must remain."))
 
     def reset_password(self, actor, name: str, new_password: str) -> User:
         """An administrator sets a new password for someone else. See the module's docstring for what it
@@ -317,7 +316,7 @@ class AccountService(Service):
             row = require_user_row(s, name)
             op.obj_id = str(row.id)
             if row.id == getattr(actor, "user_id", None):
-                raise ValidationError("Use 'change password' for your own account (a reset would replace your keys).")
+                raise ValidationError(msg("Use 'change password' for your own account (a reset would replace your keys)."))
             passwords.check_password_rules(new_password, row.name)
             revoked = grant_rows(s, user_id=row.id)
             for grant in s.scalars(select(GrantRow).where(GrantRow.user_id == row.id)).all():
@@ -343,11 +342,11 @@ class AccountService(Service):
         private = session.private_key()
         passwords.check_password_rules(new_password, session.user_name)
         if old_password == new_password:
-            raise ValidationError("The new password must differ from the old one.", field="password")
+            raise ValidationError(msg("The new password must differ from the old one."), field="password")
         with self.operation(session, ops.USER_CHANGE_PASSWORD, "user", session.user_id) as op:
             row = op.session.get(UserRow, session.user_id)
             if not passwords.verify_password(old_password, row.password_phc):
-                raise AuthenticationError("The current password is wrong.")
+                raise AuthenticationError(msg("The current password is wrong."))
             row.password_phc = passwords.hash_password(new_password)
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, new_password, row.id)
             row.must_change_password = False

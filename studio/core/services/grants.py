@@ -11,6 +11,7 @@ from sqlalchemy import select
 from studio.core import operations as ops
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.errors import ConflictError, NotFoundError, ValidationError
+from studio.core.messages import msg
 from studio.core.security import events, policy
 from studio.core.services.base import Service
 from studio.core.stores.accounts import Grant, grant_rows, require_user_row, to_grant
@@ -20,16 +21,16 @@ def parse_object(text: str) -> tuple[str, str]:
     """"model:12" -> ("model", "12")."""
     obj_type, sep, obj_id = (text or "").partition(":")
     if not sep or not obj_type or not obj_id:
-        raise ValidationError(f"Name an object as TYPE:ID, e.g. model:12 (got {text!r}).", field="object")
+        raise ValidationError(msg("Name an object as TYPE:ID, e.g. model:12 (got {text!r}).", text=text), field="object")
     return obj_type, obj_id
 
 
 def _check(obj_type: str, permission: str) -> None:
     if permission not in policy.PERMISSIONS:
-        raise ValidationError(f"Unknown permission {permission!r}; choose one of {', '.join(policy.PERMISSIONS)}.",
+        raise ValidationError(msg("Unknown permission {permission!r}; choose one of {value}.", permission=permission, value=', '.join(policy.PERMISSIONS)),
                               field="permission")
     if obj_type not in policy.GRANTABLE_TYPES:
-        raise ValidationError(f"Grants are given on {' and '.join(policy.GRANTABLE_TYPES)} objects, not {obj_type!r}.",
+        raise ValidationError(msg("Grants are given on {value} objects, not {obj_type!r}.", value=' and '.join(policy.GRANTABLE_TYPES), obj_type=obj_type),
                               field="object")
 
 
@@ -45,17 +46,17 @@ class GrantService(Service):
         with self.operation(actor, ops.GRANT_ADD, obj_type, oid, user=user_name, permission=permission) as op:
             s = op.session
             if not policy.object_exists(s, obj_type, oid):
-                raise NotFoundError(f"There is no {obj_type} {oid}.")
+                raise NotFoundError(msg("There is no {obj_type} {oid}.", obj_type=obj_type, oid=oid))
             user = require_user_row(s, user_name)
             op.details["user_id"] = user.id
             if user.role == "viewer" and permission != "use":
-                raise ValidationError("A viewer can only be given 'use' (the viewer role never exports or manages).",
+                raise ValidationError(msg("A viewer can only be given 'use' (the viewer role never exports or manages)."),
                                       field="permission")
             existing = s.scalar(select(GrantRow).where(
                 GrantRow.user_id == user.id, GrantRow.obj_type == obj_type, GrantRow.obj_id == oid,
                 GrantRow.permission == permission))
             if existing is not None:
-                raise ConflictError(f"{user.name} already has {permission} on {obj_type} {oid}.")
+                raise ConflictError(msg("{name} already has {permission} on {obj_type} {oid}.", name=user.name, permission=permission, obj_type=obj_type, oid=oid))
             row = GrantRow(user_id=user.id, obj_type=obj_type, obj_id=oid, permission=permission,
                            granted_by=getattr(actor, "user_id", None), granted_at=self.studio.accounts.now())
             s.add(row)
@@ -75,7 +76,7 @@ class GrantService(Service):
                 GrantRow.user_id == user.id, GrantRow.obj_type == obj_type, GrantRow.obj_id == oid,
                 GrantRow.permission == permission))
             if row is None:
-                raise NotFoundError(f"{user.name} has no {permission} grant on {obj_type} {oid}.")
+                raise NotFoundError(msg("{name} has no {permission} grant on {obj_type} {oid}.", name=user.name, permission=permission, obj_type=obj_type, oid=oid))
             grant = _named(s, to_grant(row, user.name))
             s.delete(row)
             s.flush()

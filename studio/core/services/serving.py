@@ -27,6 +27,7 @@ class ServingService(Service):
     def start(self, actor: Any, refs: Sequence[str], options: Any = None, *, device: str = "cpu") -> Any:
         """Decrypt the models, start the engines and the HTTP server, and record `serve.start` for each
         model. Raises before anything listens if the user may not serve a model or the port is taken."""
+        from studio.core.serving.chat import ChatTemplate
         from studio.core.serving.engine import Engine
         from studio.core.serving.loading import load_for_serving
         from studio.core.serving.options import ServeOptions, is_loopback
@@ -47,16 +48,19 @@ class ServingService(Service):
             for ref in refs:
                 from studio.core.services.runs.sources import parse_ref
 
-                self.check(actor, ops.SERVE_START, "model", self.studio.vault.model_id(parse_ref(ref)[0]))
+                self.check(actor, ops.SERVE_START, "model", self.studio.vault.model_id(parse_ref(ref)[0], actor))
                 loaded = load_for_serving(self.studio.vault, actor, ref, device)
                 ident = f"{loaded.name}:{loaded.version}"
                 if any(m.id == ident for m in served):
                     raise ValidationError(f"{ident} is named twice.", field="models")
-                runner = runner_for(loaded.model, options.max_batch)
+                try:
+                    runner = runner_for(loaded.model, options.max_batch, options.backend, loaded.tokenizer.dataset_tokenizer())
+                except ValidationError as error:
+                    raise StudioError(f"{loaded.name}:{loaded.version} cannot run on {options.backend}: {error}") from None
                 engine = Engine(runner, max_batch=options.max_batch, max_queue=options.max_queue, name=ident)
                 served.append(ServedModel(ident, loaded.name, loaded.model_id, loaded.version, loaded.label,
-                                          loaded.tokenizer, loaded.template, engine, runner.context_length,
-                                          loaded.eos_id))
+                                          loaded.tokenizer, ChatTemplate(loaded.tokenizer), engine,
+                                          runner.context_length, frozenset(loaded.tokenizer.stop_ids)))
             server = Server(self.studio, served, replace(options, record_text=record_text), authority,
                             audit_keys_of(actor), record_text=record_text)
             server.start()
@@ -64,7 +68,8 @@ class ServingService(Service):
                 with self.operation(actor, ops.SERVE_START, "model", m.model_id) as op:
                     op.details.update(version=m.version, host=server.host, port=server.port,
                                       loopback=is_loopback(str(server.host)), record_text=record_text,
-                                      max_batch=options.max_batch, max_queue=options.max_queue)
+                                      max_batch=options.max_batch, max_queue=options.max_queue,
+                                      backend=options.backend)
         except OSError as error:
             self._abandon(server, served)
             raise StudioError(f"Could not listen on {options.host}:{options.port}: {error.strerror or error}. "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from studio.core.db import Database
 from studio.core.db.migrate import head_revision, upgrade_database
 from studio.core.db.schema import SchemaGuard, expected_objects
 from studio.core.errors import StudioError
+from studio.core.fsutil import make_private, use_private_umask
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
 from studio.core.security import rowauth
@@ -29,6 +31,17 @@ from studio.core.stores.audit import AuditStore
 from studio.core.stores.settings import SettingsStore
 
 log = logging.getLogger(__name__)
+
+
+def _make_private(root: Path) -> None:
+    """A data folder made by an older studio (or copied in) may be readable by other accounts: fix it, and say
+    so (once: afterwards it is private)."""
+    folders, files = make_private(root)
+    if folders or files:
+        text = (f"The data folder {root} was readable by other accounts of this machine; it is private now "
+                f"({folders} folder(s) set to 0700, {files} file(s) to 0600).")
+        log.warning(text)
+        print(f"Model Studio: {text}", file=sys.stderr)
 
 
 class Studio:
@@ -54,9 +67,11 @@ class Studio:
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
+        use_private_umask()  # folders 0700, files 0600 from here on (fsutil)
         paths = DataPaths(resolve_data_dir(data_dir)).ensure()
         if log_to_file:
             configure_logging(paths.log_file)
+        _make_private(paths.root)
         db = Database(paths.db)
         try:
             backup = upgrade_database(db.engine, paths.db, paths.backups)
@@ -78,6 +93,10 @@ class Studio:
             studio.runs.reconcile()
         except StudioError as error:
             log.warning("could not check the training runs: %s", error)
+        try:  # what killed imports and rotations left in the vault's folder, if no live process holds it
+            studio.vault.sweep()
+        except (StudioError, OSError) as error:
+            log.warning("could not clean the vault's folder: %s", error)
         return studio
 
     def close(self) -> None:

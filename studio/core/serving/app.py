@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -44,6 +45,35 @@ def _error_response(error: ApiError) -> JSONResponse:
     if error.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after_s + 0.999)))
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
+
+
+class _Inbox:
+    """What the engine's thread hands one request: items pushed from any thread, taken all at once on the
+    event loop. The loop is woken once per batch of items, not once per token (each wake-up is a write to
+    the loop's self-pipe; with 8 streams and a busy loop those were most of the serving overhead)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._items: list[Any] = []
+        self._lock = threading.Lock()
+        self._ready = asyncio.Event()
+
+    def push(self, item: Any) -> None:
+        with self._lock:
+            self._items.append(item)
+            if len(self._items) > 1:
+                return  # a wake-up is already on its way
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def get_all(self) -> list[Any]:
+        while True:
+            with self._lock:
+                items, self._items = self._items, []
+                if items:
+                    self._ready.clear()
+                    return items
+            await self._ready.wait()
+            self._ready.clear()
 
 
 class _Call:
@@ -236,16 +266,20 @@ class Api:
             served = self._model(call, body.model)
             self._rate(call)
             if chat:
+                if not served.template.available:
+                    raise ApiError(400, f"{served.id} has no chat template; use /v1/completions with a prompt.",
+                                   "no_chat_template", "messages")
                 try:
                     text = served.template.render([m.model_dump() for m in body.messages])
                 except StudioError as error:
                     raise ApiError(400, str(error), "invalid_messages", "messages") from None
-                stops = tuple(served.template.stop) + body.stops
+                ids = served.template.encode(text)
             else:
-                text, stops = body.text, body.stops
+                text = body.text
+                ids = served.encode(text)
+            stops = tuple(served.template.stop) + body.stops
             if self.server.record_text:
                 call.prompt_text = text
-            ids = served.encode(text)
             max_tokens = self._fit(call, served, ids, body.token_limit)
             await self._admit(call)
         except ApiError as error:
@@ -269,58 +303,58 @@ class Api:
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         return await self._whole(call, chat, job, events, stream)
 
-    def _job(self, served: ServedModel, ids: list[int], max_tokens: int, body: Any) -> tuple[Job, asyncio.Queue]:
-        loop = asyncio.get_running_loop()
-        events: asyncio.Queue = asyncio.Queue()
-        put = events.put_nowait
+    def _job(self, served: ServedModel, ids: list[int], max_tokens: int, body: Any) -> tuple[Job, _Inbox]:
+        inbox = _Inbox(asyncio.get_running_loop())
+        job = Job(ids, max_tokens, lambda token: inbox.push(("token", token, None)),
+                  lambda reason, error: inbox.push(("end", reason, error)), temperature=body.temperature,
+                  top_p=body.top_p if body.top_p < 1.0 else None, top_k=body.top_k, seed=body.seed,
+                  stop_ids=served.stop_ids)
+        return job, inbox
 
-        def on_token(token: int) -> None:
-            loop.call_soon_threadsafe(put, ("token", token, None))
-
-        def on_finish(reason: str, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(put, ("end", reason, error))
-
-        stop_ids = frozenset({served.eos_id}) if served.eos_id is not None else frozenset()
-        job = Job(ids, max_tokens, on_token, on_finish, temperature=body.temperature,
-                  top_p=body.top_p if body.top_p < 1.0 else None, top_k=body.top_k, seed=body.seed, stop_ids=stop_ids)
-        return job, events
-
-    async def _pieces(self, call: _Call, job: Job, events: asyncio.Queue, stream: TextStream,
-                      eos: int | None) -> AsyncIterator[tuple[str, str | None]]:
-        """(text, None) pieces, then ("", finish_reason) once: "stop", "length" or "error:<message>"."""
+    async def _pieces(self, call: _Call, job: Job, events: _Inbox, stream: TextStream,
+                      stop_ids: frozenset[int]) -> AsyncIterator[tuple[str, str | None]]:
+        """(text, None) pieces, then ("", finish_reason) once: "stop", "length" or "error:<message>". Tokens
+        that arrived together (the client or the loop fell behind the engine) make one piece."""
         while True:
-            kind, value, error = await events.get()
-            if kind == "token":
+            text: list[str] = []
+            end: tuple[str, BaseException | None] | None = None
+            for kind, value, error in await events.get_all():
+                if kind == "end":
+                    end = (value, error)
+                    break
                 call.completion_tokens += 1
-                if value == eos:
+                if value in stop_ids:
                     continue
-                piece = stream.feed(value)
-                if piece:
-                    if call.ttft_ms is None:
-                        call.ttft_ms = call.latency_ms
-                    call.completion_text.append(piece)
-                    yield piece, None
+                text.append(stream.feed(value))
                 if stream.stopped:
                     job.cancel()
-                    yield "", "stop"
-                    return
+                    end = ("stopped", None)
+                    break
+            piece = "".join(text)
+            if piece:
+                if call.ttft_ms is None:
+                    call.ttft_ms = call.latency_ms
+                call.completion_text.append(piece)
+                yield piece, None
+            if end is None:
                 continue
-            if value == "error":
+            reason, error = end
+            if reason == "error":
                 yield "", f"error:{type(error).__name__}: {error}"
                 return
-            rest = stream.finish()
+            rest = stream.finish() if reason != "stopped" else ""
             if rest:
                 call.completion_text.append(rest)
                 yield rest, None
-            yield "", "length" if value == "length" else "stop"
+            yield "", "length" if reason == "length" else "stop"
             return
 
-    async def _whole(self, call: _Call, chat: bool, job: Job, events: asyncio.Queue, stream: TextStream) -> Response:
+    async def _whole(self, call: _Call, chat: bool, job: Job, events: _Inbox, stream: TextStream) -> Response:
         served = call.served
         assert served is not None
         parts: list[str] = []
         finish = "stop"
-        async for piece, end in self._pieces(call, job, events, stream, served.eos_id):
+        async for piece, end in self._pieces(call, job, events, stream, served.stop_ids):
             if end is None:
                 parts.append(piece)
             else:
@@ -345,7 +379,7 @@ class Api:
                              "model": served.id, "choices": [{"index": 0, "text": text, "logprobs": None,
                                                               "finish_reason": finish}], "usage": usage})
 
-    async def _sse(self, call: _Call, chat: bool, body: Any, job: Job, events: asyncio.Queue,
+    async def _sse(self, call: _Call, chat: bool, body: Any, job: Job, events: _Inbox,
                    stream: TextStream) -> AsyncIterator[bytes]:
         served = call.served
         assert served is not None
@@ -368,7 +402,7 @@ class Api:
         try:
             if chat:
                 yield event([choice(None, None, first=True)])
-            async for piece, end in self._pieces(call, job, events, stream, served.eos_id):
+            async for piece, end in self._pieces(call, job, events, stream, served.stop_ids):
                 if end is None:
                     yield event([choice(piece, None)])
                     continue

@@ -130,6 +130,9 @@ class Engine:
         for job in pending:
             self._finish(job, "cancelled")
         self.runner.reset()
+        close = getattr(self.runner, "close", None)
+        if close is not None:  # a runner holding native resources (llama.cpp) frees them on the engine's thread
+            close()
 
     def _admit(self, job: Job) -> None:
         if job.cancelled.is_set():

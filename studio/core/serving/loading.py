@@ -1,42 +1,34 @@
 """A vault version as the server runs it: decrypted into memory (the vault's `load`, audited as
-model.read), built through the one loader of stored tensors (float, quantized or pruned), with its
-tokenizer and chat template. Nothing is written to disk."""
+model.read), built by its model family (float, quantized or pruned native GPTs, transformers models), with
+the family's tokenizer and chat template. Nothing is written to disk."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from studio.core.errors import ValidationError
+RUN_ROLES = frozenset({"weights", "index", "config", "tokenizer"})
 
 
 @dataclass
 class LoadedForServing:
     model: Any
-    tokenizer: Any
-    template: Any
+    tokenizer: Any  # a studio.core.models.tokenizer.ModelTokenizer
     model_id: int
     name: str
     version: int
     label: str
-    eos_id: int | None
 
 
 def load_for_serving(vault: Any, actor: Any, ref: str, device: str = "cpu") -> LoadedForServing:
-    from studio.core.compression.load import load_model
-    from studio.core.services.runs.sampling import tokenizer_from_json
-    from studio.core.services.runs.sources import config_of, parse_ref, studio_tensors
-    from studio.core.serving.chat import template_for
+    from studio.core.models.family import family_for_config
+    from studio.core.services.runs.sources import parse_ref
 
     model_ref, version = parse_ref(ref)
-    loaded = vault.load(actor, model_ref, version)
-    try:
-        config, is_hf = config_of(loaded.config)
-    except ValidationError as error:
-        raise ValidationError(f"{loaded.version.model_name}:{loaded.version.number} cannot be served: {error}") from None
-    model = load_model(config, studio_tensors(loaded.tensors, config, is_hf), device=device).eval()
-    tokenizer = tokenizer_from_json(loaded.tokenizer)
+    loaded = vault.load(actor, model_ref, version, roles=RUN_ROLES)
+    family = family_for_config(loaded.config)
+    tokenizer = family.tokenizer(loaded.files, loaded.config)  # before the weights: a clear error first
+    model = family.build(loaded.config, loaded.tensors, device=device)
     info = loaded.version
-    label = info.architecture or f"GPT {config.n_layer}L/{config.n_embd}d"
-    return LoadedForServing(model, tokenizer, template_for(model, tokenizer), info.model_id, info.model_name,
-                            info.number, label, getattr(tokenizer, "eos_id", None))
+    label = info.architecture or family.describe(loaded.config).architecture
+    return LoadedForServing(model, tokenizer, info.model_id, info.model_name, info.number, label)

@@ -6,7 +6,8 @@
 
 Rows are kept dense (0..rows-1), so a step attends over one contiguous slice of the cache: removing a row
 moves the last row's cache into the hole. A model family provides a runner through `runner_for(model)`; the
-native GPT's is `gpt_runner.GPTRunner`.
+native GPT's is `gpt_runner.GPTRunner` (rows share each forward pass); every other family is served by
+`family_runner.FamilyRunner` over the family interface's forward step (row by row).
 """
 
 from __future__ import annotations
@@ -33,8 +34,18 @@ class BatchRunner(Protocol):
     def reset(self) -> None: ...
 
 
-def runner_for(model: Any, max_rows: int) -> BatchRunner:
-    """The batch runner of a loaded model (the family's own, when the family interface provides one)."""
+BACKENDS = ("torch", "llama.cpp")
+
+
+def runner_for(model: Any, max_rows: int, backend: str = "torch", tokenizer: Any = None) -> BatchRunner:
+    """The batch runner of a loaded model (the family's own, when the family interface provides one).
+    backend "llama.cpp" runs the native GPT in llama.cpp from a GGUF in memory (llama_runner.py)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "llama.cpp":
+        from studio.core.serving.llama_runner import LlamaCppRunner
+
+        return LlamaCppRunner(model, tokenizer, max_rows)
     make = getattr(model, "batch_runner", None)
     if callable(make):
         return make(max_rows)
@@ -44,4 +55,6 @@ def runner_for(model: Any, max_rows: int) -> BatchRunner:
         from studio.core.serving.gpt_runner import GPTRunner
 
         return GPTRunner(model, max_rows)
-    raise TypeError(f"cannot serve a {type(model).__name__}: its family has no batched forward step")
+    from studio.core.serving.family_runner import FamilyRunner
+
+    return FamilyRunner(model, max_rows)  # any other family: its own forward step, row by row

@@ -16,15 +16,20 @@ class ServedModel:
     model_id: int
     version: int
     label: str  # "GPT 6L/384d, 10.8M parameters"
-    tokenizer: Any
-    template: Any
+    tokenizer: Any  # the family's ModelTokenizer
+    template: Any  # chat.ChatTemplate over it
     engine: Engine
     context_length: int
-    eos_id: int | None
+    stop_ids: frozenset[int]
     created: int = field(default_factory=lambda: int(time.time()))
 
     def encode(self, text: str) -> list[int]:
+        """A completion prompt's ids, as the model's tokenizer gives them (BOS where it adds one)."""
         ids = list(self.tokenizer.encode(text)) if text else []
-        if not ids and self.eos_id is not None:
-            ids = [self.eos_id]  # an empty prompt starts a new document
+        if not ids:
+            start = getattr(self.tokenizer, "start_id", None)
+            if start is None:
+                start = next(iter(self.stop_ids), None)
+            if start is not None:
+                ids = [start]  # an empty prompt starts a new document
         return ids

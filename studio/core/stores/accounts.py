@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from studio.core.db import Database
 from studio.core.db.tables.accounts import GrantRow, LoginAttemptRow, UserRow
 from studio.core.errors import NotFoundError, ValidationError
+from studio.core.messages import msg
 from studio.core.security import rowauth, throttle
 
 _NAME = re.compile(r"^\w[\w.\-]{0,63}$")
@@ -73,7 +74,7 @@ def check_user_name(name: str) -> str:
     name = (name or "").strip()
     if not _NAME.match(name) or len(name_key(name)) > 64:
         raise ValidationError(
-            "A user name has 1 to 64 letters, digits, '.', '_' or '-', and starts with a letter or digit.",
+            msg("A user name has 1 to 64 letters, digits, '.', '_' or '-', and starts with a letter or digit."),
             field="name",
         )
     return name
@@ -86,7 +87,7 @@ def user_row_by_name(session: Session, name: str) -> UserRow | None:
 def require_user_row(session: Session, name: str) -> UserRow:
     row = user_row_by_name(session, name)
     if row is None:
-        raise NotFoundError(f"There is no user named {name!r} (see `studio users list`).")
+        raise NotFoundError(msg("There is no user named {name!r} (see `studio users list`).", name=name))
     return row
 
 
@@ -114,7 +115,7 @@ def public_key_of(session: Session, user_id: int) -> bytes:
     """A user's X25519 public key (raw 32 bytes), to seal a secret to them inside another operation."""
     row = session.get(UserRow, user_id)
     if row is None:
-        raise NotFoundError(f"There is no user with id {user_id}.")
+        raise NotFoundError(msg("There is no user with id {user_id}.", user_id=user_id))
     return bytes(row.public_key)
 
 
@@ -154,7 +155,7 @@ class AccountStore:
         with self._db.session() as s:
             row = s.get(UserRow, user_id)
             if row is None:
-                raise NotFoundError(f"There is no user with id {user_id}.")
+                raise NotFoundError(msg("There is no user with id {user_id}.", user_id=user_id))
             return to_user(row, failures_of(s, row.id))
 
     def public_key(self, user_id: int) -> bytes:

@@ -53,6 +53,15 @@ class DatasetInfo:
     # set only on what import_dataset returns: the source files it removed (the "remove the source" option)
     removed_sources: tuple[str, ...] = ()
 
+    @property
+    def vocab_asked(self) -> int | None:
+        """The BPE vocabulary asked for, when the trained one came out smaller (the text held fewer merges
+        than asked: a small text or few distinct words); None otherwise."""
+        asked = self.options.get("vocab_size")
+        if self.tokenizer == "bpe" and isinstance(asked, int) and asked > self.vocab_size:
+            return asked
+        return None
+
 
 def _info(row: DatasetRow) -> DatasetInfo:
     created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)

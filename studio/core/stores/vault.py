@@ -114,6 +114,11 @@ def _artifact(row: VaultArtifactRow) -> ArtifactInfo:
                         row.chunk_size, row.key_epoch, row.blob)
 
 
+def not_found(model: int | str) -> NotFoundError:
+    """The one answer for a model that does not exist, or exists but is not the asker's to see."""
+    return NotFoundError(f"No model {model!r} in the vault. `studio vault list` shows the models.")
+
+
 class VaultStore:
     """Every query of the vault's tables."""
 
@@ -154,20 +159,19 @@ class VaultStore:
     # --- models -------------------------------------------------------------------------------------------
 
     def model_row(self, s: Session, model: int | str) -> VaultModelRow:
-        """By id (an int, or a string of digits that is no model's name) or by name."""
-        row = None
-        if isinstance(model, str):
-            row = s.scalar(select(VaultModelRow).where(VaultModelRow.name == model))
-            if row is None and model.isdigit():
-                row = s.get(VaultModelRow, int(model))
-        else:
-            row = s.get(VaultModelRow, int(model))
+        """By id (an int or a string of digits). Names are resolved for an actor, among the models they can
+        see (VaultBase.resolve): they are unique per owner only."""
+        row = s.get(VaultModelRow, int(model)) if isinstance(model, int) or str(model).isdigit() else None
         if row is None:
-            raise NotFoundError(f"No model {model!r} in the vault. `studio vault list` shows the models.")
+            raise not_found(model)
         return row
 
-    def find_model(self, s: Session, name: str) -> VaultModelRow | None:
-        return s.scalar(select(VaultModelRow).where(VaultModelRow.name == name))
+    def models_named(self, s: Session, name: str) -> list[VaultModelRow]:
+        return list(s.scalars(select(VaultModelRow).where(VaultModelRow.name == name).order_by(VaultModelRow.id)))
+
+    def find_model(self, s: Session, name: str, owner_id: int) -> VaultModelRow | None:
+        """The owner's model of that name (names are unique per owner)."""
+        return s.scalar(select(VaultModelRow).where(VaultModelRow.name == name, VaultModelRow.owner_id == owner_id))
 
     def add_model(self, s: Session, name: str, owner_id: int, tags: Sequence[str], notes: str) -> VaultModelRow:
         now = utcnow()

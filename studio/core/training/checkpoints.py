@@ -56,6 +56,21 @@ class CheckpointPolicy:
         return cls(int(d.get("every", 500)), int(d.get("keep_last", 2)), bool(d.get("keep_best", True))).validate()
 
 
+def retained(policy: CheckpointPolicy, checkpoints: Sequence[CheckpointInfo]) -> set[int]:
+    """The ids of the usable checkpoints a run keeps, over all its attempts: the `keep_last` latest of the rolling
+    slots and the one best by validation loss. Each attempt (a resume) reserves slots of its own, so without this
+    an interrupted and resumed run kept them all (6 instead of 3)."""
+    usable = [c for c in checkpoints if c.usable]
+    last = sorted((c for c in usable if not c.is_best), key=lambda c: (c.step or 0, c.id), reverse=True)
+    keep = {c.id for c in last[: policy.keep_last]}
+    best = [c for c in usable if c.is_best and c.val_loss is not None]
+    if policy.keep_best and best:
+        keep.add(min(best, key=lambda c: (c.val_loss, -(c.step or 0), -c.id)).id)
+    elif policy.keep_best:  # no validation loss anywhere: the latest best slot
+        keep.update(c.id for c in sorted((c for c in usable if c.is_best), key=lambda c: c.id)[-1:])
+    return keep
+
+
 @dataclass(frozen=True)
 class Reservation:
     slot: str

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from studio.core.errors import ValidationError
+from studio.core.messages import msg
 
 OPTIMIZERS = ("adamw", "adam", "adagrad", "sgd")
 SCHEDULES = ("cosine", "linear", "constant")
@@ -54,20 +55,20 @@ class TrainConfig:
 
         for name in ("max_steps", "batch_size", "grad_accum", "eval_every", "eval_batches"):
             value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, name, f"{name} must be a positive whole number (got {value!r}).")
-        need(self.seq_len is None or self.seq_len >= 1, "seq_len", "seq_len must be positive.")
-        need(self.optimizer in OPTIMIZERS, "optimizer", f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
-        need(self.schedule in SCHEDULES, "schedule", f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
-        need(self.precision in PRECISIONS, "precision", f"Unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}.")
-        need(math.isfinite(self.lr) and self.lr > 0, "lr", f"The learning rate must be positive (got {self.lr}).")
-        need(self.min_lr is None or 0 <= self.min_lr <= self.lr, "min_lr", "min_lr must be between 0 and lr.")
-        need(self.warmup_steps >= 0, "warmup_steps", "warmup_steps cannot be negative.")
-        need(self.weight_decay >= 0, "weight_decay", "weight_decay cannot be negative.")
-        need(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1", "Adam betas must be in [0, 1).")
-        need(0 <= self.momentum < 1, "momentum", "momentum must be in [0, 1).")
-        need(self.grad_clip >= 0, "grad_clip", "grad_clip cannot be negative (0 turns clipping off).")
-        need(self.patience >= 0, "patience", "patience cannot be negative (0 turns early stopping off).")
-        need(self.threads >= 0, "threads", "threads cannot be negative (0 = default).")
+            need(isinstance(value, int) and value >= 1, name, msg("{name} must be a positive whole number (got {value!r}).", name=name, value=value))
+        need(self.seq_len is None or self.seq_len >= 1, "seq_len", msg("seq_len must be positive."))
+        need(self.optimizer in OPTIMIZERS, "optimizer", msg("Unknown optimizer {optimizer!r}; choose one of {value}.", optimizer=self.optimizer, value=', '.join(OPTIMIZERS)))
+        need(self.schedule in SCHEDULES, "schedule", msg("Unknown schedule {schedule!r}; choose one of {value}.", schedule=self.schedule, value=', '.join(SCHEDULES)))
+        need(self.precision in PRECISIONS, "precision", msg("Unknown precision {precision!r}; choose one of {value}.", precision=self.precision, value=', '.join(PRECISIONS)))
+        need(math.isfinite(self.lr) and self.lr > 0, "lr", msg("The learning rate must be positive (got {lr}).", lr=self.lr))
+        need(self.min_lr is None or 0 <= self.min_lr <= self.lr, "min_lr", msg("min_lr must be between 0 and lr."))
+        need(self.warmup_steps >= 0, "warmup_steps", msg("warmup_steps cannot be negative."))
+        need(self.weight_decay >= 0, "weight_decay", msg("weight_decay cannot be negative."))
+        need(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1", msg("Adam betas must be in [0, 1)."))
+        need(0 <= self.momentum < 1, "momentum", msg("momentum must be in [0, 1)."))
+        need(self.grad_clip >= 0, "grad_clip", msg("grad_clip cannot be negative (0 turns clipping off)."))
+        need(self.patience >= 0, "patience", msg("patience cannot be negative (0 turns early stopping off)."))
+        need(self.threads >= 0, "threads", msg("threads cannot be negative (0 = default)."))
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,7 +78,7 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
-            raise ValidationError(f"Unknown training settings: {', '.join(unknown)}.")
+            raise ValidationError(msg("Unknown training settings: {value}.", value=', '.join(unknown)))
         return cls(**data).validate()
 
 
@@ -93,3 +94,45 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     if cfg.schedule == "linear":
         return cfg.lr - (cfg.lr - cfg.final_lr) * ratio
     return cfg.final_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.final_lr)
+
+
+@dataclass(frozen=True)
+class LoraConfig:
+    """LoRA settings of a fine-tuning run (plain data; studio.core.models.lora applies them with peft).
+    `targets` are the last parts of the Linear layers' paths (q_proj, v_proj, c_attn, ...); empty means the
+    family's defaults (`family.lora_targets(model)`: every Linear layer inside the blocks)."""
+
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.05
+    targets: tuple[str, ...] = ()
+
+    def validate(self) -> LoraConfig:
+        if not isinstance(self.rank, int) or isinstance(self.rank, bool) or not 1 <= self.rank <= 4096:
+            raise ValidationError(f"The LoRA rank must be a whole number from 1 to 4096 (got {self.rank!r}).",
+                                  field="lora_rank")
+        if not (isinstance(self.alpha, int | float) and math.isfinite(self.alpha) and self.alpha > 0):
+            raise ValidationError(f"The LoRA alpha must be positive (got {self.alpha!r}).", field="lora_alpha")
+        if not (isinstance(self.dropout, int | float) and 0 <= self.dropout < 1):
+            raise ValidationError(f"The LoRA dropout must be in [0, 1) (got {self.dropout!r}).", field="lora_dropout")
+        bad = [t for t in self.targets if not isinstance(t, str) or not t.strip() or "." in t]
+        if bad:
+            raise ValidationError(f"LoRA targets are module names such as q_proj or c_attn (got {bad[0]!r}).",
+                                  field="lora_targets")
+        return self
+
+    @property
+    def scaling(self) -> float:
+        return self.alpha / self.rank
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "alpha": self.alpha, "dropout": self.dropout, "targets": list(self.targets)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoraConfig:
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValidationError(f"Unknown LoRA settings: {', '.join(unknown)}.")
+        d = dict(data)
+        d["targets"] = tuple(d.get("targets") or ())
+        return cls(**d).validate()

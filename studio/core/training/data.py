@@ -61,8 +61,12 @@ class BatchSampler:
     """Random windows of seq_len + 1 tokens from one split; x is the window minus its last token, y minus its
     first, with y = -1 where the mask says the target does not count."""
 
-    def __init__(self, split: TokenSplit, batch_size: int, seq_len: int, seed: int | list[int]):
+    def __init__(self, split: TokenSplit, batch_size: int, seq_len: int, seed: int | list[int],
+                 part: tuple[int, int] | None = None):
+        """`part` (index, count): draw a global batch of batch_size x count windows and return slice `index`
+        (FSDP: every rank draws alike and trains its share of the same global batch)."""
         self.split = split
+        self.part = part
         self.batch_size = batch_size
         self.seq_len = seq_len
         self.rng = np.random.default_rng(seed)
@@ -70,7 +74,12 @@ class BatchSampler:
         self._offsets = np.arange(seq_len + 1)
 
     def next_numpy(self) -> tuple[np.ndarray, np.ndarray]:
-        starts = self.rng.integers(0, len(self.split) - self.seq_len, size=self.batch_size)
+        if self.part is None:
+            starts = self.rng.integers(0, len(self.split) - self.seq_len, size=self.batch_size)
+        else:
+            index, count = self.part
+            starts = self.rng.integers(0, len(self.split) - self.seq_len, size=self.batch_size * count)
+            starts = starts[index * self.batch_size:(index + 1) * self.batch_size]
         index = starts[:, None] + self._offsets
         window = np.asarray(self.split.tokens[index], dtype=np.int64)
         x, y = window[:, :-1], window[:, 1:].copy()

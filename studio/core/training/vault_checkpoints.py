@@ -13,6 +13,11 @@ reuses a key stream. A version of a slot:
     training-state.json          state        the rest of the training state (studio.core.training.state)
     config.json                  config       the GPTConfig
     tokenizer.json               tokenizer    the dataset's tokenizer (when it has one)
+    adapter_config.json          config       a LoRA run's: the adapter's settings and its base version
+
+A LoRA run's model.safetensors holds the adapter alone (peft's names): its versions are small adapter
+versions, loaded on their base (studio.core.models.lora, services/runs/adapters.py) and merged into a full
+version with `studio vault merge`.
 
 Every file carries the step it belongs to; a read checks they agree (a slot whose write failed half-way is
 marked empty by the worker anyway). When the worker has ended, `settle` commits the slots that hold a
@@ -27,12 +32,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.core.errors import IntegrityError, NotFoundError, StudioError
-from studio.core.stores.runs import CheckpointInfo, RunInfo, RunStore
+from studio.core.stores.runs import PAUSED, CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
 
 NAME = "vault"
 FILES = (("model.safetensors", "weights"), ("training-state.safetensors", "optimizer"),
          ("training-state.json", "state"), ("config.json", "config"), ("tokenizer.json", "tokenizer"))
+
+
+_STATE_FILES = {"model.safetensors", "training-state.safetensors", "training-state.json"}
+ADAPTER_FILE = ("adapter_config.json", "config")
 
 
 def model_name(run: RunInfo) -> str:
@@ -55,9 +64,9 @@ class VaultSink:
         total += worker.save_tensors(tickets["training-state.safetensors"], rest, stamp)
         meta = dict(state.meta, format=FORMAT, version=VERSION)
         total += worker.save_bytes(tickets["training-state.json"], json.dumps(meta, allow_nan=False).encode())
-        for name in ("config.json", "tokenizer.json"):
-            if name in tickets and name in files:
-                total += worker.save_bytes(tickets[name], files[name])
+        for name, data in files.items():
+            if name in tickets and name not in _STATE_FILES:
+                total += worker.save_bytes(tickets[name], data)
         return total
 
 
@@ -75,6 +84,8 @@ class VaultCheckpoints:
 
         vault = self._vault(studio)
         files = [f for f in FILES if f[0] != "tokenizer.json" or run.options.get("has_tokenizer")]
+        if run.options.get("lora"):
+            files.append(ADAPTER_FILE)
         lineage = [LineageEdge("run", str(run.id), run.name)]
         if run.dataset_id is not None:
             lineage.append(LineageEdge("dataset", str(run.dataset_id), run.dataset_name))
@@ -90,7 +101,7 @@ class VaultCheckpoints:
             pending = vault.reserve_version(
                 actor, model, files, name=None if model is not None else model_name(run), kind="checkpoint",
                 lineage=lineage, notes=f"checkpoint slot {slot} of run {run.name}",
-                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1})
+                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1, **adapter_metadata(run)})
             if model is None:
                 model = pending.model_id
                 RunStore(studio.db).update(run.id, checkpoint_model_id=model)
@@ -105,9 +116,9 @@ class VaultCheckpoints:
     def read(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> Any:
         from studio.core.training.state import TrainingState
 
-        self._check_kept(checkpoint)
+        pending = self._check_readable(run, checkpoint)
         ref = checkpoint.ref
-        loaded = self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]))
+        loaded = self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), pending=pending)
         raw = loaded.files.get("training-state.json")
         if raw is None or loaded.optimizer is None:
             raise StudioError(f"Version {ref['version']} of the run's checkpoints is incomplete.")
@@ -120,15 +131,22 @@ class VaultCheckpoints:
         return TrainingState(meta, tensors)
 
     def tokenizer(self, studio: Any, actor: Any, run: RunInfo, checkpoint: CheckpointInfo) -> str | None:
-        self._check_kept(checkpoint)
+        pending = self._check_readable(run, checkpoint)
         ref = checkpoint.ref
-        return self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), roles={"tokenizer"}).tokenizer
+        return self._vault(studio).load(actor, int(ref["model_id"]), int(ref["version"]), roles={"tokenizer"},
+                                        pending=pending).tokenizer
 
     @staticmethod
-    def _check_kept(checkpoint: CheckpointInfo) -> None:
-        if checkpoint.state != "kept":
-            raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
-                              "worker; pause or stop the run, or wait for it to end, then try again.")
+    def _check_readable(run: RunInfo, checkpoint: CheckpointInfo) -> bool:
+        """Whether the checkpoint is read as a pending version: a kept one is an ordinary version; a written
+        slot of a paused run can be read too (the paused worker writes nothing: it wrote this one as it
+        paused); a slot of a running worker may be rewritten under the reader."""
+        if checkpoint.state == "kept":
+            return False
+        if checkpoint.state == "written" and run.status == PAUSED:
+            return True
+        raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
+                          "worker; pause or stop the run, or wait for it to end, then try again.")
 
     def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
         """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is
@@ -136,7 +154,7 @@ class VaultCheckpoints:
         vault accepts it for commit and abandon, which read no key)."""
         vault = self._vault(studio)
         store = RunStore(studio.db)
-        arch = f"GPT {run.model_config.get('n_layer')}L/{run.model_config.get('n_embd')}d"
+        arch = checkpoint_architecture(run)
         for c in checkpoints:
             version_id = c.ref.get("version_id")
             if version_id is None or c.ref.get("settled"):
@@ -155,6 +173,23 @@ class VaultCheckpoints:
                 except NotFoundError:
                     pass  # committed before it was superseded by a resume from an earlier step: it stays
                 store.set_checkpoint_state(c.id, "dropped", ref=json.dumps(dict(c.ref, settled=True)))
+        self._retain(vault, store, actor, run)
+
+    @staticmethod
+    def _retain(vault: Any, store: RunStore, actor: Any, run: RunInfo) -> None:
+        """Over every attempt of the run: keep the policy's last K and the best, drop the other kept ones."""
+        from studio.core.training.checkpoints import CheckpointPolicy, retained
+
+        everything = store.checkpoints(run.id)
+        keep = retained(CheckpointPolicy.from_dict(run.options.get("checkpoints", {})), everything)
+        for c in everything:
+            if c.state != "kept" or c.id in keep or c.ref.get("version_id") is None:
+                continue
+            try:
+                vault.retire_checkpoint(actor, int(c.ref["version_id"]))
+            except NotFoundError:
+                pass  # gone from the vault already
+            store.set_checkpoint_state(c.id, "dropped")
 
     def delete(self, studio: Any, actor: Any, run: RunInfo) -> None:
         if run.checkpoint_model_id is None:
@@ -163,6 +198,28 @@ class VaultCheckpoints:
             self._vault(studio).delete(actor, run.checkpoint_model_id)
         except NotFoundError:
             pass  # deleted in the vault already
+
+
+def adapter_metadata(run: RunInfo) -> dict[str, Any]:
+    """What a LoRA run's versions say about themselves (the Vault lists them under their base)."""
+    lora = run.options.get("lora")
+    if not lora:
+        return {}
+    return {"lora": lora, "base": {"model_id": run.source_model_id, "version": run.source_version,
+                                   "label": run.source_name}}
+
+
+def checkpoint_architecture(run: RunInfo) -> str:
+    """"GPT 2L/16d", "LlamaForCausalLM", with "+ LoRA r8" for an adapter."""
+    from studio.core.errors import ValidationError
+    from studio.core.models.family import describe
+
+    try:
+        arch = describe(run.model_config).architecture
+    except ValidationError:
+        arch = ""
+    lora = run.options.get("lora")
+    return f"{arch} + LoRA r{lora.get('rank')}" if lora else arch
 
 
 register_store(NAME, VaultCheckpoints)

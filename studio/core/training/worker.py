@@ -118,8 +118,8 @@ class Worker:
     def _prepare(self, run: RunInfo) -> None:
         import torch
 
-        from studio.core.models.config import GPTConfig
-        from studio.core.training.config import RESUMABLE_CHANGES, TrainConfig
+        from studio.core.models.family import describe
+        from studio.core.training.config import RESUMABLE_CHANGES, LoraConfig, TrainConfig
         from studio.core.training.sources import open_run_data
         from studio.core.training.state import read_state
         from studio.core.training.trainer import Trainer
@@ -133,7 +133,7 @@ class Worker:
         if msg is not None:
             msg.blob = b""  # one copy of the plaintext at a time: `blob`, then the tensors made from it
         train_config = TrainConfig.from_dict(run.train_config)
-        seq_len = train_config.seq_len or int(run.model_config["block_size"])
+        seq_len = train_config.seq_len or describe(run.model_config).context_length
         data = open_run_data(self.studio, SYSTEM, spec, seq_len)
         del spec  # an encrypted dataset's key: the storage that read the arrays held it, nothing else does
         if world.distributed and torch.cuda.is_available():
@@ -151,15 +151,25 @@ class Worker:
 
                 weights = st_load(blob)
                 del blob
-            self.trainer = Trainer(GPTConfig.from_dict(run.model_config), train_config, data.data, weights=weights,
-                                   world=world)
+            lora = run.options.get("lora")
+            self.trainer = Trainer(run.model_config, train_config, data.data, weights=weights, world=world,
+                                   lora=LoraConfig.from_dict(lora) if lora else None,
+                                   fsdp=bool(run.options.get("fsdp")), copy_weights=False)
+            del weights
         policy = CheckpointPolicy.from_dict(run.options.get("checkpoints", {}))
         self.policy = policy
+        self._checkpointed_step = self.trainer.step  # a resumed run starts from a checkpoint of this step
         if world.is_main:
             assert msg is not None
             store = store_named(run.options.get("checkpoint_store", "vault"))
             slots = [Slot(int(c["id"]), str(c["slot"]), c["secret"]) for c in msg.checkpoints]
-            files = {"config.json": _json(self.trainer.model_config.to_dict()).encode()}
+            files = {"config.json": _json(self.trainer.model_config).encode()}
+            if self.trainer.lora is not None:
+                from studio.core.models.lora import ADAPTER_FILE, adapter_document
+
+                base = {"model_id": run.source_model_id, "version": run.source_version, "label": run.source_name}
+                doc = adapter_document(self.trainer.lora, self.trainer.lora_paths, base, self.trainer.family.name)
+                files[ADAPTER_FILE] = _json(doc).encode()
             if data.tokenizer_json is not None:
                 files["tokenizer.json"] = data.tokenizer_json.encode()
             self.keeper = CheckpointKeeper(self.store, store.sink(self.studio), slots, policy, files, log=self.say)
@@ -173,9 +183,9 @@ class Worker:
             }
             self.store.update(self.run_id, system_json=_json(system), step=t.step, tokens_seen=t.tokens_seen,
                               elapsed_s=t.elapsed_s, best_val_loss=t.best_val_loss, heartbeat_at=utcnow(),
-                              parameters=t.model.num_parameters())
+                              parameters=t.parameters)
             self.say(f"run {run.name} (id {run.id}, attempt {run.attempt}): {init} start at step {t.step} of "
-                     f"{t.train_config.max_steps}; {t.model.num_parameters():,} parameters on {t.device} "
+                     f"{t.train_config.max_steps}; {t.parameters:,} parameters{_trainable(t)} on {t.device} "
                      f"({system['precision']}, {system['threads']} threads, {world.size} process(es)), data "
                      f"{data.name}: {len(data.data.train):,} training tokens")
         elif world.distributed:
@@ -265,6 +275,7 @@ class Worker:
     def _checkpoint(self, step: int, is_best: bool, final: bool = False, val_loss: float | None = None,
                     train_loss: float | None = None) -> None:
         state = self.trainer.state()  # every rank takes part (the data positions are gathered)
+        self._checkpointed_step = step
         if not self.world.is_main:
             return
         assert self.keeper is not None and self.writer is not None
@@ -275,6 +286,12 @@ class Worker:
             self.keeper.save(kind, state, step, train_loss, val_loss)
 
     def _on_status(self, status: str, message: str) -> None:
+        step = self.trainer.step
+        if status == PAUSED and step != self._checkpointed_step:
+            # A paused run has a checkpoint of the step it holds, to generate from while it waits (every rank
+            # takes part: the state is gathered; each knows the last step checkpointed, so they agree).
+            self._checkpoint(step, False, final=True)
+            message += f" (checkpoint of step {step} written)"
         if not self.world.is_main or status not in (RUNNING, PAUSED):
             return
         assert self.writer is not None
@@ -306,6 +323,13 @@ class Worker:
             trainer.request_pause()
         elif flags & _RESUME:
             trainer.request_resume()
+
+
+def _trainable(t: Any) -> str:
+    if t.trainable_parameters == t.parameters:
+        return ""
+    how = f"LoRA rank {t.lora.rank} on {len(t.lora_paths)} layers, " if t.lora is not None else ""
+    return f" ({how}{t.trainable_parameters:,} trained)"
 
 
 def _json(value: Any) -> str:

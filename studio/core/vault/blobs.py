@@ -4,7 +4,13 @@ A file appears only complete (atomic_writer: temp, fsync, rename, fsync folder) 
 by a file with a new name (a rotation raises the epoch), so the database can switch from the old file to
 the new one in one transaction: a crash leaves either the old state or the new one readable. Files that
 no row names any more (left by a crash between writing and committing, or after a rotation or a delete)
-are removed by collect_garbage.
+are garbage.
+
+Who still writes: every operation that writes files (NewBlobs: an import, a rotation, an unbundle) holds a
+writer lock, `.writer-<random>.lock`, listing each name before the file is made; every temp file is locked by
+its writer while written (fsutil.atomic_writer). `sweep` (at every open of the studio) removes unreferenced
+files and temp files that no live writer holds, at once: a killed import's gigabytes do not wait for a day.
+Where flock does not exist, `collect_garbage` removes them by age.
 """
 
 from __future__ import annotations
@@ -14,15 +20,22 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from studio.core.fsutil import fsync_dir, remove_stale_temp_files
+from studio.core.fsutil import (
+    HAVE_FLOCK,
+    WriterLock,
+    fsync_dir,
+    lock_held,
+    remove_stale_temp_files,
+)
 from studio.core.safepaths import confined
 
 log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"[0-9a-f]{32}\.\d+\.msv")
+WRITER_GLOB = ".writer-*.lock"
 
 
 class BlobStore:
@@ -65,33 +78,75 @@ class BlobStore:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
                     removed.append(entry.name)
-        if min_age_s <= 0:
-            remove_stale_temp_files(self.root)
-        else:
-            for tmp in self.root.glob(".*.tmp"):
-                with contextlib.suppress(OSError):
-                    if now - tmp.stat().st_mtime >= min_age_s:
-                        tmp.unlink()
+        remove_stale_temp_files(self.root, min_age_s)
         if removed:
             log.info("vault: removed %d unreferenced file(s)", len(removed))
         return removed
 
 
+    def sweep(self, referenced: Callable[[], set[str]]) -> list[str]:
+        """Remove, now, every file no row references and no live writer holds, every temp file no live
+        writer holds (and older than the grace of its first instant), and the locks of dead writers. In this
+        order, so that a write that starts or commits meanwhile is never taken for garbage: list the folder,
+        then read the live writers' lists, then ask the database (`referenced`)."""
+        if not HAVE_FLOCK or not self.root.is_dir():
+            return []
+        listed = [e.name for e in os.scandir(self.root) if e.is_file()]
+        live: set[str] = set()
+        dead = []
+        for lock in self.root.glob(WRITER_GLOB):
+            try:
+                names = lock.read_text(encoding="utf-8").split()
+            except OSError:
+                continue
+            if lock_held(lock):
+                live.update(names)
+            else:
+                dead.append(lock)
+        known = referenced()
+        garbage = [n for n in listed if NAME_RE.fullmatch(n) and n not in known and n not in live]
+        self.remove(garbage)
+        temps = remove_stale_temp_files(self.root)
+        for lock in dead:
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+        if garbage or temps:
+            log.info("vault: removed %d file(s) and %d temp file(s) left by writers that died", len(garbage), temps)
+        return garbage
+
+
 class NewBlobs:
-    """The files one operation wrote: removed again if the operation does not commit."""
+    """The files one operation writes: listed in its writer lock before each is made (so that no sweep takes
+    them for garbage while the operation lives), removed again if the operation does not commit."""
 
     def __init__(self, blobs: BlobStore):
         self.blobs = blobs
         self.names: list[str] = []
+        self.lock: WriterLock | None = None
 
     def add(self, name: str) -> Path:
+        if self.lock is None:
+            self.blobs.ensure()
+            self.lock = WriterLock(self.blobs.root / f".writer-{os.urandom(8).hex()}.lock")
+        self.lock.note(name)
         self.names.append(name)
         return self.blobs.path(name)
 
+    def release(self) -> None:
+        """The operation has ended (committed, or its files are removed): its files are no longer in writing."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
     @contextlib.contextmanager
-    def guard(self) -> Iterator[NewBlobs]:
+    def guard(self, release: bool = True) -> Iterator[NewBlobs]:
+        """Remove the files if the block fails; `release`: the block's end is the operation's end (else call
+        release() when its transaction ends)."""
         try:
             yield self
         except BaseException:
             self.blobs.remove(self.names)
+            self.release()
             raise
+        if release:
+            self.release()

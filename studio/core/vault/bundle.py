@@ -107,6 +107,16 @@ def read_index(fh: BinaryIO, file_size: int) -> tuple[BundleIndex, int]:
         if not isinstance(key, str) or len(key) > 1024 or not _HEX.fullmatch(key) or len(key) % 2:
             raise _bad("an entry's key is malformed")
         entries.append(BundleEntry(_hex(e.get("id"), 16, "entry id"), role, version, offset, length, bytes.fromhex(key)))
+    # The entries tile the data area exactly: no gap, no overlap, and nothing after the last one (bytes that
+    # no tag covers are refused, like trailing data after a stream's final chunk).
+    end = 0
+    for e in sorted(entries, key=lambda e: e.offset):
+        if e.offset != end:
+            raise _bad("its entries overlap or leave a gap")
+        end += e.length
+    if data_start + end != file_size:
+        raise VaultIntegrityError("trailing_data", "This bundle has bytes after its last entry (appended data, or "
+                                  "a damaged copy); ask its sender for it again.")
     index = BundleIndex(_hex(doc.get("bundle_id"), 16, "bundle id"), _hex(doc.get("recipient"), 32, "recipient"),
                         chunk, tuple(entries))
     return index, data_start

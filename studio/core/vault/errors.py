@@ -32,6 +32,7 @@ class VaultIntegrityError(VaultError):
         "truncated",  # the file ends before its final chunk
         "chunk_damaged",  # a chunk fails its tag: damaged, removed, duplicated or reordered
         "trailing_data",  # bytes follow the final chunk (appended data, or two final chunks)
+        "missing",  # the file the database names is not in the vault's folder
     )
 
     def __init__(self, reason: str, message: str, name: str | None = None):

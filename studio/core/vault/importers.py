@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ LEGACY_SUFFIXES = (".pt", ".pth", ".bin")
 TOKENIZER_FILES = {
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "vocab.txt",
     "merges.txt", "tokenizer.model", "spiece.model", "added_tokens.json", "sentencepiece.bpe.model",
+    "chat_template.jinja", "chat_template.json",
 }
+NOT_WEIGHTS = {"training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth"}  # HF Trainer's pickles
 CONFIG_FILES = {"config.json", "generation_config.json"}
 MAX_CONFIG_BYTES = 16 << 20
 STATE_DICT_KEYS = ("state_dict", "model_state_dict", "model", "module")
@@ -58,6 +61,7 @@ class ImportPlan:
     metadata: dict[str, Any] = field(default_factory=dict)
     originals: list[Path] = field(default_factory=list)  # what "remove the plaintext original" deletes
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # accepted, but worth saying (an untested model type)
 
     @property
     def size_bytes(self) -> int:
@@ -121,25 +125,52 @@ def _read_config(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _weight_shards(folder: Path, files: list[Path]) -> list[Path]:
+    """The safetensors files that hold the model: those its index names, else model.safetensors, else every
+    .safetensors file. Others beside them (a checkpoint's training-state.safetensors, an adapter) are not
+    weights of this model and are skipped."""
+    index_path = folder / "model.safetensors.index.json"
+    candidates = [p for p in files if p.suffix == ".safetensors"]
+    if index_path.is_file():
+        weight_map = _read_config(index_path).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise ValidationError(f"{index_path.name} has no weight_map.")
+        named = {str(v) for v in weight_map.values()}
+        bad = sorted(n for n in named if Path(n).name != n or n in (".", ".."))
+        if bad:
+            raise ValidationError(f"{index_path.name} names a file outside the folder: {bad[0]!r}.")
+        absent = sorted(n for n in named if not (folder / n).is_file())
+        if absent:
+            raise ValidationError(f"{index_path.name} names {absent[0]}, which is not in the folder.")
+        return [p for p in candidates if p.name in named]
+    if (folder / "model.safetensors").is_file():
+        return [folder / "model.safetensors"]
+    return candidates
+
+
 def _plan_folder(folder: Path) -> ImportPlan:
+    from studio.core.vault.model_check import check_config, check_folder
+
     config_path = folder / "config.json"
     if not config_path.is_file():
         raise ValidationError(f"{folder} has no config.json: it is not a Hugging Face model folder.", "path")
     config = _read_config(config_path)
+    check_config(config)  # remote code, an unknown kind of model: refused before any weight is read
     plan = ImportPlan("hf", folder.name, [], originals=[])
     files = sorted(p for p in folder.iterdir() if p.is_file())
-    shards = [p for p in files if p.suffix == ".safetensors"]
-    legacy = [p for p in files if p.suffix in LEGACY_SUFFIXES and p.name not in TOKENIZER_FILES]
+    shards = _weight_shards(folder, files)
+    legacy = [p for p in files if p.suffix in LEGACY_SUFFIXES and p.name not in TOKENIZER_FILES | NOT_WEIGHTS]
     layouts = []
+    tensors: dict[str, Any] | None = None
     if shards:
         for shard in shards:
             layout = safetensors_io.validate_file(shard)
             layouts.append(layout)
             plan.artifacts.append(_weights_file(shard, shard.name, layout))
         _check_shards(folder, shards, layouts, plan)
-        tensors = None
+        shapes = {t.name: t.shape for layout in layouts for t in layout.tensors}
     elif legacy:
-        tensors: dict[str, Any] = {}
+        tensors = {}
         for path in legacy:
             for key, value in load_legacy(path).items():
                 if key in tensors:
@@ -147,9 +178,11 @@ def _plan_folder(folder: Path) -> ImportPlan:
                 tensors[key] = value
         plan.artifacts.append(tensors_artifact("model.safetensors", "weights", tensors))
         plan.originals += legacy
+        shapes = {k: tuple(v.shape) for k, v in tensors.items()}
     else:
         raise ValidationError(f"{folder} holds no weights (*.safetensors, or legacy *.bin/*.pt).", "path")
     used = set(shards) | set(legacy) | {folder / "model.safetensors.index.json"}
+    kept: dict[str, Path] = {}
     for path in files:
         if path in used:
             continue
@@ -157,10 +190,15 @@ def _plan_folder(folder: Path) -> ImportPlan:
             if path.name != "config.json":
                 _read_config(path)
             plan.artifacts.append(PlannedArtifact(path.name, "config", path.stat().st_size, source=path))
+            kept[path.name] = path
         elif path.name in TOKENIZER_FILES:
             plan.artifacts.append(PlannedArtifact(path.name, "tokenizer", path.stat().st_size, source=path))
+            kept[path.name] = path
         else:
             plan.skipped.append(path.name)
+    checked = check_folder(folder, config, shapes, kept)
+    plan.metadata.update(checked.metadata)
+    plan.warnings += checked.warnings
     plan.originals += [a.source for a in plan.artifacts if a.source is not None]
     summarise(plan, layouts, config, tensors)
     return plan
@@ -223,6 +261,15 @@ def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | 
         plan.architecture = layouts[0].metadata["architecture"]
 
 
+def _pickle_reason(error: BaseException) -> str:
+    """What a refused pickle wanted, in our words. torch's own message advises retrying with
+    weights_only=False (which runs the pickle's code) and carries ANSI escapes: it is never shown."""
+    found = re.search(r"GLOBAL ([A-Za-z_][\w.]*)", str(error))
+    if found:
+        return f"asks to run {found.group(1)} (code, not weights)"
+    return "holds something other than tensors, or is damaged"
+
+
 def _gpt_parameters(config: Mapping[str, Any] | None) -> int | None:
     """The parameters of a native GPT version, from its config (per-layer widths after pruning included).
     Counting stored tensors is wrong for compressed versions: their quantization scales and sparse masks
@@ -245,10 +292,10 @@ def load_legacy(path: Path) -> dict[str, torch.Tensor]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
     except Exception as error:  # noqa: BLE001 - torch raises many types; all mean "not plain weights"
-        reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
         raise ValidationError(
-            f"{path.name} was refused: it is not a plain weights file (only tensors may be loaded; "
-            f"anything that would run code is rejected). Detail: {reason}"
+            f"{path.name} was refused: it is not a plain weights file. Only tensors may be loaded from a pickle, "
+            f"and this one {_pickle_reason(error)}. Convert the model to .safetensors with a tool you trust, "
+            "or import a safetensors copy of it."
         ) from None
     if isinstance(obj, Mapping):
         for key in STATE_DICT_KEYS:

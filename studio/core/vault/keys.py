@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
 
+from studio.core.messages import msg
 from studio.core.vault.errors import VaultLockedError
 
 
@@ -54,7 +55,7 @@ class KeyDirectory(Protocol):
         ...
 
 
-LOCKED_MESSAGE = "The vault is locked: log in (or unlock your session) to use it."
+LOCKED_MESSAGE = msg("The vault is locked: log in (or unlock your session) to use it.")
 
 
 def private_key_of(actor: Any) -> X25519PrivateKey:

@@ -22,6 +22,13 @@ class Pane(QWidget):
     def shutdown(self) -> None:
         """The pane goes away (window closed, another user signed in): stop timers and worker threads."""
 
+    def working(self) -> bool:
+        """Whether the pane is in the middle of work it would lose if it were built afresh (the window waits
+        for it before it rebuilds the pane in a new language). By default: a Task of the pane still runs."""
+        from studio.gui.concurrent import Task
+
+        return any(task.running for task in self.findChildren(Task))
+
 
 class PlaceholderPane(Pane):
     """A pane whose real content is still to come: it says what it will hold."""

@@ -68,8 +68,11 @@ def test_hf_export_refuses_quantized_and_pruned_models_and_leaves_nothing(traine
 def test_hf_export_loads_in_transformers_with_identical_logits(trained, tmp_path):
     transformers = pytest.importorskip("transformers")
     config, tensors = trained
-    out = export.export_hf_folder(tmp_path / "hf", config, tensors, eos_id=0, tokenizer_json='{"version": "1.0"}')
-    assert set(out.files) == {"config.json", "model.safetensors", "tokenizer.json"}
+    from studio.core.datasets.tokenizers import ByteTokenizer
+
+    out = export.export_hf_folder(tmp_path / "hf", config, tensors, tokenizer_json=ByteTokenizer().to_json())
+    assert set(out.files) == {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                              "special_tokens_map.json", "generation_config.json"}
     hf = transformers.GPT2LMHeadModel.from_pretrained(str(out.path)).eval()
     ours = load_model(config, tensors)
     x = torch.randint(0, config.vocab_size, (2, 16), generator=torch.Generator().manual_seed(5))

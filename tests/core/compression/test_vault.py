@@ -53,8 +53,9 @@ def test_results_round_trip_through_the_vault(studio, setup, trained, recipe):
 def test_access_follows_the_policy_and_every_step_is_audited(studio, setup, make_user, tmp_path):
     service, owner = setup
     other = make_user("trainer", "other")
+    words = studio.vault.show(owner, "words").model.id  # a model he cannot see: by name it does not exist for him
     with pytest.raises(AccessDenied, match="compress.run"):
-        service.compress(other, "words", Recipe(quant="int8"))
+        service.compress(other, words, Recipe(quant="int8"))
     studio.vault.share(owner, "words", "other", "use")
     # a grantee may compress, but only the owner adds versions to the model: refused before any work
     with pytest.raises(AccessDenied, match="new name to store it as a model of your own"):

@@ -153,20 +153,38 @@ def test_open_arrays_notices_damaged_files(studio, admin, corpus, encrypt, messa
         studio.datasets.open_arrays(admin, info.id)
 
 
-def test_leftovers_of_crashed_imports_are_removed(studio, admin, corpus):
+def test_leftovers_of_crashed_imports_are_removed_at_once_unless_their_writer_lives(studio, admin, corpus):
+    """A writer holds `.staging-<key>.lock` from before its staging folder exists until its row commits; what
+    no live writer holds goes at once (no age to wait out), what one holds stays, however old."""
+    from studio.core.fsutil import WriterLock
+
     info = studio.datasets.import_dataset(admin, options(corpus))
     folder = studio.paths.datasets
-    dead = folder / ".staging-dead"
-    dead.mkdir()
-    (folder / ".staging-dead.pid").write_text("999999")
-    old = time.time() - 3600
-    os.utime(folder / ".staging-dead.pid", (old, old))
-    live = folder / ".staging-live"
-    live.mkdir()
-    (folder / ".staging-live.pid").write_text(str(os.getpid()))
-    orphan = folder / "0123abcd"
-    orphan.mkdir()
-    os.utime(orphan, (old - 3600, old - 3600))
+    (folder / ".staging-dead").mkdir()
+    (folder / ".staging-dead.lock").write_text("")  # its writer was killed: nobody holds the lock
+    (folder / ".staging-older.pid").write_text("999999")  # an older studio's
+    live_lock = WriterLock(folder / ".staging-live.lock")
+    (folder / ".staging-live").mkdir()
+    old = time.time() - 24 * 3600
+    os.utime(folder / ".staging-live", (old, old))
+    (folder / "0123abcd").mkdir()  # moved into place, the row never committed, its writer gone
+    moving = WriterLock(folder / ".staging-4567cdef.lock")
+    (folder / "4567cdef").mkdir()  # moved into place, its row not committed yet
     (folder / ".deleting-x").mkdir()
-    assert studio.datasets.remove_leftovers() == 3
-    assert leftovers(studio) == [".staging-live", ".staging-live.pid", info.storage_key]
+    try:
+        assert studio.datasets.remove_leftovers() == 3
+        assert leftovers(studio) == sorted(["4567cdef", ".staging-4567cdef.lock", ".staging-live",
+                                            ".staging-live.lock", info.storage_key])
+    finally:
+        live_lock.release()
+        moving.release()
+    assert studio.datasets.remove_leftovers() == 2
+    assert leftovers(studio) == [info.storage_key]
+
+
+def test_a_bpe_smaller_than_asked_says_so(studio, admin, corpus):
+    info = studio.datasets.import_dataset(admin, options(corpus, tokenizer="bpe", vocab_size=8192))
+    assert info.vocab_size < 8192 and info.vocab_asked == 8192  # the text holds fewer merges
+    assert studio.datasets.get(admin, info.id).vocab_asked == 8192
+    exact = studio.datasets.import_dataset(admin, options(corpus, name="bytes"))
+    assert exact.vocab_asked is None

@@ -119,3 +119,66 @@ def test_a_grant_on_the_checkpoint_model_lets_a_viewer_read_the_run(studio, make
 
     with pytest.raises(AccessDenied):
         studio.runs.stop(viewer, run.id)
+
+
+def test_a_pause_writes_a_checkpoint_of_its_step_that_can_be_read_while_paused(studio, make_user, vault_settings,
+                                                                               in_thread):
+    import time
+
+    from studio.core.training.checkpoints import store_named
+
+    user = make_user("trainer")
+
+    def pause_at_5(worker, step):
+        if step == 5:
+            studio.runs.pause(user, worker.run_id)
+
+    in_thread.before_step = pause_at_5
+    run = studio.runs.start(user, vault_settings(train={"max_steps": 12}))
+    deadline = time.monotonic() + 60
+    while studio.runs.get(user, run.id).status != "paused" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    paused = studio.runs.get(user, run.id)
+    assert paused.status == "paused" and paused.step == 5 and "checkpoint of step 5 written" in paused.message
+    at_pause = next(c for c in studio.runs.checkpoints(user, run.id) if c.step == 5 and not c.is_best)
+    assert at_pause.state == "written"  # a slot the worker holds, not committed
+    state = store_named("vault").read(studio, user, paused, at_pause)  # read while paused
+    assert state.meta["step"] == 5 and "model/transformer.wte.weight" in state.tensors
+    from dataclasses import replace
+
+    with pytest.raises(StudioError, match="still being written"):  # a running worker may rewrite its slots
+        store_named("vault").read(studio, user, replace(paused, status="running"), at_pause)
+    in_thread.before_step = lambda worker, step: None  # the same worker goes on: its hook stays, doing nothing
+    studio.runs.resume(user, run.id)
+    done = studio.runs.wait(user, run.id, timeout_s=60, poll_s=0.05)
+    assert done.status == "completed", done.message
+
+
+def test_each_user_sees_only_the_samples_they_kept(studio, make_user, vault_settings, in_thread):
+    import json
+
+    from studio.core.errors import AccessDenied, ValidationError
+
+    owner, viewer, stranger = make_user("trainer"), make_user("viewer"), make_user("trainer")
+    run = studio.runs.start(owner, vault_settings())
+    done = studio.runs.wait(owner, run.id, timeout_s=60, poll_s=0.05)
+    studio.grants.add(owner, viewer.user_name, "model", done.checkpoint_model_id, "use")
+    sample = {"source": "run1:checkpoint3", "label": "r · step 12", "step": 12, "prompt": "secret plan",
+              "text": " goes here", "settings": {"seed": 1}, "created_at": "2026-12-01T00:00:00+00:00",
+              "tokens": 3, "tokens_per_s": 120.5}
+    studio.runs.keep_sample(owner, run.id, sample)
+    studio.runs.keep_sample(viewer, run.id, dict(sample, prompt="my own"))
+    assert [s["prompt"] for s in studio.runs.samples(owner, run.id)] == ["secret plan"]
+    assert [s["prompt"] for s in studio.runs.samples(viewer, run.id)] == ["my own"]  # not the owner's
+    assert studio.runs.samples(owner, run.id)[0] == sample
+    with pytest.raises(AccessDenied):  # no access to the run: neither reads nor keeps
+        studio.runs.samples(stranger, run.id)
+    with pytest.raises(AccessDenied):
+        studio.runs.keep_sample(stranger, run.id, sample)
+    with pytest.raises(ValidationError):
+        studio.runs.keep_sample(owner, run.id, {"prompt": 3})
+    # a run from before per-user samples: its one shared file counts as the owner's
+    legacy = studio.paths.run_dir(run.id) / "samples.jsonl"
+    legacy.write_text(json.dumps(dict(sample, prompt="old")) + "\n", encoding="utf-8")
+    assert [s["prompt"] for s in studio.runs.samples(owner, run.id)] == ["old", "secret plan"]
+    assert [s["prompt"] for s in studio.runs.samples(viewer, run.id)] == ["my own"]

@@ -14,15 +14,21 @@ import pytest
 
 from studio.core.models.generate import SamplingConfig
 from studio.core.services.runs.sampling import stream_text
-from studio.core.serving.chat import StudioChatTemplate
 from tests.core.serving.conftest import CONTEXT, TOKENIZER
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
 
 
+def model_tokenizer(env):
+    from studio.core.models.family import family_for_config
+
+    config = env.model.config.to_dict()
+    return family_for_config(config).tokenizer({"tokenizer.json": TOKENIZER.to_json()}, config)
+
+
 def reference(env, prompt: str, n: int) -> str:
-    """The studio's in-process generation of the same model (greedy)."""
-    return "".join(stream_text(env.model, TOKENIZER, prompt, SamplingConfig(max_new_tokens=n, greedy=True)))
+    """The studio's in-process generation of the same model (greedy), as `studio sample` makes it."""
+    return "".join(stream_text(env.model, model_tokenizer(env), prompt, SamplingConfig(max_new_tokens=n, greedy=True)))
 
 
 def last_seq(env) -> int:
@@ -37,11 +43,11 @@ def test_completion_and_chat_match_in_process_generation(env, client):
     assert done.usage.prompt_tokens == len("Once upon")
     assert done.usage.completion_tokens == 12 and done.choices[0].finish_reason == "length"
 
-    prompt = StudioChatTemplate().render(MESSAGES)
-    assert prompt == "system: Be brief.\nuser: Hello there\nassistant: "
+    prompt = model_tokenizer(env).render_chat(MESSAGES)
+    assert prompt == "system: Be brief.\nuser: Hello there\nassistant: "  # the native GPT's template
     chat = c.chat.completions.create(model="tiny:1", messages=MESSAGES, max_tokens=10, temperature=0)
     want = reference(env, prompt, 10)
-    assert chat.choices[0].message.content == want.split("\nuser: ")[0]
+    assert chat.choices[0].message.content == want.split("\nuser:")[0]
     assert chat.model == "tiny:1" and chat.usage.prompt_tokens == len(prompt)
 
     pieces = []
@@ -270,3 +276,18 @@ def test_a_full_queue_is_answered_503(env):
         assert len(ends) == statuses.count(503) and all(r.outcome == "overloaded" for r in ends)
     finally:
         env.studio.serving.stop(env.owner, small)
+
+
+def test_the_llama_cpp_backend_serves_the_same_text(env, client):
+    from studio.core.serving.options import ServeOptions
+
+    want = client().completions.create(model="tiny", prompt="Once upon", max_tokens=12, temperature=0)
+    fast = env.studio.serving.start(env.owner, ["tiny"], ServeOptions(port=0, backend="llama.cpp"))
+    try:
+        with openai.OpenAI(base_url=fast.url, api_key=env.keys["viewer"], max_retries=0, timeout=60) as c:
+            got = c.completions.create(model="tiny", prompt="Once upon", max_tokens=12, temperature=0)
+        assert got.choices[0].text == want.choices[0].text and got.usage == want.usage
+    finally:
+        env.studio.serving.stop(env.owner, fast)
+    [start] = [e for e in env.studio.audit_store.page(limit=30) if e.action == "serve.start"][:1]
+    assert start.details["backend"] == "llama.cpp"

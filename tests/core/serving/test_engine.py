@@ -142,3 +142,23 @@ def test_text_stream_gives_whole_characters_and_hides_stop_strings(stop, want):
     assert all("\ufffd" not in p for p in pieces)
     for s in stop:  # no piece ever showed the start of a stop string that later matched
         assert s not in "".join(pieces)
+
+
+def test_the_llama_cpp_runner_batches_like_the_torch_runner(model):
+    """The llama.cpp back-end (the GGUF in a memfd) gives the studio's greedy tokens, batched, rows reused."""
+    from studio.core.serving.llama_runner import LlamaCppRunner
+    from tests.core.serving.conftest import TOKENIZER
+
+    runner = LlamaCppRunner(model, TOKENIZER, 3, threads=1)
+    engine = Engine(runner, max_batch=3, max_queue=8)
+    prompts = [[5, 6, 7], [8] * 9, [9], [10, 11] * 6, [12, 13]]
+    runs = [(p, 5 + 3 * i, Collect()) for i, p in enumerate(prompts)]
+    try:
+        for p, n, c in runs:
+            engine.submit(c.job(p, n, temperature=0.0))
+        for p, n, c in runs:
+            assert c.done.wait(30) and c.reason == "length"
+            assert c.tokens == list(generate(model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
+    finally:
+        engine.close()
+    assert runner._ctx is None  # the engine freed llama.cpp's context when it stopped

@@ -123,8 +123,8 @@ def test_serving_needs_the_use_grant_on_each_model(studio, make_user):
 
     owner, other = make_user("trainer"), make_user("trainer")
     model = tiny_gpt()
-    studio.vault.add_version(owner, None, model_tensors(model), name="mine", config=model.config.to_dict(),
-                             tokenizer=TOKENIZER.to_json())
-    with pytest.raises(AccessDenied):
-        studio.serving.start(other, ["mine"], ServeOptions(port=0))
+    mine = studio.vault.add_version(owner, None, model_tensors(model), name="mine", config=model.config.to_dict(),
+                                    tokenizer=TOKENIZER.to_json())
+    with pytest.raises(AccessDenied):  # by id (by name, a model he cannot see does not exist for him)
+        studio.serving.start(other, [str(mine.model_id)], ServeOptions(port=0))
 

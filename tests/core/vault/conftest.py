@@ -42,25 +42,43 @@ def st_file(tmp_path, tensors):
     return path
 
 
+def gpt2_tensors(seed: int = 0):
+    """A real (tiny) GPT-2's tensors in Hugging Face's names and layout: what a folder from the Hub holds."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=260, n_positions=16, n_embd=16, n_layer=1, n_head=2))
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+
+
 @pytest.fixture
-def hf_folder(tmp_path, tensors):
+def hf_tensors():
+    return gpt2_tensors()
+
+
+@pytest.fixture
+def hf_folder(tmp_path, hf_tensors):
     """A Hugging Face layout: two shards with their index, config, tokenizer files, and files to skip."""
     from safetensors.torch import save_file
 
+    from studio.core.models.tokenizer_export import byte_tokenizer_json
+
     folder = tmp_path / "src" / "tiny-gpt"
     folder.mkdir(parents=True)
-    names = sorted(tensors)
+    names = sorted(hf_tensors)
     shards = {"model-00001-of-00002.safetensors": names[:2], "model-00002-of-00002.safetensors": names[2:]}
     weight_map = {}
     for shard, keys in shards.items():
-        save_file({k: tensors[k] for k in keys}, str(folder / shard))
+        save_file({k: hf_tensors[k] for k in keys}, str(folder / shard))
         weight_map.update({k: shard for k in keys})
     (folder / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
     (folder / "config.json").write_text(json.dumps({"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2",
-                                                    "n_layer": 1, "vocab_size": 32}))
+                                                    "n_layer": 1, "n_head": 2, "n_embd": 16, "n_positions": 16,
+                                                    "vocab_size": 260}))
     (folder / "generation_config.json").write_text("{}")
-    (folder / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE"}}))
-    (folder / "tokenizer_config.json").write_text("{}")
+    (folder / "tokenizer.json").write_text(byte_tokenizer_json())
+    (folder / "tokenizer_config.json").write_text(json.dumps({"eos_token": "<|endoftext|>"}))
     (folder / "README.md").write_text("# tiny")
     (folder / "modeling_evil.py").write_text("raise SystemExit('never imported')")
     return folder

@@ -123,8 +123,8 @@ def test_a_password_reset_rotates_what_was_granted_and_rewraps_what_is_owned(stu
     studio.accounts.reset_password(admin, "bob", NEW_PASSWORD)
     bob = studio.accounts.login("bob", NEW_PASSWORD)
     assert studio.vault.load(bob, "bobs").tensors["w"].tolist() == [1.0, 1.0]  # re-wrapped to the new key
-    with pytest.raises(AccessDenied):  # the reset revoked his grant on tiny...
-        studio.vault.load(bob, "tiny")
+    with pytest.raises(AccessDenied):  # the reset revoked his grant on tiny (by id: the policy answers)...
+        studio.vault.load(bob, stored.model_id)
     assert _epochs(studio, alice) == [1]  # ...and tiny was re-encrypted under a new key
     assert not _opens(studio, bob, stored.artifacts[0].id)
     _, actor, outcome, details = _last(studio, "user.reset_password")
@@ -149,7 +149,7 @@ def test_operations_are_audited_with_their_outcome(studio, alice, stored, tmp_pa
     studio.vault.show(alice, "tiny")
     assert studio.audit_store.max_seq() == before
     with pytest.raises(AccessDenied):  # ...but a refusal is recorded all the same
-        studio.vault.show(make_user("trainer", "eve"), "tiny")
+        studio.vault.show(make_user("trainer", "eve"), stored.model_id)
     action, actor, outcome, details = _entries(studio, 1)[0]
     assert (action, actor, outcome, details["name"]) == ("model.read", "eve", "denied", "tiny")
     blob = studio.paths.vault / "blobs" / stored.artifacts[0].blob

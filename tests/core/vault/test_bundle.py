@@ -19,7 +19,7 @@ def people(make_user):
     return make_user("trainer", "alice"), make_user("trainer", "bob")
 
 
-def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, tensors):
+def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, hf_tensors):
     alice, bob = people
     studio.vault.import_path(alice, hf_folder, name="gpt", tags=["t"], notes="made by alice")
     info = studio.vault.bundle(alice, "gpt", tmp_path / "gpt.msbundle", to_user="bob")
@@ -32,7 +32,7 @@ def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, t
     assert (v.model_name, v.kind, v.architecture, v.metadata["bundle_from"]) == ("gpt-from-alice", "bundle",
                                                                                    "GPT2LMHeadModel", "alice")
     loaded = studio.vault.load(bob, "gpt-from-alice")
-    assert all(torch.equal(loaded.tensors[k], tensors[k]) for k in tensors)
+    assert all(torch.equal(loaded.tensors[k], hf_tensors[k]) for k in hf_tensors)
     assert loaded.config["model_type"] == "gpt2"
     model = studio.vault.show(bob, "gpt-from-alice").model
     assert model.tags == ("t",) and model.owner_id == bob.user_id
@@ -78,8 +78,6 @@ def test_a_tampered_bundle_is_refused_and_leaves_nothing(studio, people, st_file
     with pytest.raises(VaultIntegrityError):
         studio.vault.unbundle(bob, path, name="tiny-b")
     path.write_bytes(good)
-    with pytest.raises(ConflictError):  # alice's model has that name and bob cannot open it
-        studio.vault.unbundle(bob, path)
     assert studio.vault.unbundle(bob, path, name="tiny-b").model_name == "tiny-b"
 
 
@@ -106,3 +104,20 @@ def test_index_fields_are_bounded(tmp_path):
     path.write_bytes(huge)
     with open(path, "rb") as fh, pytest.raises(VaultIntegrityError):
         bundle_format.read_index(fh, len(huge))
+
+
+def test_a_bundle_with_bytes_after_its_last_entry_is_refused(studio, people, st_file, tmp_path):
+    """Bytes no tag covers are refused (issue 14: a bundle with trailing bytes was accepted)."""
+    alice, bob = people
+    studio.vault.import_path(alice, st_file, name="tiny")
+    path = tmp_path / "t.msbundle"
+    studio.vault.bundle(alice, "tiny", path, to_user=bob.user_id)
+    good = path.read_bytes()
+    for extra in (b"\0", b"appended after the end" * 100):
+        path.write_bytes(good + extra)
+        with pytest.raises(VaultIntegrityError) as info:
+            studio.vault.unbundle(bob, path, name="tiny-b")
+        assert info.value.reason == "trailing_data" and "after its last entry" in str(info.value)
+    assert [m.name for m in studio.vault.list_models(bob)] == []
+    path.write_bytes(good)
+    assert studio.vault.unbundle(bob, path, name="tiny-b").model_name == "tiny-b"

@@ -130,3 +130,29 @@ def test_no_secret_reaches_the_log(studio, alice, st_file, tmp_path):
     assert "vault" in log_text  # the log was written
     for secret in (raw_private(alice.private_key()).hex(), pending.tickets[0].key.hex()):
         assert secret not in log_text and secret[:16] not in log_text
+
+
+def test_a_rotation_re_encrypts_what_a_gone_writer_left_and_refuses_while_one_lives(studio, alice):
+    """Pending files whose writer is gone are re-encrypted with the rest (they are committed later, and must
+    not open with a key copied before); while a live writer holds a model's keys the rotation is refused."""
+    from studio.core.errors import ConflictError
+    from studio.core.vault.errors import VaultIntegrityError
+    from studio.core.vault.files import verify_file
+
+    studio.vault.add_version(alice, None, tiny_tensors(), name="ckpts")
+    pending = studio.vault.reserve_version(alice, "ckpts", [("model.safetensors", "weights")])
+    ticket = pending.tickets[0]
+    worker.save_tensors(ticket, {"w": torch.ones(8, 8)})  # the writer, then gone (no finder names it)
+    writers = []
+    studio.vault.add_writer_finder(lambda s, model_id: list(writers))
+    writers.append("Run 'x' (id 9)")
+    with pytest.raises(ConflictError, match=r"Run 'x' \(id 9\) is writing the checkpoints"):
+        studio.vault.rotate(alice, "ckpts")
+    writers.clear()
+    assert studio.vault.rotate(alice, "ckpts") == 2  # version 1's file and the pending one
+    studio.vault.commit_version(SYSTEM, pending.version_id)
+    loaded = studio.vault.load(alice, "ckpts", 2)
+    assert torch.equal(loaded.tensors["w"], torch.ones(8, 8))
+    path = studio.vault.blobs.path(loaded.version.artifacts[0].blob)
+    with pytest.raises(VaultIntegrityError):
+        verify_file(path, ticket.key, ticket.ref)  # the key the writer was handed opens nothing now

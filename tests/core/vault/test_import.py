@@ -106,7 +106,7 @@ def test_import_can_remove_the_original(studio, admin, make_user, st_file):
     assert studio.vault.load(alice, "tiny").tensors
 
 
-def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, tensors):
+def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, hf_tensors):
     alice = make_user()
     result = studio.vault.import_path(alice, hf_folder)
     v = result.version
@@ -119,7 +119,7 @@ def test_import_a_hugging_face_folder(studio, admin, make_user, hf_folder, tenso
     }
     assert sorted(result.skipped) == ["README.md", "modeling_evil.py"]
     loaded = studio.vault.load(alice, "tiny-gpt")
-    assert all(torch.equal(loaded.tensors[k], tensors[k]) for k in tensors)
+    assert all(torch.equal(loaded.tensors[k], hf_tensors[k]) for k in hf_tensors)
     assert loaded.config["model_type"] == "gpt2"
     assert json.loads(loaded.tokenizer)["model"]["type"] == "BPE"
     assert "tokenizer_config.json" in loaded.files
@@ -224,6 +224,29 @@ def test_import_adds_a_version_to_an_existing_model(studio, admin, make_user, st
     assert studio.vault.import_path(alice, hf_folder, name="tiny").version.number == 2
     from studio.core.errors import ConflictError
 
-    with pytest.raises(ConflictError, match="not shared with you"):  # he may not add versions to it
-        studio.vault.import_path(bob, st_file, name="tiny")
-    assert [v.number for v in studio.vault.versions(alice, "tiny")] == [1, 2]
+    assert studio.vault.import_path(bob, st_file, name="tiny").version.number == 1  # his own "tiny"
+    assert [v.number for v in studio.vault.versions(alice, "tiny")] == [1, 2]  # hers is untouched
+    with pytest.raises(ConflictError, match="Several models you can see are called 'tiny'"):
+        studio.vault.show(admin, "tiny")  # an administrator sees both: the id decides
+
+
+def test_a_model_you_cannot_see_does_not_exist_for_you(studio, make_user, st_file):
+    """Names are the owner's (issue 14: importing under the name of a model one could not see was refused as
+    "exists and is not shared with you", which told that it existed). Every name-based verb answers for a model
+    one cannot see exactly as for a name nobody uses."""
+    from studio.core.errors import NotFoundError
+
+    alice, bob = make_user(), make_user()
+    studio.vault.import_path(alice, st_file, name="secret-project")
+    answers = {}
+    for name in ("secret-project", "no-such-model"):
+        for verb in ("show", "load", "verify", "rotate", "delete"):
+            with pytest.raises(NotFoundError) as info:
+                getattr(studio.vault, verb)(bob, name)
+            answers.setdefault(verb, []).append(str(info.value).replace(name, "NAME"))
+    assert all(a == b for a, b in answers.values()), answers
+    mine = studio.vault.import_path(bob, st_file, name="secret-project")  # the name is free for him
+    assert (mine.version.number, [m.name for m in studio.vault.list_models(bob)]) == (1, ["secret-project"])
+    assert studio.vault.show(alice, "secret-project").model.owner_id == alice.user_id
+    studio.vault.share(alice, "secret-project", bob.user_name)
+    assert studio.vault.show(bob, "secret-project").model.owner_id == bob.user_id  # his own first

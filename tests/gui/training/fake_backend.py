@@ -129,7 +129,7 @@ class FakeBackend:
         self._runs: dict[int, FakeRun] = {}
         self._logs: dict[int, str] = {}
         self._checkpoints: dict[int, list[FakeCheckpoint]] = {}
-        self._samples: dict[int, list[Sample]] = {}
+        self._samples: dict[tuple[int, int | None], list[Sample]] = {}  # (run, user): the user's own
         self._threads: dict[int, threading.Thread] = {}
         self._next = iter(range(1, 10**6))
         self._ckpt_ids = iter(range(1, 10**6))
@@ -345,19 +345,24 @@ class FakeBackend:
                                 outcome="allowed", details_json='{"name": "x"}')]
 
     # -- generation -------------------------------------------------------------------------------------
-    def generate(self, actor, source, prompt, settings, should_stop):
+    def generate(self, actor, source, prompt, settings, should_stop, stats=None):
         text = "Once upon a time there was a tiny model that learned to write."
+        start = time.perf_counter()
         for ch in text[: settings["max_new_tokens"]]:
             if should_stop():
                 return
             time.sleep(0.01)
+            if stats is not None:  # as the engine counts: one token a character here
+                stats.tokens += 1
+                stats.elapsed_s = time.perf_counter() - start
+                stats.first_token_s = stats.first_token_s or stats.elapsed_s
             yield ch
 
-    def samples(self, actor, run_id):
-        return list(self._samples.get(run_id, []))
+    def samples(self, actor, run_id):  # each user's own, as the service keeps them
+        return list(self._samples.get((run_id, getattr(actor, "user_id", None)), []))
 
     def keep_sample(self, actor, run_id, sample):
-        self._samples.setdefault(run_id, []).append(sample)
+        self._samples.setdefault((run_id, getattr(actor, "user_id", None)), []).append(sample)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         for thread in list(self._threads.values()):

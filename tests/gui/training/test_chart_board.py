@@ -81,7 +81,7 @@ def test_hover_reads_the_exact_values_raw_and_smoothed(board, qtbot):
     expected = 3 * np.exp(-120 / 200) + 1 + 0.05 * np.sin(120)
     assert f"{expected:.6g}" in text
     assert "smoothed" in text and "step 120" in text
-    assert "30.7k tokens" in text and "0:01:00" in text
+    assert "30.7k tokens" in text and "1 min 00 s" in text
     board.set_axis("tokens")
     assert "step 120" in board.show_values_at(120 * 256.0)
     assert board.crosshair.lines["lr"].isVisible()
@@ -124,7 +124,8 @@ def test_compare_overlays_runs_with_a_legend(board, qtbot):
     text = board.show_values_at(50)
     assert "alpha" in text and "beta" in text
     board.set_runs([(2, "beta")])
-    assert not board.legend.isVisible()
+    # one run: the legend names the curves instead of the runs
+    assert [label.text for _, label in board.legend.items] == ["train loss", "validation loss"]
     assert (1, "train_loss", False) not in board._curves
 
 
@@ -138,7 +139,7 @@ def test_exports(board, qtbot, tmp_path):
     board.redraw()
     export_png(board.graphics, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    export_svg(board.graphics, tmp_path / "c.svg")
+    export_svg(board.views, tmp_path / "c.svg")
     root = ET.parse(tmp_path / "c.svg").getroot()
     assert root.tag.endswith("svg") and len(list(root.iter())) > 50
     rows = export_csv(board.runs, tmp_path / "c.csv", state=TaskState())
@@ -162,3 +163,81 @@ def test_a_finished_run_is_read_until_nothing_new_then_left_alone(board, qtbot):
     board.store.write_run(3, 10, first=41)  # resumed: live again
     board.set_live(3, True)
     qtbot.waitUntil(lambda: held(board, 3, "train_loss", 50), timeout=3000)
+
+
+def test_the_loss_chart_dominates_the_others_are_chosen_and_both_are_remembered(qtbot, qapp, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from studio.gui.panes.training.plots.board import ChartBoard
+
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    store = FakeMetrics()
+    store.write_run(1, 80)
+
+    def open_board():
+        widget = ChartBoard(store.read, settings=settings)
+        widget.resize(900, 800)
+        qtbot.addWidget(widget)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    board = open_board()
+    assert board.stack.currentWidget() is board.placeholder and "Select a run" in board.placeholder.text()
+    board.set_runs([(1, "r")])
+    qtbot.waitUntil(lambda: held(board, 1, "train_loss", 80), timeout=3000)
+    assert board.stack.currentWidget() is board.split  # points: the charts replace the placeholder
+    loss_height = board.plots["loss"].vb.height()
+    assert all(loss_height > 2 * board.plots[c].vb.height() for c in ("lr", "grad", "speed"))
+    val = board.curve(1, "val_loss")
+    assert val.opts["symbol"] == "o" and val.opts["pen"] is not None  # validation: markers and a line
+
+    board.show_charts(["speed"])  # the Charts menu: only tokens/s under the loss
+    assert board.shown_charts() == ["loss", "speed"]
+    assert board.plots["lr"].scene() is None and board.plots["speed"].scene() is board.other_view.scene()
+    assert board.plots["speed"].getAxis("bottom").label.isVisible()  # the x axis label under the lowest
+    board.split.setSizes([700, 100])
+    board.split.splitterMoved.emit(700, 1)
+    board.close_feed()
+    board.close()
+
+    again = open_board()  # remembered
+    assert again.shown_charts() == ["loss", "speed"]
+    top, bottom = again.split.sizes()
+    assert top > 4 * bottom
+    again.show_charts([])  # only the loss
+    assert not again.other_view.isVisible() and again.plots["loss"].getAxis("bottom").label.isVisible()
+    again.close_feed()
+
+
+def test_no_points_yet_shows_a_line_not_empty_axes(board, qtbot):
+    board.set_runs([(9, "starting")])
+    qtbot.wait(300)  # a few polls: nothing arrives
+    assert board.stack.currentWidget() is board.placeholder and "No points yet" in board.placeholder.text()
+    board.store.write_run(9, 5)
+    qtbot.waitUntil(lambda: board.stack.currentWidget() is board.split, timeout=3000)
+
+
+def test_log_ticks_fit_the_chart_and_read_plainly(board, qtbot):
+    from studio.gui.panes.training.plots.axes import fmt_tick, log_ticks
+
+    # a learning rate from 3e-5 to 3e-3 on a short chart: room for three labels
+    ticks = log_ticks(np.log10(3e-5), np.log10(3e-3), 3)
+    assert 2 <= len(ticks) <= 3 and [fmt_tick(10 ** t) for t in ticks] == ["0.0001", "0.001"]
+    # a loss between 1.9 and 2.6 (inside one decade): evenly spaced plain values
+    inside = [fmt_tick(10 ** t) for t in log_ticks(np.log10(1.9), np.log10(2.6), 4)]
+    assert 2 <= len(inside) <= 4 and all(0 < float(v) and len(v) <= 4 for v in inside)
+    # many decades, little room
+    assert len(log_ticks(-12, 12, 4)) <= 4
+    board.store.write_run(1, 200)
+    board.set_runs([(1, "r")])
+    qtbot.waitUntil(lambda: held(board, 1, "train_loss", 200), timeout=3000)
+    board.set_log(True)
+    board.redraw()
+    for chart_id, plot in board.plots.items():
+        axis = plot.getAxis("left")
+        low, high = plot.vb.viewRange()[1]
+        levels = axis.tickValues(low, high, plot.vb.height())
+        values = [v for _, vs in levels for v in vs]
+        room = plot.vb.height() / (axis.fontMetrics().height() if hasattr(axis, "fontMetrics") else 14)
+        assert len(levels) == 1 and 1 <= len(values) <= max(2, room), chart_id  # one labelled level, no crowd

@@ -207,7 +207,8 @@ def test_compare_two_real_runs_and_generate_from_a_checkpoint(real, qtbot, data_
 
     assert set(generated) <= set(sample_path().read_text(encoding="utf-8")) | {"\ufffd"}
     assert pane.generate.samples.topLevelItemCount() == 1
-    samples = window.ctx.studio.paths.run_dir(a.id) / "samples.jsonl"
+    assert pane.generate.prompt_length() == len("Once upon a time") and "tokens/s" in pane.generate.speed.text()
+    samples = window.ctx.studio.paths.run_dir(a.id) / "samples" / f"{window.ctx.session.user_id}.jsonl"
     qtbot.waitUntil(samples.exists, timeout=5000)
     assert '"step": 40' in samples.read_text(encoding="utf-8")
 

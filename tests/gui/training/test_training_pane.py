@@ -44,10 +44,17 @@ def test_start_watch_pause_resume_stop(training, fake, qtbot):
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) > first + 10, timeout=5000)
 
     qtbot.waitUntil(lambda: pane.actions.actions["pause"].isEnabled(), timeout=3000)
+    from studio.gui.panes.training.runs_model import COLUMN
+
+    eta = pane.runs_table.model.index(0, COLUMN["eta"])
+    assert eta.data()  # running: a time left
     pane.actions.actions["pause"].trigger()
     qtbot.waitUntil(lambda: current(pane, run.id).status == "paused", timeout=5000)
     assert pane.actions.actions["resume"].isEnabled() and not pane.actions.actions["pause"].isEnabled()
     paused_at = fake._runs[run.id].step
+    # "Pausing…" gives way to what happened, and a paused run has no time left to show
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Paused first at step"), timeout=3000)
+    assert pane.runs_table.model.index(0, COLUMN["eta"]).data() == ""
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) == paused_at, timeout=3000)  # the last points arrive
     held = drawn_steps(pane, run.id)
     qtbot.wait(400)
@@ -170,9 +177,21 @@ def test_generate_from_a_checkpoint_and_keep_the_sample(training, fake, qtbot):
     assert pane.generate.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not pane.generate.busy, timeout=5000)
     assert pane.generate.output.toPlainText() == ">> Once upon a time there was a t"  # 30 tokens
+    assert pane.generate.prompt_length() == len(">> ")  # the prompt is marked apart from the model's text
+    assert pane.generate.speed.text().startswith("30 tokens · ") and "tokens/s" in pane.generate.speed.text()
     assert pane.generate.samples.topLevelItemCount() == 1
-    qtbot.waitUntil(lambda: len(fake._samples.get(run.id, [])) == 1, timeout=3000)
-    assert fake._samples.get(run.id, [])[0].step == 100
+    item = pane.generate.samples.topLevelItem(0)
+    label = "first · " + pane.generate.source.itemText(0)  # "first · step 100 (best, val loss …)": names, not ids
+    assert item.text(1) == label and float(item.text(2).replace(",", "")) > 0
+    key = (run.id, window.ctx.session.user_id)
+    qtbot.waitUntil(lambda: len(fake._samples.get(key, [])) == 1, timeout=3000)
+    kept = fake._samples[key][0]
+    assert kept.step == 100 and kept.tokens == 30 and kept.label == label
+    pane.generate.output.clear()
+    item = pane.generate.samples.topLevelItem(0)
+    pane.generate.samples.itemClicked.emit(item, 0)  # a kept sample shows again, its prompt marked
+    assert pane.generate.output.toPlainText() == ">> Once upon a time there was a t"
+    assert pane.generate.prompt_length() == 3
 
     pane.generate.max_tokens.setValue(1000)  # and the stop button
     pane.generate.generate_button.click()

@@ -35,9 +35,11 @@ class VaultRecoveryWrapRow(Base):
 
 class VaultModelRow(Base):
     __tablename__ = "vault_models"
+    # Names are the owner's: a model someone cannot see never stops them from using a name (migration 0010).
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
     owner_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     tags_json: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -29,6 +29,7 @@ STUDIO_CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] + ': ' + message['content'] + '\\n' }}{% endfor %}"
     "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
 )
+_COMPRESSED_PARTS = (".qweight", ".scales", ".mins", ".nzmask", ".nzvalues", ".nzshape")  # compression/storage.py
 # A reply ends at the end-of-document token, or when the model starts the user's next turn itself.
 STUDIO_STOP_STRINGS = ("\nuser:",)
 
@@ -93,7 +94,19 @@ class NativeGPTFamily(ModelFamily):
         _, is_hf = gpt_config(config)
         if is_hf:
             shapes = {hf_name(n): s for n, s in shapes.items() if hf_name(n) is not None}
-        check_tensor_shapes(self.expected_tensors(config), shapes)
+        expected = self.expected_tensors(config)
+        compressed = {n for n in shapes if n.endswith(_COMPRESSED_PARTS)}
+        if compressed:  # a compressed version: its integer / sparse parts stand for the float weight
+            for name in compressed:
+                part = name.rsplit(".", 1)
+                base = part[0] + ".weight" if part[1] in ("qweight", "scales", "mins") else part[0]
+                if base not in expected:
+                    check_tensor_shapes(expected, {name: shapes[name]})  # names it as not in the model
+            bases = {n.rsplit(".", 1)[0] + ".weight" if n.endswith(("qweight", "scales", "mins"))
+                     else n.rsplit(".", 1)[0] for n in compressed}
+            shapes = {n: s for n, s in shapes.items() if n not in compressed}
+            expected = {n: (e if n not in bases else ExpectedTensor(e.shape, True)) for n, e in expected.items()}
+        check_tensor_shapes(expected, shapes)
 
     def build(self, config: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *,
               device: str | torch.device = "cpu") -> nn.Module:
@@ -119,6 +132,19 @@ class NativeGPTFamily(ModelFamily):
         if cfg.tie_embeddings:
             model.lm_head.weight = model.transformer.wte.weight
         return model.to(device).eval()
+
+    def skeleton(self, config: Mapping[str, Any]) -> nn.Module:
+        import torch
+
+        from studio.core.models.gpt import GPT
+
+        with torch.device("meta"):
+            return GPT(gpt_config(config)[0])
+
+    def initialise(self, config: Mapping[str, Any]) -> nn.Module:
+        from studio.core.models.gpt import GPT
+
+        return GPT(gpt_config(config)[0])
 
     def tensors(self, model: nn.Module) -> dict[str, torch.Tensor]:
         from studio.core.models.gpt import model_tensors

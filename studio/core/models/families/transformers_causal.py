@@ -251,6 +251,9 @@ class TransformersFamily(ModelFamily):
     def expected_tensors(self, config: Mapping[str, Any]) -> dict[str, ExpectedTensor]:
         return _expected(_empty_model(hf_config(config), None))
 
+    def skeleton(self, config: Mapping[str, Any]) -> nn.Module:
+        return _empty_model(hf_config(config), None)
+
     def check_tensors(self, config: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]]) -> None:
         model = _empty_model(hf_config(config), None)
         check_tensor_shapes(_expected(model), _names(model, shapes))

@@ -241,7 +241,8 @@ class CompressionService(Service):
                format: str = "safetensors", shard_size: str | int | None = None, zstd: bool = False,
                state: TaskState | None = None) -> Any:
         """Write a version in plaintext (needs the export grant; recorded): safetensors as one file or shards
-        with an index, optionally zstd; or a Hugging Face GPT-2 folder (float, unpruned-shape models)."""
+        with an index, optionally zstd; or a Hugging Face folder that transformers loads (every model family;
+        a native GPT as GPT-2, float and unpruned in shape)."""
         from studio.core.compression import export as exporter
 
         state = state or TaskState()
@@ -255,14 +256,17 @@ class CompressionService(Service):
             raise ValidationError(f"{target} already exists; choose a new path.", field="out")
         model_id = self.models.resolve(actor, model)
         self._require(actor, ops.MODEL_EXPORT, model_id)
-        source = self.models.load(actor, model_id, version, Span(state, 0.0, 0.3))
+        if format == "hf":  # any model family: the stored version, written by its family
+            source = self.models.load_stored(actor, model_id, version, Span(state, 0.0, 0.3))
+        else:
+            source = self.models.load(actor, model_id, version, Span(state, 0.0, 0.3))
         state.report(0.3, "Writing", force=True)
         with staged_output(target) as staged:  # visible only once the entry committed
             with self.operation(actor, ops.MODEL_EXPORT, "model", source.model_id, version=source.version,
                                 format=format, path=str(target)) as op:
                 if format == "hf":
-                    result = exporter.export_hf_folder(staged.path, source.config, source.tensors,
-                                                       eos_id=source.eos_id, tokenizer_json=source.tokenizer_json)
+                    result = exporter.export_hf_folder(staged.path, source.config or {}, source.tensors,
+                                                       files=source.files)
                 else:
                     description = dict(source.description or {})
                     description.setdefault("format", "studio.compressed")

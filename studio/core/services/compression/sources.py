@@ -60,6 +60,18 @@ class SourceModel:
 
 
 @dataclass(frozen=True)
+class StoredModel:
+    """A version as the vault stores it, for writers over the model-family interface (any family)."""
+
+    model_id: int
+    model_name: str
+    version: int
+    config: dict[str, Any] | None  # config.json as stored
+    tensors: dict[str, torch.Tensor]
+    files: dict[str, bytes]  # the other stored files by name (tokenizer.json, tokenizer_config.json, ...)
+
+
+@dataclass(frozen=True)
 class StoredVersion:
     model_id: int
     model_name: str
@@ -92,6 +104,9 @@ class ModelRepository(Protocol):
     def versions(self, actor: Any, model: int | str) -> list[VersionSummary]: ...
 
     def load(self, actor: Any, model: int | str, version: int | None, state: TaskState | None = None) -> SourceModel: ...
+
+    def load_stored(self, actor: Any, model: int | str, version: int | None,
+                    state: TaskState | None = None) -> StoredModel: ...
 
     def add_version(self, actor: Any, source: SourceModel, *, tensors: dict[str, torch.Tensor], config: GPTConfig,
                     description: dict[str, Any], name: str | None, state: TaskState | None = None) -> StoredVersion: ...
@@ -158,7 +173,7 @@ class VaultModels:
         self.vault = vault
 
     def resolve(self, actor: Any, model: int | str) -> int:
-        return int(self.vault.model_id(model))
+        return int(self.vault.model_id(model, actor))
 
     def list_models(self, actor: Any) -> list[ModelSummary]:
         return [ModelSummary(m.id, m.name, m.latest.number if m.latest else None) for m in self.vault.list_models(actor)]
@@ -180,6 +195,12 @@ class VaultModels:
         return SourceModel(info.model_id, info.model_name, info.number, info.id, config, tensors,
                            desc if isinstance(desc, dict) else None, loaded.tokenizer,
                            int(eos) if isinstance(eos, int) else None)
+
+    def load_stored(self, actor: Any, model: int | str, version: int | None,
+                    state: TaskState | None = None) -> StoredModel:
+        loaded = self.vault.load(actor, model, version, roles=self.ROLES, state=state)
+        info = loaded.version
+        return StoredModel(info.model_id, info.model_name, info.number, loaded.config, loaded.tensors, loaded.files)
 
     def add_version(self, actor: Any, source: SourceModel, *, tensors: dict[str, torch.Tensor], config: GPTConfig,
                     description: dict[str, Any], name: str | None, state: TaskState | None = None) -> StoredVersion:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
 from studio.core.errors import ValidationError
+from studio.core.fsutil import WriterLock
 from studio.core.safepaths import confined
 from studio.core.services.base import Service
 from studio.core.services.vault.access import after_transaction
@@ -52,6 +53,13 @@ if TYPE_CHECKING:  # numpy comes with it: loaded on first use, not with the wind
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
+
+
+def staging_lock(folder: Path, storage_key: str) -> WriterLock:
+    """The writer lock of a dataset folder being made (an import, a re-encryption): `.staging-<key>.lock`, held
+    from before its staging folder exists until the row naming `<key>` committed or the work was removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return WriterLock(folder / f"{STAGING_PREFIX}{storage_key}.lock")
 STORAGE_KEY_RE = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: what an import or a re-encryption names a folder
 
 
@@ -166,6 +174,7 @@ class DatasetKeysMixin(Service):
         staging, final = self.folder / f"{STAGING_PREFIX}{storage_key}", self.folder / storage_key
         names = sorted(p.name for p in old_folder.iterdir() if p.is_file())
         progress = Progress(state, sum((old_folder / n).stat().st_size for n in names), "Re-encrypting")
+        writing = staging_lock(self.folder, storage_key)  # held until the transaction ends: see remove_leftovers
         staging.mkdir(parents=True)
         try:
             for name in names:
@@ -177,6 +186,7 @@ class DatasetKeysMixin(Service):
             os.replace(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            writing.release()
             raise
         holders = [u for u in self.store.key_holders(s, row.id) if u != drop_user]
         self.store.delete_wrapped_keys(s, row.id)
@@ -186,7 +196,7 @@ class DatasetKeysMixin(Service):
             self.store.add_wrapped_key(s, row.id, recipient, user_id, blob)
         row.storage_key, row.key_epoch = storage_key, new.epoch
         s.flush()
-        after_transaction(s, on_commit=lambda: shutil.rmtree(old_folder, ignore_errors=True),
-                          on_rollback=lambda: shutil.rmtree(final, ignore_errors=True))
+        after_transaction(s, on_commit=lambda: (shutil.rmtree(old_folder, ignore_errors=True), writing.release()),
+                          on_rollback=lambda: (shutil.rmtree(final, ignore_errors=True), writing.release()))
         log.info("datasets: re-encrypted dataset %s (%d files, key epoch %d)", row.id, len(names), new.epoch)
         return len(names)

@@ -37,9 +37,11 @@ from studio.core.datasets.options import ImportOptions, check_name, check_tag
 from studio.core.datasets.stats import SEALED_FILE, DatasetStats, split_content
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetRow
-from studio.core.errors import ConflictError, ValidationError
+from studio.core.errors import ConflictError, StudioError, ValidationError
+from studio.core.fsutil import WriterLock, lock_held
+from studio.core.messages import msg
 from studio.core.security import policy
-from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin
+from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin, staging_lock
 from studio.core.services.vault import hooks
 from studio.core.stores.datasets import DatasetInfo, DatasetStore
 from studio.core.tasks import TaskState
@@ -65,15 +67,14 @@ class _Heartbeat:
     """Passes progress on and touches the staging folder's pid file now and then, so that another process
     can tell a live import from one that crashed."""
 
-    def __init__(self, state: TaskState, pid_file: Path):
-        self._state, self._pid_file, self._last = state, pid_file, time.monotonic()
+    def __init__(self, state: TaskState, writing: WriterLock):
+        self._state, self._writing, self._last = state, writing, time.monotonic()
 
     def report(self, fraction: float, message: str = "", force: bool = False) -> None:
         now = time.monotonic()
         if now - self._last > HEARTBEAT_S:
             self._last = now
-            with contextlib.suppress(OSError):
-                os.utime(self._pid_file)
+            self._writing.touch()
         self._state.report(fraction, message, force)
 
     def check(self) -> None:
@@ -150,11 +151,13 @@ class DatasetService(DatasetKeysMixin):
         options = options.checked()
         with self.studio.db.session() as s:
             if self.store.name_taken(s, options.name):
-                raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.",
+                raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name),
                                     field="name")
         discover(options.path, options.format, options.include, options.exclude)
-        if options.tokenizer not in ("byte", "char", "bpe") and not Path(options.tokenizer).expanduser().is_file():
-            raise ValidationError(f"The tokenizer file {options.tokenizer} does not exist.", "tokenizer")
+        if (not options.tokenizer_of and options.tokenizer not in ("byte", "char", "bpe")
+                and not Path(options.tokenizer).expanduser().is_file()):
+            raise ValidationError(msg("The tokenizer file {tokenizer} does not exist.", tokenizer=options.tokenizer),
+                                  "tokenizer")
         return options
 
     def import_dataset(self, actor: Actor, options: ImportOptions, *, state: TaskState | None = None,
@@ -164,13 +167,18 @@ class DatasetService(DatasetKeysMixin):
         are deleted once the dataset is committed (what was removed: `removed_sources` of the result)."""
         state = state or TaskState()
         final: Path | None = None
+        model = None
+        if options.tokenizer_of:  # the vault's own audited read, before the import's operation (never nested)
+            model = self._model_tokenizing(actor, options.tokenizer_of)
+            options = dataclasses.replace(options, tokenizer_of=model.label)
+        writing: WriterLock | None = None  # held until the row commits or the files are gone (remove_leftovers)
         options = self.check_import(actor, options)  # refused (and recorded) before a byte is read
         try:
             with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:
                 options = options.checked()
                 if self.store.name_taken(op.session, options.name):
-                    raise ConflictError(f"A dataset named {options.name!r} exists already; choose another name.")
+                    raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name))
                 self.remove_leftovers()
                 from studio.core.datasets.encrypted import EncryptedStorage
                 from studio.core.datasets.storage import PlainStorage
@@ -178,7 +186,8 @@ class DatasetService(DatasetKeysMixin):
                 data_key = self.new_key(actor) if options.encrypt else None  # before any write (one writer)
                 storage = EncryptedStorage(data_key) if data_key is not None else PlainStorage()
                 key = uuid.uuid4().hex
-                result = self._import_files(options, key, state, block_bytes, workers, storage)
+                writing = staging_lock(self.folder, key)
+                result = self._import_files(options, key, state, block_bytes, workers, storage, writing, model)
                 final = self.folder / key
                 stats = result.stats
                 if storage.encrypted:  # what the statistics say about the content stays encrypted with it
@@ -203,6 +212,9 @@ class DatasetService(DatasetKeysMixin):
             if final is not None:  # the files were in place, but the row never committed
                 shutil.rmtree(final, ignore_errors=True)
             raise
+        finally:
+            if writing is not None:
+                writing.release()
         log.info("imported dataset %s (%d documents, %d tokens, %s)", info.id, info.documents, info.tokens,
                  "encrypted" if info.encrypted else "plaintext")
         if options.remove_source:
@@ -212,26 +224,42 @@ class DatasetService(DatasetKeysMixin):
             info = dataclasses.replace(info, removed_sources=tuple(removed))
         return info
 
+    def _model_tokenizing(self, actor: Actor, ref: str) -> Any:
+        """The tokenizer (and chat template) of the vault version `ref` ("MODEL" or "MODEL:VERSION")."""
+        from studio.core.datasets.importer import ModelTokenizing
+        from studio.core.models.family import family_for_config
+        from studio.core.services.runs.sources import parse_ref
+
+        vault = getattr(self.studio, "vault", None)
+        if vault is None:
+            raise StudioError("This installation has no model vault to take a tokenizer from.")
+        model, version = parse_ref(ref)
+        loaded = vault.load(actor, model, version, roles={"config", "tokenizer"})
+        label = f"{loaded.version.model_name}:{loaded.version.number}"
+        if not loaded.tokenizer:
+            raise ValidationError(f"The model {label} has no tokenizer (tokenizer.json) to import a dataset with.",
+                                  "tokenizer_of")
+        try:
+            tokenizer = family_for_config(loaded.config).tokenizer(loaded.files, loaded.config)
+        except ValidationError as error:
+            raise ValidationError(f"The tokenizer of {label} cannot be used: {error}", "tokenizer_of") from None
+        return ModelTokenizing(tokenizer, loaded.tokenizer, label)
+
     def _import_files(self, options: ImportOptions, key: str, state: TaskState, block_bytes: int | None,
-                      workers: int | None, storage: PlainStorage):
+                      workers: int | None, storage: PlainStorage, writing: WriterLock, model: Any = None):
         """Run the import in a staging folder and move it to datasets/<key>; on any failure remove it."""
         from studio.core.datasets.importer import run_import
 
         staging = self.folder / f"{STAGING_PREFIX}{key}"
-        pid_file = self.folder / f"{STAGING_PREFIX}{key}.pid"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        pid_file.write_text(str(os.getpid()))
         try:
             staging.mkdir()
-            result = run_import(options, staging, storage, _Heartbeat(state, pid_file), block_bytes,  # type: ignore[arg-type]
-                                workers)
+            result = run_import(options, staging, storage, _Heartbeat(state, writing), block_bytes,  # type: ignore[arg-type]
+                                workers, model)
             os.replace(staging, self.folder / key)
             return result
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        finally:
-            pid_file.unlink(missing_ok=True)
 
     # -- reading -----------------------------------------------------------------------------------------
     # Lists and descriptions are checked by the policy but not recorded (the pane reads them on every
@@ -323,7 +351,7 @@ class DatasetService(DatasetKeysMixin):
                 users = self._dependents(s, dataset_id)
                 if users:
                     raise ConflictError(
-                        f"The dataset {info.name!r} is used by {', '.join(users)}; delete those first."
+                        msg("The dataset {name!r} is used by {value}; delete those first.", name=info.name, value=', '.join(users))
                     )
                 s.execute(text("PRAGMA secure_delete=ON"))
                 keys = self.store.delete_wrapped_keys(s, dataset_id)
@@ -353,27 +381,43 @@ class DatasetService(DatasetKeysMixin):
 
     # -- housekeeping ------------------------------------------------------------------------------------
     def remove_leftovers(self) -> int:
-        """Remove what crashed imports and deletes left behind. Returns how many folders were removed."""
+        """Remove what crashed imports, re-encryptions and deletes left behind. Returns how many folders were
+        removed. A folder being made has its writer lock (`.staging-<key>.lock`, keys.staging_lock) held until
+        its row commits: whatever no live writer holds goes at once (where flock does not exist, by age: a
+        staging folder whose lock was not touched for STALE_STAGING_S, an unreferenced folder after
+        ORPHAN_AGE_S)."""
         if not self.folder.is_dir():
             return 0
         removed = 0
         now = time.time()
         keys: set[str] | None = None
-        for entry in list(self.folder.iterdir()):
+
+        def alive(key: str, since: float, age_s: float) -> bool:
+            lock = self.folder / f"{STAGING_PREFIX}{key}.lock"
+            held = lock_held(lock)
+            if held is None:  # no flock: the writer touches its lock now and then
+                beat = lock.stat().st_mtime if lock.exists() else since
+                return now - beat <= age_s
+            return held
+
+        for entry in sorted(self.folder.iterdir()):  # folders before the locks that name them
             name = entry.name
             try:
                 if name.startswith(STAGING_PREFIX) and entry.is_dir():
-                    pid_file = self.folder / f"{name}.pid"
-                    beat = pid_file.stat().st_mtime if pid_file.exists() else entry.stat().st_mtime
-                    if now - beat > STALE_STAGING_S:
+                    key = name[len(STAGING_PREFIX):]
+                    if not alive(key, entry.stat().st_mtime, STALE_STAGING_S):
                         shutil.rmtree(entry, ignore_errors=True)
-                        pid_file.unlink(missing_ok=True)
                         removed += 1
+                elif name.startswith(STAGING_PREFIX) and name.endswith((".lock", ".pid")) and entry.is_file():
+                    if name.endswith(".pid") or lock_held(entry) is False:
+                        entry.unlink(missing_ok=True)  # a dead writer's (or an older studio's pid file)
                 elif name.startswith(DELETING_PREFIX) and entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                     removed += 1
-                elif not name.startswith(".") and entry.is_dir() and now - entry.stat().st_mtime > ORPHAN_AGE_S:
-                    keys = self.store.storage_keys() if keys is None else keys
+                elif not name.startswith(".") and entry.is_dir() and not alive(name, entry.stat().st_mtime,
+                                                                                 ORPHAN_AGE_S):
+                    if keys is None or name not in keys:  # read after the lock was seen free: no commit is missed
+                        keys = self.store.storage_keys()
                     if name not in keys:  # moved into place, but the row was never committed
                         shutil.rmtree(entry, ignore_errors=True)
                         removed += 1

@@ -30,6 +30,7 @@ class DatasetHandle:
     train_tokens: int
     val_tokens: int
     key: Any = None  # DatasetKey of an encrypted dataset, in memory only
+    tokenizer_label: str = ""  # "the tokenizer of model tl:1", "bpe (8,192 tokens)"
 
     def storage(self) -> Any:
         from studio.core.datasets.storage import storage_for
@@ -73,7 +74,11 @@ def dataset_handle(studio: Any, session: Session, actor: Any, dataset_id: int, *
     if with_key and info.encrypted:
         key = service.open_key(session, actor, service.store.row(session, dataset_id))
     splits = {s.name: int(s.tokens) for s in getattr(info.stats, "splits", ())}
+    source = (info.options or {}).get("tokenizer_of")
+    label = (f"the tokenizer of model {source}" if source
+             else f"{'a BPE trained on the data' if info.tokenizer == 'bpe' else info.tokenizer} "
+                  f"({int(info.vocab_size):,} tokens)")
     return DatasetHandle(info.id, info.name, int(info.vocab_size), int(info.eos_id), bool(info.encrypted),
                          info.storage_format, service.dataset_folder(info.storage_key), splits.get("train", info.tokens),
-                         splits.get("val", 0), key)
+                         splits.get("val", 0), key, label)
 

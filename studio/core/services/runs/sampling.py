@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.core.errors import NotFoundError, StudioError, ValidationError
+from studio.core.services.runs import samples_store
 from studio.core.stores.runs import RunInfo
 
 if TYPE_CHECKING:
@@ -66,6 +67,23 @@ class Loaded:
         return family_of(self.model)
 
 
+@dataclass
+class StreamStats:
+    """How a generation goes, updated as each token comes (read it from another thread: plain numbers)."""
+
+    prompt_tokens: int = 0
+    tokens: int = 0  # generated so far
+    first_token_s: float | None = None  # from the start of the generation to the first token
+    elapsed_s: float = 0.0  # from the start to the latest token
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """The generation speed after the first token (which also pays for reading the prompt)."""
+        if self.tokens < 2 or self.first_token_s is None or self.elapsed_s <= self.first_token_s:
+            return None
+        return (self.tokens - 1) / (self.elapsed_s - self.first_token_s)
+
+
 def _stops(tokenizer: Any, config: SamplingConfig) -> tuple[tuple[int, ...], tuple[str, ...]]:
     ids = tuple(getattr(tokenizer, "stop_ids", ()) or ())
     eos = getattr(tokenizer, "eos_id", None)
@@ -76,10 +94,11 @@ def _stops(tokenizer: Any, config: SamplingConfig) -> tuple[tuple[int, ...], tup
 
 
 def stream_text(model: Any, tokenizer: Any, prompt: str, config: SamplingConfig,
-                should_stop: Callable[[], bool] | None = None) -> Iterator[str]:
+                should_stop: Callable[[], bool] | None = None, stats: StreamStats | None = None) -> Iterator[str]:
     """Pieces of text as the model makes them; ends at the tokenizer's end-of-text token (or a stop
     string) or after max_new_tokens. An empty prompt starts a new document (from BOS where the model has
-    one). The prompt is encoded as the model's tokenizer does (with BOS where it adds one)."""
+    one). The prompt is encoded as the model's tokenizer does (with BOS where it adds one). `stats` (if
+    given) counts the tokens and times as they come."""
     ids = tokenizer.encode(prompt) if prompt else []
     if not ids:
         start = getattr(tokenizer, "start_id", getattr(tokenizer, "eos_id", None))
@@ -87,12 +106,13 @@ def stream_text(model: Any, tokenizer: Any, prompt: str, config: SamplingConfig,
             raise ValidationError("Give a prompt: this tokenizer has no token to start a new text from.",
                                   field="prompt")
         ids = [start]
-    return stream_ids(model, tokenizer, ids, config, should_stop)
+    return stream_ids(model, tokenizer, ids, config, should_stop, stats)
 
 
 def stream_ids(model: Any, tokenizer: Any, ids: list[int], config: SamplingConfig,
-               should_stop: Callable[[], bool] | None = None) -> Iterator[str]:
+               should_stop: Callable[[], bool] | None = None, stats: StreamStats | None = None) -> Iterator[str]:
     """Pieces of the text that continues `ids` (stop ids and stop strings end it; neither is shown)."""
+    import time
     from dataclasses import replace
 
     from studio.core.models.family import family_of
@@ -104,9 +124,16 @@ def stream_ids(model: Any, tokenizer: Any, ids: list[int], config: SamplingConfi
     stop_ids, stop_strings = _stops(tokenizer, config)
     out: list[int] = []
     shown = ""
+    stats = stats if stats is not None else StreamStats()
+    stats.prompt_tokens = len(ids)
+    start = time.perf_counter()
     for token in generate(model, ids, replace(config, stop_ids=stop_ids), should_stop=should_stop):
+        stats.elapsed_s = time.perf_counter() - start
+        if stats.first_token_s is None:
+            stats.first_token_s = stats.elapsed_s
         if token in stop_ids:
             break
+        stats.tokens += 1
         out.append(int(token))
         text = tokenizer.decode(out)
         if text.endswith("\ufffd"):  # a character still incomplete (byte-level tokens)
@@ -142,6 +169,33 @@ def _held_back(text: str, stops: tuple[str, ...]) -> int:
                 best = n
                 break
     return best
+
+
+def load_adapted(vault: Any, actor: Any, adapter: Any, device: str = "cpu", *,
+                 merge: bool = False) -> tuple[Any, Any, Any]:
+    """(model, tokenizer, the loaded base version) of a LoRA adapter version (a loaded vault version with adapter_config.json): its
+    base version is loaded (an audited read of its own), built, and the adapter applied or merged. The
+    tokenizer is the base's (the adapter version keeps the run's dataset tokenizer, the same one)."""
+    from studio.core.models.family import family_for_config
+    from studio.core.models.lora import ADAPTER_FILE, build_adapted, read_adapter_document
+
+    doc = read_adapter_document(adapter.files[ADAPTER_FILE])
+    ref = doc["base"]
+    if ref.get("model_id") is None or ref.get("version") is None:
+        raise ValidationError("This LoRA adapter does not say which base model it belongs to.")
+    try:
+        base = vault.load(actor, int(ref["model_id"]), int(ref["version"]), roles=RUN_ROLES)
+    except NotFoundError:
+        raise NotFoundError(f"The base model of this LoRA adapter ({ref.get('label') or ref['model_id']}, version "
+                            f"{ref['version']}) is no longer in the vault; the adapter cannot run without it.") from None
+    family = family_for_config(base.config)
+    tokenizer = family.tokenizer(base.files, base.config)
+    from studio.core.services.runs.sources import model_config_of, studio_tensors
+
+    config, is_hf = model_config_of(base.config)
+    tensors = studio_tensors(base.tensors, config, is_hf)
+    model = build_adapted(config.to_dict(), tensors, doc, adapter.tensors, device=device, merge=merge)
+    return model, tokenizer, base
 
 
 class SamplingMixin:
@@ -195,8 +249,13 @@ class SamplingMixin:
             if chosen is None:
                 raise NotFoundError(f"Run {run.name!r} has no usable checkpoint {checkpoint}.")
         state = store.read(self.studio, actor, run, chosen)
-        model = model_from_state(state, device)
-        del state
+        base = None
+        if state.meta.get("lora") is not None:  # an adapter checkpoint: built on the run's base version
+            from studio.core.services.runs.sources import base_weights
+
+            base = base_weights(self.studio, actor, run.source_model_id, run.source_version)
+        model = model_from_state(state, device, base=base)
+        del state, base
         label = f"run {run.name}, checkpoint of step {chosen.step}" + (" (best)" if chosen.is_best else "")
         return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen), model), label)
 
@@ -209,15 +268,36 @@ class SamplingMixin:
             raise StudioError("This installation has no model vault.")
         model_ref, version = parse_ref(ref)
         loaded = vault.load(actor, model_ref, version, roles=RUN_ROLES)
+        label = f"model {loaded.version.model_name}:{loaded.version.number}"
+        from studio.core.models.lora import ADAPTER_FILE
+
+        if ADAPTER_FILE in loaded.files:
+            model, tokenizer, _ = load_adapted(vault, actor, loaded, device)
+            return Loaded(model, tokenizer, label)
         family = family_for_config(loaded.config)
         tokenizer = family.tokenizer(loaded.files, loaded.config)  # before the weights: a clear error first
         model = family.build(loaded.config, loaded.tensors, device=device)
-        return Loaded(model, tokenizer, f"model {loaded.version.model_name}:{loaded.version.number}")
+        return Loaded(model, tokenizer, label)
 
     def sample(self, actor: Any, source: str | int, prompt: str, config: SamplingConfig, *,
                checkpoint: int | str | None = None, should_stop: Callable[[], bool] | None = None,
-               device: str = "cpu") -> Iterator[str]:
+               device: str = "cpu", stats: StreamStats | None = None) -> Iterator[str]:
         """Load the model (see load_model: decrypting takes a while for big models, so call this off the GUI
-        thread), then return the generator of text pieces."""
+        thread), then return the generator of text pieces (`stats` counts tokens and times as they come)."""
         loaded = self.load_model(actor, source, checkpoint=checkpoint, device=device)
-        return stream_text(loaded.model, loaded.tokenizer, prompt, config.validate(), should_stop)
+        return stream_text(loaded.model, loaded.tokenizer, prompt, config.validate(), should_stop, stats)
+
+    # --- samples kept with a run -------------------------------------------------------------------------
+
+    def samples(self, actor: Any, run: int | str) -> list[dict[str, Any]]:
+        """The samples the actor generated from the run's checkpoints and kept, oldest first. Each user sees
+        their own only (a prompt may be private): the service reads nothing else, whatever the pane asks."""
+        run_id = self._id(run)  # type: ignore[attr-defined]
+        info: RunInfo = self.get(actor, run_id)  # type: ignore[attr-defined]  (checks RUN_READ)
+        return samples_store.read(self.studio.paths.run_dir(run_id), actor.user_id, legacy=info.owner_id == actor.user_id)
+
+    def keep_sample(self, actor: Any, run: int | str, sample: dict[str, Any]) -> None:
+        """Keep a generated sample with the run, as the actor's (the oldest go past samples_store.MAX_SAMPLES)."""
+        run_id = self._id(run)  # type: ignore[attr-defined]
+        self.get(actor, run_id)  # type: ignore[attr-defined]  (checks RUN_READ)
+        samples_store.append(self.studio.paths.run_dir(run_id), actor.user_id, sample)

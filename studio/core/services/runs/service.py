@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 from studio.core.procs import studio_command
 from studio.core.services.runs import data as run_data
 from studio.core.services.runs import objects
+from studio.core.services.runs.chat import ChatMixin
 from studio.core.services.runs.sampling import SamplingMixin
 from studio.core.services.runs.settings import (
     DataInfo,
@@ -74,6 +75,7 @@ from studio.core.training import launch
 from studio.core.training.checkpoints import store_named
 from studio.core.training.distributed import torchrun_command
 from studio.core.training.launch import LaunchMessage
+from studio.core.units import human_size
 
 log = logging.getLogger(__name__)
 objects.register()
@@ -110,7 +112,7 @@ def _runs_of_dataset(session: Any, dataset_id: int) -> list[str]:
     return [f"run {name!r}" for name in names]
 
 
-class RunService(SamplingMixin, Service):
+class RunService(ChatMixin, SamplingMixin, Service):
     def __init__(self, studio: Any):
         super().__init__(studio)
         self.store = RunStore(studio.db)
@@ -118,6 +120,42 @@ class RunService(SamplingMixin, Service):
         datasets = getattr(studio, "datasets", None)
         if datasets is not None:  # a dataset that runs trained on is not deleted under them
             datasets.add_dependents_finder(_runs_of_dataset)
+        vault = getattr(studio, "vault", None)
+        if vault is not None:  # a live worker holds its checkpoints' keys: no rotation can reach it
+            vault.add_writer_finder(self._checkpoint_writers)
+
+    def _worker_alive(self, run_id: int, host: str | None, beat: Any) -> bool:
+        """Whether a worker of the run lives: its lock is held (a run on another machine: assumed so; where
+        flock does not exist, a heartbeat within a minute)."""
+        if host and host != platform.node():
+            return True
+        held = launch.lock_held(self.studio.paths.run_dir(run_id))
+        if held is None:  # no flock here: a worker beats at least every few seconds, even paused
+            return beat is not None and (utcnow() - beat).total_seconds() < 60
+        return held
+
+    def _checkpoint_writers(self, session: Any, model_id: int) -> list[str]:
+        """The live runs writing pending checkpoint versions of vault model `model_id` (for the vault's
+        rotations: see VaultBase.live_writers). A starting run names itself in its pending versions before its
+        checkpoint_model_id is set."""
+        from sqlalchemy import select
+
+        from studio.core.db.tables.vault import VaultVersionRow
+
+        ids = set(session.scalars(select(RunRow.id).where(RunRow.checkpoint_model_id == model_id,
+                                                          RunRow.status.in_(LIVE))))
+        for meta in session.scalars(select(VaultVersionRow.metadata_json).where(
+                VaultVersionRow.model_id == model_id, VaultVersionRow.state == "pending")):
+            run_id = json.loads(meta or "{}").get("run")
+            if isinstance(run_id, int):
+                ids.add(run_id)
+        names = []
+        for run_id in sorted(ids):
+            row = session.get(RunRow, run_id)
+            if row is not None and row.status in LIVE and self._worker_alive(row.id, row.host,
+                                                                             row.heartbeat_at or row.created_at):
+                names.append(f"Run {row.name!r} (id {row.id})")
+        return names
 
     # --- planning ---------------------------------------------------------------------------------------------
 
@@ -135,6 +173,7 @@ class RunService(SamplingMixin, Service):
             model_config = build_model_config(settings, data.vocab_size)
         train_config = build_train_config(settings, model_config)
         notes = check_data(data, train_config, model_config)
+        lora = settings.lora_config
         est = None
         if estimate:
             from studio.core.models.estimate import estimate as estimate_cost
@@ -142,12 +181,24 @@ class RunService(SamplingMixin, Service):
             est = estimate_cost(model_config, train_config.batch_size, train_config.device,
                                 seq_len=train_config.seq_len, optimizer=train_config.optimizer,
                                 grad_accum=train_config.grad_accum, bf16=train_config.precision == "bf16",
-                                method="flops" if estimate == "flops" else "auto")
+                                method="flops" if estimate == "flops" else "auto", lora=lora,
+                                shards=settings.nproc * settings.nnodes if settings.fsdp else 1,
+                                threads=train_config.threads)
             if est.fits is False:
-                notes.append(f"The estimate ({est.total_bytes / 2**30:.1f} GiB) is more than the device's memory "
-                             f"({est.device_memory_bytes / 2**30:.1f} GiB): use a smaller batch or model.")
-        return RunPlan(settings, model_config, train_config, data, parameter_count(model_config), est, tuple(notes),
-                       source_label)
+                notes.append(f"The estimate ({human_size(est.total_bytes)}) is more than the device's memory "
+                             f"({human_size(est.device_memory_bytes or 0)}): use a smaller batch or model.")
+            parameters = est.parameters
+        elif isinstance(model_config, GPTConfig) and lora is None:
+            parameters = parameter_count(model_config)
+        else:
+            from studio.core.models.estimate import model_counts
+
+            counts = model_counts(model_config, lora)
+            parameters = counts.parameters + counts.adapter
+        if lora is not None:
+            notes.append(f"LoRA rank {lora.rank} (alpha {lora.alpha:g}): the base stays frozen; the result is a "
+                         "small adapter version of the base (merge it with `studio vault merge`).")
+        return RunPlan(settings, model_config, train_config, data, parameters, est, tuple(notes), source_label)
 
     def _data_info(self, actor: Any, settings: RunSettings, tokenizer: bool) -> DataInfo:
         """What the plan needs of the data: the dataset's description (the policy is asked, nothing is
@@ -168,7 +219,7 @@ class RunService(SamplingMixin, Service):
             h = run_data.dataset_handle(self.studio, s, actor, dataset_id, with_key=tokenizer)
             tok = h.tokenizer_json() if tokenizer else None
         return DataInfo({"kind": "dataset", "id": h.id}, h.id, h.name, h.vocab_size, h.eos_id, tok, h.train_tokens,
-                        h.val_tokens)
+                        h.val_tokens, h.tokenizer_label)
 
     def _worker_data(self, session: Any, actor: Any, run: RunInfo) -> dict[str, Any]:
         """The data spec for the worker's launch message (with an encrypted dataset's key)."""
@@ -185,7 +236,7 @@ class RunService(SamplingMixin, Service):
         self.check(actor, ops.RUN_START)
         return fine_tune_sources(self.studio, actor)
 
-    def _source_config(self, actor: Any, settings: RunSettings, data: DataInfo) -> tuple[GPTConfig, str]:
+    def _source_config(self, actor: Any, settings: RunSettings, data: DataInfo) -> tuple[Any, str]:
         from studio.core.services.runs.sources import source_config
 
         return source_config(self.studio, actor, settings, data)
@@ -214,6 +265,10 @@ class RunService(SamplingMixin, Service):
                        "checkpoint_store": settings.checkpoint_store, "settings": settings.to_dict(),
                        "nproc": settings.nproc, "nnodes": settings.nnodes, "notes": list(plan.notes),
                        "eos_id": plan.data.eos_id, "has_tokenizer": plan.data.tokenizer_json is not None or plan.data.dataset_id is not None}
+            if settings.lora_config is not None:
+                options["lora"] = settings.lora_config.to_dict()
+            if settings.fsdp:
+                options["fsdp"] = True
             row = RunRow(
                 name=name, owner_id=actor.user_id, status=QUEUED, created_at=utcnow(), dataset_id=plan.data.dataset_id,
                 dataset_name=plan.data.name, source_model_id=source.model_id if source else None,
@@ -458,6 +513,14 @@ class RunService(SamplingMixin, Service):
             from studio.core.training.state import write_state
 
             state = ckpt_store.read(self.studio, actor, info, chosen)
+            if state.meta.get("lora") is not None:  # the adapter alone: the worker rebuilds it on its base
+                from studio.core.services.runs.sources import base_weights
+
+                if info.source_model_id is None or info.source_version is None:
+                    raise ValidationError(f"Run {info.name!r} is a LoRA run without its base model.")
+                base = base_weights(self.studio, actor, info.source_model_id, info.source_version)
+                state.tensors.update({f"base/{k}": v for k, v in base.items()})
+                del base
             init, blob = "state", write_state(state)
             del state
         elif info.source_model_id is not None:
@@ -577,11 +640,7 @@ class RunService(SamplingMixin, Service):
                 continue
             if not run.is_live or (run.host and run.host != host):
                 continue
-            held = launch.lock_held(self.studio.paths.run_dir(run_id))
-            if held is None:  # no flock here: a worker beats at least every few seconds, even paused
-                beat = run.heartbeat_at or run.created_at
-                held = (utcnow() - beat).total_seconds() < 60
-            if held:
+            if self._worker_alive(run_id, run.host, run.heartbeat_at or run.created_at):
                 continue
             with self._lock:
                 with self.studio.db.session() as s:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from studio.core import operations as ops
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.vault import VaultModelRow
-from studio.core.errors import NotFoundError, ValidationError
+from studio.core.errors import ConflictError, NotFoundError, ValidationError
 from studio.core.fsutil import atomic_writer
 from studio.core.security import policy
 from studio.core.services.vault.base import Progress, VaultBase
@@ -72,7 +72,7 @@ class AccessMixin(VaultBase):
     def share(self, actor: Any, model: int | str, user: int | str, permission: str = "use") -> int:
         """Grant `user` (id or name) `permission` (use, export or manage) on the model, which wraps every
         key of the model for them (and of every version stored later). Returns the keys newly wrapped."""
-        model_id = self.model_id(model)
+        model_id = self.model_id(model, actor)
         self.check(actor, ops.GRANT_ADD, "model", model_id)
         with self.studio.db.session() as s:
             name = self.directory.user_name(s, self.user_id_of(s, user))
@@ -83,7 +83,7 @@ class AccessMixin(VaultBase):
     def revoke(self, actor: Any, model: int | str, user: int | str, *, state: TaskState | None = None) -> int:
         """Take every grant of `user` on the model away: their keys are forgotten and every file of the model
         is re-encrypted under new data keys. Returns the files re-encrypted."""
-        model_id = self.model_id(model)
+        model_id = self.model_id(model, actor)
         self.check(actor, ops.GRANT_REVOKE, "model", model_id)
         with self.studio.db.session() as s:
             row = self.store.model_row(s, model_id)
@@ -104,7 +104,7 @@ class AccessMixin(VaultBase):
     def rotate(self, actor: Any, model: int | str, *, state: TaskState | None = None) -> int:
         """Re-encrypt every file of the model under new data keys. Returns the files re-encrypted."""
         with NewBlobs(self.blobs).guard() as new, \
-                self.operation(actor, ops.MODEL_ROTATE, "model", self.model_id(model)) as op:
+                self.operation(actor, ops.MODEL_ROTATE, "model", self.model_id(model, actor)) as op:
             row = self.model_for(op.session, actor, model)
             old = self._rotate(op.session, actor, row, new, drop_user=None, state=state)
             op.details.update(model=row.name, rotated=len(old))
@@ -142,9 +142,10 @@ class AccessMixin(VaultBase):
                                               GrantRow.obj_id == str(model_id)).limit(1)) is not None:
             return 0  # still holds use (or more) through another grant
         new = NewBlobs(self.blobs)
-        with new.guard():
+        with new.guard(release=False):  # the accounts' transaction, not this block, decides
             old = self._rotate(s, actor, self.model_for(s, actor, model_id), new, drop_user=user_id, state=state)
-        after_transaction(s, on_commit=lambda: self.blobs.remove(old), on_rollback=lambda: self.blobs.remove(new.names))
+        after_transaction(s, on_commit=lambda: (self.blobs.remove(old), new.release()),
+                          on_rollback=lambda: (self.blobs.remove(new.names), new.release()))
         return len(old)
 
     def key_reset(self, s: Session, actor: Any, user_id: int) -> int:
@@ -175,9 +176,20 @@ class AccessMixin(VaultBase):
         self.store.remove_recovery_wrap(s, user_id)
 
     def _rotate(self, s, actor: Any, row, new: NewBlobs, drop_user: int | None, state: TaskState | None) -> list[str]:
+        """Re-encrypt every file of the model under new data keys: its versions, and what a writer that is gone
+        left in pending versions (a run's checkpoints, committed later). Refused while a live process writes
+        pending versions of the model: it holds their data keys and would keep writing under them after this
+        returned (a revocation would not reach the files it writes next)."""
+        writers = self.live_writers(s, row.id)
+        if writers:
+            raise ConflictError(
+                f"{', '.join(writers)} is writing the checkpoints of {row.name!r} with keys it was given when it "
+                "started; a revocation or a rotation cannot reach the files it writes next. Stop the run (its "
+                "last checkpoint is kept), then try again; a resumed run gets new keys.")
         keyring = self.keyring(s, actor)
-        versions = {v.id: v for v in self.store.version_rows(s, row.id)}
-        arts = self.store.model_artifact_rows(s, row.id)
+        versions = {v.id: v for v in self.store.version_rows(s, row.id, include_pending=True)}
+        arts = [a for a in self.store.model_artifact_rows(s, row.id, include_pending=True)
+                if versions[a.version_id].state == "ready" or self.blob_path(a).is_file()]
         keys = {a.id: keyring.data_key(a) for a in arts}  # every old key opens, or nothing starts
         progress = Progress(state, sum(a.plaintext_size for a in arts), "Re-encrypting")
         fresh = []
@@ -185,7 +197,7 @@ class AccessMixin(VaultBase):
             ref = self.ref(keyring.meta, a, versions[a.version_id])
             key, epoch = stream.new_data_key(), a.key_epoch + 1
             blob = BlobStore.name_for(a.uid, epoch)
-            with open(self.blob_path(a), "rb") as src, atomic_writer(new.add(blob)) as dst:
+            with open(self.stored_file(a), "rb") as src, atomic_writer(new.add(blob)) as dst:
                 writer = stream.StreamWriter(dst, key, ref, self.chunk_size)
                 for chunk in stream.iter_plaintext(src, keys[a.id], ref, progress.step(f"Re-encrypting {a.name}"),
                                                    mapped=True):

@@ -30,11 +30,11 @@ from studio.core.errors import AccessDenied, ConflictError, DatabaseError, NotFo
 from studio.core.fsutil import atomic_writer
 from studio.core.services.base import OperationContext, Service
 from studio.core.services.vault.directory import AccountDirectory
-from studio.core.stores.vault import VaultStore
+from studio.core.stores.vault import VaultStore, not_found
 from studio.core.tasks import TaskState
 from studio.core.vault import safetensors_io, stream
 from studio.core.vault.blobs import BlobStore
-from studio.core.vault.errors import VaultError, VaultKeyError, VaultLockedError
+from studio.core.vault.errors import VaultError, VaultIntegrityError, VaultKeyError, VaultLockedError
 from studio.core.vault.importers import PlannedArtifact
 from studio.core.vault.keyring import Keyring, create_vault
 from studio.core.vault.keys import LOCKED_MESSAGE, KeyDirectory, private_key_of
@@ -102,6 +102,17 @@ class VaultBase(Service):
         self.blobs = BlobStore(studio.paths.vault).ensure()
         self.chunk_size = stream.DEFAULT_CHUNK_SIZE
         self._names: dict[int, str] = {}
+        self._writer_finders: list[Callable[[Session, int], list[str]]] = []
+
+    # --- processes that write a model's pending versions -------------------------------------------------------
+
+    def add_writer_finder(self, finder: Callable[[Session, int], list[str]]) -> None:
+        """`finder(session, model_id)` names the live processes writing pending versions of the model with keys
+        they were handed (a training run's worker: "run 'x' (id 3)"). The run service registers one."""
+        self._writer_finders.append(finder)
+
+    def live_writers(self, s: Session, model_id: int) -> list[str]:
+        return [name for finder in self._writer_finders for name in finder(s, model_id)]
 
     # --- the door, with "locked" said as such ------------------------------------------------------------------
 
@@ -198,10 +209,30 @@ class VaultBase(Service):
         """None (everything) for administrators, who hold the recovery key; else the actor's id."""
         return None if self.is_admin(s, actor) else actor.user_id
 
-    def model_id(self, model: int | str) -> int:
-        """Resolve a name or id before the operation starts (the policy decides on the id)."""
+    def resolve(self, s: Session, actor: Any, model: int | str) -> VaultModelRow:
+        """A model by id, or by name among the models the actor can see (their own first). Names are unique per
+        owner only, and a model the actor cannot see does not exist for them: its name is free for them to use,
+        and asking for it by name gets the answer a name nobody uses gets. An id is an id: the policy then
+        decides (and records a denial)."""
+        if isinstance(model, int):
+            return self.store.model_row(s, model)
+        rows = self.store.models_named(s, model)
+        if not self.is_admin(s, actor):
+            rows = [r for r in rows if getattr(actor, "user_id", None) in self.store.recipients(s, r.id)]
+        own = [r for r in rows if r.owner_id == getattr(actor, "user_id", None)]
+        if own or len(rows) == 1:
+            return (own or rows)[0]
+        if rows:
+            listed = ", ".join(f"{r.id} ({self.directory.user_name(s, r.owner_id)}'s)" for r in rows)
+            raise ConflictError(f"Several models you can see are called {model!r} (ids {listed}); give the id.")
+        if model.isdigit():
+            return self.store.model_row(s, model)
+        raise not_found(model)
+
+    def model_id(self, model: int | str, actor: Any) -> int:
+        """Resolve a name or id for `actor` before the operation starts (the policy decides on the id)."""
         with self.studio.db.session() as s:
-            return self.store.model_row(s, model).id
+            return self.resolve(s, actor, model).id
 
     def owner_id(self, actor: Any, model: int | str) -> int:
         """The model's owner, from its verified access rows."""
@@ -211,19 +242,20 @@ class VaultBase(Service):
             return row.owner_id
 
     def model_for(self, s: Session, actor: Any, model: int | str) -> VaultModelRow:
-        row = self.store.model_row(s, model)
+        row = self.resolve(s, actor, model)
         if not self.is_admin(s, actor) and actor.user_id not in self.store.recipients(s, row.id):
             raise VaultKeyError(f"You hold no key for the model {row.name!r}: ask its owner to share it.")
         return row
 
     def model_by_name_for_new_version(self, s: Session, actor: Any, name: str) -> VaultModelRow | None:
-        """The model a store-by-name adds a version to (None: a new model). A name taken by a model the
-        actor cannot open is a conflict, not a way to add versions to someone else's model."""
-        row = self.store.find_model(s, check_name(name))
-        if row is not None and not self.is_admin(s, actor) and actor.user_id not in self.store.recipients(s, row.id):
-            raise ConflictError(f"A model called {row.name!r} already exists and is not shared with you; "
-                                "choose another name.")
-        return row
+        """The model a store-by-name adds a version to: the actor's own model of that name, or one of that
+        name shared with them; None for a new model (names are the owner's: one that only someone else's
+        model, invisible to the actor, carries is free for them)."""
+        name = check_name(name)
+        try:
+            return self.resolve(s, actor, name)
+        except NotFoundError:
+            return None
 
     def ref(self, meta_or_id: VaultMetaRow | VaultIdentity | bytes, artifact: VaultArtifactRow,
             version: VaultVersionRow) -> ArtifactRef:
@@ -232,6 +264,18 @@ class VaultBase(Service):
 
     def blob_path(self, artifact: VaultArtifactRow) -> Path:
         return self.blobs.path(artifact.blob)
+
+    def stored_file(self, artifact: VaultArtifactRow) -> Path:
+        """The encrypted file of an artifact that is about to be read; a clear VaultIntegrityError ("missing")
+        when it is not there (a data folder restored incompletely, a file deleted by hand), never a traceback."""
+        path = self.blob_path(artifact)
+        if not path.is_file():
+            raise VaultIntegrityError(
+                "missing", f"its encrypted file {path.name} is missing from the vault's folder (deleted outside the "
+                "studio, or the data folder was restored without it). `studio vault verify` "
+                "lists every missing or damaged file; restore the folder from a backup, or delete the version.",
+                artifact.name)
+        return path
 
     # --- writing one artifact ----------------------------------------------------------------------------------
 

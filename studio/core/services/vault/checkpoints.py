@@ -58,7 +58,7 @@ class CheckpointsMixin(VaultBase):
         (name, role). Send each ticket's to_bytes() to the worker through a pipe."""
         if len({n for n, _ in files}) != len(files) or not files:
             raise ValidationError("Give each file of a version once.")
-        model_id = self.model_id(model) if model is not None else None
+        model_id = self.model_id(model, actor) if model is not None else None
         with self.operation(actor, ops.MODEL_IMPORT, "model", model_id, kind=kind) as op:
             private_key_of(actor)
             ident = self.identity(actor)
@@ -161,3 +161,21 @@ class CheckpointsMixin(VaultBase):
                     s.delete(model)
         self.blobs.remove(names)
         return removed
+
+    def retire_checkpoint(self, actor: Any, version_id: int) -> None:
+        """Drop a checkpoint version that its run no longer keeps (its retention: the last K and the best,
+        studio.core.training.checkpoints.retained): wraps and rows in one transaction, then the files. Only
+        versions of kind checkpoint; like abandon_version it reads no key, so the studio itself may do it."""
+        with self.operation(actor, ops.MODEL_DELETE, "model", self._version_model(version_id), kind="retire") as op:
+            s = op.session
+            vrow = s.get(VaultVersionRow, version_id)
+            if vrow is None or vrow.kind != "checkpoint":
+                raise NotFoundError(f"No checkpoint version {version_id}.")
+            if vrow.created_by != actor.user_id and not _is_system(actor) and not self.is_admin(s, actor):
+                raise VaultKeyError("Only the user who reserved this checkpoint can drop it.")
+            arts = self.store.artifact_rows(s, vrow.id)
+            self.store.delete_wrapped_keys(s, [a.id for a in arts])
+            names = [a.blob for a in arts]
+            op.details.update(version=vrow.number)
+            s.delete(vrow)
+        self.blobs.remove(names)

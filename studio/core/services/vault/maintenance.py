@@ -46,7 +46,7 @@ class MaintenanceMixin(VaultBase):
         if model is None:
             op = self.operation(actor, ops.VAULT_VERIFY)
         else:
-            op = self.operation(actor, ops.MODEL_VERIFY, "model", self.model_id(model))
+            op = self.operation(actor, ops.MODEL_VERIFY, "model", self.model_id(model, actor))
         with op as ctx:
             s = ctx.session
             private_key_of(actor)
@@ -66,11 +66,10 @@ class MaintenanceMixin(VaultBase):
                 before += a.plaintext_size
                 step = progress.step(f"Verifying {row.name} v{v.number} {a.name}")
                 try:
-                    checked += verify_file(self.blob_path(a), keyring.data_key(a), self.ref(keyring.meta, a, v), step)
-                except FileNotFoundError:
-                    damaged.append(Damage(row.name, v.number, a.name, "missing", "The file is missing."))
+                    checked += verify_file(self.stored_file(a), keyring.data_key(a), self.ref(keyring.meta, a, v), step)
                 except VaultIntegrityError as error:
-                    damaged.append(Damage(row.name, v.number, a.name, error.reason, str(error)))
+                    message = "The file is missing." if error.reason == "missing" else str(error)
+                    damaged.append(Damage(row.name, v.number, a.name, error.reason, message))
                 except VaultKeyError as error:
                     damaged.append(Damage(row.name, v.number, a.name, "key", str(error)))
             ctx.details.update(files=len(work), damaged=len(damaged))
@@ -79,6 +78,15 @@ class MaintenanceMixin(VaultBase):
             for d in damaged:
                 log.warning("vault verify: %s v%d %s: %s", d.model, d.version, d.artifact, d.reason)
             return VerifyReport(len(rows), len(work), checked, tuple(damaged))
+
+    def sweep(self) -> list[str]:
+        """What writers that died left in the vault's folder (a killed import's or rotation's files and temp
+        files), removed now: nothing a live writer holds is touched (BlobStore.sweep). At every open."""
+        def referenced() -> set[str]:
+            with self.studio.db.session() as s:
+                return self.store.all_blobs(s)
+
+        return self.blobs.sweep(referenced)
 
     def collect_garbage(self, min_age_s: float = 3600.0) -> list[str]:
         """Remove encrypted files that no row names any more (left by a crash between writing and

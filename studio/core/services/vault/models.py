@@ -38,6 +38,7 @@ class ImportResult:
     version: VersionInfo
     skipped: tuple[str, ...] = ()  # files of the source that were not stored (custom code, READMEs, ...)
     removed_originals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # stored, but worth saying (a model type the studio's tests do not cover)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class LoadedModel:
 
 # What storing a version is recorded as, by its kind (the rest are imports). Both operations have the same
 # policy (owners and administrators add versions; a new model is anyone's who may import).
-_STORE_ACTIONS = {"compressed": ops.MODEL_COMPRESS}
+_STORE_ACTIONS = {"compressed": ops.MODEL_COMPRESS, "merged": ops.MODEL_MERGE}
 
 
 class ModelsMixin(VaultBase):
@@ -84,7 +85,7 @@ class ModelsMixin(VaultBase):
     def show(self, actor: Any, model: int | str) -> ModelDetails:
         """The model's description, versions and lineage. Checked by the policy, not recorded: the Vault
         pane shows it on every click, and nothing of the weights is opened (load() is recorded)."""
-        model_id = self.model_id(model)
+        model_id = self.model_id(model, actor)
         self.check(actor, ops.MODEL_READ, "model", model_id)
         private_key_of(actor)
         with self.studio.db.session() as s:
@@ -100,7 +101,8 @@ class ModelsMixin(VaultBase):
                     notes: str = "", remove_original: bool = False, state: TaskState | None = None) -> ImportResult:
         """Import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin (weights_only) as a new
         model, or as a new version of the model of that name. Everything is validated before anything is
-        written; on any failure or cancel nothing is left. `remove_original` deletes the plaintext source
+        written; on any failure or cancel nothing is left. A folder must be a model a family of the studio
+        runs (vault/model_check.py: no remote code, every tensor shaped as config.json says, a tokenizer). `remove_original` deletes the plaintext source
         files after the import committed (a plain unlink: see docs/vault.md on secure erasure)."""
         self.check(actor, ops.MODEL_IMPORT)  # refused (and recorded) before a byte of the source is read
         if state is not None:
@@ -114,7 +116,9 @@ class ModelsMixin(VaultBase):
                 with contextlib.suppress(FileNotFoundError):
                     original.unlink()
                     removed.append(str(original))
-        return ImportResult(version, tuple(plan.skipped), tuple(removed))
+        for warning in plan.warnings:
+            log.warning("vault: import of %s: %s", version.model_name, warning)
+        return ImportResult(version, tuple(plan.skipped), tuple(removed), tuple(plan.warnings))
 
     def add_version(self, actor: Any, model: int | str | None, weights: Mapping[str, torch.Tensor], *,
                     name: str | None = None, config: Mapping[str, Any] | None = None,
@@ -150,7 +154,7 @@ class ModelsMixin(VaultBase):
         names = [a.name for a in plan.artifacts]
         if len(set(names)) != len(names):
             raise ValidationError("Two artifacts of one version have the same file name.")
-        model_id = self.model_id(model) if model is not None else None
+        model_id = self.model_id(model, actor) if model is not None else None
         progress = Progress(state, plan.size_bytes, "Encrypting")
         action = _STORE_ACTIONS.get(kind, ops.MODEL_IMPORT)
         with NewBlobs(self.blobs).guard() as new, \
@@ -208,15 +212,18 @@ class ModelsMixin(VaultBase):
     # --- loading -----------------------------------------------------------------------------------------------
 
     def load(self, actor: Any, model: int | str, version: int | None = None, *,
-             roles: Collection[str] | None = None, state: TaskState | None = None) -> LoadedModel:
+             roles: Collection[str] | None = None, state: TaskState | None = None,
+             pending: bool = False) -> LoadedModel:
         """Decrypt a version into memory (the latest when `version` is None), each file chunk by chunk
         straight into one buffer; tensors are then views of that buffer (no copy). Every key is opened
         before any file is read, and every file must verify to its end: if anything fails, nothing is
-        returned and the partial plaintext is overwritten."""
-        with self.operation(actor, ops.MODEL_READ, "model", self.model_id(model)) as op:
+        returned and the partial plaintext is overwritten. `pending` also finds a reserved version that is
+        not committed yet (a paused run's checkpoint slot, whose worker writes nothing while paused): its
+        files are read at the size they have, each still authenticated to its end."""
+        with self.operation(actor, ops.MODEL_READ, "model", self.model_id(model, actor)) as op:
             s = op.session
             row = self.model_for(s, actor, model)
-            vrow = self.store.version_row(s, row, version)
+            vrow = (self._pending_row(s, row, version) if pending else None) or self.store.version_row(s, row, version)
             keyring = self.keyring(s, actor)
             arts = [a for a in self.store.artifact_rows(s, vrow.id) if roles is None or a.role in roles]
             keys = {a.id: keyring.data_key(a) for a in arts}
@@ -226,26 +233,37 @@ class ModelsMixin(VaultBase):
             buffers: list[bytearray] = []
             try:
                 for a in arts:
-                    buffers.append(decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(keyring.meta, a, vrow),
-                                                          progress.step(f"Decrypting {a.name}"), a.plaintext_size))
+                    size = a.plaintext_size if vrow.state == "ready" else None  # pending: not recorded yet
+                    buffers.append(decrypt_file_to_buffer(self.stored_file(a), keys[a.id], self.ref(keyring.meta, a, vrow),
+                                                          progress.step(f"Decrypting {a.name}"), size))
             except BaseException:
                 for buf in buffers:
                     stream.zero(buf)
                 raise
         return _assemble(info, arts, buffers)
 
+    def _pending_row(self, s: Any, model: Any, number: int | None) -> Any:
+        if number is None:
+            return None
+        from studio.core.db.tables.vault import VaultVersionRow
+
+        return s.scalar(select(VaultVersionRow).where(VaultVersionRow.model_id == model.id,
+                                                      VaultVersionRow.number == number,
+                                                      VaultVersionRow.state == "pending"))
+
     # --- editing and deleting ------------------------------------------------------------------------------
 
     def update(self, actor: Any, model: int | str, *, name: str | None = None, tags: Sequence[str] | None = None,
                notes: str | None = None) -> ModelInfo:
-        with self.operation(actor, ops.MODEL_UPDATE, "model", self.model_id(model)) as op:
+        with self.operation(actor, ops.MODEL_UPDATE, "model", self.model_id(model, actor)) as op:
             private_key_of(actor)
             row = self.model_for(op.session, actor, model)
             if name is not None:
                 name = check_name(name)
-                other = self.store.find_model(op.session, name)
+                other = self.store.find_model(op.session, name, row.owner_id)  # names are the owner's
                 if other is not None and other.id != row.id:
-                    raise ConflictError(f"A model called {name!r} already exists.")
+                    raise ConflictError(f"{self.directory.user_name(op.session, row.owner_id)} already has a model "
+                                        f"called {name!r}; choose another name.")
             self.store.update_model(op.session, row, name, tags, notes)
             op.session.flush()
             return self.store.model_info(op.session, row)
@@ -254,7 +272,7 @@ class ModelsMixin(VaultBase):
         """Crypto-shred a model: its wrapped keys are destroyed first (secure_delete, then a WAL checkpoint
         so no page image keeps them), with every row, in one transaction; then its files are removed.
         Returns the number of files removed."""
-        with self.operation(actor, ops.MODEL_DELETE, "model", self.model_id(model)) as op:
+        with self.operation(actor, ops.MODEL_DELETE, "model", self.model_id(model, actor)) as op:
             private_key_of(actor)
             s = op.session
             row = self.model_for(s, actor, model)

@@ -7,13 +7,14 @@ from typing import Any
 
 from studio.core.services.vault import hooks
 from studio.core.services.vault.access import AccessMixin
+from studio.core.services.vault.adapters import AdaptersMixin
 from studio.core.services.vault.checkpoints import CheckpointsMixin
 from studio.core.services.vault.maintenance import MaintenanceMixin
 from studio.core.services.vault.models import ModelsMixin
 from studio.core.services.vault.transfer import TransferMixin
 
 
-class VaultService(ModelsMixin, AccessMixin, TransferMixin, CheckpointsMixin, MaintenanceMixin):
+class VaultService(ModelsMixin, AdaptersMixin, AccessMixin, TransferMixin, CheckpointsMixin, MaintenanceMixin):
     """Every method takes the acting session first and runs inside Service.operation (policy and audit).
     Every method needs a logged-in, unlocked UserSession (it holds the user's X25519 private key): locked
     means locked. Exceptions: commit_version and abandon_version also accept studio.core.actor.SYSTEM (the

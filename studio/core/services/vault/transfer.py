@@ -29,6 +29,9 @@ from studio.core.vault.stream import ArtifactRef
 log = logging.getLogger(__name__)
 
 FORMATS = ("safetensors", "hf")
+# The artifacts of a version that belong in a Hugging Face folder: a checkpoint's training-state files
+# (roles optimizer and state) are the studio's own and would be read back as a weights shard.
+HF_FOLDER_ROLES = frozenset({"weights", "index", "config", "tokenizer"})
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,15 @@ class TransferMixin(VaultBase):
         if out.exists():
             raise ConflictError(f"{out} already exists; choose a new path.")
         with staged_output(out, parents=True) as staged:
-            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format=format,
+            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model, actor), format=format,
                                 path=str(out)) as op:
                 s = op.session
                 row = self.model_for(s, actor, model)
                 vrow = self.store.version_row(s, row, version)
                 keyring = self.keyring(s, actor)
                 arts = self.store.artifact_rows(s, vrow.id)
+                if format == "hf":  # a folder holds only what the format defines (no optimizer or training state)
+                    arts = [a for a in arts if a.role in HF_FOLDER_ROLES]
                 keys = {a.id: keyring.data_key(a) for a in arts}
                 op.details.update(model=row.name, version=vrow.number)
                 progress = Progress(state, sum(a.plaintext_size for a in arts), "Exporting")
@@ -78,13 +83,13 @@ class TransferMixin(VaultBase):
             raise ValidationError("This version has no weights to export.")
         if len(weights) == 1:
             a = weights[0]
-            decrypt_file(self.blob_path(a), out, keys[a.id], self.ref(meta, a, vrow), progress.step())
+            decrypt_file(self.stored_file(a), out, keys[a.id], self.ref(meta, a, vrow), progress.step())
             return
         tensors: dict[str, Any] = {}
         buffers = []
         try:
             for a in weights:
-                buf = decrypt_file_to_buffer(self.blob_path(a), keys[a.id], self.ref(meta, a, vrow), progress.step(),
+                buf = decrypt_file_to_buffer(self.stored_file(a), keys[a.id], self.ref(meta, a, vrow), progress.step(),
                                              a.plaintext_size)
                 buffers.append(buf)
                 tensors.update(safetensors_io.tensors_from_buffer(buf))
@@ -102,7 +107,7 @@ class TransferMixin(VaultBase):
         for a in arts:
             if Path(a.name).name != a.name or a.name in (".", ".."):
                 raise VaultIntegrityError("bad_header", f"The artifact name {a.name!r} is not a plain file name.")
-            decrypt_file(self.blob_path(a), out / a.name, keys[a.id], self.ref(meta, a, vrow), progress.step())
+            decrypt_file(self.stored_file(a), out / a.name, keys[a.id], self.ref(meta, a, vrow), progress.step())
 
     # --- encrypted bundles ---------------------------------------------------------------------------------
 
@@ -116,7 +121,7 @@ class TransferMixin(VaultBase):
             raise ConflictError(f"{out} already exists; choose a new path.")
         recipient = self._recipient_key(to_user, to_public_key)
         with staged_output(out, parents=True) as staged:
-            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model), format="bundle", path=str(out),
+            with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model, actor), format="bundle", path=str(out),
                                 recipient=wrap.fingerprint(recipient)) as op:
                 s = op.session
                 row = self.model_for(s, actor, model)
@@ -149,7 +154,7 @@ class TransferMixin(VaultBase):
                         if a is None:
                             writer.write(manifest)
                         else:
-                            with open(self.blob_path(a), "rb") as src:
+                            with open(self.stored_file(a), "rb") as src:
                                 for chunk in stream.iter_plaintext(src, keys[a.id], self.ref(keyring.meta, a, vrow),
                                                                    progress.step(), mapped=True):
                                     writer.write(chunk)

@@ -16,10 +16,18 @@ from bisect import bisect_left
 from collections import OrderedDict
 from functools import lru_cache
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont
 
 from studio.core.stores.audit import AuditEntry, AuditFilter, AuditStore
+from studio.gui.names import object_text
 
 PAGE = 64  # a screenful or two: a jump fetches little
 MAX_PAGES = 256  # 16k entries cached at most
@@ -202,22 +210,28 @@ def _display(e: AuditEntry, column: str) -> str | int:
     if column == "action":
         return e.action
     if column == "object":
-        return object_text(e)
+        return entry_object(e)
     if column == "outcome":
-        return e.outcome
+        return outcome_text(e.outcome)
     text = e.details_json
+    if '"name"' in text:  # the name shows in the Object column already
+        details = {k: v for k, v in e.details.items() if k != "name"}
+        text = json.dumps(details, separators=(",", ":"), ensure_ascii=False) if details else ""
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-def object_text(e: AuditEntry) -> str:
-    """"shakespeare-gpt (model 2)": the name the entry recorded beside the id (entries written before names
-    were recorded show the bare "model:2")."""
-    if not e.obj_id:
-        return e.obj_type or ""
+def outcome_text(outcome: str) -> str:
+    return {"allowed": QCoreApplication.translate("AuditTableModel", "allowed"),
+            "denied": QCoreApplication.translate("AuditTableModel", "denied"),
+            "failed": QCoreApplication.translate("AuditTableModel", "failed")}.get(outcome, outcome)
+
+
+def entry_object(e: AuditEntry) -> str:
+    """The entry's object with the name it recorded (a login names its user through the actor)."""
     name = e.details.get("name") if '"name"' in e.details_json else None
-    if isinstance(name, str) and name:
-        return f"{name} ({e.obj_type} {e.obj_id})"
-    return f"{e.obj_type}:{e.obj_id}"
+    if not name and e.obj_type == "user" and e.obj_id == str(e.actor_id):
+        name = e.actor_name  # a login, a logout, one's own password: the actor is the object
+    return object_text(e.obj_type, e.obj_id, name if isinstance(name, str) else None)
 
 
 def entry_json(e: AuditEntry) -> str:

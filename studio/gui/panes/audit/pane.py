@@ -30,12 +30,13 @@ from studio.core.errors import StudioError
 from studio.core.stores.audit import OUTCOMES, AuditFilter
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
-from studio.gui.panes.audit.model import AuditTableModel, entry_json
+from studio.gui.i18n import error_text
+from studio.gui.panes.audit.model import AuditTableModel, entry_json, outcome_text
 from studio.gui.panes.base import Pane
 from studio.gui.widgets.task_progress import TaskProgress
 
 POLL_MS = 1000
-_WIDTHS = (70, 150, 110, 150, 110, 80)
+_WIDTHS = (60, 150, 100, 140, 210, 80)
 
 
 def _ts(value: QDateTime, fraction: str) -> str:
@@ -88,7 +89,7 @@ class AuditPane(Pane):
         self.outcome = QComboBox()
         self.outcome.addItem(self.tr("any"), "")
         for outcome in OUTCOMES:
-            self.outcome.addItem(outcome, outcome)
+            self.outcome.addItem(outcome_text(outcome), outcome)
         self.since_on, self.until_on = QCheckBox(self.tr("From")), QCheckBox(self.tr("To"))
         self.since, self.until = QDateTimeEdit(), QDateTimeEdit()
         for edit in (self.since, self.until):
@@ -153,6 +154,7 @@ class AuditPane(Pane):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([900, 300])  # the entries first: the detail's size hint took half at 1280 px
 
         # Actions and status.
         self.count_label = QLabel()
@@ -253,7 +255,7 @@ class AuditPane(Pane):
         try:
             self.ctx.studio.audit.reader(self.ctx.actor)
         except StudioError as error:
-            self.verify_result.setText(str(error))
+            self.verify_result.setText(error_text(error))
             return
         flt = self.current_filter()
         if self._search_task is not None:
@@ -265,7 +267,7 @@ class AuditPane(Pane):
         self.count_label.setText(self.tr("Searching…"))
         task = Task(_matching, self.ctx.studio.audit_store, flt, parent=self)
         task.sig_task_finished.connect(lambda result, t=task: self._keys_found(t, result))
-        task.sig_task_failed.connect(lambda error: self.count_label.setText(str(error)))
+        task.sig_task_failed.connect(lambda error: self.count_label.setText(error_text(error)))
         self._search_task = task
         task.start()
 
@@ -293,7 +295,7 @@ class AuditPane(Pane):
         try:
             self.model.refresh()
         except StudioError as error:
-            self.count_label.setText(str(error))
+            self.count_label.setText(error_text(error))
 
     def _rows_inserted(self, count: int) -> None:
         self._update_count()
@@ -330,7 +332,7 @@ class AuditPane(Pane):
         self.verify_result.setStyleSheet("")
         self._task = Task(_verify, self.ctx.studio.audit, self.ctx.actor, parent=self)
         self._task.sig_task_finished.connect(self._verified)
-        self._task.sig_task_failed.connect(lambda error: self._show_result(str(error), ok=False))
+        self._task.sig_task_failed.connect(lambda error: self._show_result(error_text(error), ok=False))
         self.progress.bind(self._task)
         self._task.start()
 
@@ -363,7 +365,7 @@ class AuditPane(Pane):
         self.verify_result.setText(self.tr("Acknowledging…"))
         self._task = Task(_reseal, self.ctx.studio.audit, self.ctx.actor, parent=self)
         self._task.sig_task_finished.connect(self._verified)
-        self._task.sig_task_failed.connect(lambda error: self._show_result(str(error), ok=False))
+        self._task.sig_task_failed.connect(lambda error: self._show_result(error_text(error), ok=False))
         self.progress.bind(self._task)
         self._task.start()
         return self._task
@@ -385,7 +387,7 @@ class AuditPane(Pane):
         self._task = Task(_export, self.ctx.studio.audit, self.ctx.actor, path, flt, parent=self)
         self._task.sig_task_finished.connect(
             lambda n: self._show_result(self.tr("Exported {n} entries to {path}.").format(n=f"{n:,}", path=path), True))
-        self._task.sig_task_failed.connect(lambda error: self._show_result(str(error), ok=False))
+        self._task.sig_task_failed.connect(lambda error: self._show_result(error_text(error), ok=False))
         self.progress.bind(self._task)
         self._task.start()
         return self._task

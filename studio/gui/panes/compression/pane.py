@@ -30,10 +30,12 @@ from studio.core.errors import StudioError
 from studio.core.fsutil import atomic_write_bytes
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.compression.charts import SizePerplexityChart, SpeedChart
 from studio.gui.panes.compression.recipe_form import RecipeForm
 from studio.gui.panes.compression.tables import HistoryTable, ReportTable, SamplesTable
+from studio.gui.widgets.layout import keep_place
 from studio.gui.widgets.task_progress import TaskProgress
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class CompressionPane(Pane):
         layout = QVBoxLayout(self)
         layout.addLayout(self._source_bar())
         self.message = QLabel()
+        keep_place(self.message)  # a notice coming and going does not move the pane
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
@@ -177,7 +180,7 @@ class CompressionPane(Pane):
             models = self.service.list_models(actor)
         except StudioError as exc:
             self._set_models([])
-            self.say(str(exc))
+            self.say(error_text(exc))
             return
         self._set_models(models)
         try:
@@ -224,7 +227,7 @@ class CompressionPane(Pane):
             versions = self.service.versions(actor, model)
             self.history.set_reports(self.service.reports(actor, model))
         except StudioError as exc:
-            self.say(str(exc))
+            self.say(error_text(exc))
             return
         for v in reversed(versions):
             self.version_combo.addItem(self.tr("v{number}: {label}").format(number=v.number, label=v.label), v.number)
@@ -282,7 +285,7 @@ class CompressionPane(Pane):
         self.say("")
         self.task = task
         task.sig_task_finished.connect(on_finished)
-        task.sig_task_failed.connect(lambda error: self.say(str(error) if isinstance(error, StudioError) else
+        task.sig_task_failed.connect(lambda error: self.say(error_text(error) if isinstance(error, StudioError) else
                                                             self.tr("The work failed: {error}").format(error=error)))
         task.sig_task_cancelled.connect(lambda: self.say(self.tr("Cancelled; nothing was stored.")))
         task.sig_task_done.connect(self._done)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.compression.recipe import GROUP_SIZES, MAX_SPARSITY, Recipe
 from studio.core.errors import ValidationError
+from studio.gui.i18n import error_text
 
 
 class RecipeForm(QWidget):
@@ -112,7 +113,7 @@ class RecipeForm(QWidget):
         try:
             self.recipe().validate()
         except ValidationError as exc:
-            return str(exc)
+            return error_text(exc)
         return ""
 
     def steps(self, recipe: Recipe) -> list[str]:

@@ -100,8 +100,11 @@ class LengthHistogram(QWidget):
         if n == 0:
             self.summary.setText("")
             return
+        # The trainer samples windows of the context length anywhere in the text (nanoGPT's get_batch): a longer
+        # document is not cut off, but no window holds all of it.
         self.summary.setText(self.tr(
-            "{longer:,} of {total:,} documents ({share:.1%}) are longer than {context:,} tokens and would be "
-            "truncated; {beyond:.1%} of all tokens lie beyond the context. Median {median:,} tokens, longest {max:,}."
+            "{longer:,} of {total:,} documents ({share:.1%}) are longer than {context:,} tokens: training reads them "
+            "in windows of the context length, never one whole; {beyond:.1%} of all tokens lie further into their "
+            "document than the context reaches. Median {median:,} tokens, longest {max:,}."
         ).format(longer=longer, total=n, share=share, context=context, beyond=beyond,
                  median=int(self.lengths[n // 2]), max=int(self.lengths[-1])))

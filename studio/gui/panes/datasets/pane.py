@@ -31,6 +31,7 @@ from studio.core.errors import StudioError
 from studio.core.stores.datasets import DatasetInfo
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.datasets.import_dialog import ImportDialog
 from studio.gui.panes.datasets.list_model import SORT_ROLE, DatasetListModel
@@ -62,6 +63,8 @@ class DatasetsPane(Pane):
         splitter.addWidget(self._detail_side())
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        # the statistics' size hint is wide: left to it, the list got ~270 px and its Source column was cut
+        splitter.setSizes([360, 640])
         layout.addWidget(splitter, 1)
         ctx.sig_session_changed.connect(lambda _session: self.refresh())  # another user sees other datasets
         self.refresh()
@@ -423,7 +426,7 @@ class DatasetsPane(Pane):
 
     def _show_error(self, title: str, error: Exception) -> None:
         log.info("%s: %s", title, error)
-        QMessageBox.warning(self, title, str(error))
+        QMessageBox.warning(self, title, error_text(error))
 
     def pane_shown(self) -> None:
         if self.task is None:

@@ -159,6 +159,11 @@ class StatsView(QScrollArea):
         self.cards["characters"].setText(f"{s.characters:,}")
         self.cards["tokens"].setText(f"{s.tokens:,}")
         self.cards["vocab"].setText(f"{s.vocab_used:,} / {s.vocab_size:,}")
+        if info.vocab_asked:  # the BPE came out smaller than asked: say so, not silently
+            parts.append(self.tr("The BPE vocabulary has {have:,} tokens, not the {asked:,} asked for: the text holds "
+                                 "no more merges (a small text, or few distinct words).").format(
+                have=info.vocab_size, asked=info.vocab_asked))
+            self.subtitle.setText("\n".join(parts))
         self.cards["unknown"].setText(f"{s.unknown_tokens:,}")
         self.cards["disk"].setText(human_bytes(info.size_bytes))
         names = {"train": self.tr("train"), "val": self.tr("validation"), "test": self.tr("test")}

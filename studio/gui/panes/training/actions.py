@@ -15,6 +15,8 @@ from studio.gui.panes.training.backend import FINAL, LIVE, PAUSED, QUEUED, RUNNI
 from studio.gui.panes.training.new_run.dialog import fmt_bytes
 
 CONTROLS = ("pause", "resume", "stop", "kill")
+# The statuses a control request is waiting for (any final one ends a stop, or a pause that came too late).
+AWAITED = {"pause": (PAUSED, *FINAL), "resume": (RUNNING, *FINAL), "stop": FINAL}
 
 
 class RunActions(QObject):
@@ -51,6 +53,7 @@ class RunActions(QObject):
             if key in ("clone", "kill", "fine_tune", "group"):
                 self.toolbar.addSeparator()
         self.runs: list[Any] = []
+        self.awaiting: dict[int, tuple[str, ...]] = {}  # run id -> the statuses a request waits for
         self.can_train = True
         self.update([])
 
@@ -109,8 +112,22 @@ class RunActions(QObject):
                 return
         messages = {"pause": self.tr("Pausing {name}…"), "resume": self.tr("Resuming {name}…"),
                     "stop": self.tr("Stopping {name} (a final checkpoint first)…"), "kill": self.tr("Killed {name}.")}
+        if action in AWAITED:  # "Pausing…" gives way to what happened once the run gets there
+            self.awaiting[run.id] = AWAITED[action]
         self.calls.run(self.backend.control, self.actor(), run.id, action,
                        done=self._done(messages[action].format(name=run.name)))
+
+    def runs_listed(self, runs: list[Any]) -> None:
+        """Say that a requested pause, resume or stop happened, when the runs table shows it has."""
+        for run in runs:
+            wanted = self.awaiting.get(run.id)
+            if wanted is None or run.status not in wanted:
+                continue
+            del self.awaiting[run.id]
+            done = {PAUSED: self.tr("Paused {name} at step {step}."), RUNNING: self.tr("{name} is running again."),
+                    "stopped": self.tr("Stopped {name} at step {step}.")}.get(run.status,
+                                                                            self.tr("{name} is {status}."))
+            self.sig_status_message.emit(done.format(name=run.name, step=f"{run.step:,}", status=run.status))
 
     def ask_checkpoint(self, run: Any, then: Callable[[Any], None], restart: Callable[[], None] | None = None) -> None:
         """Let the user pick one of the run's checkpoints for `then`. Without any: `restart` (train it again

@@ -88,6 +88,7 @@ class GenerationSource:
     checkpoint_id: int | None = None
     model_id: int | None = None
     version: int | None = None
+    label: str = field(default="", compare=False)  # in words, for the samples kept: "tiny-1 · step 600 (best)"
 
     @property
     def key(self) -> str:
@@ -98,7 +99,7 @@ class GenerationSource:
 
 @dataclass(frozen=True)
 class Sample:
-    """A generated text kept with the checkpoint it came from."""
+    """A generated text kept with the checkpoint it came from (studio.runs.keep_sample: the user's own)."""
 
     source: str  # GenerationSource.key
     step: int | None
@@ -106,6 +107,15 @@ class Sample:
     text: str
     settings: dict[str, Any]
     created_at: str
+    label: str = ""  # where it came from, in words: "tiny-stories-1 · step 600 (best)"
+    tokens: int | None = None  # generated
+    tokens_per_s: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sample:
+        return cls(d.get("source") or "", d.get("step"), d.get("prompt") or "", d.get("text") or "",
+                   d.get("settings") or {}, d.get("created_at") or "", d.get("label") or "", d.get("tokens"),
+                   d.get("tokens_per_s"))
 
 
 class TrainingBackend(Protocol):
@@ -132,6 +142,6 @@ class TrainingBackend(Protocol):
     def audit(self, actor, run_id: int) -> list[Any]: ...
     # -- generation -------------------------------------------------------------------------------------
     def generate(self, actor, source: GenerationSource, prompt: str, settings: dict[str, Any],
-                 should_stop: Callable[[], bool]) -> Iterator[str]: ...
+                 should_stop: Callable[[], bool], stats: Any = None) -> Iterator[str]: ...
     def samples(self, actor, run_id: int) -> list[Sample]: ...
     def keep_sample(self, actor, run_id: int, sample: Sample) -> None: ...

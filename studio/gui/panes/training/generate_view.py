@@ -1,25 +1,27 @@
-"""The Generate tab: a prompt, the sampling settings, tokens streaming into the output, a Stop button, and
-the samples kept per checkpoint (to see how the generations improved as the run learned)."""
+"""The Generate tab: where from (a checkpoint of the run), a prompt, the sampling settings, tokens streaming into
+the output (the prompt marked apart from what the model wrote) with tokens per second as they come, a Stop
+button, and the samples the user kept per checkpoint (to see how the writing improved as the run learned).
+
+Built from parts another way of generating can reuse: the source picker, SamplingForm and Generation (the
+worker thread); this view is the completion mode."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QTextCursor
+from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
+    QSizePolicy,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -29,6 +31,14 @@ from PySide6.QtWidgets import (
 
 from studio.gui.panes.training.backend import GenerationSource, Sample
 from studio.gui.panes.training.generation import Generation
+from studio.gui.panes.training.plots.charts import fmt_step_time
+from studio.gui.panes.training.sampling_form import SamplingForm
+
+PROMPT_TINT = 70  # alpha of the highlight colour behind the prompt's text
+
+
+def fmt_rate(tokens_per_s: float | None) -> str:
+    return "" if tokens_per_s is None else f"{tokens_per_s:,.1f}" if tokens_per_s < 100 else f"{tokens_per_s:,.0f}"
 
 
 class GenerateView(QWidget):
@@ -36,40 +46,26 @@ class GenerateView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.generate_fn: Callable[..., Any] | None = None  # (source, prompt, settings, should_stop) -> iterator
+        self.generate_fn: Callable[..., Any] | None = None  # (source, prompt, settings, should_stop, stats) -> iterator
         self.generation: Generation | None = None
         self.busy = False  # from Generate until the text is finished, stopped or failed
         self._step_of: dict[str, int | None] = {}
 
         self.source = QComboBox()
         self.source.setObjectName("generateSource")
+        # The labels are long ("step 12,000 (best, val loss 1.2345)"): the combo takes the row's width and
+        # shows each whole, instead of clipping to its first characters.
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.source.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.source.setMinimumContentsLength(24)
         self.prompt = QPlainTextEdit()
         self.prompt.setObjectName("generatePrompt")
         self.prompt.setPlaceholderText(self.tr("Prompt (may be empty)"))
         self.prompt.setMaximumHeight(90)
-        self.max_tokens = QSpinBox()
-        self.max_tokens.setRange(1, 100_000)
-        self.max_tokens.setValue(200)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 5.0)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setValue(0.8)
-        self.top_k = QSpinBox()
-        self.top_k.setRange(0, 1_000_000)
-        self.top_k.setValue(40)
-        self.top_k.setSpecialValueText(self.tr("off"))
-        self.top_p = QDoubleSpinBox()
-        self.top_p.setRange(0.01, 1.0)
-        self.top_p.setSingleStep(0.05)
-        self.top_p.setValue(1.0)
-        self.top_p.setToolTip(self.tr("1.0 = off"))
-        self.greedy = QCheckBox(self.tr("Greedy (always the likeliest token)"))
-        self.greedy.toggled.connect(lambda on: [w.setEnabled(not on) for w in (self.temperature, self.top_k,
-                                                                              self.top_p, self.seed)])
-        self.seed = QSpinBox()
-        self.seed.setRange(-1, 2**31 - 1)
-        self.seed.setValue(1337)
-        self.seed.setSpecialValueText(self.tr("random"))
+        self.form = SamplingForm()
+        # the settings' widgets, by their old names (tests and other parts reach them so)
+        self.max_tokens, self.temperature, self.top_k = self.form.max_tokens, self.form.temperature, self.form.top_k
+        self.top_p, self.seed, self.greedy = self.form.top_p, self.form.seed, self.form.greedy
         self.generate_button = QPushButton(self.tr("Generate"))
         self.generate_button.setObjectName("generateButton")
         self.stop_button = QPushButton(self.tr("Stop"))
@@ -78,21 +74,16 @@ class GenerateView(QWidget):
         self.generate_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.status = QLabel()
+        self.status.setObjectName("generateStatus")
         self.status.setWordWrap(True)
+        self.speed = QLabel()  # tokens, tokens/s, time to the first token
+        self.speed.setObjectName("generateSpeed")
+        self.speed.setWordWrap(True)
 
-        settings = QFormLayout()
-        settings.addRow(self.tr("From"), self.source)
-        settings.addRow(self.tr("Max new tokens"), self.max_tokens)
-        settings.addRow(self.tr("Temperature"), self.temperature)
-        settings.addRow(self.tr("Top-k"), self.top_k)
-        settings.addRow(self.tr("Top-p"), self.top_p)
-        settings.addRow(self.tr("Seed"), self.seed)
-        settings.addRow(self.greedy)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
-        settings.addRow(buttons)
 
         self.output = QPlainTextEdit()
         self.output.setObjectName("generateOutput")
@@ -101,7 +92,8 @@ class GenerateView(QWidget):
         self.samples = QTreeWidget()
         self.samples.setObjectName("samples")
         self.samples.setRootIsDecorated(False)
-        self.samples.setHeaderLabels([self.tr("Step"), self.tr("From"), self.tr("Prompt"), self.tr("Text")])
+        self.samples.setHeaderLabels([self.tr("Step"), self.tr("From"), self.tr("Tokens/s"), self.tr("Prompt"),
+                                      self.tr("Text")])
         self.samples.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.samples.header().setStretchLastSection(True)
         self.samples.itemClicked.connect(self._show_sample)
@@ -109,9 +101,13 @@ class GenerateView(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel(self.tr("From")))
+        left_layout.addWidget(self.source)
         left_layout.addWidget(self.prompt)
-        left_layout.addLayout(settings)
+        left_layout.addWidget(self.form)
+        left_layout.addLayout(buttons)
         left_layout.addWidget(self.status)
+        left_layout.addWidget(self.speed)
         left_layout.addStretch(1)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.output)
@@ -122,6 +118,7 @@ class GenerateView(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
+        split.setSizes([340, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -138,6 +135,7 @@ class GenerateView(QWidget):
         self._step_of = {}
         for label, source, step in sources:
             self.source.addItem(label, source)
+            self.source.setItemData(self.source.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
             self._step_of[source.key] = step
         if current is not None and current.key in keys:
             self.source.setCurrentIndex(keys.index(current.key))
@@ -149,10 +147,14 @@ class GenerateView(QWidget):
             self._add_sample(sample)
 
     def _add_sample(self, sample: Sample, top: bool = False) -> None:
-        item = QTreeWidgetItem(["" if sample.step is None else f"{sample.step:,}", sample.source,
-                                sample.prompt.replace("\n", " ")[:40], sample.text.replace("\n", " ")[:200]])
+        item = QTreeWidgetItem(["" if sample.step is None else f"{sample.step:,}", sample.label or sample.source,
+                                fmt_rate(sample.tokens_per_s), sample.prompt.replace("\n", " ")[:40],
+                                sample.text.replace("\n", " ")[:200]])
         item.setData(0, Qt.ItemDataRole.UserRole, sample)
-        item.setToolTip(3, sample.text[:2000])
+        item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # the prompt in bold, then what the model wrote
+        item.setToolTip(4, "<p style='white-space:pre-wrap'><b>" + html.escape(sample.prompt[:500]) + "</b>"
+                        + html.escape(sample.text[:2000]) + "</p>")
         if top:
             self.samples.insertTopLevelItem(0, item)
         else:
@@ -162,14 +164,63 @@ class GenerateView(QWidget):
         if self.busy:
             return
         sample = item.data(0, Qt.ItemDataRole.UserRole)
-        self.output.setPlainText(sample.prompt + sample.text)
+        self._show_prompt(sample.prompt)
+        self._append(sample.text)
+        self.speed.setText(self._speed_text(sample.tokens, sample.tokens_per_s, None))
+
+    # -- the output: the prompt marked, then the model's text ----------------------------------------------
+    def prompt_format(self) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        tint = QColor(self.palette().highlight().color())
+        tint.setAlpha(PROMPT_TINT)
+        fmt.setBackground(tint)
+        fmt.setFontWeight(700)
+        fmt.setToolTip(self.tr("The prompt"))
+        return fmt
+
+    def _show_prompt(self, prompt: str) -> None:
+        self.output.clear()
+        cursor = QTextCursor(self.output.document())
+        cursor.insertText(prompt, self.prompt_format())
+
+    def prompt_length(self) -> int:
+        """How many characters at the start of the output are the prompt (marked), for tests and copying."""
+        block = self.output.document().begin()
+        n = 0
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                if fragment.charFormat().fontWeight() != 700:
+                    return n
+                n += fragment.length()
+                it += 1
+            block = block.next()
+            n += 1 if block.isValid() else 0
+        return n
+
+    def _append(self, piece: str) -> None:
+        cursor = QTextCursor(self.output.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(piece, QTextCharFormat())
+        self.output.verticalScrollBar().setValue(self.output.verticalScrollBar().maximum())
+        if self.generation is not None and self.busy:
+            stats = self.generation.stats
+            self.speed.setText(self._speed_text(stats.tokens, stats.tokens_per_s, stats.first_token_s))
+
+    def _speed_text(self, tokens: int | None, rate: float | None, first_s: float | None) -> str:
+        if not tokens:
+            return ""
+        parts = [self.tr("{n} tokens").format(n=f"{tokens:,}")]
+        if rate is not None:
+            parts.append(self.tr("{rate} tokens/s").format(rate=fmt_rate(rate)))
+        if first_s is not None:
+            parts.append(self.tr("first token after {t}").format(t=fmt_step_time(first_s)))
+        return " · ".join(parts)
 
     # -- generating ---------------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
-        greedy = self.greedy.isChecked()
-        return {"max_new_tokens": self.max_tokens.value(), "temperature": self.temperature.value(),
-                "top_k": self.top_k.value() or None, "top_p": None if self.top_p.value() >= 1.0 else self.top_p.value(),
-                "greedy": greedy, "seed": None if self.seed.value() < 0 else self.seed.value()}
+        return self.form.settings()
 
     def start(self) -> None:
         source = self.source.currentData()
@@ -177,10 +228,11 @@ class GenerateView(QWidget):
             return
         self.busy = True
         prompt, settings = self.prompt.toPlainText(), self.settings()
-        self.output.setPlainText(prompt)
+        self._show_prompt(prompt)
         self.status.setText(self.tr("Generating…"))
+        self.speed.clear()
         fn = self.generate_fn
-        generation = Generation(lambda should_stop: fn(source, prompt, settings, should_stop), self)
+        generation = Generation(lambda should_stop, stats: fn(source, prompt, settings, should_stop, stats), self)
         generation.sig_text_produced.connect(self._append)
         generation.sig_generation_finished.connect(
             lambda text, stopped: self._finished(source, prompt, settings, text, stopped))
@@ -192,17 +244,16 @@ class GenerateView(QWidget):
         if self.generation is not None:
             self.generation.stop()
 
-    def _append(self, piece: str) -> None:
-        cursor = QTextCursor(self.output.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(piece)
-        self.output.verticalScrollBar().setValue(self.output.verticalScrollBar().maximum())
-
     def _finished(self, source: GenerationSource, prompt: str, settings: dict, text: str, stopped: bool) -> None:
         self.busy = False
         self.status.setText(self.tr("Stopped.") if stopped else self.tr("Done."))
+        stats = self.generation.stats if self.generation is not None else None
+        tokens = stats.tokens if stats is not None and stats.tokens else None
+        rate = stats.tokens_per_s if stats is not None else None
+        self.speed.setText(self._speed_text(tokens, rate, stats.first_token_s if stats is not None else None))
         sample = Sample(source.key, self._step_of.get(source.key), prompt, text, settings,
-                        datetime.now(UTC).isoformat(timespec="seconds"))
+                        datetime.now(UTC).isoformat(timespec="seconds"), source.label, tokens,
+                        None if rate is None else round(rate, 2))
         self._add_sample(sample, top=True)
         self.sig_sample_kept.emit(sample)
         self._update_buttons()

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.core.services.runs.sampling import StreamStats
+
 log = logging.getLogger(__name__)
 
 
@@ -17,12 +19,14 @@ class Generation(QObject):
     sig_generation_finished = Signal(str, bool)  # the whole text, stopped by the user
     sig_generation_failed = Signal(object)
 
-    def __init__(self, produce: Callable[[Callable[[], bool]], Iterator[str]], parent: QObject | None = None):
+    def __init__(self, produce: Callable[[Callable[[], bool], StreamStats], Iterator[str]],
+                 parent: QObject | None = None):
         super().__init__(parent)
         self._produce = produce
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="generate", daemon=True)
         self.pieces: list[str] = []
+        self.stats = StreamStats()  # tokens and times, as the engine counts them (read on the GUI thread)
 
     def start(self) -> Generation:
         self._thread.start()
@@ -41,7 +45,7 @@ class Generation(QObject):
 
     def _run(self) -> None:
         try:
-            for piece in self._produce(self._stop.is_set):
+            for piece in self._produce(self._stop.is_set, self.stats):
                 self.pieces.append(piece)
                 self.sig_text_produced.emit(piece)
                 if self._stop.is_set():

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QSplitter, QTabW
 from studio.core.errors import StudioError
 from studio.core.tasks import TaskState
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.training.actions import RunActions
 from studio.gui.panes.training.backend import LIVE, GenerationSource, TrainingBackend
@@ -86,7 +87,7 @@ class TrainingPane(Pane):
         self.actions.can_train = self.backend is not None and getattr(ctx.session, "role", "viewer") != "viewer"
         self.actions.update([])
 
-        self.board = ChartBoard(self._read_metrics)
+        self.board = ChartBoard(self._read_metrics, settings=ctx.settings)
         self.board.sig_export_requested.connect(self.export_charts)
         self.board.sig_read_failed.connect(lambda _id, message: self._show_error(message))
         self.details = RunDetails()
@@ -161,6 +162,7 @@ class TrainingPane(Pane):
         self._runs = runs
         self.notice.hide()
         self.runs_table.set_runs(runs)
+        self.actions.runs_listed(runs)
         wanted = self._select_when_listed
         if wanted is not None and any(r.id == wanted for r in runs):
             self._select_when_listed = None
@@ -183,7 +185,7 @@ class TrainingPane(Pane):
                 if self.ctx.is_admin:  # the audit log is the administrators'; asking would record a denial
                     self.calls.run(self.backend.audit, actor, run.id, key="audit",
                                    done=self.details.audit.set_entries,
-                                   failed=lambda exc: self.details.audit.set_unavailable(str(exc)))
+                                   failed=lambda exc: self.details.audit.set_unavailable(error_text(exc)))
                 else:
                     self.details.audit.set_unavailable(self.tr("Only administrators read the audit log."))
         if self.tabs.currentWidget() in (self.details, self.generate) or run.status in LIVE:
@@ -198,8 +200,13 @@ class TrainingPane(Pane):
         if self.details.run_id != run_id:
             return
         self.details.checkpoints.set_checkpoints(checkpoints)
-        sources = [(self.actions.checkpoint_label(c), GenerationSource(run_id=run_id, checkpoint_id=c.id), c.step)
-                   for c in sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True)]
+        run = next((r for r in self._runs if r.id == run_id), None)
+        name = run.name if run is not None else str(run_id)
+        sources = []
+        for c in sorted((c for c in checkpoints if c.usable), key=lambda c: c.step or 0, reverse=True):
+            label = self.actions.checkpoint_label(c)
+            sources.append((label, GenerationSource(run_id=run_id, checkpoint_id=c.id, label=f"{name} · {label}"),
+                            c.step))
         self.generate.set_sources(sources)
 
     # -- selection ----------------------------------------------------------------------------------------
@@ -281,8 +288,8 @@ class TrainingPane(Pane):
             return
         self.actions.checkpoint_action(run, action, checkpoint)
 
-    def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop):
-        return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop)
+    def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop, stats=None):
+        return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop, stats)
 
     def _keep_sample(self, sample) -> None:
         if len(self._selected) == 1:
@@ -300,7 +307,7 @@ class TrainingPane(Pane):
             if kind == "png":
                 export_png(self.board.graphics, path)
             elif kind == "svg":
-                export_svg(self.board.graphics, path)
+                export_svg(self.board.views, path)
             else:
                 runs = self.board.runs
                 self.calls.run(lambda: export_csv(runs, path, state=TaskState()),
@@ -308,13 +315,13 @@ class TrainingPane(Pane):
                                    self.tr("Wrote {n} rows to {path}.").format(n=f"{n:,}", path=path)))
                 return
         except OSError as error:
-            self._show_error(str(error))
+            self._show_error(error_text(error))
             return
         self.ctx.sig_status_message.emit(self.tr("Saved {path}.").format(path=path))
 
     # -- errors, sessions, closing ------------------------------------------------------------------------
     def _show_error(self, error: BaseException | str) -> None:
-        text = str(error)
+        text = error_text(error)
         if not isinstance(error, StudioError | str):
             log.error("training pane: %s: %s", type(error).__name__, error)
         self.notice.setText(text)

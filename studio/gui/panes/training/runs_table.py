@@ -26,8 +26,8 @@ from studio.gui.panes.training.runs_model import (
     tr,
 )
 
-_WIDTHS = {"name": 170, "status": 90, "dataset": 120, "size": 110, "progress": 150, "best": 90, "speed": 80,
-           "eta": 70, "started": 125, "duration": 75, "owner": 80, "group": 90}
+_WIDTHS = {"name": 160, "status": 90, "dataset": 110, "size": 105, "progress": 130, "best": 90, "speed": 80,
+           "eta": 100, "started": 125, "duration": 100, "owner": 80, "group": 90}
 
 
 class RunsTable(QWidget):

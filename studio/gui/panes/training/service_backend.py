@@ -4,7 +4,6 @@ GUI thread (Calls, the metrics feed, the generation thread)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -15,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from studio.core.errors import StudioError, ValidationError
-from studio.core.fsutil import atomic_write_bytes
 from studio.gui.panes.training.backend import (
     DatasetChoice,
     DeleteSummary,
@@ -27,8 +25,6 @@ from studio.gui.panes.training.backend import (
 from studio.gui.panes.training.plots.charts import METRICS
 
 log = logging.getLogger(__name__)
-SAMPLES_FILE = "samples.jsonl"
-MAX_SAMPLES = 500  # per run; the oldest go first
 
 
 def service_backend(studio: Any) -> ServiceBackend | None:
@@ -121,7 +117,8 @@ class ServiceBackend:
         est = plan.estimate
         values = asdict(est) if est is not None else {}
         return SimpleNamespace(**values, fits=None if est is None else est.fits, notes=tuple(plan.notes),
-                               parameters_planned=plan.parameters, model_config=plan.model_config.to_dict())
+                               parameters_planned=plan.parameters, model_config=plan.model_config.to_dict(),
+                               run_time=plan.run_time_s)
 
     def start(self, actor, spec: RunSpec) -> Any:
         return self.service.start(actor, self.settings(actor, spec))
@@ -184,7 +181,7 @@ class ServiceBackend:
 
     # -- generation -------------------------------------------------------------------------------------
     def generate(self, actor, source: GenerationSource, prompt: str, settings: dict[str, Any],
-                 should_stop: Callable[[], bool]) -> Iterator[str]:
+                 should_stop: Callable[[], bool], stats: Any = None) -> Iterator[str]:
         from studio.core.models.generate import SamplingConfig
 
         config = SamplingConfig(max_new_tokens=int(settings["max_new_tokens"]), temperature=float(settings["temperature"]),
@@ -192,29 +189,14 @@ class ServiceBackend:
                                 greedy=bool(settings.get("greedy")), seed=settings.get("seed"))
         if source.checkpoint_id is not None:
             pieces = self.service.sample(actor, f"run:{source.run_id}", prompt, config,
-                                         checkpoint=source.checkpoint_id, should_stop=should_stop)
+                                         checkpoint=source.checkpoint_id, should_stop=should_stop, stats=stats)
         else:
             ref = f"model:{source.model_id}" + (f":{source.version}" if source.version is not None else "")
-            pieces = self.service.sample(actor, ref, prompt, config, should_stop=should_stop)
+            pieces = self.service.sample(actor, ref, prompt, config, should_stop=should_stop, stats=stats)
         yield from pieces
 
-    def _samples_path(self, actor, run_id: int) -> Path:
-        self.service.get(actor, run_id)  # the reader may see the run
-        return self.studio.paths.run_dir(run_id) / SAMPLES_FILE
-
     def samples(self, actor, run_id: int) -> list[Sample]:
-        path = self._samples_path(actor, run_id)
-        if not path.exists():
-            return []
-        out = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(Sample(**json.loads(line)))
-            except (ValueError, TypeError):
-                log.warning("skipped a damaged line in %s", path)
-        return out
+        return [Sample.from_dict(d) for d in self.service.samples(actor, run_id)]
 
     def keep_sample(self, actor, run_id: int, sample: Sample) -> None:
-        kept = self.samples(actor, run_id)[-(MAX_SAMPLES - 1):] + [sample]
-        text = "".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in kept)
-        atomic_write_bytes(self._samples_path(actor, run_id), text.encode("utf-8"))
+        self.service.keep_sample(actor, run_id, asdict(sample))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from studio.core.actor import ROLES
 from studio.core.security.policy import PERMISSIONS
+from studio.gui.names import object_text
 from studio.gui.widgets.form_dialog import FormDialog
 
 Submit = Callable[[dict[str, Any]], Any]
@@ -30,17 +31,10 @@ class ObjectChoice:
         return f"{self.obj_type}:{self.obj_id}"
 
 
-def type_text(obj_type: str) -> str:
-    return {"model": QCoreApplication.translate("UsersPane", "model"),
-            "dataset": QCoreApplication.translate("UsersPane", "dataset")}.get(obj_type, obj_type)
-
-
-def object_text(obj_type: str, obj_id: str, name: str | None) -> str:
-    """"shakespeare-gpt (model 2)"; the bare "model:2" when the object has no name (it was deleted)."""
-    if name:
-        return QCoreApplication.translate("UsersPane", "{name} ({type} {id})").format(
-            name=name, type=type_text(obj_type), id=obj_id)
-    return f"{obj_type}:{obj_id}"
+def role_text(role: str) -> str:
+    return {"admin": QCoreApplication.translate("UsersPane", "admin"),
+            "trainer": QCoreApplication.translate("UsersPane", "trainer"),
+            "viewer": QCoreApplication.translate("UsersPane", "viewer")}.get(role, role)
 
 
 def fill_objects(combo: QComboBox, objects: Sequence[ObjectChoice], selected: str = "") -> None:
@@ -63,8 +57,8 @@ class NewUserDialog(FormDialog):
         self.name = QLineEdit()
         self.role = QComboBox()
         for role in ROLES:
-            self.role.addItem(role, role)
-        self.role.setCurrentText("trainer")
+            self.role.addItem(role_text(role), role)
+        self.role.setCurrentIndex(self.role.findData("trainer"))
         self.password, self.again = _password_edit(), _password_edit()
         self.add_field(self.tr("User name"), self.name, "name")
         self.add_field(self.tr("Role"), self.role, "role")
@@ -112,7 +106,7 @@ class AddGrantDialog(FormDialog):
         super().__init__(self.tr("Add a grant"), parent, submit)
         self.user = QComboBox()
         for name, role in users:
-            self.user.addItem(self.tr("{name} ({role})").format(name=name, role=role), name)
+            self.user.addItem(self.tr("{name} ({role})").format(name=name, role=role_text(role)), name)
             if name == user:
                 self.user.setCurrentIndex(self.user.count() - 1)
         self.object = QComboBox()

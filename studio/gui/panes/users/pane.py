@@ -1,6 +1,6 @@
 """The Users & Access pane. Administrators see every account (name, role, status, last login, failed
 logins) and create, disable, enable, unlock, reset and change roles; below, the grants of the selected user
-or of one object, with add and revoke. Others see their own grants. The services decide; buttons are only
+or of one object, with add and revoke, and the API keys (keys.py). Others see their own grants and keys. The services decide; buttons are only
 greyed out to match."""
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from studio.core.actor import ROLES
 from studio.core.errors import StudioError
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
+from studio.gui.names import object_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.users.dialogs import (
     AddGrantDialog,
@@ -34,8 +36,10 @@ from studio.gui.panes.users.dialogs import (
     ObjectChoice,
     ResetPasswordDialog,
     fill_objects,
-    object_text,
+    role_text,
 )
+from studio.gui.panes.users.keys import KeysBox
+from studio.gui.widgets.layout import keep_place
 
 
 class RowsModel(QAbstractTableModel):
@@ -101,13 +105,14 @@ class UsersPane(Pane):
         font.setBold(True)
         heading.setFont(font)
         self.message = QLabel()
+        keep_place(self.message)  # a notice coming and going does not move the pane
         self.message.setObjectName("usersMessage")
         self.message.setWordWrap(True)
 
         self.users_model = RowsModel(
             [self.tr("Name"), self.tr("Role"), self.tr("Status"), self.tr("Last login (UTC)"),
              self.tr("Failed logins")],
-            [lambda u: u.name, lambda u: u.role, lambda u: self._status_text(u.status),
+            [lambda u: u.name, lambda u: role_text(u.role), lambda u: self._status_text(u.status),
              lambda u: _when(u.last_login_at), lambda u: str(u.failed_attempts)], self)
         self.users = _table(self.users_model)
         self.users.setObjectName("usersTable")
@@ -160,9 +165,13 @@ class UsersPane(Pane):
         gl.addLayout(grant_buttons)
         gl.addWidget(self.tabs, 1)
 
+        self.keys_box = KeysBox(ctx, RowsModel, _table, _when, self)
+        self.keys_box.sig_message.connect(self.show_message)
+
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.admin_box)
         splitter.addWidget(grants_box)
+        splitter.addWidget(self.keys_box)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.message)
@@ -216,9 +225,10 @@ class UsersPane(Pane):
                 self.user_grants_model.set_rows(self.ctx.studio.grants.list(self.ctx.actor))
                 self.tabs.setTabText(0, self.tr("My grants"))
         except StudioError as error:
-            self.show_message(str(error), error=True)
+            self.show_message(error_text(error), error=True)
         current = self.object_combo.currentData()
         fill_objects(self.object_combo, self.objects(ops.GRANT_LIST), current.key if current else "")
+        self.keys_box.refresh()
         self._selection_changed()
 
     def objects(self, action: str) -> list[ObjectChoice]:
@@ -252,7 +262,7 @@ class UsersPane(Pane):
             try:
                 self.user_grants_model.set_rows(self.ctx.studio.grants.list(self.ctx.actor, user_name=user.name))
             except StudioError as error:
-                self.show_message(str(error), error=True)
+                self.show_message(error_text(error), error=True)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -293,7 +303,7 @@ class UsersPane(Pane):
 
     def _failed(self, error: Exception) -> None:
         self._task = None
-        self.show_message(str(error), error=True)
+        self.show_message(error_text(error), error=True)
         self._update_buttons()
 
     def _open(self, dialog, done) -> bool:
@@ -339,12 +349,14 @@ class UsersPane(Pane):
         user = self.selected_user()
         if user is None:
             return None
-        role, ok = QInputDialog.getItem(self, self.tr("Change role"), self.tr("Role of {name}").format(name=user.name),
-                                        list(ROLES), ROLES.index(user.role), False)
-        if not ok or role == user.role:
+        texts = [role_text(r) for r in ROLES]
+        text, ok = QInputDialog.getItem(self, self.tr("Change role"), self.tr("Role of {name}").format(name=user.name),
+                                        texts, ROLES.index(user.role), False)
+        role = ROLES[texts.index(text)] if ok and text in texts else user.role
+        if role == user.role:
             return None
         return self._run(self.ctx.studio.accounts.set_role, self.ctx.actor, user.name, role,
-                         done=self.tr("{name} is now {role}.").format(name=user.name, role=role))
+                         done=self.tr("{name} is now {role}.").format(name=user.name, role=role_text(role)))
 
     def add_grant(self) -> bool:
         accounts = self.users_model.rows if self.ctx.is_admin else self.ctx.studio.accounts_store.list_users()
@@ -377,6 +389,6 @@ class UsersPane(Pane):
                                                                           obj_id=choice.obj_id))
             self.show_message("")
         except StudioError as error:
-            self.show_message(str(error), error=True)
+            self.show_message(error_text(error), error=True)
         self.tabs.setCurrentIndex(1)
         self._update_buttons()

@@ -106,7 +106,8 @@ class DetailsPanel(QTabWidget):
         }
         for key, text in values.items():
             self.fields[key].setText(text)
-        self.lineage.set_graph(build_graph(details, lambda ref: self.tr("version {id}").format(id=ref)))
+        self.lineage.set_graph(build_graph(details, lambda ref: self.tr("version {id}").format(id=ref),
+                                           self._version_label))
         self.recipients.clear()
         for uid in details.recipients:
             text = self._user_label(uid)
@@ -119,6 +120,14 @@ class DetailsPanel(QTabWidget):
             self.recipients.addItem(item)
         self.versions.set_rows(list(reversed(details.versions)))
         self._update_revoke()
+
+    def _version_label(self, v) -> str:
+        """"v3 · checkpoint · step 600": what the version is, in the shown language."""
+        parts = [f"v{v.number}", self.versions.kind_text(v.kind)]
+        summary = self.versions.summary(v)
+        if summary:
+            parts.append(summary.split(" · ")[0])  # the first fact only: boxes stay narrow
+        return " · ".join(parts)
 
     def _selected_recipient(self) -> int | None:
         item = self.recipients.currentItem()

@@ -1,13 +1,13 @@
 """Lineage as a small graph: dataset -> run -> this model's versions -> versions made from them.
 
-`build_graph` turns a ModelDetails into nodes (each in one stage) and edges (pure, tested without
-painting); `LineageGraph` paints them top to bottom, one row per stage, rounded boxes and arrows."""
+`build_graph` turns a ModelDetails into nodes (each in one stage) and edges, `layered` and `place` lay them
+out as a DAG (pure, tested without painting); `LineageGraph` paints rounded boxes and arrows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -29,7 +29,8 @@ class Graph:
     edges: tuple[tuple[str, str], ...]
 
 
-def build_graph(details: ModelDetails, source_label=lambda ref: f"version {ref}") -> Graph:
+def build_graph(details: ModelDetails, source_label=lambda ref: f"version {ref}",
+                version_label=lambda v: f"v{v.number} · {v.kind}") -> Graph:
     nodes: dict[str, Node] = {}
     edges: list[tuple[str, str]] = []
 
@@ -38,7 +39,7 @@ def build_graph(details: ModelDetails, source_label=lambda ref: f"version {ref}"
         return key
 
     for v in details.versions:
-        me = add(f"v:{v.id}", "version", f"v{v.number} · {v.kind}")
+        me = add(f"v:{v.id}", "version", version_label(v))
         datasets = [add(f"d:{e.ref}:{e.label}", "dataset", e.label or e.ref) for e in v.lineage if e.kind == "dataset"]
         runs = [add(f"r:{e.ref}:{e.label}", "run", e.label or e.ref) for e in v.lineage if e.kind == "run"]
         for e in v.lineage:
@@ -50,18 +51,76 @@ def build_graph(details: ModelDetails, source_label=lambda ref: f"version {ref}"
         if not runs:
             edges.extend((d, me) for d in datasets)
     for v in details.derived:
-        child = add(f"v:{v.id}", "derived", f"{v.model_name} v{v.number} · {v.kind}")
+        child = add(f"v:{v.id}", "derived", f"{v.model_name} {version_label(v)}")
         sources = [e.ref for e in v.lineage if e.kind == "source_version"]
         edges.extend((f"v:{ref}", child) for ref in sources if f"v:{ref}" in nodes)
     return Graph(tuple(nodes.values()), tuple(dict.fromkeys(edges)))
 
 
+def layered(graph: Graph) -> list[list[str]]:
+    """The nodes in rows, top to bottom, as a layered drawing of a DAG: a node sits one row below its
+    lowest parent (its longest path from a source), so every edge points down and a chain of versions
+    (v1 -> v2 -> v3) runs down the page instead of along one row. Within a row, nodes are ordered by the
+    mean position of their parents (the barycenter heuristic), which keeps edges from crossing."""
+    order = [n.key for n in graph.nodes]
+    parents: dict[str, list[str]] = {k: [] for k in order}
+    for a, b in graph.edges:
+        if a in parents and b in parents and a != b:
+            parents[b].append(a)
+    depth: dict[str, int] = {}
+
+    def depth_of(key: str, seen: frozenset[str] = frozenset()) -> int:
+        if key not in depth:
+            ps = [p for p in parents[key] if p not in seen]  # a cycle (never expected) is cut, not followed
+            depth[key] = 1 + max((depth_of(p, seen | {key}) for p in ps), default=-1)
+        return depth[key]
+
+    for key in order:
+        depth_of(key)
+    rows: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for key in order:
+        rows[depth[key]].append(key)
+    position: dict[str, float] = {k: i for i, k in enumerate(rows[0])} if rows else {}
+    for row in rows[1:]:
+        def centre(key: str) -> float:
+            ps = [position[p] for p in parents[key] if p in position]
+            return sum(ps) / len(ps) if ps else float("inf")
+
+        row.sort(key=lambda k: (centre(k), order.index(k)))
+        position.update({k: i for i, k in enumerate(row)})
+    return rows
+
+
+def place(rows: list[list[str]], width_of, box_h: float, gap_x: float, gap_y: float,
+          parents_of) -> dict[str, QRectF]:
+    """Boxes for the rows: each node as close as it can be under the centre of its parents, never
+    overlapping its left neighbour; the drawing is then shifted to start at the margin."""
+    boxes: dict[str, QRectF] = {}
+    margin = 8.0
+    for r, row in enumerate(rows):
+        y = margin + r * (box_h + gap_y)
+        right = -float("inf")
+        for key in row:
+            w = width_of(key)
+            above = [boxes[p].center().x() for p in parents_of(key) if p in boxes]
+            x = (sum(above) / len(above) - w / 2) if above else margin
+            x = max(x, right + gap_x, margin)
+            boxes[key] = QRectF(x, y, w, box_h)
+            right = x + w
+    if boxes:
+        shift = margin - min(b.left() for b in boxes.values())
+        for b in boxes.values():
+            b.translate(shift, 0)
+    return boxes
+
+
 class LineageGraph(QWidget):
-    """Top to bottom, one row per stage: datasets, runs, this model's versions, what was made from them."""
+    """The lineage as a layered DAG, top to bottom (see `layered`); colours say what each node is."""
 
     BOX_H = 26
     GAP_X = 14
     GAP_Y = 30
+    MAX_W = 260
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -71,30 +130,39 @@ class LineageGraph(QWidget):
 
     def set_graph(self, graph: Graph) -> None:
         self.graph = graph
+        self._relayout()
+
+    def _relayout(self) -> None:
         self._layout()
         self.setMinimumSize(self.sizeHint())  # in a scroll area: scroll rather than cut the graph off
         self.updateGeometry()
         self.update()
 
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # the font decides the widths: measured again when it changes (style, screen, language)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._relayout()
+        super().changeEvent(event)
+
     def _layout(self) -> None:
         fm = QFontMetrics(self.font())
-        self._boxes = {}
-        rows = [[n for n in self.graph.nodes if n.stage == stage] for stage in STAGES]
-        y = 8.0
-        for row in (r for r in rows if r):
-            x = 8.0
-            for node in row:
-                width = min(260, fm.horizontalAdvance(node.label) + 18)
-                self._boxes[node.key] = QRectF(x, y, width, self.BOX_H)
-                x += width + self.GAP_X
-            y += self.BOX_H + self.GAP_Y
+        labels = {n.key: n.label for n in self.graph.nodes}
+        parents: dict[str, list[str]] = {}
+        for a, b in self.graph.edges:
+            parents.setdefault(b, []).append(a)
+        self._boxes = place(layered(self.graph),
+                            lambda k: min(self.MAX_W, fm.horizontalAdvance(labels[k]) + 20),
+                            self.BOX_H, self.GAP_X, self.GAP_Y, lambda k: parents.get(k, []))
+
+    def boxes(self) -> dict[str, QRectF]:
+        return dict(self._boxes)
 
     def sizeHint(self) -> QSize:
         if not self._boxes:
             return QSize(120, 60)
         right = max(b.right() for b in self._boxes.values())
         bottom = max(b.bottom() for b in self._boxes.values())
-        return QSize(int(right) + 8, int(bottom) + 8)
+        return QSize(int(right) + 12, int(bottom) + 12)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

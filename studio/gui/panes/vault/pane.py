@@ -39,10 +39,12 @@ from studio.core.vault.errors import VaultLockedError
 from studio.core.vault.keys import private_key_of
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.vault.details import DetailsPanel
 from studio.gui.panes.vault.dialogs import ExportDialog, ImportDialog, ShareDialog
 from studio.gui.panes.vault.tables import SORT_ROLE, ModelsTable
+from studio.gui.widgets.layout import keep_place
 from studio.gui.widgets.task_progress import TaskProgress
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ class VaultPane(Pane):
         self.locked_label.setObjectName("vaultLocked")
         layout.addWidget(self.locked_label)
         self.notice = QLabel()
+        keep_place(self.notice)  # a notice coming and going does not move the pane
         self.notice.setWordWrap(True)
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.hide()
@@ -200,7 +203,7 @@ class VaultPane(Pane):
         try:
             self.models.set_rows(self.vault.list_models(self.actor, self.search.text()))
         except StudioError as error:
-            self.show_notice(str(error), error=True)
+            self.show_notice(error_text(error), error=True)
             self.models.set_rows([])
         if keep is not None:
             self.select_model(keep)
@@ -235,7 +238,7 @@ class VaultPane(Pane):
                         permissions[g.user_id] = max(permissions.get(g.user_id, g.permission), g.permission,
                                                      key=policy.level)  # the highest grant says it all
             except StudioError as error:
-                self.show_notice(str(error), error=True)
+                self.show_notice(error_text(error), error=True)
         self.details.show_details(details, permissions, can_revoke=self._allowed.get("share", False))
         self._update_actions()
 
@@ -273,7 +276,7 @@ class VaultPane(Pane):
             return None
         task = Task(fn, *args, parent=self, **kwargs)
         task.sig_task_finished.connect(done)
-        task.sig_task_failed.connect(lambda error: self.show_notice(str(error) if isinstance(error, StudioError) else
+        task.sig_task_failed.connect(lambda error: self.show_notice(error_text(error) if isinstance(error, StudioError) else
                                                                     self.tr("Failed: {error}").format(error=error), error=True))
         task.sig_task_cancelled.connect(lambda: self.show_notice(self.tr("Cancelled: nothing was changed.")))
         task.sig_task_done.connect(self._task_done)
@@ -309,6 +312,8 @@ class VaultPane(Pane):
                 name=v.model_name, n=v.number, files=len(v.artifacts))
             if result.skipped:
                 text += " " + self.tr("Not stored: {files}.").format(files=", ".join(result.skipped))
+            for warning in result.warnings:  # the core's words, like its error messages
+                text += " " + warning
             self.show_notice(text)
             self.refresh()
             self.select_model(v.model_id)
@@ -449,7 +454,7 @@ class VaultPane(Pane):
         try:
             count = self.vault.share(self.actor, model, user, permission)
         except StudioError as error:
-            self.show_notice(str(error), error=True)
+            self.show_notice(error_text(error), error=True)
             return
         self._shared({"user": user, "permission": permission}, count)
 
@@ -501,7 +506,7 @@ class VaultPane(Pane):
         try:
             self.vault.delete(self.actor, model)
         except StudioError as error:
-            self.show_notice(str(error), error=True)
+            self.show_notice(error_text(error), error=True)
             return
         self.show_notice(self.tr("Deleted {model}: its keys are destroyed.").format(model=name))
         self.refresh()

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.models.config import PRESETS, GPTConfig, parameter_count
+from studio.core.units import human_size
+from studio.gui.i18n import core_text, error_text
 from studio.gui.panes.training.backend import DatasetChoice, ModelChoice, RunSpec
 from studio.gui.panes.training.new_run.fields import FIELD, FINE_TUNE_KEYS, MODEL_KEYS, PRESET_NAMES
 from studio.gui.panes.training.new_run.form import FieldRows, section_box
 from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check
-from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration
+from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration, fmt_step_time
 
 ESTIMATE_DELAY_MS = 600
 
@@ -36,12 +38,8 @@ def tr(text: str) -> str:
 
 
 def fmt_bytes(n: float | None) -> str:
-    if n is None:
-        return "?"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n:.0f} B"
+    """Decimal units, as everywhere in the studio (studio.core.units)."""
+    return "?" if n is None else human_size(n)
 
 
 def source_label(m: ModelChoice) -> str:
@@ -240,7 +238,7 @@ class NewRunDialog(QDialog):
         key = key if any(key in rows.editors for rows in self.rows) else None
         if key is None:
             return False
-        self._service_issues[key] = Issue(ERROR, str(exc))
+        self._service_issues[key] = Issue(ERROR, error_text(exc))
         self._show_issues()
         return True
 
@@ -282,10 +280,7 @@ class NewRunDialog(QDialog):
         if est.device_memory_bytes:
             memory += " " + self.tr("of {have} on {device}").format(have=fmt_bytes(est.device_memory_bytes),
                                                                    device=est.device)
-        steps = values.get("max_steps") or 0
-        timing = self.tr("Time per step: <b>{t}</b> ({how}); the run: about {total}").format(
-            t=f"{est.step_time_s * 1000:.0f} ms", how=est.time_method, total=fmt_duration(est.step_time_s * steps))
-        text = memory + "<br>" + timing
+        text = memory + "<br>" + self._timing(est, values)
         planned = getattr(est, "parameters_planned", None)
         if planned:
             values = dict(values, _parameters=planned)
@@ -298,6 +293,24 @@ class NewRunDialog(QDialog):
             text += "<br><span style='color:#d64545'>" + self.tr(
                 "This does not fit in the device's memory: lower the batch size or the model size.") + "</span>"
         self._show_parameters(values, text)
+
+    def _timing(self, est: Any, values: dict[str, Any]) -> str:
+        """Time per step with how sure it is (the measured steps' range, or the FLOPs method's rough one),
+        and the whole run's time, evaluations included."""
+        low = getattr(est, "step_time_low_s", 0) or est.step_time_s
+        high = getattr(est, "step_time_high_s", 0) or est.step_time_s
+        step = self.tr("Time per step: <b>{t}</b>").format(t=fmt_step_time(est.step_time_s))
+        if high > low * 1.05:
+            step += " " + self.tr("({low} to {high})").format(low=fmt_step_time(low), high=fmt_step_time(high))
+        total = getattr(est, "run_time", None)
+        if total is None:
+            steps = values.get("max_steps") or 0
+            total = (est.step_time_s * steps, low * steps, high * steps)
+        run = self.tr("the run: about <b>{t}</b>").format(t=fmt_duration(total[0]))
+        if total[2] > total[1] * 1.05:
+            run += " " + self.tr("({low} to {high})").format(low=fmt_duration(total[1]), high=fmt_duration(total[2]))
+        how = "<br><span style='color:#8a8a8a'>" + html.escape(core_text(getattr(est, "time_message", None) or est.time_method)) + "</span>"
+        return f"{step}; {run}{how}"
 
     def _estimate_failed(self, seq: int, exc: BaseException) -> None:
         if seq != self._estimate_seq:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.gui.i18n import error_text
 from studio.gui.panes.training.new_run.fields import FIELD, FIELDS, SECTIONS, Field
 from studio.gui.panes.training.new_run.validation import ERROR, Issue, parse
 
@@ -113,7 +114,7 @@ class FieldRows(QWidget):
                 try:
                     out[key] = parse(key, editor.text())
                 except ValueError as exc:
-                    errors[key] = str(exc)
+                    errors[key] = error_text(exc)
             else:
                 out[key] = editor.text()
         return out

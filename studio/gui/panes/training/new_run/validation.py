@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 from studio.core.errors import ValidationError
 from studio.core.models.config import GPTConfig
 from studio.core.training.config import TrainConfig
+from studio.gui.i18n import error_text
 from studio.gui.panes.training.backend import DatasetChoice
 from studio.gui.panes.training.new_run.fields import FIELD
 
@@ -101,18 +102,18 @@ def check(values: dict[str, Any], dataset: DatasetChoice | None, *, name_taken: 
     try:
         GPTConfig(vocab_size=dataset.vocab_size if dataset else 256, **model).validate()
     except ValidationError as exc:
-        error(exc.field or "n_layer", str(exc))
+        error(exc.field or "n_layer", error_text(exc))
     except TypeError as exc:
-        error("n_layer", str(exc))
+        error("n_layer", error_text(exc))
     train = {k: values[k] for k in values if FIELD.get(k) is not None and FIELD[k].target == "train"}
     train["seq_len"] = train.get("seq_len") or None
     try:
         TrainConfig(**train).validate()
     except ValidationError as exc:
         key = exc.field if exc.field in FIELD else "lr"
-        error(key, str(exc))
+        error(key, error_text(exc))
     except TypeError as exc:
-        error("lr", str(exc))
+        error("lr", error_text(exc))
     return issues
 
 

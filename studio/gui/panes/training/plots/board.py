@@ -1,5 +1,7 @@
-"""The live charts of one run or of several compared: loss (train and validation), learning rate, gradient norm
-and tokens/s on linked charts, with the x axis, log scale, smoothing, hover values, reset and export.
+"""The live charts of one run or of several compared: loss (train and validation) as the main chart, and under
+it, on a splitter the user drags (remembered), the learning rate, gradient norm and tokens/s charts the user
+chose (Charts menu, remembered); linked x axes, log scale, smoothing, a legend, hover values, reset and
+export. With nothing to draw (no run selected, no point yet) a line says so instead of empty 0-1 axes.
 
 How it stays smooth (house style 7): each curve is created once per run shown; the metrics feed's thread
 appends new points to numpy buffers and their peak levels; a 80 ms timer hands every changed curve the few
@@ -9,8 +11,10 @@ on, pen width 1.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,11 +23,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QSlider,
+    QSplitter,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from studio.gui.panes.training.plots.axes import ReadableAxis
 from studio.gui.panes.training.plots.charts import (
     ALL_CURVES,
     CHARTS,
@@ -41,12 +48,18 @@ DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
 _RAW_ALPHA = 70
 
 
+MAIN_CHART = "loss"
+SETTINGS_SPLIT, SETTINGS_SHOWN = "training/charts_split", "training/charts_shown"
+MARKERS_UP_TO = 300  # validation points drawn as markers too while this few are in view
+
+
 class ChartBoard(QWidget):
     sig_export_requested = Signal(str)  # "png" | "svg" | "csv": the pane asks for a file name
     sig_read_failed = Signal(int, str)
 
-    def __init__(self, reader: Reader, parent: QWidget | None = None):
+    def __init__(self, reader: Reader, parent: QWidget | None = None, settings: QSettings | None = None):
         super().__init__(parent)
+        self.settings = settings
         self.axis = "step"
         self.smoothing = DEFAULT_SMOOTHING
         self._runs: dict[int, RunData] = {}
@@ -54,6 +67,7 @@ class ChartBoard(QWidget):
         self._curves: dict[tuple[int, str, bool], pg.PlotDataItem] = {}
         self._drawn: dict[int, int] = {}  # run id -> RunData.version last drawn
         self._range_dirty = False
+        self._marked: set[pg.PlotDataItem] = set()  # curves drawn with markers while few points are in view
         self._build_toolbar()
         self._build_charts()
         self.feed = MetricsFeed(reader, self)
@@ -64,7 +78,8 @@ class ChartBoard(QWidget):
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
-        self._hover_proxy = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+        self._hover_proxies = [pg.SignalProxy(view.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+                               for view in (self.main_view, self.other_view)]
 
     # -- building -----------------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -92,6 +107,22 @@ class ChartBoard(QWidget):
                             ("csv", self.tr("Data as CSV…"))):
             menu.addAction(label).triggered.connect(lambda _=False, k=kind: self.sig_export_requested.emit(k))
         self.export_button.setMenu(menu)
+        self.charts_button = QToolButton()
+        self.charts_button.setObjectName("chartsChoice")
+        self.charts_button.setText(self.tr("Charts"))
+        self.charts_button.setToolTip(self.tr("Which charts to show under the loss"))
+        self.charts_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.charts_menu = QMenu(self.charts_button)
+        self.chart_actions: dict[str, Any] = {}
+        for chart in CHARTS:
+            if chart.id == MAIN_CHART:
+                continue
+            action = self.charts_menu.addAction(tr(chart.title))
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda _on, c=chart.id: self._charts_chosen())
+            self.chart_actions[chart.id] = action
+        self.charts_button.setMenu(self.charts_menu)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel(self.tr("X axis")))
@@ -103,19 +134,24 @@ class ChartBoard(QWidget):
         bar.addWidget(self.smooth_slider)
         bar.addWidget(self.smooth_value)
         bar.addStretch(1)
+        bar.addWidget(self.charts_button)
         bar.addWidget(self.reset_button)
         bar.addWidget(self.export_button)
         self._bar = bar
         self._show_smoothing()
 
     def _build_charts(self) -> None:
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setObjectName("trainingCharts")
-        self.graphics.ci.setSpacing(4)
+        # The loss chart on its own view above a splitter, the chosen others below it (x axes linked across).
+        self.main_view = pg.GraphicsLayoutWidget()
+        self.main_view.setObjectName("trainingCharts")
+        self.other_view = pg.GraphicsLayoutWidget()
+        self.other_view.setObjectName("trainingOtherCharts")
+        self.other_view.ci.setSpacing(4)
         self.plots: dict[str, pg.PlotItem] = {}
         master = None
-        for row, chart in enumerate(CHARTS):
-            plot = self.graphics.addPlot(row=row, col=0)
+        for chart in CHARTS:
+            view = self.main_view if chart.id == MAIN_CHART else self.other_view
+            plot = pg.PlotItem(axisItems={"left": ReadableAxis("left")})
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
             # No grid: pyqtgraph draws grid lines with the axes, and they cost 10x the curves (60 ms a frame
@@ -132,13 +168,29 @@ class ChartBoard(QWidget):
                 plot.vb.sigXRangeChanged.connect(self._range_changed)
             else:
                 plot.setXLink(master)
+            if chart.id == MAIN_CHART:
+                view.addItem(plot, row=0, col=0)
             self.plots[chart.id] = plot
-        for row in range(len(CHARTS)):
-            self.graphics.ci.layout.setRowStretchFactor(row, 5 if row == 0 else 2)
-        self.legend = self.plots["loss"].addLegend(offset=(-10, 8), labelTextSize="8pt", verSpacing=-4)
+        self.legend = self.plots[MAIN_CHART].addLegend(offset=(-10, 8), labelTextSize="8pt", verSpacing=-4)
         self.legend.hide()
         self.crosshair = Crosshair(self.plots)
-        self._set_axis_label()
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setObjectName("chartsSplit")
+        self.split.addWidget(self.main_view)
+        self.split.addWidget(self.other_view)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([560, 440])
+        self.split.splitterMoved.connect(lambda *_: self._save_split())
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("chartsPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)  # drawn in the palette's quieter disabled text colour
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.split)
+        self._restore_choices()
         self.readout = QLabel()
         self.readout.setObjectName("chartReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
@@ -148,9 +200,83 @@ class ChartBoard(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._bar)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.readout)
         self._apply_palette()
+        self._show_placeholder_or_charts()
+
+    @property
+    def graphics(self) -> QWidget:
+        """What an export pictures: the charts shown (the loss and the chosen others)."""
+        return self.split
+
+    @property
+    def views(self) -> list[pg.GraphicsLayoutWidget]:
+        return [self.main_view] + ([self.other_view] if self.other_view.isVisible() else [])
+
+    # -- which charts, and how big ----------------------------------------------------------------------
+    def shown_charts(self) -> list[str]:
+        return [MAIN_CHART] + [c for c, a in self.chart_actions.items() if a.isChecked()]
+
+    def show_charts(self, chart_ids: list[str]) -> None:
+        for chart_id, action in self.chart_actions.items():
+            action.blockSignals(True)
+            action.setChecked(chart_id in chart_ids)
+            action.blockSignals(False)
+        self._charts_chosen()
+
+    def _charts_chosen(self) -> None:
+        """Lay the chosen charts out under the loss (and the x axis label under the lowest)."""
+        shown = [c.id for c in CHARTS if c.id != MAIN_CHART and self.chart_actions[c.id].isChecked()]
+        for chart_id in self.chart_actions:
+            plot = self.plots[chart_id]
+            if plot.scene() is not None:
+                self.other_view.ci.removeItem(plot)
+        for row, chart_id in enumerate(shown):
+            self.other_view.ci.addItem(self.plots[chart_id], row=row, col=0)
+        self.other_view.setVisible(bool(shown))
+        self._set_axis_label()
+        self._range_dirty = True
+        if self.settings is not None:
+            self.settings.setValue(SETTINGS_SHOWN, ",".join(shown) or "-")
+
+    def _save_split(self) -> None:
+        if self.settings is not None and self.other_view.isVisible():
+            self.settings.setValue(SETTINGS_SPLIT, ",".join(str(n) for n in self.split.sizes()))
+
+    def _restore_choices(self) -> None:
+        shown = None
+        sizes = None
+        if self.settings is not None:
+            raw = self.settings.value(SETTINGS_SHOWN)
+            if isinstance(raw, str) and raw:
+                shown = [c for c in raw.split(",") if c in self.chart_actions]
+            raw = self.settings.value(SETTINGS_SPLIT)
+            if isinstance(raw, str) and raw:
+                try:
+                    sizes = [max(0, int(n)) for n in raw.split(",")][:2]
+                except ValueError:
+                    sizes = None
+        if shown is not None:
+            for chart_id, action in self.chart_actions.items():
+                action.blockSignals(True)
+                action.setChecked(chart_id in shown)
+                action.blockSignals(False)
+        self._charts_chosen()
+        if sizes and len(sizes) == 2 and sum(sizes) > 0:
+            self.split.setSizes(sizes)
+
+    def _show_placeholder_or_charts(self) -> None:
+        """Charts once there is a point to draw; before that a line that says why there is none."""
+        if not self._order:
+            text = self.tr("Select a run to see its curves (Ctrl+click several to compare them).")
+        elif not any(len(s) for run in self.runs for s in run.series.values()):
+            text = self.tr("No points yet: the curves appear with the run's first step.")
+        else:
+            text = ""
+        if text:
+            self.placeholder.setText(text)
+        self.stack.setCurrentWidget(self.placeholder if text else self.split)
 
     # -- runs ---------------------------------------------------------------------------------------------
     @property
@@ -186,10 +312,12 @@ class ChartBoard(QWidget):
             for curve in ALL_CURVES:
                 plot = self._plot_of(curve.metric)
                 for smoothed in (False, True) if curve.smoothed else (False,):
-                    item = plot.plot(pen=pg.mkPen(width=1))
+                    item = plot.plot(pen=pg.mkPen(width=1), name=None)
                     item.setDownsampling(auto=True, method="peak")
                     item.setClipToView(True)
                     self._curves[(run_id, curve.metric, smoothed)] = item
+                    if curve.markers and not smoothed:
+                        self._marked.add(item)
             self.feed.watch(run)
         self._order = wanted
         self._drawn = {k: v for k, v in self._drawn.items() if k in self._runs}
@@ -197,6 +325,7 @@ class ChartBoard(QWidget):
         self.crosshair.hide()
         self._idle_readout()
         self.reset_view()
+        self._show_placeholder_or_charts()
 
     def reload(self, run_id: int) -> None:
         """Forget a run's points and read them all again (it was resumed from an earlier checkpoint)."""
@@ -215,6 +344,7 @@ class ChartBoard(QWidget):
         self.feed.unwatch(run_id)
         for key in [k for k in self._curves if k[0] == run_id]:
             item = self._curves.pop(key)
+            self._marked.discard(item)
             self._plot_of(key[1]).removeItem(item)
         self._runs.pop(run_id, None)
         self._drawn.pop(run_id, None)
@@ -245,6 +375,10 @@ class ChartBoard(QWidget):
                 colour = self._colour(curve.metric, index)
                 style = Qt.PenStyle.DashLine if (curve.dashed and self.comparing) else Qt.PenStyle.SolidLine
                 raw = self._curves[(run_id, curve.metric, False)]
+                if curve.markers:  # sparse points (validation): a marker on each while few are in view
+                    raw.setSymbolBrush(pg.mkBrush(colour))
+                    raw.setSymbolPen(None)
+                    raw.setSymbolSize(5)
                 if curve.smoothed and self.smoothing > 0:
                     faint = QColor(colour)
                     faint.setAlpha(_RAW_ALPHA)
@@ -259,19 +393,23 @@ class ChartBoard(QWidget):
                         self._curves[(run_id, curve.metric, True)].hide()
                 if curve.metric == "train_loss" and self.comparing:
                     self.legend.addItem(main, self._runs[run_id].name)
-        if self.comparing:
+                elif not self.comparing and curve.metric in ("train_loss", "val_loss"):
+                    self.legend.addItem(main, tr(curve.label))
+        if self.comparing:  # a colour per run; the styles say which loss
             grey = QColor(128, 128, 128)
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1)), QCoreApplication.translate("Charts", "train loss"))
-            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1, style=Qt.PenStyle.DashLine)),
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(grey, width=1, style=Qt.PenStyle.DashLine), symbol="o",
+                                                symbolSize=5, symbolBrush=pg.mkBrush(grey), symbolPen=None),
                                 QCoreApplication.translate("Charts", "validation loss"))
         self.legend.setColumnCount(2 if len(self._order) + 2 > 3 else 1)  # keep it short over a short chart
-        self.legend.setVisible(self.comparing)
+        self.legend.setVisible(bool(self._order))
         self._range_dirty = True
 
     def _run_changed(self, run_id: int) -> None:
         # Later points wait for the redraw timer (it compares versions); a run just opened is drawn at once,
         # not up to REDRAW_MS later.
         if run_id in self._runs and self._drawn.get(run_id, 0) == 0:
+            self._show_placeholder_or_charts()
             self.redraw()
 
     def _range_changed(self, *_args) -> None:
@@ -310,7 +448,13 @@ class ChartBoard(QWidget):
                     item.setData([], [])
                 else:
                     item.setData(data[0], data[1])
+                    if item in self._marked:
+                        symbol = "o" if len(data[0]) <= MARKERS_UP_TO else None
+                        if item.opts["symbol"] != symbol:  # setSymbol redraws the curve: only on a change
+                            item.setSymbol(symbol)
                 updated += 1
+        if updated and self.stack.currentWidget() is self.placeholder:
+            self._show_placeholder_or_charts()
         return updated
 
     # -- controls -----------------------------------------------------------------------------------------
@@ -326,8 +470,15 @@ class ChartBoard(QWidget):
         self.reset_view()
 
     def _set_axis_label(self) -> None:
-        # The charts share their x axis: one label, under the last.
-        self.plots[CHARTS[-1].id].setLabel("bottom", tr(X_AXIS_LABELS[self.axis]))
+        # The charts share their x axis: one label, under the lowest chart shown.
+        # The small charts under the loss show their step numbers once, under the lowest (they are linked);
+        # the loss chart, apart on its splitter, keeps its own.
+        shown = self.shown_charts()
+        lowest = shown[-1]
+        for chart_id, plot in self.plots.items():
+            plot.setLabel("bottom", tr(X_AXIS_LABELS[self.axis]) if chart_id == lowest else None)
+            plot.getAxis("bottom").showLabel(chart_id == lowest)
+            plot.showAxis("bottom", chart_id in (MAIN_CHART, lowest))
 
     def set_log(self, on: bool) -> None:
         if self.log_scale.isChecked() != on:
@@ -359,7 +510,7 @@ class ChartBoard(QWidget):
     def _mouse_moved(self, event) -> None:
         pos = event[0]
         for plot in self.plots.values():
-            if plot.vb.sceneBoundingRect().contains(pos):
+            if plot.scene() is not None and plot.isVisible() and plot.vb.sceneBoundingRect().contains(pos):
                 self.show_values_at(plot.vb.mapSceneToView(pos).x())
                 return
         self.crosshair.hide()
@@ -387,7 +538,8 @@ class ChartBoard(QWidget):
 
     def _apply_palette(self) -> None:
         palette = self.palette()
-        self.graphics.setBackground(palette.base().color())
+        for view in (self.main_view, self.other_view):
+            view.setBackground(palette.base().color())
         text = palette.text().color()
         for chart in CHARTS:
             plot = self.plots[chart.id]

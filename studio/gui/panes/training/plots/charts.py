@@ -14,6 +14,7 @@ class CurveSpec:
     label: str  # English, translated in context "Charts"
     smoothed: bool  # noisy: drawn smoothed with the raw points faint behind
     dashed: bool = False  # sparse companion curves (validation) are dashed in a comparison
+    markers: bool = False  # sparse points: a marker on each (while few are in view) as well as the line
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ChartSpec:
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec("loss", QT_TRANSLATE_NOOP("Charts", "Loss"), (
         CurveSpec("train_loss", QT_TRANSLATE_NOOP("Charts", "train loss"), True),
-        CurveSpec("val_loss", QT_TRANSLATE_NOOP("Charts", "validation loss"), False, dashed=True),
+        CurveSpec("val_loss", QT_TRANSLATE_NOOP("Charts", "validation loss"), False, dashed=True, markers=True),
     )),
     ChartSpec("lr", QT_TRANSLATE_NOOP("Charts", "Learning rate"), (
         CurveSpec("lr", QT_TRANSLATE_NOOP("Charts", "learning rate"), False),
@@ -85,5 +86,24 @@ def fmt_count(value: float) -> str:
 
 
 def fmt_duration(seconds: float) -> str:
-    seconds = int(max(0.0, seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    """A duration for people: 45 s, 12 min 05 s, 3 h 07 min, 53 d 19 h."""
+    s = int(round(max(0.0, seconds)))
+    if s < 60:
+        return QCoreApplication.translate("Charts", "{s} s").format(s=s)
+    m, s = divmod(s, 60)
+    if m < 60:
+        return QCoreApplication.translate("Charts", "{m} min {s:02d} s").format(m=m, s=s)
+    h, m = divmod(m, 60)
+    if h < 24:
+        return QCoreApplication.translate("Charts", "{h} h {m:02d} min").format(h=h, m=m)
+    d, h = divmod(h, 24)
+    return QCoreApplication.translate("Charts", "{d} d {h} h").format(d=d, h=h)
+
+
+def fmt_step_time(seconds: float) -> str:
+    """A step's time: 203 ms, 1.9 s, then as a duration."""
+    if seconds < 1:
+        return QCoreApplication.translate("Charts", "{ms} ms").format(ms=f"{seconds * 1000:.0f}")
+    if seconds < 60:
+        return QCoreApplication.translate("Charts", "{s} s").format(s=f"{seconds:.1f}")
+    return fmt_duration(seconds)

@@ -21,24 +21,30 @@ def export_png(widget, path: str | Path) -> None:
         raise OSError(f"could not write {path}")
 
 
-def export_svg(view: pg.GraphicsView, path: str | Path) -> None:
-    """The charts as vector graphics: the scene rendered through Qt's SVG painter. (pyqtgraph's SVGExporter
-    fails on closed paths with this Qt, pyqtgraph issue #3495.)"""
-    from PySide6.QtCore import QRectF, QSize
+def export_svg(views: pg.GraphicsView | list[pg.GraphicsView], path: str | Path) -> None:
+    """The charts as vector graphics: each view's scene rendered through Qt's SVG painter, one under the
+    other (the loss chart, then the others). (pyqtgraph's SVGExporter fails on closed paths with this Qt,
+    pyqtgraph issue #3495.)"""
+    from PySide6.QtCore import QRect, QRectF, QSize
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
 
-    rect = view.viewport().rect()
+    views = views if isinstance(views, list) else [views]
+    rects = [view.viewport().rect() for view in views]
+    width, height = max(r.width() for r in rects), sum(r.height() for r in rects)
     generator = QSvgGenerator()
     generator.setFileName(str(path))
-    generator.setSize(QSize(rect.width(), rect.height()))
-    generator.setViewBox(rect)
+    generator.setSize(QSize(width, height))
+    generator.setViewBox(QRect(0, 0, width, height))
     generator.setTitle("Model Studio training charts")
     painter = QPainter()
     if not painter.begin(generator):
         raise OSError(f"could not write {path}")
     try:
-        view.render(painter, QRectF(rect), rect)
+        top = 0
+        for view, rect in zip(views, rects, strict=True):
+            view.render(painter, QRectF(0, top, rect.width(), rect.height()), rect)
+            top += rect.height()
     finally:
         painter.end()
 

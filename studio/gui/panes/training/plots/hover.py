@@ -33,6 +33,10 @@ class Crosshair:
             marker = pg.PlotDataItem(pen=None, symbol="o", symbolSize=6)
             marker.setZValue(21)
             plot.addItem(marker, ignoreBounds=True)
+            # A few dots with a brush each: never clipped or downsampled (the plot's defaults), which would
+            # drop points and leave more brushes than points.
+            marker.setClipToView(False)
+            marker.setDownsampling(auto=False, ds=1)
             self.lines[chart_id], self.markers[chart_id] = line, marker
 
     def hide(self) -> None:
