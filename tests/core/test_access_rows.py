@@ -33,7 +33,7 @@ def test_every_object_of_a_new_folder_is_authenticated_as_it_is_made(studio, adm
     studio.vault.add_version(alice, None, tiny_tensors(), name="m")
     studio.vault.share(alice, "m", "admin", "use")
     found = scopes(studio.paths.root)
-    model = studio.vault.model_id("m")
+    model = studio.vault.model_id("m", alice)
     assert {"user:1", f"user:{alice.user_id}", f"model:{model}", "vault:1"} <= set(found)
     assert found[f"model:{model}"] >= 2  # made, then shared: a new version each time
     anchor = studio.audit_store.anchor.read(audit_keys_of(admin).anchor_key)

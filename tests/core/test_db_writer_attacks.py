@@ -206,7 +206,7 @@ def shop(studio, owner, make_user):
     mallory = make_user("trainer", "mallory")
     bob = make_user("viewer", "bob")
     studio.vault.add_version(owner, None, tiny_tensors(), name="secret")
-    model_id = studio.vault.model_id("secret")
+    model_id = studio.vault.model_id("secret", owner)
     studio.vault.share(owner, "secret", "bob", "use")
     return {"owner": owner, "mallory": mallory, "bob": bob, "model": model_id,
             "admin": studio.accounts.login("root", TEST_PASSWORD)}
@@ -465,7 +465,7 @@ def test_a_run_pointed_at_someone_elses_model_sends_it_no_checkpoint(studio, sho
     mallory, owner = shop["mallory"], shop["owner"]
     studio.vault.add_version(mallory, None, tiny_tensors(2), name="trap")
     studio.vault.share(mallory, "trap", "owner", "use")
-    trap = studio.vault.model_id("trap")
+    trap = studio.vault.model_id("trap", mallory)
     run = _a_run(studio, owner)
     RunStore(studio.db).update(run.id, checkpoint_model_id=trap)
     with pytest.raises(IntegrityError) as refused:
