@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studio.core.db import Database
@@ -25,8 +25,7 @@ _NAME = re.compile(r"^\w[\w.\-]{0,63}$")
 rowauth.protect(UserRow, "user", ("id", "name_key", "role", "disabled", "public_key", "key_generation", "trust"),
                 id_column="id", key=("id",))
 rowauth.protect(GrantRow, None, ("obj_type", "obj_id", "user_id", "permission", "granted_by"),
-                key=("user_id", "permission"), scope_of=lambda r: (r.obj_type, r.obj_id),
-                where=lambda t, i: and_(GrantRow.obj_type == t, GrantRow.obj_id == i))
+                type_column="obj_type", id_column="obj_id", key=("user_id", "permission"))
 
 
 def verified_user(session: Session, user_id: int) -> UserRow | None:
