@@ -85,7 +85,8 @@ def show(data_dir: str, theme: str, compare: bool, size: str = "1400x900", langu
         if LONG not in ids:
             QTimer.singleShot(200, select)
             return
-        pane.runs_table.select([ids[LONG], ids[SHORT]] if compare else [ids[LONG]])
+        # Generate from the finished run (a running one's checkpoints are read once it pauses)
+        pane.runs_table.select([ids[LONG], ids[SHORT]] if compare else [ids[SHORT] if view == "generate" else ids[LONG]])
         QTimer.singleShot(2500, hover)
 
     def hover() -> None:

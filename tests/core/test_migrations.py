@@ -84,7 +84,7 @@ def test_an_upgrade_that_rebuilds_a_table_keeps_the_rows_that_point_at_it(data_d
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         conn.commit()
     db.dispose()
-    # Going below 0011 drops the access rows' MACs: the folder is then one from before them again, which its next
+    # Going below 0012 drops the access rows' MACs: the folder is then one from before them again, which its next
     # administrator login adopts (tests/core/test_access_rows.py); say so in its anchor as such a folder would.
     anchor = sqlite3.connect(data_dir / "audit-anchor.db")
     seq, mac = anchor.execute("SELECT seq, mac FROM anchor").fetchone()

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.test_runs import _wait_step
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 
@@ -58,16 +58,6 @@ def _assert_clean(pid: int, cwd: Path) -> None:
     assert "STUDIO_PASSWORD" not in env and "STUDIO_NEW_PASSWORD" not in env
     assert not any(TEST_PASSWORD in v for v in env.values()), "a password in a child's environment"
     assert Path(os.readlink(f"/proc/{pid}/cwd")) == cwd.resolve()
-
-
-def _wait_step(studio, user, run_id, step, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = studio.runs.get(user, run_id)
-        if info.step >= step or not info.is_live:
-            return info
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not reach step {step}")
 
 
 def test_a_worker_ignores_a_studio_folder_in_the_cwd_and_holds_no_password(studio, make_user, settings, hostile):

@@ -48,6 +48,17 @@ def target_paths(model: nn.Module, lora: LoraConfig) -> list[str]:
     return paths
 
 
+def target_choices(config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(the family's default targets, every name LoRA could adapt) of a model config, from its skeleton on the
+    meta device (no weights): what the New-run form offers before a run."""
+    from studio.core.models.family import family_for_config
+
+    family = family_for_config(config)
+    model = family.skeleton(dict(config))
+    known = sorted({p.rsplit(".", 1)[-1] for p in family.linear_layers(model)})
+    return list(family.lora_targets(model)), known
+
+
 def peft_config(lora: LoraConfig, paths: list[str]) -> Any:
     from peft import LoraConfig as PeftLoraConfig
 

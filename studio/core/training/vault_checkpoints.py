@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from studio.core.errors import IntegrityError, NotFoundError, StudioError
+from studio.core.messages import msg
 from studio.core.stores.runs import PAUSED, CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
 
@@ -101,7 +102,8 @@ class VaultCheckpoints:
             pending = vault.reserve_version(
                 actor, model, files, name=None if model is not None else model_name(run), kind="checkpoint",
                 lineage=lineage, notes=f"checkpoint slot {slot} of run {run.name}",
-                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1, **adapter_metadata(run)})
+                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1, **adapter_metadata(run),
+                          **model_metadata(run)})
             if model is None:
                 model = pending.model_id
                 RunStore(studio.db).update(run.id, checkpoint_model_id=model)
@@ -145,8 +147,8 @@ class VaultCheckpoints:
             return False
         if checkpoint.state == "written" and run.status == PAUSED:
             return True
-        raise StudioError(f"The checkpoint of step {checkpoint.step} is still being written by the run's "
-                          "worker; pause or stop the run, or wait for it to end, then try again.")
+        raise StudioError(msg("The checkpoint of step {step} is still being written by the run's worker; pause or "
+                              "stop the run, or wait for it to end, then try again.", step=checkpoint.step))
 
     def settle(self, studio: Any, actor: Any, run: RunInfo, checkpoints: Sequence[CheckpointInfo]) -> None:
         """Commit the slots that hold a checkpoint, abandon the others. Only once no worker of the run is
@@ -207,6 +209,20 @@ def adapter_metadata(run: RunInfo) -> dict[str, Any]:
         return {}
     return {"lora": lora, "base": {"model_id": run.source_model_id, "version": run.source_version,
                                    "label": run.source_name}}
+
+
+def model_metadata(run: RunInfo) -> dict[str, Any]:
+    """What the Vault lists of a checkpoint without decrypting it (studio.core.vault.facts): the family, the
+    model type and the context length of the run's model."""
+    from studio.core.errors import ValidationError
+    from studio.core.models.family import describe
+
+    try:
+        spec = describe(run.model_config)
+    except ValidationError:
+        return {}
+    return {"model": {"family": spec.family, "model_type": spec.model_type, "architecture": spec.architecture,
+                      "context_length": spec.context_length}}
 
 
 def checkpoint_architecture(run: RunInfo) -> str:

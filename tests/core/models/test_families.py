@@ -57,9 +57,9 @@ def test_a_family_runs_a_folder_as_transformers_does(folders, name, tmp_path):
 
     # greedy generation with the KV cache = without it = transformers' own generate
     prompt = [256, 72, 105]
-    ours = list(generate(model, prompt, SamplingConfig(max_new_tokens=6, greedy=True)))
-    assert ours == list(generate(model, prompt, SamplingConfig(max_new_tokens=6, greedy=True), use_cache=False))
-    ref = theirs.generate(torch.tensor([prompt]), max_new_tokens=6, do_sample=False, eos_token_id=None,
+    ours = list(generate(model, prompt, SamplingConfig(max_new_tokens=4, greedy=True)))
+    assert ours == list(generate(model, prompt, SamplingConfig(max_new_tokens=4, greedy=True), use_cache=False))
+    ref = theirs.generate(torch.tensor([prompt]), max_new_tokens=4, do_sample=False, eos_token_id=None,
                           pad_token_id=0)
     assert ours == ref[0, len(prompt):].tolist()
 
@@ -162,3 +162,29 @@ def test_a_pruned_native_model_says_the_hf_layout_cannot_hold_it(tmp_path):
     model = GPT(GPTConfig(vocab_size=20, block_size=16, n_layer=2, n_head=2, n_embd=8, layer_mlp=(8, 16)))
     with pytest.raises(ValidationError, match="pruned"):
         FAMILY.export_hf(model, tmp_path)
+
+
+def test_building_on_meta_leaves_other_threads_alone():
+    """parameters_on_meta acts for the building thread only: a model another thread makes meanwhile gets
+    real, initialised parameters."""
+    import threading
+
+    from torch import nn
+
+    from studio.core.models.families.transformers_causal import parameters_on_meta
+
+    inside, made = threading.Event(), {}
+
+    def other():
+        inside.wait()
+        made["linear"] = nn.Linear(4, 4)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with parameters_on_meta():
+        mine = nn.Linear(4, 4)
+        inside.set()
+        thread.join()
+    assert mine.weight.is_meta and not made["linear"].weight.is_meta
+    assert float(made["linear"].weight.detach().abs().sum()) > 0
+    assert nn.Module.register_parameter.__name__ == "register_parameter"  # the patch is gone

@@ -10,5 +10,6 @@ from studio.core.db.tables import (  # noqa: F401
     runs,
     security,
     settings,
+    signing_keys,
     vault,
 )

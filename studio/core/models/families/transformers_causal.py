@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,36 +89,52 @@ def model_class(hf_cfg: Any) -> type:
         raise ValidationError(f"transformers has no causal language model for {hf_cfg.model_type!r}.") from None
 
 
+_BUILDING = threading.local()  # set while this thread builds a model with parameters_on_meta
+_PATCH = {"original": None, "users": 0}  # nn.Module.register_parameter as torch defines it; active builds
+_PATCH_LOCK = threading.Lock()
+
+
+def _register_on_meta(module: Any, name: str, param: Any) -> None:
+    import torch
+
+    _PATCH["original"](module, name, param)
+    if getattr(_BUILDING, "active", False) and param is not None and param.device.type != "meta":
+        p = module._parameters[name]
+        kwargs = dict(p.__dict__)
+        kwargs["requires_grad"] = p.requires_grad
+        module._parameters[name] = type(p)(p.to(torch.device("meta")), **kwargs)
+
+
 @contextlib.contextmanager
 def parameters_on_meta() -> Iterator[None]:
-    """Modules built inside get their parameters on the meta device and their buffers on the CPU (what
-    accelerate's init_empty_weights(include_buffers=False) does): weights cost nothing until assigned, and
-    computed buffers (RoPE frequencies, masks) are real."""
-    import torch
+    """Modules this thread builds inside get their parameters on the meta device and their buffers on the CPU
+    (what accelerate's init_empty_weights(include_buffers=False) does): weights cost nothing until assigned,
+    and computed buffers (RoPE frequencies, masks) are real. Other threads building modules meanwhile (a GUI
+    task, a server) are not affected: the patch acts for the building thread only, and is removed when the
+    last build ends."""
     from torch import nn
 
-    register = nn.Module.register_parameter
-
-    def on_meta(module: nn.Module, name: str, param: Any) -> None:
-        register(module, name, param)
-        if param is not None and param.device.type != "meta":
-            p = module._parameters[name]
-            kwargs = dict(p.__dict__)
-            kwargs["requires_grad"] = p.requires_grad
-            module._parameters[name] = type(p)(p.to(torch.device("meta")), **kwargs)
-
-    nn.Module.register_parameter = on_meta  # type: ignore[method-assign]
+    with _PATCH_LOCK:
+        if _PATCH["users"] == 0:
+            _PATCH["original"] = nn.Module.register_parameter
+            nn.Module.register_parameter = _register_on_meta  # type: ignore[method-assign]
+        _PATCH["users"] += 1
+    _BUILDING.active = True
     try:
         yield
     finally:
-        nn.Module.register_parameter = register  # type: ignore[method-assign]
+        _BUILDING.active = False
+        with _PATCH_LOCK:
+            _PATCH["users"] -= 1
+            if _PATCH["users"] == 0:
+                nn.Module.register_parameter = _PATCH["original"]  # type: ignore[method-assign]
 
 
 def _empty_model(hf_cfg: Any, dtype: Any) -> Any:
-    from transformers.initialization import no_init_weights
-
+    # transformers' no_init_weights() would skip the (meta, hence free) initialisation too, but it patches
+    # torch.nn.init for every thread: a model another thread initialises meanwhile would keep garbage.
     cls = model_class(hf_cfg)
-    with parameters_on_meta(), no_init_weights():
+    with parameters_on_meta():
         model = cls._from_config(hf_cfg, dtype=dtype) if dtype is not None else cls._from_config(hf_cfg)
     return model
 
@@ -260,6 +277,10 @@ class TransformersFamily(ModelFamily):
 
     def build(self, config: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *,
               device: str | torch.device = "cpu") -> nn.Module:
+        from studio.core.compression.load import build_compressed, is_compressed
+
+        if is_compressed(tensors):  # quantized or sparse-stored: compression's loader, which calls back here
+            return build_compressed(self, config, tensors, device=device)
         hf_cfg = hf_config(config)
         dtype = _stored_dtype(tensors)
         model = _empty_model(hf_cfg, dtype)

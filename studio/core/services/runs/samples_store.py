@@ -11,6 +11,7 @@ from typing import Any
 
 from studio.core.errors import ValidationError
 from studio.core.fsutil import atomic_write_bytes
+from studio.core.messages import msg
 
 log = logging.getLogger(__name__)
 MAX_SAMPLES = 500  # per user and run; the oldest go first
@@ -44,7 +45,7 @@ def read(run_dir: Path, user_id: int, *, legacy: bool = False) -> list[dict[str,
 
 def append(run_dir: Path, user_id: int, sample: dict[str, Any]) -> None:
     if not isinstance(sample.get("text"), str) or not isinstance(sample.get("prompt"), str):
-        raise ValidationError("A sample needs its prompt and its text.")
+        raise ValidationError(msg("A sample needs its prompt and its text."))
     path = _path(run_dir, user_id)
     kept = _load(path)[-(MAX_SAMPLES - 1):] + [{k: sample.get(k) for k in FIELDS}]
     text = "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in kept)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,13 +17,23 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.panes.training.details.key_values import fmt
+from studio.gui.panes.training.runs_model import status_label
 
 DIFF_COLOUR = QColor(240, 170, 40, 70)
+# The rows about the run itself, in words (the settings' rows are the engine's names: model.n_layer, train.lr).
+RUN_ROWS = {
+    "dataset": QT_TRANSLATE_NOOP("CompareView", "dataset"), "source": QT_TRANSLATE_NOOP("CompareView", "source"),
+    "parameters": QT_TRANSLATE_NOOP("CompareView", "parameters"), "group": QT_TRANSLATE_NOOP("CompareView", "group"),
+    "tags": QT_TRANSLATE_NOOP("CompareView", "tags"), "status": QT_TRANSLATE_NOOP("CompareView", "status"),
+    "steps done": QT_TRANSLATE_NOOP("CompareView", "steps done"),
+    "best val loss": QT_TRANSLATE_NOOP("CompareView", "best val loss"),
+}
 
 
 def flat_settings(run: Any) -> dict[str, str]:
     out = {"dataset": run.dataset_name, "source": run.source_name or "", "parameters": f"{run.parameters:,}",
-           "group": run.group, "tags": ", ".join(run.tags), "status": run.status, "steps done": f"{run.step:,}",
+           "group": run.group, "tags": ", ".join(run.tags), "status": status_label(run.status),
+           "steps done": f"{run.step:,}",
            "best val loss": "" if run.best_val_loss is None else f"{run.best_val_loss:.4f}"}
     for prefix, values in (("model", run.model_config), ("train", run.train_config), ("options", run.options)):
         for key, value in (values or {}).items():
@@ -69,7 +80,8 @@ class CompareView(QWidget):
         self.table.setColumnCount(len(self._runs))
         self.table.setRowCount(len(shown))
         self.table.setHorizontalHeaderLabels([r.name for r in self._runs])
-        self.table.setVerticalHeaderLabels(shown)
+        self.table.setVerticalHeaderLabels(
+            [QCoreApplication.translate("CompareView", RUN_ROWS[k]) if k in RUN_ROWS else k for k in shown])
         bold = QFont(self.font())
         bold.setBold(True)
         for row, key in enumerate(shown):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 
@@ -12,7 +13,7 @@ def fmt(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return QCoreApplication.translate("Settings", "yes") if value else QCoreApplication.translate("Settings", "no")
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list | tuple | dict):

@@ -48,14 +48,18 @@ class RunDetails(QTabWidget):
 
 
 def settings_sections(run: Any) -> list[tuple[str, dict[str, Any]]]:
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("RunDetails", text)
-
-    source = {"dataset": run.dataset_name, "tags": list(run.tags), "group": run.group}
+    """The run's settings by section; the engine's settings under their own names (n_layer, lr), the run's
+    description in words."""
+    source = {QCoreApplication.translate("RunDetails", "dataset"): run.dataset_name,
+              QCoreApplication.translate("RunDetails", "tags"): list(run.tags),
+              QCoreApplication.translate("RunDetails", "group"): run.group}
     if run.source_name:
-        source["fine-tuned from"] = run.source_name
-    return [(QCoreApplication.translate("RunDetails", "Run"), source), (QCoreApplication.translate("RunDetails", "Model"), dict(run.model_config)), (QCoreApplication.translate("RunDetails", "Training"), dict(run.train_config)),
-            (QCoreApplication.translate("RunDetails", "Options"), {k: v for k, v in run.options.items() if not isinstance(v, dict)})]
+        source[QCoreApplication.translate("RunDetails", "fine-tuned from")] = run.source_name
+    options = {k: v for k, v in run.options.items() if not isinstance(v, dict)}
+    return [(QCoreApplication.translate("RunDetails", "Run"), source),
+            (QCoreApplication.translate("RunDetails", "Model"), dict(run.model_config)),
+            (QCoreApplication.translate("RunDetails", "Training"), dict(run.train_config)),
+            (QCoreApplication.translate("RunDetails", "Options"), options)]
 
 
 def system_values(run: Any) -> dict[str, Any]:

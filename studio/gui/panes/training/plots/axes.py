@@ -25,6 +25,12 @@ def _linear_ticks(lo: float, hi: float, room: int) -> list[float]:
     span = hi - lo
     if span <= 0:
         return [lo]
+    if room < 2:  # room for one label: the nicest value in the middle of the range
+        for digits in range(-math.floor(math.log10(span)), 16):
+            middle = round((lo + hi) / 2, digits)
+            if lo <= middle <= hi:
+                return [middle]
+        return [(lo + hi) / 2]
     step = 10 ** math.floor(math.log10(span / max(1, room)))
     for factor in (1, 2, 5, 10, 20, 50):
         spacing = step * factor
@@ -40,7 +46,7 @@ def log_ticks(low: float, high: float, room: int) -> list[float]:
     the densest of: every Nth power of ten, then 1 and 5, 1 2 5, 1 to 9 times each power; inside a single
     decade, evenly spaced values."""
     lo, hi = sorted((float(low), float(high)))
-    room = max(2, int(room))
+    room = max(1, int(room))
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return []
     options: list[list[float]] = []
@@ -50,7 +56,7 @@ def log_ticks(low: float, high: float, room: int) -> list[float]:
     for mantissas in ((1, 5), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
         options.append([d + math.log10(m) for d in range(math.floor(lo), math.ceil(hi) + 1) for m in mantissas
                         if lo - 1e-9 <= d + math.log10(m) <= hi + 1e-9])
-    fitting = [o for o in options if 2 <= len(o) <= room]
+    fitting = [o for o in options if min(2, room) <= len(o) <= room]
     if fitting:
         return max(fitting, key=len)
     if any(len(o) > room for o in options[:1]):  # even every 100th decade is too many: spread them out
@@ -65,7 +71,7 @@ class ReadableAxis(pg.AxisItem):
 
     def _room(self, size: float) -> int:
         font = self.style.get("tickFont") or QFont()
-        return max(2, int(size / (QFontMetricsF(font).height() * LABEL_ROOM)))
+        return max(1, int(size / (QFontMetricsF(font).height() * LABEL_ROOM)))
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph override
         if self.logMode or self.orientation not in ("left", "right"):

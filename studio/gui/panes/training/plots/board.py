@@ -51,6 +51,7 @@ _RAW_ALPHA = 70
 MAIN_CHART = "loss"
 SETTINGS_SPLIT, SETTINGS_SHOWN = "training/charts_split", "training/charts_shown"
 MARKERS_UP_TO = 300  # validation points drawn as markers too while this few are in view
+SMALL_CHART_MIN_PX = 72  # a small chart's least height: its title, and two tick labels that do not overprint
 
 
 class ChartBoard(QWidget):
@@ -235,6 +236,8 @@ class ChartBoard(QWidget):
         for row, chart_id in enumerate(shown):
             self.other_view.ci.addItem(self.plots[chart_id], row=row, col=0)
         self.other_view.setVisible(bool(shown))
+        # Each small chart keeps room for its title and two labelled ticks: the splitter gives way above them.
+        self.other_view.setMinimumHeight(len(shown) * SMALL_CHART_MIN_PX + (18 if shown else 0))
         self._set_axis_label()
         self._range_dirty = True
         if self.settings is not None:
