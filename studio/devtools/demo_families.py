@@ -56,7 +56,7 @@ def llama_folder(folder: Path) -> Path:
 def _settings(name: str, source: str, steps: int, **lora):
     from studio.core.services.runs import RunSettings
 
-    train = {"max_steps": steps, "batch_size": 16, "seq_len": 128, "lr": 3e-3, "warmup_steps": 20,
+    train = {"max_steps": steps, "batch_size": 8, "seq_len": 96, "lr": 3e-3, "warmup_steps": 20,
              "eval_every": 100, "eval_batches": 4, "device": "cpu", "threads": 2}
     return RunSettings(dataset=DATASET, name=name, source=source, preset=None, train=train,
                        checkpoint_every=steps, tags=("demo",), **lora)
@@ -99,6 +99,31 @@ def show(data_dir: str, view: str, theme: str, language: str, size: str) -> int:
         pane = window.show_pane("vault")
         pane.select_model(BASE)
         pane.details.setCurrentIndex(pane.details.indexOf(pane.details.adapters) if view == "adapters" else 0)
+    if view == "chat":
+        pane = window.show_pane("vault")
+        pane.select_model(f"{TUNED_RUN} (run 1)")
+        chat = pane.open_chat()
+        chat.move(120, 60)
+        chat.resize(1150, 760)
+        view_ = chat.view
+        view_.greedy.setChecked(True)
+        view_.max_tokens.setValue(60)
+        view_.chat.system.setPlainText("Answer in one short sentence.")
+        questions = iter(["What is the opposite of hot?", "What colour is a cherry?"])
+
+        def ask() -> None:
+            if view_.chat.busy:
+                QTimer.singleShot(200, ask)
+                return
+            question = next(questions, None)
+            if question is None:
+                view_.chat.prompt_button.setChecked(True)
+                return
+            view_.chat.message.setPlainText(question)
+            view_.chat.send()
+            QTimer.singleShot(300, ask)
+
+        QTimer.singleShot(500, ask)
     if view == "lora":
         pane = window.show_pane("training")
 
