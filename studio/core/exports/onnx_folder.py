@@ -1,4 +1,4 @@
-"""ONNX for ONNX Runtime, through torch's exporter (torch.export + onnxscript), for every family.
+"""ONNX for ONNX Runtime, through torch's exporter, for every family.
 
     studio export stories onnx-dir --format onnx [--quant int8] [--no-kv-cache]
 
@@ -6,9 +6,10 @@ The folder holds
 - `model.onnx`: input_ids (batch, sequence; int64) -> logits (batch, sequence, vocab), the whole sequence;
 - `decoder_with_past.onnx` (unless --no-kv-cache): input_ids (batch, new), past_keys and past_values (layers,
   batch, kv heads, past, head dim) -> logits, present_keys, present_values: a generation step that reuses the
-  keys and values of the positions before. torch.export specialises a dimension of size 0, so the past always
+  keys and values of the positions before. Exporters fix a dimension traced at size 0, so the past always
   has at least one position: position 0 is a pad that every query ignores. Start with a past of length 1
-  (zeros) for the prompt, then feed present_keys/present_values back with each new token;
+  (zeros) for the prompt, then feed present_keys/present_values back with each new token. The past keeps every
+  position, also for a model with a sliding window (the window is in the graph's masks);
 - `config.json`, `generation_config.json` and the tokenizer files (the family's Hugging Face files), and
   `onnx_export.json` saying which input and output is which.
 
@@ -51,7 +52,12 @@ def _torch_modules() -> Any:
             self.family, self.model = family, model
 
         def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-            return self.family.forward(self.model, input_ids)[0]
+            if self.family.name == "gpt":
+                return self.family.forward(self.model, input_ids)[0]
+            # An explicit all-ones mask: without one, transformers looks for packed sequences in the position
+            # ids (aten::diff), which the TorchScript exporter cannot write.
+            mask = torch.ones_like(input_ids)
+            return self.model(input_ids=input_ids, attention_mask=mask, use_cache=False).logits
 
     class GPTStep(nn.Module):
         """The native GPT's step with its past keys/values as tensors (the studio's KVCache writes into
@@ -101,7 +107,10 @@ def _torch_modules() -> Any:
         def forward(self, input_ids: torch.Tensor, past_keys: torch.Tensor, past_values: torch.Tensor):
             from transformers import DynamicCache
 
-            cache = DynamicCache(config=self.model.config)
+            # Full layers for every layer, even where the model slides a window: a sliding-window layer would
+            # drop the oldest positions (and with them the pad), and the graph's past would no longer count
+            # positions. The model's masks still apply the window; the cache the caller holds keeps everything.
+            cache = DynamicCache()
             for i in range(past_keys.shape[0]):
                 cache.update(past_keys[i], past_values[i], i)
             past = past_keys.shape[3]
@@ -132,26 +141,16 @@ def _past_shape(source: ExportSource) -> tuple[int, int, int]:
 
 
 def _export(module: Any, args: tuple, path: Path, names: tuple[list[str], list[str]],
-            axes: dict[str, dict[int, str]], context: int, legacy: bool) -> None:
-    """torch's exporter. `axes`: the dynamic dimensions by input/output name. The native GPT goes through the
-    TorchScript exporter (plain modules, traced in about a second); transformers models need torch.export
-    (dynamo), which takes 10-20 s for a tiny model."""
+            axes: dict[str, dict[int, str]]) -> None:
+    """torch's TorchScript exporter, with `axes` (the dynamic dimensions by input/output name). It traces a
+    tiny model in a few seconds; torch.export (dynamo) took 30-60 s per file for the same models on two cores,
+    and gave the same logits."""
     import torch
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if legacy:
-            torch.onnx.export(module.eval(), args, str(path), dynamo=False, input_names=names[0],
-                              output_names=names[1], dynamic_axes=axes, opset_version=OPSET)
-            return
-        from torch.export import Dim
-
-        dims = {label: Dim(label, min=1, max=64 if label == "batch" else context)
-                for spec in axes.values() for label in spec.values()}
-        dynamic = tuple({i: dims[label] for i, label in axes.get(name, {}).items()} for name in names[0])
-        program = torch.onnx.export(module.eval(), args, dynamo=True, input_names=names[0], output_names=names[1],
-                                    dynamic_shapes=dynamic, opset_version=OPSET, verbose=False)
-    program.save(str(path))
+        torch.onnx.export(module.eval(), args, str(path), dynamo=False, input_names=names[0],
+                          output_names=names[1], dynamic_axes=axes, opset_version=OPSET)
 
 
 class ONNXFormat(ExportFormat):
@@ -174,11 +173,9 @@ class ONNXFormat(ExportFormat):
         out.mkdir()
         model, family = source.model, source.family
         model = model.float() if any(p.dtype != torch.float32 for p in model.parameters()) else model
-        context = family.context_length(model)
-        legacy = family.name == "gpt"
         ids = torch.zeros(1, 3, dtype=torch.long)
         _export(full(family, model), (ids,), out / MODEL_FILE, (["input_ids"], ["logits"]),
-                {"input_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}, context, legacy)
+                {"input_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}})
         files = [MODEL_FILE]
         if progress:
             progress(0.5)
@@ -192,7 +189,7 @@ class ONNXFormat(ExportFormat):
                     "logits": {0: "batch", 1: "new"}, "present_keys": present, "present_values": present}
             _export(step, (torch.zeros(1, 2, dtype=torch.long), cache, cache.clone()), out / DECODER_FILE,
                     (["input_ids", "past_keys", "past_values"], ["logits", "present_keys", "present_values"]), axes,
-                    context, legacy)
+                    )
             files.append(DECODER_FILE)
         if options.quant == "int8":
             from onnxruntime.quantization import QuantType, quantize_dynamic

@@ -93,7 +93,8 @@ def inspect(signature_path: Path) -> SignatureInfo:
     signature = _read(signature_path)
     hint = signature.bundle.verification_material.public_key.hint or ""
     try:
-        statement = json.loads(base64.b64decode(signature.bundle.dsse_envelope.payload))
+        payload = signature.bundle.dsse_envelope.payload  # the statement's JSON (the reader decoded base64)
+        statement = json.loads(payload if payload.lstrip()[:1] in (b"{", "{") else base64.b64decode(payload))
         files = tuple(sorted(r.get("name", "") for r in statement["predicate"]["resources"]))
     except (ValueError, KeyError, TypeError):
         files = ()

@@ -29,10 +29,11 @@ from studio.core.training.optim import optimizer_from_flat
 
 
 def blocks(model: nn.Module) -> list[nn.Module]:
-    """The children of every ModuleList that holds Linear layers of the family (the transformer blocks)."""
+    """The children of every ModuleList that holds the family's Linear layers (`lora_layers`: Conv1D too), the
+    transformer blocks."""
     from studio.core.models.family import family_of
 
-    paths = list(family_of(model).linear_layers(model))
+    paths = list(family_of(model).lora_layers(model))
     out = []
     for name, module in model.named_modules():
         if isinstance(module, nn.ModuleList) and any(p.startswith(name + ".") for p in paths):
