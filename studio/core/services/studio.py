@@ -13,6 +13,7 @@ from studio.core.errors import StudioError
 from studio.core.fsutil import make_private, sweep_staged_outputs, use_private_umask
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
+from studio.core.security import rowauth
 from studio.core.security.anchor import AnchorFile
 from studio.core.services.accounts import AccountService
 from studio.core.services.audit import AuditService
@@ -86,6 +87,7 @@ class Studio:
             raise
         log.info("opened data folder %s", paths.root)
         studio = cls(paths, db, backup)
+        rowauth.install(db.sessionmaker, db.engine, studio.audit_store.anchor)
         try:
             studio.audit_store.anchor.check_schema()
         except BaseException:
