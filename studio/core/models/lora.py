@@ -67,12 +67,17 @@ def peft_config(lora: LoraConfig, paths: list[str], fan_in_fan_out: bool = False
                           bias="none", fan_in_fan_out=fan_in_fan_out)
 
 
-def _fan_in_fan_out(model: nn.Module, paths: list[str]) -> bool:
-    """Whether the targets store their weight (in, out) (GPT-2's Conv1D): peft must know (it would switch per
-    layer anyway, with a warning each time). A model whose targets mix both layouts has no such family."""
+def fan_in_fan_out(model: nn.Module, paths: list[str]) -> bool:
+    """Whether the targets store their weight (in, out) (GPT-2's Conv1D), before or after `apply_lora`: peft
+    must know (it would switch per layer anyway, with a warning each time), and so must a PEFT adapter's
+    config. A model whose targets mix both layouts has no such family."""
     from torch import nn
 
-    return bool(paths) and all(not isinstance(model.get_submodule(p), nn.Linear) for p in paths)
+    def base(path: str) -> nn.Module:
+        module = model.get_submodule(path)
+        return getattr(module, "base_layer", module)  # a layer peft wrapped
+
+    return bool(paths) and all(not isinstance(base(p), nn.Linear) for p in paths)
 
 
 def apply_lora(model: nn.Module, lora: LoraConfig) -> list[str]:
@@ -82,7 +87,7 @@ def apply_lora(model: nn.Module, lora: LoraConfig) -> list[str]:
 
     lora = lora.validate()
     paths = target_paths(model, lora)
-    inject_adapter_in_model(peft_config(lora, paths, _fan_in_fan_out(model, paths)), model)
+    inject_adapter_in_model(peft_config(lora, paths, fan_in_fan_out(model, paths)), model)
     for name, p in model.named_parameters():  # peft leaves nothing else trainable; say so explicitly
         p.requires_grad_(".lora_" in name)
     return paths
@@ -140,13 +145,14 @@ def merge_lora(model: nn.Module) -> nn.Module:
 
 # --- adapter versions -----------------------------------------------------------------------------------------
 
-def adapter_document(lora: LoraConfig, paths: list[str], base: Mapping[str, Any], family: str) -> dict[str, Any]:
+def adapter_document(lora: LoraConfig, paths: list[str], base: Mapping[str, Any], family: str, *,
+                     fan_in_fan_out: bool = False) -> dict[str, Any]:
     """adapter_config.json of a LoRA version: peft's fields (so the folder loads as a PEFT adapter) and the
     studio's: the format, the family, and the base version it belongs to."""
     return {
         "format": ADAPTER_FORMAT, "version": 1, "peft_type": "LORA", "r": lora.rank, "lora_alpha": lora.alpha,
         "lora_dropout": lora.dropout, "target_modules": paths, "bias": "none", "task_type": "CAUSAL_LM",
-        "studio_lora": lora.to_dict(), "family": family, "base": dict(base),
+        "fan_in_fan_out": fan_in_fan_out, "studio_lora": lora.to_dict(), "family": family, "base": dict(base),
     }
 
 

@@ -10,9 +10,10 @@ from studio.core.db import Database
 from studio.core.db.migrate import head_revision, upgrade_database
 from studio.core.db.schema import SchemaGuard, expected_objects
 from studio.core.errors import StudioError
-from studio.core.fsutil import make_private, use_private_umask
+from studio.core.fsutil import make_private, sweep_staged_outputs, use_private_umask
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
+from studio.core.security import rowauth
 from studio.core.security.anchor import AnchorFile
 from studio.core.services.accounts import AccountService
 from studio.core.services.audit import AuditService
@@ -86,6 +87,7 @@ class Studio:
             raise
         log.info("opened data folder %s", paths.root)
         studio = cls(paths, db, backup)
+        rowauth.install(db.sessionmaker, db.engine, studio.audit_store.anchor)
         try:
             studio.audit_store.anchor.check_schema()
         except BaseException:
@@ -99,6 +101,8 @@ class Studio:
             studio.vault.sweep()
         except (StudioError, OSError) as error:
             log.warning("could not clean the vault's folder: %s", error)
+        for folder in sweep_staged_outputs(paths.staging):  # a killed export's plaintext, never published
+            log.warning("removed %s: what an export killed before it finished had written", folder)
         return studio
 
     def close(self) -> None:

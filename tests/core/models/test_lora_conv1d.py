@@ -31,7 +31,7 @@ def _build(config, tensors):
 def test_gpt2_conv1d_layers_are_lora_targets_and_the_merge_gives_the_adapted_logits(relu_gpt2):
     from transformers.pytorch_utils import Conv1D
 
-    from studio.core.models.lora import apply_lora, merge_lora, target_choices
+    from studio.core.models.lora import apply_lora, fan_in_fan_out, merge_lora, target_choices
     from studio.core.training.sharding import blocks
 
     config, tensors = relu_gpt2
@@ -46,6 +46,7 @@ def test_gpt2_conv1d_layers_are_lora_targets_and_the_merge_gives_the_adapted_log
         before = family.forward(model, ids)[0]
     paths = apply_lora(model, LoraConfig(rank=2, alpha=4.0, dropout=0.0))
     assert len(paths) == 8 and all(isinstance(model.get_submodule(p).get_base_layer(), Conv1D) for p in paths)
+    assert fan_in_fan_out(model, paths)  # what the adapter's config tells peft
     with torch.no_grad():
         torch.testing.assert_close(family.forward(model, ids)[0], before, atol=0, rtol=0)  # lora_B is zero
         for name, p in model.named_parameters():
