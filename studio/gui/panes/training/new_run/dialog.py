@@ -28,7 +28,8 @@ from studio.gui.panes.training.backend import DatasetChoice, ModelChoice, RunSpe
 from studio.gui.panes.training.new_run.fields import FIELD, FINE_TUNE_KEYS, MODEL_KEYS, PRESET_NAMES
 from studio.gui.panes.training.new_run.form import FieldRows, section_box
 from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check
-from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration, fmt_step_time
+from studio.gui.panes.training.plots.charts import fmt_count
+from studio.gui.units import fmt_duration, fmt_step_time
 
 ESTIMATE_DELAY_MS = 600
 
