@@ -79,6 +79,10 @@
             <translation>还没有数据点：曲线会在运行的第一步之后出现。</translation>
         </message>
         <message>
+            <source>Reading the points…</source>
+            <translation>正在读取数据点…</translation>
+        </message>
+        <message>
             <source>Select a run to see its curves.</source>
             <translation>选择一个运行以查看其曲线。</translation>
         </message>
