@@ -103,7 +103,7 @@ class MemoryModels:
             model_id = source.model_id
         model_name, versions = self.models[model_id]
         self.next_version_id += 1
-        v = _Version(self.next_version_id, len(versions) + 1, "compressed", config.to_dict(),
+        v = _Version(self.next_version_id, len(versions) + 1, "compressed", dict(config),
                      save({k: t.contiguous() for k, t in tensors.items()}), {"compression": description},
                      [("source_version", str(source.version_id), f"{source.model_name} v{source.version}"),
                       ("recipe", "", json.dumps(description["recipe"], sort_keys=True))], source.tokenizer_json)

@@ -1,7 +1,8 @@
 """Every path that writes plaintext (or a bundle) out of the studio: nothing is visible at the destination
 until its audit entry committed, and nothing is left anywhere when the entry cannot be written (issue 14).
 One mechanism (studio.core.fsutil.staged_output) under all of them: vault export (safetensors, hf), vault
-bundle, compression export (safetensors, shards, hf) and the audit log's export."""
+bundle, compression export (safetensors, shards, hf), the export service (one staged folder for every format) and the audit
+log's export."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ EXPORTS = {
     "compression shards": lambda st, a, out: st.compression.export(a, "tiny", out / "shards", shard_size="4KB"),
     "compression hf": lambda st, a, out: st.compression.export(a, "tiny", out / "chf", format="hf"),
     "audit csv": lambda st, a, out: st.audit.export(a, out / "log.csv"),
+    "exports safetensors": lambda st, a, out: st.exports.export(a, "tiny", out / "e.safetensors"),
 }
 
 

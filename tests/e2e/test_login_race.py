@@ -34,9 +34,18 @@ def _counter(data_dir, user_id):
     return row[0] if row else 0
 
 
+def _set_counter(data_dir, user_id, failures, last_failure_at):
+    with sqlite3.connect(data_dir / "studio.db") as conn:
+        conn.execute("INSERT INTO login_attempts (subject, failures, last_failure_at) VALUES (?, ?, ?) "
+                     "ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, "
+                     "last_failure_at = excluded.last_failure_at",
+                     (f"user:{user_id}", failures, last_failure_at.isoformat(" ")))
+
+
 def _race(tmp_path, data_dir, now, right_at):
-    """RACERS processes released together; returns their outcomes by index."""
-    outdir = tmp_path / f"race-{now.timestamp():.0f}"
+    """RACERS processes released together (the one at `right_at` with the right password; -1: none); returns
+    their outcomes by index."""
+    outdir = tmp_path / f"race-{len(list(tmp_path.glob('race-*')))}"
     outdir.mkdir()
     go = outdir / "go"
     launcher = subprocess.Popen([sys.executable, str(CHILD), str(data_dir), str(go), now.isoformat(), str(outdir),
@@ -50,58 +59,60 @@ def _race(tmp_path, data_dir, now, right_at):
     return [json.loads((outdir / f"{i}.json").read_text()) for i in range(RACERS)]
 
 
-def _entries_since(studio, seq):
-    return [e for e in studio.audit_store.page(limit=1000) if e.seq > seq and e.action == ops.AUTH_LOGIN]
+def _entries(data_dir, after):
+    with Studio.open(data_dir) as studio:
+        entries = [e for e in studio.audit_store.page(limit=1000) if e.seq > after and e.action == ops.AUTH_LOGIN]
+        return entries, studio.audit_store.max_seq()
 
 
 def test_thirty_racing_logins_keep_throttling_the_counter_and_the_log(data_dir, tmp_path):
+    """The clock is frozen in the racers, so the throttle's answers are exact: with a fresh counter the first
+    FREE_FAILURES + 1 slots are free and every later one must wait."""
     with Studio.open(data_dir) as studio:
         root = studio.accounts.create_first_admin("root", TEST_PASSWORD)
         alice = studio.accounts.create_user(root, "alice", "trainer", TEST_PASSWORD)
-        before = studio.audit_store.max_seq()
+        seq = studio.audit_store.max_seq()
     now = utcnow()
+    free = throttle.FREE_FAILURES + 1
 
-    # 1. A fresh counter: the first FREE_FAILURES + 1 slots are checked, every later racer must wait.
+    # 1. 30 wrong guesses at once: exactly `free` are checked, each with its own count; the rest must wait.
+    results = _race(tmp_path, data_dir, now, right_at=-1)
+    outcomes = [r["outcome"] for r in results]
+    assert not [o for o in outcomes if o.startswith("error")], outcomes  # no UNIQUE constraint, no locked db
+    assert outcomes.count("wrong") == free and outcomes.count("throttled") == RACERS - free, outcomes
+    entries, seq = _entries(data_dir, seq)
+    assert len(entries) == RACERS  # every attempt, refused or checked, has its entry
+    assert sorted(e.details["failures"] for e in entries if e.details.get("reason") == "wrong password") == [1, 2, 3]
+    assert _counter(data_dir, alice.id) == free
+
+    # 2. The same with the right password among them: no racer is checked beyond what the throttle allows at
+    # its moment, and one success gives its slot back (a fresh counter again).
+    _set_counter(data_dir, alice.id, 0, now - timedelta(days=1))
     results = _race(tmp_path, data_dir, now, right_at=random.randrange(RACERS))
     outcomes = [r["outcome"] for r in results]
     assert not [o for o in outcomes if o.startswith("error")], outcomes
-    checked = [r for r in results if r["outcome"] in ("ok", "wrong")]
-    assert len(checked) == throttle.FREE_FAILURES + 1, outcomes
-    assert outcomes.count("throttled") == RACERS - len(checked)
-    with Studio.open(data_dir) as studio:
-        entries = _entries_since(studio, before)
-        before = studio.audit_store.max_seq()
-    assert len(entries) == RACERS  # every attempt, refused or checked, has its entry
-    failed = [e for e in entries if e.details.get("reason") == "wrong password"]
-    slots = sorted(e.details["failures"] for e in failed)
-    success = [e for e in entries if e.outcome == "allowed"]
-    assert len(failed) + len(success) == len(checked)
-    assert len(set(slots)) == len(slots)  # no two checked attempts saw the same count
-    if success:  # the right password had a slot: it gives back its own and the ones before it
-        slot = success[0].details.get("failures_before", 0) + 1
-        assert sorted([*slots, slot]) == [1, 2, 3]
-        assert _counter(data_dir, alice.id) == sum(1 for s in slots if s > slot)
-    else:
-        assert slots == [1, 2, 3] and _counter(data_dir, alice.id) == 3
-
-    # 2. One failure from the lockout, long after the last one: exactly one racer is checked, whatever the
-    # others send (the right password among them gets in only if it was that one).
-    with sqlite3.connect(data_dir / "studio.db") as conn:
-        conn.execute("UPDATE login_attempts SET failures = ?, last_failure_at = ? WHERE subject = ?",
-                     (throttle.MAX_FAILURES - 1, (now - timedelta(days=1)).isoformat(" "), f"user:{alice.id}"))
-    later = now + timedelta(seconds=1)
-    results = _race(tmp_path, data_dir, later, right_at=random.randrange(RACERS))
-    outcomes = [r["outcome"] for r in results]
-    assert not [o for o in outcomes if o.startswith("error")], outcomes
-    winner = [r for r in results if r["outcome"] in ("ok", "wrong")]
-    assert len(winner) == 1 and outcomes.count("locked") == RACERS - 1, outcomes
-    with Studio.open(data_dir) as studio:
-        entries = _entries_since(studio, before)
+    assert outcomes.count("ok") <= 1 and all(r["right"] for r in results if r["outcome"] == "ok")
+    entries, seq = _entries(data_dir, seq)
     assert len(entries) == RACERS
-    locked = [e for e in entries if e.details.get("reason") == "locked after too many failed logins"]
-    assert len(locked) == RACERS - 1
-    if winner[0]["outcome"] == "ok":
-        assert winner[0]["right"] and _counter(data_dir, alice.id) == 0
-    else:
-        assert _counter(data_dir, alice.id) == throttle.MAX_FAILURES
-        assert [e.details.get("locked") for e in entries if e.details.get("reason") == "wrong password"] == [True]
+    slots = [e.details["failures"] for e in entries if e.details.get("reason") == "wrong password"]
+    assert slots and max(slots) <= free  # never a check that the throttle did not allow
+    if "ok" not in outcomes:
+        assert sorted(slots) == [1, 2, 3] and _counter(data_dir, alice.id) == free
+    assert _counter(data_dir, alice.id) <= free
+
+    # 3. One failure from the lockout, long after the last one: exactly one racer is checked, and the counter
+    # ends at the lockout.
+    _set_counter(data_dir, alice.id, throttle.MAX_FAILURES - 1, now - timedelta(days=1))
+    results = _race(tmp_path, data_dir, now, right_at=-1)
+    outcomes = [r["outcome"] for r in results]
+    assert outcomes.count("wrong") == 1 and outcomes.count("locked") == RACERS - 1, outcomes
+    entries, seq = _entries(data_dir, seq)
+    assert len(entries) == RACERS
+    assert [e.details.get("locked") for e in entries if e.details.get("reason") == "wrong password"] == [True]
+    assert _counter(data_dir, alice.id) == throttle.MAX_FAILURES
+
+    # 4. Locked: the right password among 30 racers gets in no more than any of them.
+    results = _race(tmp_path, data_dir, now, right_at=random.randrange(RACERS))
+    assert [r["outcome"] for r in results] == ["locked"] * RACERS
+    entries, _ = _entries(data_dir, seq)
+    assert len(entries) == RACERS and _counter(data_dir, alice.id) == throttle.MAX_FAILURES

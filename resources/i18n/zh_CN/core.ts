@@ -60,6 +60,58 @@
             <translation>此方案什么也不做：请选择稀疏度、量化方式或两者。</translation>
         </message>
         <message>
+            <source>Unknown pruning method {method!r}; choose one of {value}.</source>
+            <translation>未知的剪枝方法 {method!r}；请从 {value} 中选择。</translation>
+        </message>
+        <message>
+            <source>Unknown sparsity pattern {pattern!r}; choose one of {value}.</source>
+            <translation>未知的稀疏模式 {pattern!r}；请从 {value} 中选择。</translation>
+        </message>
+        <message>
+            <source>Structured pruning ranks whole heads and neurons by their weights; Wanda, SparseGPT and N:M patterns apply to unstructured pruning.</source>
+            <translation>结构化剪枝按权重对整个注意力头和神经元排序；Wanda、SparseGPT 和 N:M 模式只适用于非结构化剪枝。</translation>
+        </message>
+        <message>
+            <source>{method} prunes each layer against its own inputs; the global scope is for magnitude pruning.</source>
+            <translation>{method} 按每一层自己的输入剪枝；全局范围只用于幅值剪枝。</translation>
+        </message>
+        <message>
+            <source>An N:M pattern applies to every layer alike; use the layer scope.</source>
+            <translation>N:M 模式对每一层一视同仁；请使用按层范围。</translation>
+        </message>
+        <message>
+            <source>Unknown quantization method {quant_method!r}; choose one of {value}.</source>
+            <translation>未知的量化方法 {quant_method!r}；请从 {value} 中选择。</translation>
+        </message>
+        <message>
+            <source>{method} chooses int8 or int4 weights; set the weights to int8 or int4.</source>
+            <translation>{method} 用于选择 int8 或 int4 权重；请把权重设为 int8 或 int4。</translation>
+        </message>
+        <message>
+            <source>Act-order is a GPTQ setting.</source>
+            <translation>激活顺序（act-order）是 GPTQ 的设置。</translation>
+        </message>
+        <message>
+            <source>Unknown calibration split {split!r}; choose one of {value}.</source>
+            <translation>未知的校准数据划分 {split!r}；请从 {value} 中选择。</translation>
+        </message>
+        <message>
+            <source>The calibration samples must be a whole number from 1 to 100,000.</source>
+            <translation>校准样本数必须是 1 到 100,000 之间的整数。</translation>
+        </message>
+        <message>
+            <source>The calibration length must be 0 (the model's context) or at least 8 tokens.</source>
+            <translation>校准长度必须为 0（即模型的上下文长度）或至少 8 个词元。</translation>
+        </message>
+        <message>
+            <source>A {pattern} pattern removes exactly {share:g}% of the weights; set the sparsity to {share:g}% or choose unstructured pruning.</source>
+            <translation>{pattern} 模式恰好移除 {share:g}% 的权重；请把稀疏度设为 {share:g}%，或选择非结构化剪枝。</translation>
+        </message>
+        <message>
+            <source>Set the sparsity to {share:g}% for the {pattern} pattern.</source>
+            <translation>{pattern} 模式需要把稀疏度设为 {share:g}%。</translation>
+        </message>
+        <message>
             <source>Unknown recipe settings: {value}.</source>
             <translation>未知的方案设置：{value}。</translation>
         </message>

@@ -2,6 +2,59 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdaptersTab</name>
+    <message>
+        <source>Merge into a new model…</source>
+        <translation>合并为新模型…</translation>
+    </message>
+    <message>
+        <source>Fold the selected adapter into a copy of this model, stored as a new full model</source>
+        <translation>将所选适配器合并进此模型的副本，存为一个新的完整模型</translation>
+    </message>
+    <message>
+        <source>LoRA adapters trained on {base}. An adapter holds only the small low-rank weights and runs on its base; merge one to get a full model of its own.</source>
+        <translation>在 {base} 上训练的 LoRA 适配器。适配器只保存很小的低秩权重，需在其基础模型上运行；合并后即得到一个独立的完整模型。</translation>
+    </message>
+    <message>
+        <source>No LoRA adapter has been trained on this model. Fine-tune it with LoRA (Training, New run, Fine-tune a vault model) and its adapters appear here.</source>
+        <translation>尚未在此模型上训练过 LoRA 适配器。用 LoRA 微调它（训练 → 新建运行 → 微调保险库中的模型），其适配器会显示在这里。</translation>
+    </message>
+</context>
+<context>
+    <name>AdaptersTable</name>
+    <message>
+        <source>Adapter</source>
+        <translation>适配器</translation>
+    </message>
+    <message>
+        <source>Rank</source>
+        <translation>秩</translation>
+    </message>
+    <message>
+        <source>Of version</source>
+        <translation>基于版本</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+</context>
+<context>
+    <name>ChatWindow</name>
+    <message>
+        <source>Chat with {model}</source>
+        <translation>与 {model} 对话</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPanel</name>
     <message>
         <source>Name</source>
@@ -20,8 +73,24 @@
         <translation>架构</translation>
     </message>
     <message>
+        <source>Family</source>
+        <translation>模型家族</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>Tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
         <source>Parameters</source>
         <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
     </message>
     <message>
         <source>Data type</source>
@@ -70,6 +139,10 @@
     <message>
         <source>Versions</source>
         <translation>版本</translation>
+    </message>
+    <message>
+        <source>Adapters</source>
+        <translation>适配器</translation>
     </message>
     <message>
         <source>version {id}</source>
@@ -179,6 +252,33 @@
     </message>
 </context>
 <context>
+    <name>MergeDialog</name>
+    <message>
+        <source>Merge {adapter}</source>
+        <translation>合并 {adapter}</translation>
+    </message>
+    <message>
+        <source>The adapter&apos;s low-rank weights are folded into a copy of its base {base}, and the result is stored, encrypted, as a new model: a full version that exports, compresses, chats and fine-tunes like any other. The adapter and its base stay as they are.</source>
+        <translation>适配器的低秩权重会合并进其基础模型 {base} 的副本，结果加密存为一个新模型：一个完整版本，可像其他模型一样导出、压缩、对话和微调。适配器和基础模型保持不变。</translation>
+    </message>
+    <message>
+        <source>Version {n}</source>
+        <translation>版本 {n}</translation>
+    </message>
+    <message>
+        <source>Adapter version</source>
+        <translation>适配器版本</translation>
+    </message>
+    <message>
+        <source>New model&apos;s name</source>
+        <translation>新模型名称</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>合并</translation>
+    </message>
+</context>
+<context>
     <name>ModelsTable</name>
     <message>
         <source>Name</source>
@@ -191,6 +291,14 @@
     <message>
         <source>Architecture</source>
         <translation>架构</translation>
+    </message>
+    <message>
+        <source>Family</source>
+        <translation>家族</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
     </message>
     <message>
         <source>Parameters</source>
@@ -257,6 +365,57 @@
     </message>
 </context>
 <context>
+    <name>VaultFacts</name>
+    <message>
+        <source>LoRA{rank} on {base}</source>
+        <translation>LoRA{rank}，基于 {base}</translation>
+    </message>
+    <message>
+        <source>LoRA adapter (rank {rank}) of {base}</source>
+        <translation>{base} 的 LoRA 适配器（秩 {rank}）</translation>
+    </message>
+    <message>
+        <source>{n} tokens</source>
+        <translation>{n} 个词元</translation>
+    </message>
+    <message>
+        <source>Hugging Face tokenizer (tokenizer.json)</source>
+        <translation>Hugging Face 分词器（tokenizer.json）</translation>
+    </message>
+    <message>
+        <source>the studio&apos;s byte tokenizer</source>
+        <translation>工作室的字节分词器</translation>
+    </message>
+    <message>
+        <source>the studio&apos;s character tokenizer</source>
+        <translation>工作室的字符分词器</translation>
+    </message>
+    <message>
+        <source>the studio&apos;s BPE tokenizer</source>
+        <translation>工作室的 BPE 分词器</translation>
+    </message>
+    <message>
+        <source>stored with the version (tokenizer.json)</source>
+        <translation>随版本存储（tokenizer.json）</translation>
+    </message>
+    <message>
+        <source>none stored (it cannot read or write text until one is)</source>
+        <translation>未存储（存入分词器之前无法读写文本）</translation>
+    </message>
+    <message>
+        <source>not known until the model is loaded</source>
+        <translation>加载模型后才能知道</translation>
+    </message>
+    <message>
+        <source>yes: it can chat</source>
+        <translation>有：可以对话</translation>
+    </message>
+    <message>
+        <source>no: generate from a raw prompt</source>
+        <translation>无：请用原始提示生成</translation>
+    </message>
+</context>
+<context>
     <name>VaultPane</name>
     <message>
         <source>Vault</source>
@@ -283,6 +442,14 @@
         <translation>加密包…</translation>
     </message>
     <message>
+        <source>Chat…</source>
+        <translation>对话…</translation>
+    </message>
+    <message>
+        <source>Talk with the selected model, or continue a prompt</source>
+        <translation>与所选模型对话，或续写提示</translation>
+    </message>
+    <message>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
@@ -301,6 +468,14 @@
     <message>
         <source>Share…</source>
         <translation>共享…</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>合并…</translation>
+    </message>
+    <message>
+        <source>Merge the selected LoRA adapter into its base, as a new full model</source>
+        <translation>将所选 LoRA 适配器合并进其基础模型，存为新的完整模型</translation>
     </message>
     <message>
         <source>Rotate keys</source>
@@ -419,6 +594,14 @@
         <translation>已撤销访问；{n} 个文件已重新加密。</translation>
     </message>
     <message>
+        <source>its base</source>
+        <translation>其基础模型</translation>
+    </message>
+    <message>
+        <source>Merged into {name} version {n}: a full model of its own.</source>
+        <translation>已合并为 {name} 版本 {n}：一个独立的完整模型。</translation>
+    </message>
+    <message>
         <source>Re-encrypt every file of {model} under new keys?</source>
         <translation>用新密钥重新加密 {model} 的每个文件？</translation>
     </message>
@@ -492,6 +675,10 @@
     <message>
         <source>from a bundle</source>
         <translation>来自包</translation>
+    </message>
+    <message>
+        <source>merged</source>
+        <translation>已合并</translation>
     </message>
     <message>
         <source>step {step:,}</source>

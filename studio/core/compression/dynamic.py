@@ -15,9 +15,8 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from studio.core.compression.quantize import QuantizedMatrix
 from studio.core.errors import ValidationError
-from studio.core.models.config import GPTConfig
-from studio.core.models.gpt import build_model
 
 REMOVED_MESSAGE = (
     "Dynamic int8 quantization needs torch.ao.quantization.quantize_dynamic, which this PyTorch ({version}) no "
@@ -47,35 +46,34 @@ def require() -> None:
         raise ValidationError(REMOVED_MESSAGE.format(version=torch.__version__), field="quant")
 
 
-def dynamic_int8_tensors(config: GPTConfig, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The model's tensors with every block Linear replaced by quantize_dynamic's int8 weight (per tensor,
-    symmetric) as qweight + scales; embeddings, norms and the head stay float, as upstream leaves them."""
+def dynamic_int8_matrices(layers: dict[str, nn.Linear]) -> dict[str, QuantizedMatrix]:
+    """quantize_dynamic's int8 weight (per tensor, symmetric) of each Linear layer, as the studio's int8 layout
+    (one scale per row, all equal); embeddings, norms and the head stay float, as upstream leaves them."""
     api = _api()
     if api is None:
         raise ValidationError(REMOVED_MESSAGE.format(version=torch.__version__), field="quant")
     quantize_dynamic, dynamic_linear = api
-    model = build_model(config, tensors).eval()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            blocks = quantize_dynamic(model.transformer.h, {nn.Linear}, dtype=torch.qint8)
-    except (RuntimeError, AttributeError) as error:  # an engine missing from this build
-        raise ValidationError(f"PyTorch's dynamic int8 quantization failed here: {error}. Choose int8 instead.",
-                              field="quant") from error
-    out = dict(tensors)
-    for path, module in blocks.named_modules():
+    out = {}
+    for path, layer in layers.items():
+        probe = nn.Linear(layer.in_features, layer.out_features, bias=False)
+        with torch.no_grad():
+            probe.weight.copy_(layer.weight.detach().float())
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wrapped = quantize_dynamic(nn.Sequential(probe), {nn.Linear}, dtype=torch.qint8)
+        except (RuntimeError, AttributeError) as error:  # an engine missing from this build
+            raise ValidationError(f"PyTorch's dynamic int8 quantization failed here: {error}. Choose int8 instead.",
+                                  field="quant") from error
+        module = wrapped[0]
         if not isinstance(module, dynamic_linear):
-            continue
+            raise ValidationError("quantize_dynamic left a Linear layer unquantized.", field="quant")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            w, b = module._packed_params._weight_bias()
+            w, _ = module._packed_params._weight_bias()
         if w.qscheme() not in (torch.per_tensor_symmetric, torch.per_tensor_affine) or w.q_zero_point() != 0:
             raise ValidationError("quantize_dynamic returned weights with a zero point; they cannot be stored.")
-        prefix = f"transformer.h.{path}."
         q = w.int_repr().contiguous()
-        out.pop(prefix + "weight")
-        out[prefix + "qweight"] = q
-        out[prefix + "scales"] = torch.full((q.shape[0],), float(w.q_scale()), dtype=torch.float32)
-        if b is not None:
-            out[prefix + "bias"] = b.detach().float().contiguous()
+        out[path] = QuantizedMatrix(8, q, torch.full((q.shape[0],), float(w.q_scale()), dtype=torch.float32))
+        layer.weight.data.copy_(out[path].dequantize())
     return out

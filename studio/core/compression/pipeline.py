@@ -2,8 +2,18 @@
 
     result = compress(config, tensors, Recipe(sparsity=0.3, quant="int8"), state=state)
     result.tensors      # as stored: quantized and sparse-encoded where that is smaller
+    result.config       # the config.json to store with them
     result.description  # JSON: the recipe, the resulting config, what each step did
     model = load_model(result.config, result.tensors)   # runs in quantized form
+
+Any model family: the model is built by its family (models/family.py) and compressed through the family's
+Linear layers (`linear_layers`) and forward; the tensors and config come back from the family. Structured
+pruning and the recovery fine-tune need a family's own code (STRUCTURED_PRUNING in prune.py, RECOVERY here):
+today the native GPT's; another family is told so before any work.
+
+Pruning by Wanda or SparseGPT and quantization by GPTQ or AWQ need `calibration` (calibration.py): their
+layers are compressed block by block on the calibration windows (calibration.for_each_block), through the
+methods' common interface (methods/); magnitude and RTN work layer by layer without data.
 
 The recipe is checked against the model before any work starts; nothing is written anywhere here.
 """
@@ -12,74 +22,154 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch import nn
 
-from studio.core.compression import dynamic, storage
-from studio.core.compression.prune import prune_structured, prune_unstructured
-from studio.core.compression.quantize import quantize
-from studio.core.compression.recipe import Recipe
+from studio.core.compression import dynamic, storage, target
+from studio.core.compression.calibration import CalibrationSet, for_each_block
+from studio.core.compression.load import (
+    as_config,
+    is_compressed,
+    majority_dtype,
+    plain_embedding,
+    plain_linear,
+)
+from studio.core.compression.methods import pruner_named, quantizer_named
+from studio.core.compression.methods.base import QuantSpec
+from studio.core.compression.prune import STRUCTURED_PRUNING, magnitude_masks
+from studio.core.compression.quantize import QuantizedMatrix
+from studio.core.compression.recipe import GROUP_SIZES, Recipe
 from studio.core.compression.runtime import check_kernel_choice
 from studio.core.errors import ValidationError
-from studio.core.models.config import GPTConfig, parameter_count
-from studio.core.models.gpt import config_for_tensors
+from studio.core.models.config import GPTConfig
+from studio.core.models.family import ModelFamily, family_for_config
 from studio.core.tasks import TaskState
 from studio.core.training.data import TokenSplit
 
 
 @dataclass(frozen=True)
 class Compressed:
-    config: GPTConfig  # the resulting shape (per-layer widths after structured pruning)
+    config: dict[str, Any]  # the resulting config.json (per-layer widths after structured pruning)
     tensors: dict[str, torch.Tensor]  # as stored
     description: dict[str, Any]
     recipe: Recipe
     log: tuple[str, ...] = field(default_factory=tuple)  # what each step did, in words
 
 
-def check(config: GPTConfig, tensors: dict[str, torch.Tensor], recipe: Recipe,
-          recovery_data: TokenSplit | None = None) -> GPTConfig:
-    """Every check that can fail, before any work: the recipe, the model, the data. Returns the config
-    with its per-layer widths read from the tensors."""
+class Span:
+    """A TaskState seen through the sub-range [lo, hi] of its progress."""
+
+    def __init__(self, state: TaskState, lo: float, hi: float):
+        self.state, self.lo, self.hi = state, lo, hi
+
+    def report(self, fraction: float, message: str = "") -> None:
+        self.state.report(self.lo + (self.hi - self.lo) * min(1.0, max(0.0, fraction)), message)
+
+    def check(self) -> None:
+        self.state.check()
+
+
+def _build(family: ModelFamily, config: dict[str, Any], tensors: Mapping[str, torch.Tensor]) -> nn.Module:
+    try:
+        return family.build(config, tensors)
+    except ValidationError as exc:
+        raise ValidationError(f"This version's weights do not build the model its config describes: {exc}",
+                              field="model") from exc
+
+
+def check(config: GPTConfig | Mapping[str, Any], tensors: dict[str, torch.Tensor], recipe: Recipe,
+          recovery_data: TokenSplit | None = None, calibration: CalibrationSet | None = None) -> ModelFamily:
+    """Every check that can fail, before any work: the recipe, the model, the data. Returns the family."""
     recipe.validate()
-    if any(name.endswith((".qweight", ".nzmask")) for name in tensors):
+    config = as_config(config)
+    if is_compressed(tensors):
         raise ValidationError("This version is already compressed (quantized or stored sparse); start from an "
                               "uncompressed version of the model.", field="model")
-    try:
-        config = config_for_tensors(config, tensors)
-    except (ValidationError, AttributeError) as exc:
-        raise ValidationError(f"This model's weights are not a GPT the compressor supports: {exc}", field="model") from exc
-    recipe.check_model(config)
+    family = family_for_config(config)
+    spec = family.check_config(config)
+    model = _build(family, config, tensors)
+    layers = family.linear_layers(model)
+    vocab, context = family.vocab_size(model), family.context_length(model)
+    if not layers and (recipe.quantizes or (recipe.prunes and not recipe.structured)):
+        raise ValidationError(f"This {spec.architecture} has no Linear layers the compressor can prune or quantize "
+                              "(its family lists none).", field="model")
+    if recipe.prunes and recipe.structured:
+        if family.name not in STRUCTURED_PRUNING:
+            raise ValidationError(
+                f"Structured pruning removes whole heads and neurons of the studio's own GPT models; this is a "
+                f"{spec.architecture}. Use unstructured or 2:4 pruning for it.", field="structured")
+        STRUCTURED_PRUNING[family.name].check(family.config(model), family.tensors(model), recipe)
+    elif recipe.quant == "int4":
+        # the embeddings first: their width is the model's, which the user knows (the layers' inputs follow)
+        widths = [("the embedding width", m.embedding_dim) for m in model.modules()
+                  if recipe.quantize_embeddings and plain_embedding(m)]
+        widths += [(f"the input width of {path}", layer.in_features) for path, layer in layers.items()]
+        for what, width in widths:
+            if width % recipe.group_size:
+                hint = [str(g) for g in GROUP_SIZES if width % g == 0]
+                raise ValidationError(
+                    f"The int4 group size {recipe.group_size} does not divide {what}, {width}. "
+                    + (f"Choose group size {' or '.join(hint)}." if hint else "No supported group size divides it; "
+                       "use int8 instead."), field="group_size")
     if recipe.quant == "dynamic-int8":
         dynamic.require()
     if recipe.quantizes:
         check_kernel_choice(recipe.kernel, 4 if recipe.quant == "int4" else 8)
     if recipe.recover_steps:
+        if family.name not in RECOVERY:
+            raise ValidationError(f"The recovery fine-tune trains the studio's own GPT models; this is a "
+                                  f"{spec.architecture}. Set the recovery steps to 0.", field="recover_steps")
         if recovery_data is None:
             raise ValidationError("A recovery fine-tune needs a dataset: choose one, or set the recovery steps to 0.",
                                   field="dataset")
         top = recovery_data.max_token()
-        if top >= config.vocab_size:
+        if top >= vocab:
             raise ValidationError(
-                f"The recovery dataset contains token id {top}, but the model's vocabulary has {config.vocab_size} "
+                f"The recovery dataset contains token id {top}, but the model's vocabulary has {vocab} "
                 "ids: it was tokenized with a different tokenizer than the model's.", field="dataset")
-        if len(recovery_data) < 2 * min(config.block_size, 128) + 2:
+        if len(recovery_data) < 2 * min(context, 128) + 2:
             raise ValidationError("The recovery dataset is too short for a fine-tune.", field="dataset")
-    return config
+    if recipe.nm is not None:
+        m = recipe.nm[1]
+        for path, layer in layers.items():
+            if layer.in_features % m:
+                raise ValidationError(f"The {recipe.pattern} pattern needs layers whose inputs come in groups of {m}; "
+                                      f"{path} has {layer.in_features}.", field="pattern")
+    if recipe.needs_calibration:
+        if calibration is None:
+            raise ValidationError(f"{recipe.label()} needs calibration data: choose a calibration dataset.",
+                                  field="calibration")
+        top = int(calibration.windows.max())
+        if top >= vocab:
+            raise ValidationError(
+                f"The calibration data contains token id {top}, but the model's vocabulary has {vocab} "
+                "ids: it was tokenized with a different tokenizer than the model's.", field="calibration")
+        if calibration.windows.shape[1] > context:
+            raise ValidationError(f"The calibration windows ({calibration.windows.shape[1]} tokens) are longer than "
+                                  f"the model's context ({context}).", field="calibration")
+    return family
 
 
-def compress(config: GPTConfig, tensors: dict[str, torch.Tensor], recipe: Recipe, *,
-             recovery_data: TokenSplit | None = None,
+def compress(config: GPTConfig | Mapping[str, Any], tensors: dict[str, torch.Tensor], recipe: Recipe, *,
+             recovery_data: TokenSplit | None = None, calibration: CalibrationSet | None = None,
              state: TaskState | None = None, device: str = "cpu", seed: int = 1337) -> Compressed:
     state = state or TaskState()
-    config = check(config, tensors, recipe, recovery_data)
+    config = as_config(config)
+    family = check(config, tensors, recipe, recovery_data, calibration)
     started = time.perf_counter()
-    work = {k: v.detach().to("cpu", torch.float32) if v.is_floating_point() else v for k, v in tensors.items()}
+    source_dtype = majority_dtype(tensors)
+    # A copy in float32: the methods update weights in place, and the source (the vault's buffers) stays as it is.
+    work = {k: v.detach().to("cpu", torch.float32).clone() if v.is_floating_point() else v for k, v in tensors.items()}
+    model = family.build(config, work)
     log: list[str] = []
     masks: dict[str, torch.Tensor] | None = None
-    plan = [("prune", 1.0 if recipe.prunes else 0.0), ("recover", 6.0 if recipe.recover_steps else 0.0),
-            ("quantize", 1.0 if recipe.quantizes else 0.0)]
+    plan = [("prune", (4.0 if recipe.calibrated_pruning else 1.0) if recipe.prunes else 0.0),
+            ("recover", 6.0 if recipe.recover_steps else 0.0),
+            ("quantize", (4.0 if recipe.calibrated_quant else 1.0) if recipe.quantizes else 0.0)]
     total = sum(w for _, w in plan) or 1.0
     spans, at = {}, 0.0
     for name, w in plan:
@@ -89,40 +179,52 @@ def compress(config: GPTConfig, tensors: dict[str, torch.Tensor], recipe: Recipe
     if recipe.prunes:
         state.report(spans["prune"][0], "Pruning", force=True)
         if recipe.structured:
-            before = parameter_count(config)
-            config, work = prune_structured(config, work, recipe)
-            log.append(f"Removed heads and neurons: {before:,} -> {parameter_count(config):,} parameters "
-                       f"(heads per layer {[config.heads(i) for i in range(config.n_layer)]}, "
-                       f"MLP widths {[config.mlp(i) for i in range(config.n_layer)]}).")
+            structured = STRUCTURED_PRUNING[family.name]
+            config, work, message = structured.prune(family.config(model), family.tensors(model), recipe)
+            model = family.build(config, work)
+            log.append(message)
         else:
-            work, masks = prune_unstructured(config, work, recipe.sparsity, recipe.scope)
+            masks = prune_model(model, recipe, calibration, Span(state, *spans["prune"]))
             zeros = sum(int((~m).sum()) for m in masks.values())
             size = sum(m.numel() for m in masks.values())
-            log.append(f"Zeroed {zeros:,} of {size:,} projection weights ({zeros / size:.1%}).")
+            how = "" if recipe.method == "magnitude" else f" by {recipe.method}"
+            log.append(f"Zeroed {zeros:,} of {size:,} projection weights ({zeros / size:.1%}){how}.")
     if recipe.recover_steps:
         assert recovery_data is not None
         lo, hi = spans["recover"]
-        work, message = recover(config, work, recovery_data, recipe, masks, state, lo, hi, device, seed)
+        config, work, message = RECOVERY[family.name](family.config(model), family.tensors(model), recovery_data,
+                                                      recipe, masks, state, lo, hi, device, seed)
+        model = family.build(config, work)
         log.append(message)
+    matrices: dict[str, QuantizedMatrix] = {}
     if recipe.quantizes:
         state.report(spans["quantize"][0], "Quantizing", force=True)
-        work, message = quantize_tensors(config, work, recipe, state)
+        matrices, message = quantize_model(model, recipe, calibration=calibration, masks=masks,
+                                           span=Span(state, *spans["quantize"]))
         log.append(message)
-    stored = storage.encode_sparse_tensors(work)
+    parameters = sum(p.numel() for p in model.parameters())
+    config = family.config(model)
+    out = {k: (v.to(source_dtype) if v.is_floating_point() and source_dtype != torch.float32 else v)
+           for k, v in family.tensors(model).items()}
+    for path, m in matrices.items():
+        out.pop(path + ".weight")
+        out.update(m.tensors(path + "."))
+    stored = storage.encode_sparse_tensors(out)
     sparse = sorted({n.rsplit(".", 1)[0] for n in stored if n.endswith(".nzmask")})
     if sparse:
         log.append(f"Stored {len(sparse)} pruned matrices in sparse form.")
     description = {
         "format": storage.FORMAT,
-        "version": storage.VERSION,
+        "version": storage.version_for(stored),
         "label": recipe.label(),
         "recipe": recipe.to_dict(),
         "steps": recipe.steps(),
-        "config": config.to_dict(),
-        "parameters": parameter_count(config),
+        "config": config,
+        "parameters": parameters,
         "bits": {"int8": 8, "dynamic-int8": 8, "int4": 4}.get(recipe.quant),
         "group_size": recipe.group_size if recipe.quant == "int4" else None,
         "kernel": recipe.kernel,
+        "calibration": calibration.describe() if (calibration is not None and recipe.needs_calibration) else None,
         "log": log,
         "seconds": round(time.perf_counter() - started, 3),
     }
@@ -130,48 +232,107 @@ def compress(config: GPTConfig, tensors: dict[str, torch.Tensor], recipe: Recipe
     return Compressed(config, stored, description, recipe, tuple(log))
 
 
-def quantize_tensors(config: GPTConfig, tensors: dict[str, torch.Tensor], recipe: Recipe,
-                     state: TaskState | None = None) -> tuple[dict[str, torch.Tensor], str]:
+def _forward(model: nn.Module):
+    return lambda x: target.logits(model, x)
+
+
+def _run(model: nn.Module, layers: dict[str, nn.Linear], calibrated: bool, calibration: CalibrationSet | None,
+         apply, span: Span, what: str) -> None:
+    if calibrated:
+        assert calibration is not None
+        for_each_block(model, _forward(model), layers, calibration.windows, apply,
+                       progress=lambda f, block: span.report(f, f"{what} {block}"), check=span.check)
+        return
+    for k, (name, layer) in enumerate(layers.items()):
+        span.check()
+        span.report(k / len(layers), f"{what} {name}")
+        apply(name, layer, None)
+
+
+def prune_model(model: nn.Module, recipe: Recipe, calibration: CalibrationSet | None, span: Span
+                ) -> dict[str, torch.Tensor]:
+    """Prune the family's Linear layers in place with the recipe's method (block by block on the calibration
+    windows when the method is calibrated); returns the keep-masks by weight name (path + ".weight")."""
+    layers = target.linear_layers(model)
+    if recipe.method == "magnitude" and recipe.nm is None and recipe.scope == "global":
+        weights = {path: layer.weight.data for path, layer in layers.items()}
+        keep = magnitude_masks(weights, list(weights), recipe.sparsity, "global")
+        for path, layer in layers.items():
+            layer.weight.data.mul_(keep[path])
+        return {path + ".weight": m for path, m in keep.items()}
+    pruner = pruner_named(recipe.method)
+    masks: dict[str, torch.Tensor] = {}
+
+    def apply(name: str, layer: nn.Linear, inputs) -> None:
+        weight, keep = pruner.prune(layer.weight.data, inputs, recipe.sparsity, recipe.nm)
+        layer.weight.data.copy_(weight)
+        masks[name + ".weight"] = keep
+
+    _run(model, layers, pruner.calibrated, calibration, apply, span, "Pruning")
+    return masks
+
+
+def quantize_model(model: nn.Module, recipe: Recipe, *, calibration: CalibrationSet | None = None,
+                   masks: dict[str, torch.Tensor] | None = None, span: Span | None = None,
+                   ) -> tuple[dict[str, QuantizedMatrix], str]:
+    """Quantize the family's Linear layers with the recipe's method (leaving each layer's dequantized weight in
+    the model, so that later blocks calibrate on the quantized ones), then, by round to nearest, the plain
+    embeddings (unless kept in float) and any other plain Linear layer that is not tied to an embedding (an
+    untied output head). Returns the matrices by module path."""
+    span = span or Span(TaskState(), 0.0, 1.0)
+    layers = target.linear_layers(model)
     if recipe.quant == "dynamic-int8":
-        out = dynamic.dynamic_int8_tensors(config, tensors)
-        n = sum(1 for k in out if k.endswith(".qweight"))
-        return out, f"Quantized {n} Linear layers with torch's quantize_dynamic (int8, one scale per matrix)."
+        matrices = dynamic.dynamic_int8_matrices(layers)
+        return matrices, (f"Quantized {len(matrices)} Linear layers with torch's quantize_dynamic (int8, one scale "
+                          "per matrix).")
     bits = 4 if recipe.quant == "int4" else 8
-    names = [f"transformer.h.{i}.{p}.weight" for i in range(config.n_layer)
-             for p in ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")]
-    if recipe.quantize_embeddings:
-        names += ["transformer.wte.weight", "transformer.wpe.weight"]
-    if not config.tie_embeddings and "lm_head.weight" in tensors:
-        names.append("lm_head.weight")
-    out = dict(tensors)
+    spec = QuantSpec(bits, recipe.group_size, recipe.act_order)
+    quantizer = quantizer_named(recipe.quant_method)
+    matrices: dict[str, QuantizedMatrix] = {}
     worst = 0.0
-    for name in names:
-        if state is not None:
-            state.check()
-        w = out.pop(name)
-        m = quantize(w, bits, recipe.group_size)
-        err = float((m.dequantize() - w.float()).abs().max() / w.float().abs().max().clamp(min=1e-12))
-        worst = max(worst, err)
-        out.update(m.tensors(name[: -len("weight")]))
+
+    def apply(name: str, layer: nn.Module, inputs, method=quantizer) -> None:
+        nonlocal worst
+        w = layer.weight.data.clone()
+        m = method.quantize(w, inputs, spec, (masks or {}).get(name + ".weight"))
+        layer.weight.data.copy_(m.dequantize())  # later blocks see the quantized layer
+        worst = max(worst, float((m.dequantize() - w).abs().max() / w.abs().max().clamp(min=1e-12)))
+        matrices[name] = m
+
+    _run(model, layers, quantizer.calibrated, calibration, apply, span, "Quantizing")
+    rtn = quantizer_named("rtn")
+    # a head tied to an embedding is stored as the embedding (and loads tied to it), never on its own
+    embedding_weights = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    for path, module in model.named_modules():
+        if path in layers:
+            continue
+        if (plain_embedding(module) and recipe.quantize_embeddings) or (
+                plain_linear(module) and id(module.weight) not in embedding_weights):
+            apply(path, module, None, rtn)
     what = f"int4 in groups of {recipe.group_size}" if bits == 4 else "int8 per output channel"
-    return out, f"Quantized {len(names)} matrices to {what} (largest error {worst:.2%} of a matrix's largest weight)."
+    how = "" if recipe.quant_method == "rtn" else f" ({len(layers)} Linear layers by {recipe.quant_method.upper()})"
+    return matrices, (f"Quantized {len(matrices)} matrices to {what}{how} (largest error {worst:.2%} of a "
+                      "matrix's largest weight).")
 
 
-def recover(config: GPTConfig, tensors: dict[str, torch.Tensor], data: TokenSplit, recipe: Recipe,
+def recover(config: dict[str, Any], tensors: dict[str, torch.Tensor], data: TokenSplit, recipe: Recipe,
             masks: dict[str, torch.Tensor] | None, state: TaskState, lo: float, hi: float, device: str,
-            seed: int) -> tuple[dict[str, torch.Tensor], str]:
-    """A short fine-tune with the training engine; pruned weights are put back to zero after every step."""
-    from studio.core.models.gpt import model_tensors
+            seed: int) -> tuple[dict[str, Any], dict[str, torch.Tensor], str]:
+    """A short fine-tune of a native GPT with the training engine; pruned weights are put back to zero after
+    every step. Returns (config, tensors, what it did)."""
+    from studio.core.models.families.gpt import gpt_config
+    from studio.core.models.gpt import config_for_tensors, model_tensors
     from studio.core.training.config import TrainConfig
     from studio.core.training.data import TrainData
     from studio.core.training.trainer import Trainer
 
+    gpt = config_for_tensors(gpt_config(config)[0], tensors)
     steps = recipe.recover_steps
-    seq_len = min(config.block_size, 128)
+    seq_len = min(gpt.block_size, 128)
     train = TrainConfig(max_steps=steps, batch_size=8, seq_len=seq_len, lr=recipe.recover_lr,
                         min_lr=recipe.recover_lr / 10, warmup_steps=min(20, steps // 10), weight_decay=0.0,
                         eval_every=max(steps, 1), seed=seed, device=device)
-    trainer = Trainer(config, train, TrainData(data), weights=tensors)
+    trainer = Trainer(gpt, train, TrainData(data), weights=tensors)
     params = dict(trainer.model.named_parameters())
     device_masks = {n: m.to(trainer.device) for n, m in (masks or {}).items()}
     first = last = math.nan
@@ -190,4 +351,9 @@ def recover(config: GPTConfig, tensors: dict[str, torch.Tensor], data: TokenSpli
     if result is None or result.status != "completed":
         raise ValidationError(f"The recovery fine-tune did not complete: {result.message if result else 'no result'}")
     out = {k: v.detach().cpu() for k, v in model_tensors(trainer.model).items()}
-    return out, f"Fine-tuned {steps} steps to recover (training loss {first:.3f} -> {last:.3f})."
+    return gpt.to_dict(), out, f"Fine-tuned {steps} steps to recover (training loss {first:.3f} -> {last:.3f})."
+
+
+# The recovery fine-tune by family name: the training engine trains the native GPT (a family-neutral
+# trainer, or LoRA, adds the others here).
+RECOVERY = {"gpt": recover}

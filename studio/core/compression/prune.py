@@ -1,9 +1,8 @@
-"""Pruning of GPT weights (tensors by name, as model_tensors gives them).
+"""Magnitude masks over several matrices (the "global" scope), and structured pruning of the native GPT.
 
-Unstructured: zero the smallest-magnitude weights of the four projection matrices of every block
-(embeddings, norms and biases are left alone, as in the magnitude-pruning literature), each matrix to the
-target sparsity ("layer") or with one threshold over all of them ("global"). The zeros shrink nothing by
-themselves; storage.py keeps such matrices in sparse form when that is smaller.
+Unstructured pruning of any family is in methods/ (magnitude, wanda, sparsegpt) over the family's Linear
+layers; `magnitude_masks` ranks matrices together for the global scope (one threshold over all of them). The
+zeros shrink nothing by themselves; storage.py keeps such matrices in sparse form when that is smaller.
 
 Structured: remove whole attention heads and MLP neurons, the same share in every layer, choosing the least
 important ones, and slice the tensors so the model really gets smaller (see "For pruning and quantization"
@@ -13,18 +12,13 @@ product of its input and output weight norms.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from studio.core.compression.recipe import Recipe
-from studio.core.errors import ValidationError
-from studio.core.models.config import GPTConfig
+from studio.core.models.config import GPTConfig, parameter_count
 from studio.core.models.gpt import config_for_tensors
-
-PROJECTIONS = ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")
-
-
-def prunable_names(config: GPTConfig) -> list[str]:
-    return [f"transformer.h.{i}.{p}.weight" for i in range(config.n_layer) for p in PROJECTIONS]
 
 
 def magnitude_masks(tensors: dict[str, torch.Tensor], names: list[str], sparsity: float,
@@ -62,20 +56,6 @@ def _fix_ties(tensors, masks, threshold, want_kept: int) -> None:
         ties = ((tensors[n].detach().abs() == threshold) & ~m).reshape(-1).nonzero().reshape(-1)[:need]
         m.view(-1)[ties] = True
         need -= ties.numel()
-
-
-def prune_unstructured(config: GPTConfig, tensors: dict[str, torch.Tensor], sparsity: float,
-                       scope: str = "layer") -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    """(pruned tensors, keep-masks by name); the masks let a recovery fine-tune keep the zeros at zero."""
-    names = prunable_names(config)
-    missing = [n for n in names if n not in tensors]
-    if missing:
-        raise ValidationError(f"The model has no {missing[0]}: it is not a GPT this pruning supports.")
-    masks = magnitude_masks(tensors, names, sparsity, scope)
-    out = dict(tensors)
-    for n, m in masks.items():
-        out[n] = tensors[n] * m
-    return out, masks
 
 
 # --- structured ------------------------------------------------------------------------------------------
@@ -134,3 +114,31 @@ def prune_structured(config: GPTConfig, tensors: dict[str, torch.Tensor], recipe
             out[p + "mlp.c_fc.bias"] = tensors[p + "mlp.c_fc.bias"][neurons].contiguous()
         out[p + "mlp.c_proj.weight"] = tensors[p + "mlp.c_proj.weight"][:, neurons].contiguous()
     return config_for_tensors(config, out), out
+
+
+class NativeStructured:
+    """Structured pruning as the pipeline calls it for the native GPT family (config.json dicts in and out)."""
+
+    @staticmethod
+    def _gpt(config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> GPTConfig:
+        from studio.core.models.families.gpt import gpt_config
+
+        return config_for_tensors(gpt_config(config)[0], tensors)
+
+    def check(self, config: dict[str, Any], tensors: dict[str, torch.Tensor], recipe: Recipe) -> None:
+        recipe.check_model(self._gpt(config, tensors))
+
+    def prune(self, config: dict[str, Any], tensors: dict[str, torch.Tensor], recipe: Recipe
+              ) -> tuple[dict[str, Any], dict[str, torch.Tensor], str]:
+        gpt = self._gpt(config, tensors)
+        before = parameter_count(gpt)
+        gpt, out = prune_structured(gpt, tensors, recipe)
+        message = (f"Removed heads and neurons: {before:,} -> {parameter_count(gpt):,} parameters "
+                   f"(heads per layer {[gpt.heads(i) for i in range(gpt.n_layer)]}, "
+                   f"MLP widths {[gpt.mlp(i) for i in range(gpt.n_layer)]}).")
+        return gpt.to_dict(), out, message
+
+
+# Structured pruning by family name: it needs to know which rows and columns make a head or a neuron, which
+# the family interface does not say; the native GPT's layout is known here.
+STRUCTURED_PRUNING = {"gpt": NativeStructured()}

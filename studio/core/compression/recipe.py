@@ -4,6 +4,8 @@ no torch, so that the CLI and the pane can build and check a recipe before anyth
     Recipe(sparsity=0.3, quant="int8")                        prune 30% of the weights, then int8
     Recipe(sparsity=0.25, structured=True, recover_steps=200) remove 25% of heads and MLP neurons, fine-tune
     Recipe(quant="int4", group_size=64)                       int4 in groups of 64
+    Recipe(sparsity=0.5, method="sparsegpt", pattern="2:4")   2:4 semi-structured sparsity by SparseGPT
+    Recipe(quant="int4", quant_method="gptq", act_order=True) GPTQ int4 (calibration: calib_* settings)
 
 `validate()` checks the settings alone; `check_model(config)` checks them against a model's shapes (a group
 size that does not divide a width, a head count that cannot shrink), so every mistake is reported before any
@@ -20,7 +22,14 @@ from studio.core.errors import ValidationError
 from studio.core.messages import msg
 from studio.core.models.config import GPTConfig
 
-QUANT_METHODS = ("none", "int8", "int4", "dynamic-int8")
+QUANT_METHODS = ("none", "int8", "int4", "dynamic-int8")  # the stored format
+PRUNE_METHODS = ("magnitude", "wanda", "sparsegpt")  # methods/<name>.py
+WEIGHT_QUANTIZERS = ("rtn", "gptq", "awq")  # how int8 / int4 values are chosen (methods/<name>.py)
+CALIBRATED = frozenset({"wanda", "sparsegpt", "gptq", "awq"})
+PATTERNS = ("unstructured", "2:4", "4:8")
+SPLITS = ("train", "val", "test")
+DEFAULT_CALIB_SAMPLES = 128
+MAX_CALIB_SEQ_LEN = 512  # calib_seq_len 0 = the model's context, at most this (AWQ's reference uses 512)
 GROUP_SIZES = (32, 64, 128)
 SCOPES = ("layer", "global")
 KERNELS = ("auto", "dynamic", "int8pack", "int4pack", "dequant")
@@ -39,6 +48,14 @@ class Recipe:
     group_size: int = 64  # int4 only: weights per scale
     quantize_embeddings: bool = True  # int8/int4 also store the token and position embeddings as integers
     kernel: str = "auto"  # how quantized layers run (see runtime.py); auto picks the fastest measured here
+    method: str = "magnitude"  # unstructured / N:M pruning: magnitude | wanda | sparsegpt
+    pattern: str = "unstructured"  # or "2:4" / "4:8": keep N non-zeros in every M inputs (sparsity 1 - N/M)
+    quant_method: str = "rtn"  # int8 / int4: rtn | gptq | awq
+    act_order: bool = False  # GPTQ: columns by decreasing Hessian diagonal
+    calib_dataset: str | None = None  # calibration data for wanda, sparsegpt, gptq, awq (None: the run's dataset)
+    calib_split: str = "train"
+    calib_samples: int = DEFAULT_CALIB_SAMPLES  # windows of calib_seq_len tokens
+    calib_seq_len: int = 0  # 0: the model's context, at most MAX_CALIB_SEQ_LEN
 
     # --- checks -------------------------------------------------------------------------------------------
 
@@ -71,7 +88,61 @@ class Recipe:
              msg("The {kernel} kernel runs int8 models only.", kernel=self.kernel))
         need(self.sparsity > 0 or self.quant != "none", "sparsity",
              msg("This recipe does nothing: choose a sparsity, a quantization or both."))
+        need(self.method in PRUNE_METHODS, "method",
+             msg("Unknown pruning method {method!r}; choose one of {value}.", method=self.method, value=", ".join(PRUNE_METHODS)))
+        need(self.pattern in PATTERNS, "pattern",
+             msg("Unknown sparsity pattern {pattern!r}; choose one of {value}.", pattern=self.pattern, value=", ".join(PATTERNS)))
+        need(not (self.structured and (self.method != "magnitude" or self.pattern != "unstructured")), "method",
+             msg("Structured pruning ranks whole heads and neurons by their weights; Wanda, SparseGPT and N:M patterns "
+                 "apply to unstructured pruning."))
+        need(self.scope == "layer" or self.method == "magnitude", "scope",
+             msg("{method} prunes each layer against its own inputs; the global scope is for magnitude pruning.", method=self.method))
+        need(self.pattern == "unstructured" or self.scope == "layer", "scope",
+             msg("An N:M pattern applies to every layer alike; use the layer scope."))
+        if self.pattern != "unstructured":
+            n, m = self.nm
+            share = (1 - n / m) * 100
+            need(self.sparsity == 0 or abs(self.sparsity - (1 - n / m)) < 1e-9, "sparsity",
+                 msg("A {pattern} pattern removes exactly {share:g}% of the weights; set the sparsity to {share:g}% or "
+                     "choose unstructured pruning.", pattern=self.pattern, share=share))
+            need(self.sparsity > 0, "sparsity",
+                 msg("Set the sparsity to {share:g}% for the {pattern} pattern.", share=share, pattern=self.pattern))
+        need(self.quant_method in WEIGHT_QUANTIZERS, "quant_method",
+             msg("Unknown quantization method {quant_method!r}; choose one of {value}.", quant_method=self.quant_method,
+                 value=", ".join(WEIGHT_QUANTIZERS)))
+        need(self.quant_method == "rtn" or self.quant in ("int8", "int4"), "quant_method",
+             msg("{method} chooses int8 or int4 weights; set the weights to int8 or int4.", method=self.quant_method.upper()))
+        need(not self.act_order or self.quant_method == "gptq", "act_order", msg("Act-order is a GPTQ setting."))
+        need(self.calib_split in SPLITS, "calib_split",
+             msg("Unknown calibration split {split!r}; choose one of {value}.", split=self.calib_split, value=", ".join(SPLITS)))
+        need(isinstance(self.calib_samples, int) and 1 <= self.calib_samples <= 100_000, "calib_samples",
+             msg("The calibration samples must be a whole number from 1 to 100,000."))
+        need(isinstance(self.calib_seq_len, int) and (self.calib_seq_len == 0 or 8 <= self.calib_seq_len <= 1_000_000),
+             "calib_seq_len", msg("The calibration length must be 0 (the model's context) or at least 8 tokens."))
         return self
+
+    @property
+    def nm(self) -> tuple[int, int] | None:
+        """(N, M) of an N:M pattern, None when unstructured."""
+        if self.pattern == "unstructured":
+            return None
+        n, m = self.pattern.split(":")
+        return int(n), int(m)
+
+    @property
+    def calibrated_pruning(self) -> bool:
+        return self.prunes and not self.structured and self.method in CALIBRATED
+
+    @property
+    def calibrated_quant(self) -> bool:
+        return self.quant in ("int8", "int4") and self.quant_method in CALIBRATED
+
+    @property
+    def needs_calibration(self) -> bool:
+        return self.calibrated_pruning or self.calibrated_quant
+
+    def calib_length(self, context: int) -> int:
+        return self.calib_seq_len or min(context, MAX_CALIB_SEQ_LEN)
 
     def check_model(self, config: GPTConfig) -> Recipe:
         """Check the recipe against a model's shapes; raises ValidationError naming the problem."""
@@ -124,14 +195,27 @@ class Recipe:
         """A short name for tables and charts: "prune 30% + int8", "structured 25%", "int4-g64"."""
         parts = []
         if self.prunes:
-            kind = "structured" if self.structured else ("prune global" if self.scope == "global" else "prune")
-            parts.append(f"{kind} {self.sparsity * 100:g}%")
+            if self.structured:
+                parts.append(f"structured {self.sparsity * 100:g}%")
+            else:
+                kind = {"magnitude": "prune"}.get(self.method, self.method)
+                if self.scope == "global":
+                    kind += " global"
+                amount = self.pattern if self.pattern != "unstructured" else f"{self.sparsity * 100:g}%"
+                if self.pattern != "unstructured" and self.method == "magnitude":
+                    kind = "magnitude"
+                parts.append(f"{kind} {amount}")
             if self.recover_steps:
                 parts.append(f"recover {self.recover_steps}")
+        quant = ""
         if self.quant == "int4":
-            parts.append(f"int4-g{self.group_size}")
+            quant = f"int4-g{self.group_size}"
         elif self.quantizes:
-            parts.append(self.quant)
+            quant = self.quant
+        if quant and self.quant_method != "rtn":
+            quant = f"{self.quant_method} {quant}" + (" act-order" if self.act_order else "")
+        if quant:
+            parts.append(quant)
         return " + ".join(parts) or "original"
 
     def steps(self) -> list[str]:
@@ -140,15 +224,21 @@ class Recipe:
         if self.prunes:
             if self.structured:
                 out.append(f"Remove {self.sparsity * 100:g}% of the attention heads and MLP neurons of every layer")
+            elif self.pattern != "unstructured":
+                n, m = self.nm
+                out.append(f"Keep {n} of every {m} weights of each row ({self.method})")
+            elif self.method != "magnitude":
+                out.append(f"Prune {self.sparsity * 100:g}% of every weight matrix ({self.method})")
             else:
                 where = "across all layers" if self.scope == "global" else "in every weight matrix"
                 out.append(f"Zero the {self.sparsity * 100:g}% smallest weights {where}")
             if self.recover_steps:
                 out.append(f"Fine-tune {self.recover_steps} steps to recover")
+        by = "" if self.quant_method == "rtn" else f" by {self.quant_method.upper()}"
         if self.quant == "int8":
-            out.append("Quantize weights to int8 (per output channel, symmetric)")
+            out.append(f"Quantize weights to int8 (per output channel, symmetric){by}")
         elif self.quant == "int4":
-            out.append(f"Quantize weights to int4 (groups of {self.group_size}, two per byte)")
+            out.append(f"Quantize weights to int4 (groups of {self.group_size}, two per byte){by}")
         elif self.quant == "dynamic-int8":
             out.append("Quantize Linear layers with PyTorch's dynamic int8 quantization")
         return out

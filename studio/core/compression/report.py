@@ -15,23 +15,40 @@ from typing import Any
 from studio.core.compression.results import EvalResult
 
 COLUMNS = ("variant", "file_bytes", "size_ratio", "parameters", "nonzeros", "perplexity", "ppl_change_pct",
-           "tokens_per_s_b1", "tokens_per_s_b8", "speed_ratio_b1", "speed_ratio_b8", "ms_per_token",
-           "latency_speedup", "kernel")
+           "kl", "top1", "tokens_per_s_b1", "tokens_per_s_b8", "speed_ratio_b1", "speed_spread_b1", "speed_ratio_b8",
+           "speed_spread_b8", "ms_per_token", "latency_speedup", "latency_spread", "speed_repeats", "kernel",
+           "compress_seconds", "calibration")
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 
 
 def ratios(row: EvalResult, base: EvalResult) -> dict[str, float | None]:
-    """Size, perplexity and speed of `row` relative to `base` (the original)."""
+    """Size and perplexity of `row` relative to `base` (the original); speed relative to the baseline that was
+    timed together with the row (row.speed), as measured; a row timed alone has none. Rows from reports made
+    before paired timing (speed None, in both) were measured in one run and are compared with their base."""
     ppl = None
     if row.perplexity is not None and base.perplexity:
         ppl = (row.perplexity / base.perplexity - 1.0) * 100.0
-    return {
+    out: dict[str, float | None] = {
         "size_ratio": row.file_bytes / base.file_bytes if base.file_bytes else None,
         "ppl_change_pct": ppl,
-        "speed_ratio_b1": row.tokens_per_s_b1 / base.tokens_per_s_b1 if base.tokens_per_s_b1 else None,
-        "speed_ratio_b8": row.tokens_per_s_b8 / base.tokens_per_s_b8 if base.tokens_per_s_b8 else None,
-        "latency_speedup": base.ms_per_token / row.ms_per_token if row.ms_per_token else None,
     }
+    for unit, key, spread in (("b1", "speed_ratio_b1", "speed_spread_b1"), ("b8", "speed_ratio_b8", "speed_spread_b8"),
+                              ("latency", "latency_speedup", "latency_spread")):
+        paired = row.speed_ratio(unit)
+        out[key], out[spread] = paired if paired is not None else (None, None)
+    if row is base:
+        out.update(speed_ratio_b1=1.0, speed_ratio_b8=1.0, latency_speedup=1.0)
+    elif row.speed is None and base.speed is None:
+        out["speed_ratio_b1"] = _div(row.tokens_per_s_b1, base.tokens_per_s_b1)
+        out["speed_ratio_b8"] = _div(row.tokens_per_s_b8, base.tokens_per_s_b8)
+        out["latency_speedup"] = _div(base.ms_per_token, row.ms_per_token)
+    return out
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or not b or not math.isfinite(a) or not math.isfinite(b):
+        return None
+    return a / b
 
 
 def table_rows(results: Sequence[EvalResult]) -> list[dict[str, Any]]:
@@ -41,12 +58,23 @@ def table_rows(results: Sequence[EvalResult]) -> list[dict[str, Any]]:
     out = []
     for r in results:
         row: dict[str, Any] = {"variant": r.label, "file_bytes": r.file_bytes, "parameters": r.parameters,
-                               "nonzeros": r.nonzeros, "perplexity": r.perplexity,
+                               "nonzeros": r.nonzeros, "perplexity": r.perplexity, "kl": r.kl, "top1": r.top1,
                                "tokens_per_s_b1": r.tokens_per_s_b1, "tokens_per_s_b8": r.tokens_per_s_b8,
-                               "ms_per_token": r.ms_per_token, "kernel": r.kernel}
+                               "ms_per_token": r.ms_per_token, "kernel": r.kernel,
+                               "speed_repeats": (r.speed or {}).get("repeats"),
+                               "compress_seconds": r.compress_seconds,
+                               "calibration": calibration_text(r.calibration)}
         row.update(ratios(r, base))
         out.append(row)
     return out
+
+
+def calibration_text(calibration: dict[str, Any] | None) -> str:
+    """"sample/train, 128 x 128 tokens" (empty without calibration)."""
+    if not calibration:
+        return ""
+    where = "/".join(str(x) for x in (calibration.get("dataset"), calibration.get("split")) if x)
+    return f"{where}, {calibration.get('samples')} x {calibration.get('seq_len')} tokens".strip(", ")
 
 
 def to_csv(results: Sequence[EvalResult]) -> str:
@@ -70,6 +98,13 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
         n /= 1000
     return f"{n:.2f} GB"
+
+
+def speed_text(ratio: float | None, spread: float | None) -> str:
+    """"1.23x ±0.04" (the spread over the paired rounds), "1.00x" for the baseline, "–" without a pair."""
+    if ratio is None or not math.isfinite(ratio):
+        return "–"
+    return f"{ratio:.2f}x" + (f" ±{spread:.2f}" if spread else "")
 
 
 def _fmt(v: Any, spec: str = ".3g", suffix: str = "") -> str:
@@ -175,16 +210,18 @@ def to_html(results: Sequence[EvalResult], *, title: str, context: dict[str, str
             created: datetime | None = None) -> str:
     rows = table_rows(results)
     head = "".join(f"<th>{escape(h)}</th>" for h in (
-        "Variant", "File size", "Size", "Parameters", "Non-zeros", "Perplexity", "Change", "Tokens/s b1",
-        "Tokens/s b8", "Speed b1", "Speed b8", "ms/token", "Kernel"))
+        "Variant", "File size", "Size", "Parameters", "Non-zeros", "Perplexity", "Change", "KL", "Top-1",
+        "Tokens/s b1", "Tokens/s b8", "Speed b1", "Speed b8", "ms/token", "Kernel", "Time", "Calibration"))
     body = []
     for r in rows:
         body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in (
             r["variant"], human_bytes(r["file_bytes"]), _fmt(r["size_ratio"], ".3f", "x"), f"{r['parameters']:,}",
             f"{r['nonzeros']:,}", _fmt(r["perplexity"], ".4g"), _fmt(r["ppl_change_pct"], "+.2f", "%"),
+            _fmt(r["kl"], ".4f"), _fmt(None if r["top1"] is None else r["top1"] * 100, ".1f", "%"),
             _fmt(r["tokens_per_s_b1"], ",.0f"), _fmt(r["tokens_per_s_b8"], ",.0f"),
-            _fmt(r["speed_ratio_b1"], ".2f", "x"), _fmt(r["speed_ratio_b8"], ".2f", "x"),
-            _fmt(r["ms_per_token"], ".2f"), r["kernel"])) + "</tr>")
+            speed_text(r["speed_ratio_b1"], r["speed_spread_b1"]), speed_text(r["speed_ratio_b8"], r["speed_spread_b8"]),
+            _fmt(r["ms_per_token"], ".2f"), r["kernel"], _fmt(r["compress_seconds"], ".1f", " s"),
+            r["calibration"] or "–")) + "</tr>")
     info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in (context or {}).items())
     samples = ""
     if any(r.samples for r in results):
@@ -208,7 +245,9 @@ th{{background:#f3f3f3}} td:first-child,th:first-child{{text-align:left}}
 dt{{color:#666}}
 </style></head><body>
 <h1>{escape(title)}</h1>
-<p>Model Studio compression report, {escape(when)}. Ratios are against the first row.</p>
+<p>Model Studio compression report, {escape(when)}. Size, perplexity, KL divergence and top-1 agreement are
+against the first row; each speed ratio is against the original timed together with that row (median of the
+interleaved rounds, ± half their range).</p>
 <dl>{info}</dl>
 <table><tr>{head}</tr>{''.join(body)}</table>
 <div class="charts"><figure>{scatter_svg(results)}<figcaption>File size against perplexity</figcaption></figure>

@@ -24,6 +24,17 @@ class EvalResult:
     version: int | None = None  # the vault version measured, when known
     eval_tokens: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    kl: float | None = None  # mean KL(original || this) of the next-token distributions, nats
+    top1: float | None = None  # share of positions where this and the original predict the same token
+    compress_seconds: float | None = None  # how long the compression took
+    calibration: dict[str, Any] | None = None  # dataset, split, samples, seq_len, tokens, warnings
+    speed: dict[str, Any] | None = None  # ratios to the baseline timed with it (evaluate.paired_speed)
+
+    def speed_ratio(self, unit: str) -> tuple[float, float] | None:
+        """(ratio, spread) against the baseline timed together with this row, for unit b1 | b8 | latency."""
+        if not self.speed or self.speed.get(unit) is None:
+            return None
+        return float(self.speed[unit]), float(self.speed.get(unit + "_spread") or 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -76,6 +76,10 @@ def _register(module: nn.Module, m: QuantizedMatrix) -> None:
         module.register_buffer("mins", m.mins)
     else:
         module.mins = None
+    if m.in_scales is not None:
+        module.register_buffer("in_scales", m.in_scales)
+    else:
+        module.in_scales = None
 
 
 class QuantEmbedding(nn.Module):
@@ -89,6 +93,11 @@ class QuantEmbedding(nn.Module):
 
     def matrix(self) -> QuantizedMatrix:
         return QuantizedMatrix(self.bits, self.qweight, self.scales, self.mins)
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The float table, rebuilt on each access (for code that reads an embedding's weight, e.g. its shape)."""
+        return self.matrix().dequantize()
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         if self.bits == 8:
@@ -130,7 +139,7 @@ class QuantLinear(nn.Module):
 
     def matrix(self) -> QuantizedMatrix:
         src = self._source()
-        return QuantizedMatrix(self.bits, src.qweight, src.scales, src.mins)
+        return QuantizedMatrix(self.bits, src.qweight, src.scales, src.mins, src.in_scales)
 
     def _prepare(self, x: torch.Tensor) -> tuple[str, object]:
         src = self._source()
@@ -153,6 +162,12 @@ class QuantLinear(nn.Module):
         return kernel, packed
 
     @property
+    def weight(self) -> torch.Tensor:
+        """The float weight, rebuilt on each access (for code that reads a layer's weight, e.g. a family asking
+        its output head for the vocabulary size); the forward never uses it."""
+        return self.matrix().dequantize()
+
+    @property
     def active_kernel(self) -> str | None:
         """The kernel used by the last call (None before the first)."""
         return None if self._prepared is None else self._prepared[1]
@@ -164,6 +179,8 @@ class QuantLinear(nn.Module):
             kernel, packed = prepared[1], prepared[2]
         else:
             kernel, packed = self._prepare(x)
+        if src.in_scales is not None:  # AWQ: the integers encode W * s, so the input is divided by s
+            x = x / src.in_scales.to(x.dtype)
         if kernel == "dynamic":  # the op takes any leading dimensions
             return torch.ops.quantized.linear_dynamic(x, packed, self._reduce_range)
         if kernel == "int8pack":
@@ -181,7 +198,7 @@ class QuantLinear(nn.Module):
             if self.bias is not None:
                 y = y + self.bias
             return y.reshape(*shape[:-1], self.out_features).to(x.dtype)
-        return F.linear(x, self.matrix().dequantize(x.dtype), None if self.bias is None else self.bias.to(x.dtype))
+        return F.linear(x, self.matrix().dequantize_scaled(x.dtype), None if self.bias is None else self.bias.to(x.dtype))
 
     def extra_repr(self) -> str:
         tied = ", tied to the embedding" if self._tied is not None else ""

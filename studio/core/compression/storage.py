@@ -2,7 +2,7 @@
 
 Names are the model's own (model_tensors): a float layer keeps `<layer>.weight`; a quantized one has
 `<layer>.qweight` (int8, or uint8 holding two int4 values per byte), `<layer>.scales` and, for int4,
-`<layer>.mins`, next to its float `<layer>.bias`. A pruned matrix whose sparse form is smaller is stored as
+`<layer>.mins`, and for AWQ `<layer>.in_scales` (format version 2), next to its float `<layer>.bias`. A pruned matrix whose sparse form is smaller is stored as
 `<name>.nzmask` (one bit per element), `<name>.nzvalues` (the non-zeros) and `<name>.nzshape`; reading
 restores the dense tensor. So the tensors describe themselves; the header metadata adds the description:
 
@@ -25,9 +25,14 @@ from studio.core.fsutil import atomic_write_bytes
 
 META_KEY = "studio.compression"
 FORMAT = "studio.compressed"
-VERSION = 1
+VERSION = 2  # the newest this code reads; 2 added AWQ's in_scales
 SPARSE_SUFFIXES = (".nzmask", ".nzvalues", ".nzshape")
 SPARSE_MIN_ZEROS = 0.15  # below this share of zeros the bitmap cannot pay for itself (int8: 1/8 = 0.125)
+
+
+def version_for(tensors: dict[str, torch.Tensor]) -> int:
+    """The oldest format version that describes these tensors (so older studios still read what they can)."""
+    return 2 if any(name.endswith(".in_scales") for name in tensors) else 1
 
 
 def encode_sparse_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -92,8 +97,9 @@ def header_metadata(description: dict[str, Any] | None, extra: dict[str, str] | 
     return meta
 
 
-def to_bytes(tensors: dict[str, torch.Tensor], description: dict[str, Any] | None) -> bytes:
-    return save({k: v.contiguous() for k, v in tensors.items()}, metadata=header_metadata(description))
+def to_bytes(tensors: dict[str, torch.Tensor], description: dict[str, Any] | None,
+             extra: dict[str, str] | None = None) -> bytes:
+    return save({k: v.contiguous() for k, v in tensors.items()}, metadata=header_metadata(description, extra))
 
 
 def from_bytes(data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, Any] | None]:

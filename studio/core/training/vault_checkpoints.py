@@ -31,7 +31,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from studio.core.errors import NotFoundError, StudioError
+from studio.core.errors import IntegrityError, NotFoundError, StudioError
 from studio.core.messages import msg
 from studio.core.stores.runs import PAUSED, CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
@@ -91,12 +91,19 @@ class VaultCheckpoints:
         if run.dataset_id is not None:
             lineage.append(LineageEdge("dataset", str(run.dataset_id), run.dataset_name))
         model = run.checkpoint_model_id
+        if model is not None and vault.owner_id(actor, model) != run.owner_id:
+            # the run's row names someone else's model (runs.checkpoint_model_id is not an access row the
+            # studio can authenticate: the worker's side writes it): never send checkpoints there
+            raise IntegrityError(f"The run {run.name!r} names model {model} for its checkpoints, which its owner "
+                                 "does not own: the run's row was altered outside the studio. No checkpoint was "
+                                 "written there; start a new run.")
         out = []
         for slot in slots:
             pending = vault.reserve_version(
                 actor, model, files, name=None if model is not None else model_name(run), kind="checkpoint",
                 lineage=lineage, notes=f"checkpoint slot {slot} of run {run.name}",
-                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1, **adapter_metadata(run)})
+                metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1, **adapter_metadata(run),
+                          **model_metadata(run)})
             if model is None:
                 model = pending.model_id
                 RunStore(studio.db).update(run.id, checkpoint_model_id=model)
@@ -202,6 +209,20 @@ def adapter_metadata(run: RunInfo) -> dict[str, Any]:
         return {}
     return {"lora": lora, "base": {"model_id": run.source_model_id, "version": run.source_version,
                                    "label": run.source_name}}
+
+
+def model_metadata(run: RunInfo) -> dict[str, Any]:
+    """What the Vault lists of a checkpoint without decrypting it (studio.core.vault.facts): the family, the
+    model type and the context length of the run's model."""
+    from studio.core.errors import ValidationError
+    from studio.core.models.family import describe
+
+    try:
+        spec = describe(run.model_config)
+    except ValidationError:
+        return {}
+    return {"model": {"family": spec.family, "model_type": spec.model_type, "architecture": spec.architecture,
+                      "context_length": spec.context_length}}
 
 
 def checkpoint_architecture(run: RunInfo) -> str:

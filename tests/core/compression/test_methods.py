@@ -94,7 +94,7 @@ def test_structured_pruning_really_shrinks_tensors_and_equals_masking_the_remove
     config, tensors = trained
     result = compress(config, tensors, Recipe(sparsity=0.25, structured=True))
     pruned = result.config
-    assert pruned.layer_heads == (3, 3) and pruned.layer_mlp == (192, 192)
+    assert tuple(pruned["layer_heads"]) == (3, 3) and tuple(pruned["layer_mlp"]) == (192, 192)
     hd = config.head_dim
     t = result.tensors
     assert t["transformer.h.0.attn.c_attn.weight"].shape == (3 * 3 * hd, 64)

@@ -58,7 +58,7 @@ def test_compress_stores_a_new_version_with_lineage_and_a_report(world, admin, s
     # the new version loads and runs in its quantized form
     loaded = models.load(admin, "words", 2)
     model = load_model(loaded.config, loaded.tensors)
-    assert model(torch.zeros(1, 4, dtype=torch.long))[0].shape[-1] == loaded.config.vocab_size
+    assert model(torch.zeros(1, 4, dtype=torch.long))[0].shape[-1] == loaded.config["vocab_size"]
 
     reports = service.reports(admin, "words")
     assert [r.kind for r in reports] == ["compress"]
@@ -96,9 +96,10 @@ def test_bad_input_fails_before_any_work(world, admin, kwargs, field, text):
 
 def test_an_unsupported_architecture_is_refused(world, admin):
     service, models = world
-    models.add_model("bert", {"model_type": "bert", "hidden_size": 8}, {"w": torch.zeros(2)})
-    with pytest.raises(ValidationError, match="this version is a 'bert' model"):
-        service.compress(admin, "bert", Recipe(quant="int8"))
+    models.add_model("t5", {"model_type": "t5", "vocab_size": 30}, {"w": torch.zeros(2)})
+    with pytest.raises(ValidationError, match="not a causal language model") as info:
+        service.compress(admin, "t5", Recipe(quant="int8"))
+    assert info.value.field == "model"
     with pytest.raises(NotFoundError):
         service.compress(admin, "nothing", Recipe(quant="int8"))
 
@@ -167,3 +168,49 @@ def test_a_gpt2_folder_imported_from_hugging_face_is_converted(world, admin, tra
         float_logits = build_model(config, tensors)(x)[0]
         assert float((load_model(loaded.config, loaded.tensors)(x)[0] - float_logits).abs().max()) < 0.05 * float(
             float_logits.abs().max())
+
+
+def test_calibrated_recipe_reports_kl_top1_time_calibration_and_paired_speed(world, admin, splits):
+    service, models = world
+    recipe = Recipe(sparsity=0.5, method="sparsegpt", quant="int8", quant_method="gptq", calib_samples=8)
+    settings = EvalSettings(max_windows=8, speed_repeats=3, gen_tokens=4, sample_tokens=4)
+    out = service.compress(admin, "words", recipe, dataset="corpus", settings=settings)
+    original, variant = out.results
+    assert original.kl is None and 0 < variant.kl < 1.0 and 0.5 < variant.top1 <= 1.0
+    assert variant.compress_seconds > 0 and variant.calibration["dataset"] == "corpus"
+    assert variant.calibration["samples"] == 8 and variant.calibration["split"] == "train"
+    # timed together: the ratio and its spread over the three rounds are the variant's own
+    assert variant.speed["repeats"] == 3 and variant.speed["b1"] > 0 and variant.speed["b1_spread"] >= 0
+    assert any("small" in w for w in out.warnings)  # 8 windows
+    assert any(line.startswith("Warning: The calibration set is small") for line in out.report.log)
+    stored = models.models[1][1][1].metadata["compression"]
+    assert stored["calibration"]["tokens"] == 8 * 32 and stored["recipe"]["method"] == "sparsegpt"
+    again = service.reports(admin, "words")[0].results[1]
+    assert again["kl"] == variant.kl and again["speed"] == variant.speed
+
+
+def test_calibration_warnings_and_refusals(world, admin, splits, trained):
+    service, models = world
+    config, _ = trained
+    recipe = Recipe(quant="int8", quant_method="awq", calib_split="val", calib_samples=4)
+    out = service.compress(admin, "words", recipe, dataset="corpus", split="val", settings=QUICK)
+    assert any("evaluated split" in w for w in out.warnings)
+    from studio.core.datasets.tokenizers import CharTokenizer
+
+    service.datasets.add(EvalData("other", {"train": splits[0], "val": splits[1]}, None, config.vocab_size,
+                                  tokenizer_json=CharTokenizer("zyxwvutsrqponmlkjihgfedcba").to_json()))
+    models.models[1][1][0].tokenizer_json = CharTokenizer("abcdefghijklmnopqrstuvwxyz").to_json()
+    out = service.compress(admin, "words", Recipe(quant="int8", quant_method="awq", calib_dataset="other"),
+                           dataset="corpus", settings=QUICK)
+    assert any("another tokenizer" in w for w in out.warnings) and out.results[1].calibration["dataset"] == "other"
+    with pytest.raises(ValidationError, match="calibration") as info:
+        service.compress(admin, "words", Recipe(sparsity=0.5, method="wanda"))
+    assert info.value.field == "calibration"
+    from studio.core.training.data import TokenSplit
+
+    service.datasets.add(EvalData("wide-calib", {"train": TokenSplit(splits[0].tokens.astype("int64") + 40_000)},
+                                  None, 50_000))
+    with pytest.raises(ValidationError, match="different tokenizer"):
+        service.compress(admin, "words", Recipe(sparsity=0.5, method="wanda", calib_dataset="wide-calib"),
+                         dataset="corpus")
+    assert len(models.models[1][1]) == 3  # the refusals stored nothing

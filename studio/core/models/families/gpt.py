@@ -112,14 +112,14 @@ class NativeGPTFamily(ModelFamily):
               device: str | torch.device = "cpu") -> nn.Module:
         import torch
 
-        from studio.core.compression.load import is_compressed, load_model
+        from studio.core.compression.load import build_compressed, is_compressed
         from studio.core.models.gpt import GPT, config_for_tensors
         from studio.core.models.hf import tensors_from_hf
 
-        cfg, is_hf = gpt_config(config)
         tensors = dict(tensors)
-        if is_compressed(tensors):  # quantized or sparse-stored: compression's loader (also meta + assign)
-            return load_model(cfg, tensors, device=device)
+        if is_compressed(tensors):  # quantized or sparse-stored: compression's loader, which calls back here
+            return build_compressed(self, config, tensors, device=device)
+        cfg, is_hf = gpt_config(config)
         if is_hf:
             tensors = tensors_from_hf(tensors, cfg, copy=False)
         cfg = config_for_tensors(cfg, tensors)

@@ -277,6 +277,10 @@ class TransformersFamily(ModelFamily):
 
     def build(self, config: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *,
               device: str | torch.device = "cpu") -> nn.Module:
+        from studio.core.compression.load import build_compressed, is_compressed
+
+        if is_compressed(tensors):  # quantized or sparse-stored: compression's loader, which calls back here
+            return build_compressed(self, config, tensors, device=device)
         hf_cfg = hf_config(config)
         dtype = _stored_dtype(tensors)
         model = _empty_model(hf_cfg, dtype)
@@ -351,6 +355,15 @@ class TransformersFamily(ModelFamily):
 
         head = model.get_output_embeddings()
         return {path: m for path, m in model.named_modules() if isinstance(m, nn.Linear) and m is not head}
+
+    def lora_layers(self, model: nn.Module) -> dict[str, nn.Module]:
+        # GPT-2's blocks (a GPT-2 the native family cannot represent, e.g. another activation) hold Conv1D
+        # layers, not nn.Linear: peft adapts them (fan_in_fan_out), the compressor's Linear code would not
+        from torch import nn
+        from transformers.pytorch_utils import Conv1D
+
+        head = model.get_output_embeddings()
+        return {path: m for path, m in model.named_modules() if isinstance(m, nn.Linear | Conv1D) and m is not head}
 
     # --- export ------------------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from studio.core.services.compression.sources import (
     Unavailable,
     VaultModels,
     codec_from_json,
+    model_spec,
 )
 from studio.core.stores.compression import CompressionReport, CompressionStore
 from studio.core.tasks import TaskState
@@ -50,6 +51,7 @@ class CompressionOutcome:
     report: CompressionReport
     version: StoredVersion
     results: tuple[Any, ...]  # EvalResult: the original, then the result
+    warnings: tuple[str, ...] = ()  # about the calibration data (too small, another tokenizer, evaluated split)
 
 
 class Span:
@@ -125,31 +127,40 @@ class CompressionService(Service):
         if recipe.recover_steps and dataset is None:
             raise ValidationError("A recovery fine-tune needs a dataset: choose one, or set the recovery steps to 0.",
                                   field="dataset")
+        if recipe.needs_calibration and recipe.calib_dataset is None and dataset is None:
+            raise ValidationError(f"{recipe.label()} learns from calibration data: choose a dataset (or a calibration "
+                                  "dataset).", field="calibration")
         model_id = self.models.resolve(actor, model)
         self._require(actor, ops.COMPRESS_RUN, model_id)
         self._check_store(actor, model_id, name)
         data = self._open_data(actor, dataset)
+        calib_data = None
+        if recipe.needs_calibration:
+            same = recipe.calib_dataset is None or (data is not None and recipe.calib_dataset in (data.name, dataset))
+            calib_data = data if same else self._open_data(actor, recipe.calib_dataset)
         state.report(0.0, "Loading the model", force=True)
+        if version is None:
+            version = self.default_source_version(actor, model_id)
         source = self.models.load(actor, model_id, version, Span(state, 0.0, 0.08))
         recovery = data.split("train") if (data is not None and recipe.recover_steps) else None
-        check(source.config, source.tensors, recipe, recovery)  # everything that can fail, before work
         eval_split = self._eval_split(source, data, split) if evaluate else None
+        calibration = None
+        if calib_data is not None:
+            calibration = self._calibration(source, recipe, calib_data, data if eval_split is not None else None, split)
+        check(source.config, source.tensors, recipe, recovery, calibration)  # everything that can fail, before work
 
-        result = compress(source.config, source.tensors, recipe, recovery_data=recovery,
+        result = compress(source.config, source.tensors, recipe, recovery_data=recovery, calibration=calibration,
                           state=Span(state, 0.08, 0.5), device=device)  # type: ignore[arg-type]
         results: list[Any] = []
         if evaluate:
             settings = settings or EvalSettings()
             codec = self._codec(source, data)
             prompts = list(prompts) or self._default_prompts(codec, eval_split)
-            results.append(self._measure("original", source.config, source.tensors, source.description, eval_split,
-                                         codec, prompts, settings, Span(state, 0.5, 0.7), source.version))
+            results = self._measure_pair(source, result, recipe.label(), eval_split, codec, prompts, settings,
+                                         Span(state, 0.5, 0.92))
             if on_result is not None:
-                on_result(results[0])
-            results.append(self._measure(recipe.label(), result.config, result.tensors, result.description,
-                                         eval_split, codec, prompts, settings, Span(state, 0.7, 0.92), None))
-            if on_result is not None:
-                on_result(results[1])
+                for r in results:
+                    on_result(r)
         state.report(0.92, "Storing the new version", force=True)
         stored = self.models.add_version(actor, source, tensors=result.tensors, config=result.config,
                                          description=result.description, name=name, state=Span(state, 0.92, 0.99))
@@ -160,7 +171,8 @@ class CompressionService(Service):
             report = self.store.add(
                 op.session, kind="compress", model_id=source.model_id, model_name=source.model_name,
                 source_version=source.version, label=recipe.label(), recipe=recipe.to_dict(),
-                results=[_clean(r.to_dict()) for r in results], log=list(result.log),
+                results=[_clean(r.to_dict()) for r in results],
+                log=list(result.log) + [f"Warning: {w}" for w in (calibration.warnings if calibration else ())],
                 created_by=getattr(actor, "user_id", None), created_by_name=getattr(actor, "user_name", ""),
                 dataset=data.name if data else None, split=split if eval_split is not None else None,
                 result_model_id=stored.model_id, result_model_name=stored.model_name, result_version=stored.version)
@@ -168,7 +180,14 @@ class CompressionService(Service):
         state.report(1.0, "Done", force=True)
         log.info("compressed model %s v%d with %s into %s v%d", source.model_name, source.version, recipe.label(),
                  stored.model_name, stored.version)
-        return CompressionOutcome(report, stored, tuple(results))
+        return CompressionOutcome(report, stored, tuple(results), calibration.warnings if calibration else ())
+
+    def default_source_version(self, actor: Any, model: int | str) -> int | None:
+        """The version a compression starts from when none is named: the newest uncompressed one (a compressed
+        version cannot be compressed again), else the newest."""
+        versions = self.models.versions(actor, model)
+        floats = [v.number for v in versions if not v.compressed]
+        return max(floats) if floats else (max(v.number for v in versions) if versions else None)
 
     def _check_store(self, actor: Any, model_id: int, name: str | None) -> None:
         """Will the vault take the result? Asked before the work, not after it."""
@@ -202,9 +221,11 @@ class CompressionService(Service):
         eval_split = self._eval_split(source, data, split)
         codec = self._codec(source, data)
         label = source.description["label"] if source.description else "original"
-        result = self._measure(label, source.config, source.tensors, source.description, eval_split, codec,
-                               list(prompts) or self._default_prompts(codec, eval_split), settings or EvalSettings(),
-                               Span(state, 0.1, 0.98), source.version)
+        settings = settings or EvalSettings()
+        result, model = self._measure(label, source.config, source.tensors, source.description, eval_split, codec,
+                                      list(prompts) or self._default_prompts(codec, eval_split), settings,
+                                      Span(state, 0.1, 0.8), source.version)
+        result = self._timed([model], [result], codec, settings, Span(state, 0.8, 0.98))[0]
         with self.operation(actor, ops.MODEL_EVALUATE, "model", source.model_id, version=source.version,
                             dataset=data.name if data else None, split=split) as op:
             report = self.store.add(
@@ -271,7 +292,7 @@ class CompressionService(Service):
                     description = dict(source.description or {})
                     description.setdefault("format", "studio.compressed")
                     description.setdefault("version", 1)
-                    description["config"] = source.config.to_dict()
+                    description["config"] = source.config
                     description["source"] = {"model": source.model_name, "version": source.version}
                     result = exporter.export_safetensors(
                         staged.path, source.tensors, description, shard_size=shard_bytes, zstd=zstd,
@@ -291,15 +312,16 @@ class CompressionService(Service):
     def _eval_split(source: SourceModel, data: EvalData | None, split: str):
         if data is None:
             return None
-        if data.vocab_size > source.config.vocab_size:
+        vocab = model_spec(source.config).vocab_size
+        if data.vocab_size > vocab:
             raise ValidationError(
                 f"The dataset {data.name!r} uses a vocabulary of {data.vocab_size} tokens but the model has "
-                f"{source.config.vocab_size}: it was tokenized with a different tokenizer.", field="dataset")
+                f"{vocab}: it was tokenized with a different tokenizer.", field="dataset")
         tokens = data.split(split)
         top = tokens.max_token()
-        if top >= source.config.vocab_size:
+        if top >= vocab:
             raise ValidationError(f"The {split} split contains token id {top}, outside the model's vocabulary of "
-                                  f"{source.config.vocab_size}.", field="dataset")
+                                  f"{vocab}.", field="dataset")
         return tokens
 
     @staticmethod
@@ -322,8 +344,35 @@ class CompressionService(Service):
                 prompts.append(text)
         return prompts
 
+    def _calibration(self, source: SourceModel, recipe: Recipe, calib: EvalData, evaluated: EvalData | None,
+                     eval_split: str) -> Any:
+        """The calibration windows and what to warn about: too small, another tokenizer, the evaluated split."""
+        from studio.core.compression.calibration import CalibrationSet, calibration_windows, size_warnings
+
+        tokens = calib.split(recipe.calib_split)
+        spec = model_spec(source.config)
+        seq_len = min(recipe.calib_length(spec.context_length), spec.context_length)
+        top = tokens.max_token()
+        if top >= spec.vocab_size:
+            raise ValidationError(
+                f"The calibration dataset {calib.name!r} contains token id {top}, but the model's vocabulary has "
+                f"{spec.vocab_size} ids: it was tokenized with a different tokenizer.", field="calibration")
+        warnings = size_warnings(len(tokens), recipe.calib_samples, seq_len)
+        if source.tokenizer_json and calib.tokenizer_json and not same_tokenizer(source.tokenizer_json,
+                                                                                calib.tokenizer_json):
+            warnings.append(f"The calibration dataset {calib.name!r} was tokenized with another tokenizer than the "
+                            "model's: its ids fit the vocabulary but may mean other text. Calibrate on a dataset "
+                            "tokenized with the model's tokenizer.")
+        if evaluated is not None and evaluated.name == calib.name and eval_split == recipe.calib_split:
+            warnings.append(f"The calibration data is the evaluated split ({calib.name}/{eval_split}): calibrated "
+                            "methods fit it, so the report flatters them. Calibrate on the train split.")
+        windows = calibration_windows(tokens, recipe.calib_samples, seq_len)
+        return CalibrationSet(windows, calib.name, recipe.calib_split, tuple(warnings))
+
     def _measure(self, label: str, config: Any, tensors: dict, description: dict | None, split: Any, codec: Any,
-                 prompts: Sequence[str], settings: Any, span: Span, version: int | None) -> Any:
+                 prompts: Sequence[str], settings: Any, span: Span, version: int | None,
+                 reference: Any = None) -> tuple[Any, Any]:
+        """(EvalResult without timings, the loaded model)."""
         from studio.core.compression.evaluate import evaluate
         from studio.core.compression.load import load_model
 
@@ -331,9 +380,44 @@ class CompressionService(Service):
         kernel = (description or {}).get("kernel", "auto")
         model = load_model(config, tensors, kernel=kernel)
         steps = iter(range(1, 10))
-        return evaluate(label, model, tensors, description, split=split, codec=codec, prompts=prompts,
-                        settings=settings, check=span.check, version=version,
-                        on_step=lambda what: span.report(next(steps) / 7, f"Measuring {label}: {what}"))
+        result = evaluate(label, model, tensors, description, split=split, codec=codec, prompts=prompts,
+                          settings=settings, check=span.check, version=version, reference=reference, speed=False,
+                          on_step=lambda what: span.report(next(steps) / 5, f"Measuring {label}: {what}"))
+        return result, model
+
+    def _measure_pair(self, source: SourceModel, result: Any, label: str, split: Any, codec: Any,
+                      prompts: Sequence[str], settings: Any, span: Span) -> list[Any]:
+        """The original and the result measured alike; the result's KL and top-1 against the original, and
+        both timed together (paired rounds), so the speed ratio is of this run alone."""
+        original, base_model = self._measure("original", source.config, source.tensors, source.description, split,
+                                             codec, prompts, settings, Span(span, 0.0, 0.3), source.version)
+        variant, model = self._measure(label, result.config, result.tensors, result.description, split, codec,
+                                       prompts, settings, Span(span, 0.3, 0.6), None, reference=base_model)
+        return self._timed([base_model, model], [original, variant], codec, settings, Span(span, 0.6, 1.0))
+
+    def _timed(self, models: list, results: list, codec: Any, settings: Any, span: Span) -> list[Any]:
+        from studio.core.compression.evaluate import kernel_text, paired_speed, prompt_ids
+        from studio.core.compression.runtime import used_kernels
+
+        span.report(0.0, "Timing" if len(models) == 1 else "Timing the original and the result together", force=True)
+        prompt = prompt_ids(codec, [], 1)[0]
+        speeds = paired_speed(models, prompt, settings, check=span.check)
+        out = []
+        for r, sp, model in zip(results, speeds, models, strict=True):
+            timing = {"repeats": max(1, settings.speed_repeats), **(sp.vs_baseline or {})}
+            out.append(replace(r, tokens_per_s_b1=sp.tokens_per_s_b1, tokens_per_s_b8=sp.tokens_per_s_b8,
+                               ms_per_token=sp.ms_per_token, speed=timing, kernel=kernel_text(used_kernels(model))))
+        return out
+
+
+def same_tokenizer(a: str, b: str) -> bool:
+    """Whether two tokenizer JSONs describe the same tokenizer (key order and spacing aside)."""
+    import json
+
+    try:
+        return json.loads(a) == json.loads(b)
+    except ValueError:
+        return a == b
 
 
 def _with_version(result: Any, version: int) -> Any:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio.core.errors import StudioError, ValidationError
-from studio.core.models.config import GPTConfig
 
 if TYPE_CHECKING:
     import torch
@@ -52,7 +51,7 @@ class SourceModel:
     model_name: str
     version: int  # the version number
     version_id: int  # the vault's id of the version (for lineage)
-    config: GPTConfig
+    config: dict[str, Any]  # the version's config.json (any model family)
     tensors: dict[str, torch.Tensor]  # as stored: float, or quantized / sparse for a compressed version
     description: dict[str, Any] | None = None  # the compression description of a compressed version
     tokenizer_json: str | None = None
@@ -87,6 +86,7 @@ class EvalData:
     vocab_size: int
     eos_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tokenizer_json: str | None = None
 
     def split(self, name: str) -> TokenSplit:
         if name not in self.splits or len(self.splits[name]) == 0:
@@ -108,7 +108,7 @@ class ModelRepository(Protocol):
     def load_stored(self, actor: Any, model: int | str, version: int | None,
                     state: TaskState | None = None) -> StoredModel: ...
 
-    def add_version(self, actor: Any, source: SourceModel, *, tensors: dict[str, torch.Tensor], config: GPTConfig,
+    def add_version(self, actor: Any, source: SourceModel, *, tensors: dict[str, torch.Tensor], config: dict[str, Any],
                     description: dict[str, Any], name: str | None, state: TaskState | None = None) -> StoredVersion: ...
 
 
@@ -132,32 +132,30 @@ class Unavailable:
 
 
 def source_config(config: dict[str, Any] | None, tensors: dict[str, torch.Tensor]
-                  ) -> tuple[GPTConfig, dict[str, torch.Tensor]]:
-    """The GPTConfig of a stored version and its tensors in the studio's layout. A studio model's
-    config.json is GPTConfig.to_dict(); a GPT-2 folder imported from Hugging Face is converted (Conv1D
-    weights transposed). Anything else is an architecture compression does not support."""
+                  ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """A stored version's config.json, checked to name a model family the studio runs (models/family.py),
+    and its tensors as stored (the family reads its own layouts, e.g. a GPT-2 folder's Conv1D weights)."""
+    from studio.core.models.family import family_for_config
+
     if config is None:
-        raise ValidationError("This version has no config.json, so its architecture is unknown; compression "
-                              "supports GPT models trained in the studio or imported GPT-2 folders.", field="model")
-    if "model_type" in config or "architectures" in config:
-        kind = config.get("model_type") or ", ".join(config.get("architectures", []))
-        if kind != "gpt2":
-            raise ValidationError(f"Compression supports GPT models (trained in the studio or GPT-2 imports); this "
-                                  f"version is a {kind!r} model.", field="model")
-        from studio.core.models.hf import config_from_hf, tensors_from_hf
-
-        gpt = config_from_hf(config)
-        return gpt, tensors_from_hf(tensors, gpt)
+        raise ValidationError("This version has no config.json, so its architecture is unknown; the studio cannot "
+                              "compress it.", field="model")
     try:
-        return GPTConfig.from_dict(config), tensors
+        family_for_config(config).check_config(config)
     except ValidationError as exc:
-        raise ValidationError(f"This version's config.json is not a studio GPT configuration ({exc}); compression "
-                              "supports GPT models trained in the studio or imported GPT-2 folders.",
-                              field="model") from exc
+        raise ValidationError(str(exc), field="model") from exc
+    return dict(config), tensors
 
 
-def architecture_label(config: GPTConfig, description: dict[str, Any] | None) -> str:
-    base = f"GPT {config.n_layer}L/{config.n_embd}d"
+def model_spec(config: dict[str, Any]) -> Any:
+    """The ModelSpec (vocab_size, context_length, architecture, ...) of a config.json."""
+    from studio.core.models.family import describe
+
+    return describe(config)
+
+
+def architecture_label(config: dict[str, Any], description: dict[str, Any] | None) -> str:
+    base = model_spec(config).architecture
     return f"{base} {description['label']}" if description else base
 
 
@@ -202,14 +200,14 @@ class VaultModels:
         info = loaded.version
         return StoredModel(info.model_id, info.model_name, info.number, loaded.config, loaded.tensors, loaded.files)
 
-    def add_version(self, actor: Any, source: SourceModel, *, tensors: dict[str, torch.Tensor], config: GPTConfig,
+    def add_version(self, actor: Any, source: SourceModel, *, tensors: dict[str, torch.Tensor], config: dict[str, Any],
                     description: dict[str, Any], name: str | None, state: TaskState | None = None) -> StoredVersion:
         from studio.core.stores.vault import LineageEdge
 
         lineage = [LineageEdge("source_version", str(source.version_id), f"{source.model_name} v{source.version}"),
                    LineageEdge("recipe", "", json.dumps(description.get("recipe", {}), sort_keys=True))]
         info = self.vault.add_version(
-            actor, None if name else source.model_id, tensors, name=name, config=config.to_dict(),
+            actor, None if name else source.model_id, tensors, name=name, config=config,
             tokenizer=source.tokenizer_json, kind="compressed", architecture=architecture_label(config, description),
             lineage=lineage, metadata={"compression": description}, state=state)
         return StoredVersion(info.model_id, info.model_name, info.number, info.id)
@@ -251,4 +249,5 @@ class DatasetsProvider:
 
         arrays = self.datasets.open_arrays(actor, dataset)
         splits = {s: TokenSplit(arrays.split(s), arrays.mask(s)) for s in SPLITS}
-        return EvalData(arrays.name, splits, codec_from_json(arrays.tokenizer_json), arrays.vocab_size, arrays.eos_id)
+        return EvalData(arrays.name, splits, codec_from_json(arrays.tokenizer_json), arrays.vocab_size, arrays.eos_id,
+                        tokenizer_json=arrays.tokenizer_json)

@@ -500,6 +500,9 @@ class RunService(ChatMixin, SamplingMixin, Service):
             return self._request(actor, run_id, "resume", (PAUSED, RUNNING))
         if info.is_live:
             raise ConflictError(f"Run {info.name!r} is {info.status}; stop it before resuming it from a checkpoint.")
+        # A worker that has written its final status may still be leaving (torch's teardown takes a moment): a
+        # resume right after the end waits for its lock instead of failing with "still alive".
+        launch.wait_released(self.studio.paths.run_dir(run_id), 30.0)
         ckpt_store = store_named(info.options.get("checkpoint_store", "vault"))
         self._settle(run_id)
         chosen = self._choose_checkpoint(run_id, checkpoint)

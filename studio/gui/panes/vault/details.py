@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from studio.core.stores.vault import ModelDetails
 from studio.core.units import human_count, human_size
+from studio.core.vault.facts import version_facts
+from studio.gui.panes.vault.adapters import AdaptersTab
+from studio.gui.panes.vault.facts_text import chat_text, context_text, family_long, tokenizer_text
 from studio.gui.panes.vault.lineage import Graph, LineageGraph, build_graph
 from studio.gui.panes.vault.tables import VersionsTable
 
@@ -39,7 +42,9 @@ class DetailsPanel(QTabWidget):
         form = QFormLayout(overview)
         self.fields: dict[str, QLabel] = {}
         for key, label in (("name", self.tr("Name")), ("owner", self.tr("Owner")), ("version", self.tr("Latest version")),
-                           ("architecture", self.tr("Architecture")), ("parameters", self.tr("Parameters")),
+                           ("architecture", self.tr("Architecture")), ("family", self.tr("Family")),
+                           ("context", self.tr("Context length")), ("tokenizer", self.tr("Tokenizer")),
+                           ("chat", self.tr("Chat template")), ("parameters", self.tr("Parameters")),
                            ("dtype", self.tr("Data type")), ("size", self.tr("Size")), ("files", self.tr("Files")),
                            ("tags", self.tr("Tags")), ("notes", self.tr("Notes")), ("created", self.tr("Created"))):
             value = QLabel()
@@ -47,7 +52,11 @@ class DetailsPanel(QTabWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, value)
             self.fields[key] = value
-        self.addTab(overview, self.tr("Overview"))
+        overview_scroll = QScrollArea()  # many rows: on a low window they scroll instead of raising its minimum
+        overview_scroll.setWidget(overview)
+        overview_scroll.setWidgetResizable(True)
+        overview_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.addTab(overview_scroll, self.tr("Overview"))
 
         self.lineage = LineageGraph()
         scroll = QScrollArea()
@@ -79,12 +88,15 @@ class DetailsPanel(QTabWidget):
         self.versions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.versions_view.horizontalHeader().setStretchLastSection(True)
         self.addTab(self.versions_view, self.tr("Versions"))
+        self.adapters = AdaptersTab(self.versions.summary)
+        self.addTab(self.adapters, self.tr("Adapters"))
         self.show_details(None)
 
     def show_details(self, details: ModelDetails | None, permissions: dict[int, str] | None = None,
-                     can_revoke: bool = False) -> None:
+                     can_revoke: bool = False, adapters: list | None = None, can_merge: bool = False) -> None:
         """`permissions`: each user's highest grant on the model, where the signed-in user may see them;
-        `can_revoke`: whether they may take access away (the policy's answer for sharing)."""
+        `can_revoke`: whether they may take access away (the policy's answer for sharing); `adapters`: the LoRA
+        adapter versions trained on this model, `can_merge` whether one may be merged."""
         self.details = details
         self._can_revoke = can_revoke
         self.setEnabled(details is not None)
@@ -94,8 +106,10 @@ class DetailsPanel(QTabWidget):
             self.lineage.set_graph(Graph((), ()))
             self.recipients.clear()
             self.versions.set_rows([])
+            self.adapters.set_adapters([], "", False)
             return
         m, v = details.model, details.model.latest
+        facts = version_facts(v)
         values = {
             "name": m.name, "owner": self._user_label(m.owner_id), "tags": ", ".join(m.tags) or "—",
             "notes": m.notes or "—", "created": m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
@@ -103,6 +117,8 @@ class DetailsPanel(QTabWidget):
             "parameters": f"{human_count(v.parameter_count)} ({v.parameter_count:,})" if v else "—",
             "dtype": (v.dtype if v else "") or "—", "size": human_size(v.size_bytes) if v else "—",
             "files": ", ".join(a.name for a in v.artifacts) if v else "—",
+            "family": family_long(facts), "context": context_text(facts), "tokenizer": tokenizer_text(facts),
+            "chat": chat_text(facts),
         }
         for key, text in values.items():
             self.fields[key].setText(text)
@@ -119,6 +135,7 @@ class DetailsPanel(QTabWidget):
             item.setData(Qt.ItemDataRole.UserRole, uid)
             self.recipients.addItem(item)
         self.versions.set_rows(list(reversed(details.versions)))
+        self.adapters.set_adapters(sorted(adapters or (), key=lambda a: a.created_at, reverse=True), m.name, can_merge)
         self._update_revoke()
 
     def _version_label(self, v) -> str:

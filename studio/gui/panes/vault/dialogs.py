@@ -118,3 +118,37 @@ class ShareDialog(FormDialog):
         if self.user.currentData() is None:
             return "user", self.tr("There is nobody else to share with.")
         return None
+
+
+class MergeDialog(QDialog):
+    """The confirmation of a merge: which adapter version, into which base, and the new model's name."""
+
+    def __init__(self, adapter: str, versions: list[int], base: str, default_name: str,
+                 parent: QWidget | None = None, chosen: int | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Merge {adapter}").format(adapter=adapter))
+        layout = QVBoxLayout(self)
+        explain = QLabel(self.tr(
+            "The adapter's low-rank weights are folded into a copy of its base {base}, and the result is stored, "
+            "encrypted, as a new model: a full version that exports, compresses, chats and fine-tunes like any "
+            "other. The adapter and its base stay as they are.").format(base=base))
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        form = QFormLayout()
+        self.version = QComboBox()
+        for n in sorted(versions, reverse=True):
+            self.version.addItem(self.tr("Version {n}").format(n=n), n)
+        if chosen is not None and self.version.findData(chosen) >= 0:
+            self.version.setCurrentIndex(self.version.findData(chosen))
+        form.addRow(self.tr("Adapter version"), self.version)
+        self.name = QLineEdit(default_name)
+        form.addRow(self.tr("New model's name"), self.name)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Merge"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict:
+        return {"version": self.version.currentData(), "name": self.name.text().strip() or None}

@@ -36,13 +36,14 @@ from studio.core import operations as ops
 from studio.core.errors import StudioError
 from studio.core.security import policy
 from studio.core.vault.errors import VaultLockedError
+from studio.core.vault.facts import version_facts
 from studio.core.vault.keys import private_key_of
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
 from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.vault.details import DetailsPanel
-from studio.gui.panes.vault.dialogs import ExportDialog, ImportDialog, ShareDialog
+from studio.gui.panes.vault.dialogs import ExportDialog, ImportDialog, MergeDialog, ShareDialog
 from studio.gui.panes.vault.tables import SORT_ROLE, ModelsTable
 from studio.gui.widgets.layout import keep_place
 from studio.gui.widgets.task_progress import TaskProgress
@@ -96,12 +97,16 @@ class VaultPane(Pane):
             (self.tr("A model file (.safetensors, .pt, .bin)…"), self._choose_file),
             (self.tr("A Hugging Face folder…"), self._choose_folder),
             (self.tr("An encrypted bundle…"), self._choose_bundle)))
+        self.chat_action = self.toolbar.addAction(self.tr("Chat…"), self.open_chat)
+        self.chat_action.setToolTip(self.tr("Talk with the selected model, or continue a prompt"))
         self.export_action = self.toolbar.addAction(self.tr("Export…"), self._export_clicked)
         self.verify_action = self._menu_action(self.tr("Verify"), (
             (self.tr("The selected model"), lambda: self.verify(selected=True)),
             (self.tr("The whole vault"), lambda: self.verify(selected=False))))
         self.verify_one_action = self.verify_action.menu().actions()[0]
         self.share_action = self.toolbar.addAction(self.tr("Share…"), self._share_clicked)
+        self.merge_action = self.toolbar.addAction(self.tr("Merge…"), self._merge_clicked)
+        self.merge_action.setToolTip(self.tr("Merge the selected LoRA adapter into its base, as a new full model"))
         self.rotate_action = self.toolbar.addAction(self.tr("Rotate keys"), self._rotate_clicked)
         self.delete_action = self.toolbar.addAction(self.tr("Delete…"), self._delete_clicked)
         layout.addWidget(self.toolbar)
@@ -128,7 +133,7 @@ class VaultPane(Pane):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(ModelsTable.CREATED, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -137,6 +142,7 @@ class VaultPane(Pane):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.details = DetailsPanel(self.vault.user_label)
         self.details.sig_revoke_requested.connect(self.revoke)
+        self.details.adapters.sig_merge_requested.connect(lambda v: self.merge_dialog(v.model_id, v.number))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.details)
@@ -189,6 +195,10 @@ class VaultPane(Pane):
 
     def _session_changed(self, _session: Any) -> None:
         self._allowed = {}
+        window = getattr(self, "chat_window", None)
+        if window is not None:  # its model was decrypted with the keys of the session that just ended
+            window.close()
+            self.chat_window = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -227,19 +237,22 @@ class VaultPane(Pane):
 
     def _selection_changed(self) -> None:
         model_id = self.current_model_id()
-        details, permissions = None, {}
+        details, permissions, adapters = None, {}, []
         self._allowed = {}
         if model_id is not None and not self.is_locked():
             try:
                 details = self.vault.show(self.actor, model_id)
                 self._allowed = {name: self._can(op, model_id) for name, op in MODEL_ACTIONS.items()}
+                self._allowed["merge"] = self._can(ops.MODEL_MERGE)
+                adapters = [v for v in self.vault.list_versions(self.actor) if version_facts(v).is_adapter_of(model_id)]
                 if self._can(ops.GRANT_LIST, model_id):
                     for g in self.ctx.studio.grants.list(self.actor, obj_type="model", obj_id=model_id):
                         permissions[g.user_id] = max(permissions.get(g.user_id, g.permission), g.permission,
                                                      key=policy.level)  # the highest grant says it all
             except StudioError as error:
                 self.show_notice(error_text(error), error=True)
-        self.details.show_details(details, permissions, can_revoke=self._allowed.get("share", False))
+        self.details.show_details(details, permissions, can_revoke=self._allowed.get("share", False),
+                                  adapters=adapters, can_merge=self._allowed.get("merge", False))
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -259,6 +272,12 @@ class VaultPane(Pane):
                                       if empty else self.tr("Write a version in plaintext, or as a bundle for "
                                                             "another user"))
         self.details.revoke_button.setEnabled(self.details.revoke_button.isEnabled() and not busy)
+        d = self.details.details
+        adapter = d is not None and bool(d.versions) and version_facts(d.versions[-1]).adapter
+        self.chat_action.setEnabled(not locked and selected and d is not None and bool(d.versions))
+        self.merge_action.setVisible(adapter)  # only an adapter merges
+        self.merge_action.setEnabled(not locked and not busy and adapter and self._allowed.get("merge", False))
+        self.details.adapters.set_busy(busy or locked)
 
     def show_notice(self, text: str, error: bool = False) -> None:
         self.notice.setText(text)
@@ -470,6 +489,49 @@ class VaultPane(Pane):
             return None
         return self.run_task(self.vault.revoke, self.actor, model, user_id, done=lambda n: self.show_notice(
             self.tr("Access revoked; {n} file(s) re-encrypted.").format(n=n)))
+
+    def open_chat(self):
+        """A chat window over the selected model's versions (it loads the model when the first message goes)."""
+        from studio.gui.panes.vault.chat_window import ChatWindow
+
+        d = self.details.details
+        if d is None or not d.versions:
+            return None
+        window = ChatWindow(self.ctx.studio, self.actor, d, self.details._version_label, self)
+        window.show()
+        self.chat_window = window
+        return window
+
+    def _merge_clicked(self) -> None:
+        d = self.details.details
+        if d is not None and d.versions:
+            self.merge_dialog(d.model.id, d.versions[-1].number)
+
+    def merge_dialog(self, adapter_model: int, version: int) -> MergeDialog | None:
+        """Confirm the merge of an adapter version (its model's versions to choose from), then merge it."""
+        try:
+            details = self.vault.show(self.actor, adapter_model)
+        except StudioError as error:
+            self.show_notice(error_text(error), error=True)
+            return None
+        chosen = next((v for v in details.versions if v.number == version), None)
+        facts = version_facts(chosen)
+        dialog = MergeDialog(details.model.name, [v.number for v in details.versions if version_facts(v).adapter],
+                             facts.base_label or self.tr("its base"), f"{details.model.name} merged", self,
+                             chosen=version)
+        dialog.accepted.connect(lambda: self.merge(adapter_model, **dialog.values()))
+        dialog.open()  # window-modal, without a nested event loop: the pane's task signals keep coming
+        return dialog
+
+    def merge(self, adapter_model: int, version: int | None = None, name: str | None = None) -> Task | None:
+        """Merge on a worker thread with the progress bar; the new model is selected when it is stored."""
+        def merged(v) -> None:
+            self.show_notice(self.tr("Merged into {name} version {n}: a full model of its own.").format(
+                name=v.model_name, n=v.number))
+            self.refresh()
+            self.select_model(v.model_id)
+
+        return self.run_task(self.vault.merge_adapter, self.actor, adapter_model, version, name=name, done=merged)
 
     def _rotate_clicked(self) -> None:
         model, name = self.current_model_id(), self._selected_name()

@@ -9,6 +9,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 
 from studio.core.stores.vault import ModelInfo, VersionInfo
 from studio.core.units import human_count, human_size
+from studio.core.vault.facts import version_facts
+from studio.gui.panes.vault.facts_text import UNKNOWN, family_short
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -68,25 +70,30 @@ class _ListTable(QAbstractTableModel):
 
 
 class ModelsTable(_ListTable):
-    """Name, version, architecture, parameters, size, created, owner, tags."""
+    """Name, version, architecture, family, context, parameters, size, created, owner, tags."""
+
+    CREATED = 7  # the column the pane sorts by at first
 
     def __init__(self, user_label: Callable[[int], str], parent: QObject | None = None):
         super().__init__(parent)
         self._user_label = user_label
 
     def header_text(self, section: int) -> str:
-        return (self.tr("Name"), self.tr("Version"), self.tr("Architecture"), self.tr("Parameters"),
-                self.tr("Size"), self.tr("Created"), self.tr("Owner"), self.tr("Tags"))[section]
+        return (self.tr("Name"), self.tr("Version"), self.tr("Architecture"), self.tr("Family"), self.tr("Context"),
+                self.tr("Parameters"), self.tr("Size"), self.tr("Created"), self.tr("Owner"), self.tr("Tags"))[section]
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 8
+        return 0 if parent.isValid() else 10
 
     def display(self, m: ModelInfo, column: int) -> str:
         v = m.latest
+        facts = version_facts(v)
         values = (
             m.name,
             str(v.number) if v else "",
             v.architecture if v else "",
+            family_short(facts) if v else "",
+            f"{facts.context_length:,}" if facts.context_length else (UNKNOWN if v else ""),
             human_count(v.parameter_count) if v else "",
             human_size(v.size_bytes) if v else "",
             m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
@@ -99,16 +106,18 @@ class ModelsTable(_ListTable):
         v = m.latest
         if column == 1:
             return v.number if v else 0
-        if column == 3:
-            return v.parameter_count if v else 0
         if column == 4:
-            return v.size_bytes if v else 0
+            return version_facts(v).context_length or 0
         if column == 5:
+            return v.parameter_count if v else 0
+        if column == 6:
+            return v.size_bytes if v else 0
+        if column == self.CREATED:
             return m.created_at.timestamp()
         return self.display(m, column).lower()
 
     def numeric(self, column: int) -> bool:
-        return column in (1, 3, 4)
+        return column in (1, 4, 5, 6)
 
 
 class VersionsTable(_ListTable):
@@ -132,7 +141,8 @@ class VersionsTable(_ListTable):
 
     def kind_text(self, kind: str) -> str:
         return {"checkpoint": self.tr("checkpoint"), "compressed": self.tr("compressed"), "trained": self.tr("trained"),
-                "import": self.tr("imported"), "bundle": self.tr("from a bundle")}.get(kind, kind)
+                "import": self.tr("imported"), "bundle": self.tr("from a bundle"),
+                "merged": self.tr("merged")}.get(kind, kind)
 
     def summary(self, v: VersionInfo) -> str:
         meta = v.metadata or {}
@@ -152,3 +162,27 @@ class VersionsTable(_ListTable):
         if source and v.kind == "compressed":
             parts.append(self.tr("from {source}").format(source=source))
         return " · ".join(parts)
+
+
+class AdaptersTable(_ListTable):
+    """The LoRA adapter versions trained on a model: which, its rank, the step and loss it holds, when."""
+
+    def header_text(self, section: int) -> str:
+        return (self.tr("Adapter"), self.tr("Rank"), self.tr("Of version"), self.tr("What"), self.tr("Size"),
+                self.tr("Created"))[section]
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 6
+
+    def __init__(self, summary: Callable[[VersionInfo], str], parent: QObject | None = None):
+        super().__init__(parent)
+        self._summary = summary
+
+    def display(self, v: VersionInfo, column: int) -> str:
+        facts = version_facts(v)
+        return (f"{v.model_name}:{v.number}", str(facts.lora_rank or ""),
+                "" if facts.base_version is None else str(facts.base_version), self._summary(v),
+                human_size(v.size_bytes), v.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))[column]
+
+    def numeric(self, column: int) -> bool:
+        return column in (1, 2, 4)
