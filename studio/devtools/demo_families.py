@@ -99,17 +99,37 @@ def show(data_dir: str, view: str, theme: str, language: str, size: str) -> int:
         pane = window.show_pane("vault")
         pane.select_model(BASE)
         pane.details.setCurrentIndex(pane.details.indexOf(pane.details.adapters) if view == "adapters" else 0)
-    if view == "chat":
-        pane = window.show_pane("vault")
-        pane.select_model(f"{TUNED_RUN} (run 1)")
-        chat = pane.open_chat()
-        chat.move(120, 60)
-        chat.resize(1150, 760)
-        view_ = chat.view
-        view_.greedy.setChecked(True)
-        view_.max_tokens.setValue(60)
-        view_.chat.system.setPlainText("Answer in one short sentence.")
+    if view in ("chat", "chat-window"):
+        if view == "chat":  # the Training pane's Generate tab, in chat mode, on the fine-tuned run
+            pane = window.show_pane("training")
+            view_ = pane.generate
+        else:  # Vault → Chat…, a window of its own
+            pane = window.show_pane("vault")
+            pane.select_model(f"{TUNED_RUN} (run 1)")
+            chat = pane.open_chat()
+            chat.move(0, 0)
+            chat.resize(width, height)
+            view_ = chat.view
         questions = iter(["What is the opposite of hot?", "What colour is a cherry?"])
+
+        def select() -> None:
+            runs = {r.name: r.id for r in pane.all_runs()}
+            if TUNED_RUN not in runs:
+                QTimer.singleShot(200, select)
+                return
+            pane.runs_table.select([runs[TUNED_RUN]])
+            pane.tabs.setCurrentWidget(pane.generate)
+            setup()
+
+        def setup() -> None:  # once the checkpoints are listed
+            if view_.source.count() == 0:
+                QTimer.singleShot(200, setup)
+                return
+            view_.set_mode("chat")
+            view_.greedy.setChecked(True)
+            view_.max_tokens.setValue(40)
+            view_.chat.system.setPlainText("Answer in one short sentence.")
+            ask()
 
         def ask() -> None:
             if view_.chat.busy:
@@ -123,7 +143,7 @@ def show(data_dir: str, view: str, theme: str, language: str, size: str) -> int:
             view_.chat.send()
             QTimer.singleShot(300, ask)
 
-        QTimer.singleShot(500, ask)
+        QTimer.singleShot(300, select if view == "chat" else setup)
     if view == "lora":
         pane = window.show_pane("training")
 
@@ -151,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=("prepare", "show"))
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--steps", type=int, default=400, help="steps of the full fine-tuning run")
-    parser.add_argument("--view", default="vault", choices=("vault", "adapters", "chat", "lora", "import"))
+    parser.add_argument("--view", default="vault", choices=("vault", "adapters", "chat", "chat-window", "lora",
+                                                             "import"))
     parser.add_argument("--theme", default="light")
     parser.add_argument("--language", default="en", help="en or zh_CN")
     parser.add_argument("--size", default="1400x900", help="window size, WxH")

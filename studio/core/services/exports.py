@@ -79,7 +79,7 @@ class ExportService(Service):
         source = self.load(actor, model_id, version, _Span(state, 0.0, 0.25))
         fmt.check(source, options)
         state.report(0.3, "Writing", force=True)
-        with staged_output(target) as staged:
+        with staged_output(target, journal=self.studio.paths.staging) as staged:
             with self.operation(actor, ops.MODEL_EXPORT, "model", model_id, version=source.version, format=fmt.name,
                                 path=str(target), quant=options.quant) as op:
                 result = fmt.write(source, staged.path, options, lambda f: state.report(0.3 + 0.5 * f, "Writing"))

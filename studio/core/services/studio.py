@@ -10,7 +10,7 @@ from studio.core.db import Database
 from studio.core.db.migrate import head_revision, upgrade_database
 from studio.core.db.schema import SchemaGuard, expected_objects
 from studio.core.errors import StudioError
-from studio.core.fsutil import make_private, use_private_umask
+from studio.core.fsutil import make_private, sweep_staged_outputs, use_private_umask
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
 from studio.core.security import rowauth
@@ -101,6 +101,8 @@ class Studio:
             studio.vault.sweep()
         except (StudioError, OSError) as error:
             log.warning("could not clean the vault's folder: %s", error)
+        for folder in sweep_staged_outputs(paths.staging):  # a killed export's plaintext, never published
+            log.warning("removed %s: what an export killed before it finished had written", folder)
         return studio
 
     def close(self) -> None:
