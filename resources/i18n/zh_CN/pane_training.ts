@@ -79,6 +79,10 @@
             <translation>还没有数据点：曲线会在运行的第一步之后出现。</translation>
         </message>
         <message>
+            <source>Reading the points…</source>
+            <translation>正在读取数据点…</translation>
+        </message>
+        <message>
             <source>Select a run to see its curves.</source>
             <translation>选择一个运行以查看其曲线。</translation>
         </message>
@@ -136,26 +140,6 @@
         <message>
             <source>Wall time (s)</source>
             <translation>实际用时 (秒)</translation>
-        </message>
-        <message>
-            <source>{s} s</source>
-            <translation>{s} 秒</translation>
-        </message>
-        <message>
-            <source>{m} min {s:02d} s</source>
-            <translation>{m} 分 {s:02d} 秒</translation>
-        </message>
-        <message>
-            <source>{h} h {m:02d} min</source>
-            <translation>{h} 小时 {m:02d} 分</translation>
-        </message>
-        <message>
-            <source>{d} d {h} h</source>
-            <translation>{d} 天 {h} 小时</translation>
-        </message>
-        <message>
-            <source>{ms} ms</source>
-            <translation>{ms} 毫秒</translation>
         </message>
         <message>
             <source>(smoothed {value})</source>

@@ -35,8 +35,8 @@ from studio.gui.i18n import error_text
 from studio.gui.panes.training.backend import GenerationSource, Sample
 from studio.gui.panes.training.chat_view import ChatView
 from studio.gui.panes.training.generation import Generation
-from studio.gui.panes.training.plots.charts import fmt_step_time
 from studio.gui.panes.training.sampling_form import SamplingForm
+from studio.gui.units import fmt_step_time
 
 PROMPT_TINT = 70  # alpha of the highlight colour behind the prompt's text
 RAW, CHAT = "raw", "chat"

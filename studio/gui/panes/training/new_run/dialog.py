@@ -35,7 +35,8 @@ from studio.gui.panes.training.new_run.fields import (
 from studio.gui.panes.training.new_run.finetune import FineTuneBox
 from studio.gui.panes.training.new_run.form import FieldRows, section_box
 from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check, parse_targets
-from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration, fmt_step_time
+from studio.gui.panes.training.plots.charts import fmt_count
+from studio.gui.units import fmt_duration, fmt_step_time
 
 ESTIMATE_DELAY_MS = 600
 
