@@ -93,13 +93,26 @@ def grad_and_optimizer_bytes(model: torch.nn.Module, optimizer: torch.optim.Opti
     return grads + state
 
 
+def peak_rss() -> int:
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: Linux keeps that across fork and
+    exec, so a child started by the bench would report the bench's own peak (both kinds read 2,030 MiB)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # no /proc (macOS): bytes there, KiB elsewhere
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 def measure(kind: str, batch: int, seq: int) -> None:
     """One process: a studio run of `kind` (lora|full), 3 steps; prints peak RSS and gradient + state bytes."""
     torch.set_num_threads(torch.get_num_threads())
     trainer = studio_trainer(kind == "lora", batch, seq, 3)
     for _ in trainer.steps():
         pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_rss()
     print(json.dumps({"kind": kind, "peak_rss": peak, "grad_opt": grad_and_optimizer_bytes(trainer.model, trainer.optimizer),
                       "parameters": trainer.parameters, "trainable": trainer.trainable_parameters}))
 

@@ -69,7 +69,7 @@ class LlamaAnchor:
     def __init__(self, model: GPT, tokenizer, threads: int):
         import llama_cpp as lc
 
-        from studio.core.exports.gguf_gpt import write_gguf
+        from studio.core.exports.gguf_file import write_gguf
 
         self.fd = os.memfd_create("bench-model.gguf")
         write_gguf(model, tokenizer, f"/proc/self/fd/{self.fd}")

@@ -5,14 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from studio.cli.runview import human_time
 from studio.core.tasks import Progress, TaskState
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class ProgressLine:
@@ -24,7 +18,7 @@ class ProgressLine:
     def __call__(self, p: Progress) -> None:
         if not self.enabled:
             return
-        eta = format_eta(p.eta_s)
+        eta = "" if p.eta_s is None else human_time(p.eta_s)
         pct = "  ?%" if p.fraction < 0 else f"{p.fraction * 100:3.0f}%"
         text = f"{pct}  {p.message}" + (f"  (about {eta} left)" if eta else "")
         self.stream.write("\r" + text.ljust(self._width))

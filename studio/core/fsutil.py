@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -96,7 +97,7 @@ class StagedOutput:
     destination (`.<name>.<random>.partial`, mode 0700); `publish()` renames what was written there to the
     destination. See `staged_output`."""
 
-    def __init__(self, target: Path, replace: bool = False, parents: bool = False):
+    def __init__(self, target: Path, replace: bool = False, parents: bool = False, journal: Path | None = None):
         self.target = Path(target).expanduser().resolve()
         self.replace = replace
         if parents:
@@ -105,10 +106,29 @@ class StagedOutput:
             from studio.core.errors import ValidationError
 
             raise ValidationError(f"The folder {self.target.parent} does not exist.", field="out")
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=STAGING_SUFFIX,
-                                            dir=self.target.parent)).resolve()
+        self._lock: WriterLock | None = None
+        if journal is not None:  # named in the journal before it exists: a kill at any moment leaves a note
+            journal.mkdir(parents=True, exist_ok=True)
+            self._lock = WriterLock(journal / f"{secrets.token_hex(8)}.lock")
+        try:
+            self.folder = self._make_folder()
+        except BaseException:
+            self.release()
+            raise
         self.path = self.folder / self.target.name
         self.published: list[Path] = []
+
+    def _make_folder(self) -> Path:
+        for _ in range(100):
+            folder = self.target.parent / f".{self.target.name}.{secrets.token_hex(6)}{STAGING_SUFFIX}"
+            if self._lock is not None:
+                self._lock.note(str(folder))
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:
+                continue
+            return folder.resolve()
+        raise FileExistsError(f"no free staging name beside {self.target}")
 
     def final(self, staged: Path) -> Path:
         """Where `staged` (a path inside the hidden folder, e.g. the writer's result) is once published."""
@@ -137,6 +157,42 @@ class StagedOutput:
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def release(self) -> None:
+        """The journal's note goes (the hidden folder is published or removed)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+STAGING_GRACE_S = 24 * 3600.0  # without flock: how old a journal note must be before its writer counts as gone
+
+
+def sweep_staged_outputs(journal: Path) -> list[Path]:
+    """Remove the hidden folders of exports that a killed process left beside their destinations (plaintext
+    whose audit entry never committed, or committed just before the kill and was never published): every
+    note of the journal that no live writer holds names them. Only a hidden `*.partial` folder of this
+    account is removed, whatever a note says. Returns the folders removed."""
+    removed: list[Path] = []
+    if not journal.is_dir():
+        return removed
+    for note in sorted(journal.glob("*.lock")):
+        with contextlib.suppress(OSError):
+            held = lock_held(note)
+            if held or (held is None and time.time() - note.stat().st_mtime < STAGING_GRACE_S):
+                continue
+            for line in note.read_text("utf-8", errors="replace").splitlines():
+                folder = Path(line.strip())
+                if not folder.is_absolute() or not folder.name.startswith(".") \
+                        or not folder.name.endswith(STAGING_SUFFIX):
+                    continue
+                with contextlib.suppress(OSError):
+                    info = folder.lstat()
+                    if stat.S_ISDIR(info.st_mode) and (not hasattr(os, "getuid") or info.st_uid == os.getuid()):
+                        shutil.rmtree(folder)
+                        removed.append(folder)
+            note.unlink()
+    return removed
+
 
 def _fsync_tree(path: Path) -> None:
     if path.is_dir():
@@ -149,7 +205,8 @@ def _fsync_tree(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def staged_output(target: Path, *, replace: bool = False, parents: bool = False) -> Iterator[StagedOutput]:
+def staged_output(target: Path, *, replace: bool = False, parents: bool = False,
+                  journal: Path | None = None) -> Iterator[StagedOutput]:
     """Plaintext that leaves the studio (an export, a bundle, the audit log as CSV) becomes visible at its
     destination only after the audit entry that records it has committed: the log fails closed, and a
     reader of the destination folder never sees a file that the log does not know about.
@@ -161,15 +218,18 @@ def staged_output(target: Path, *, replace: bool = False, parents: bool = False)
 
     Leaving the block without `publish()` (an error, the entry refused) removes everything written. A kill
     between the commit and the rename leaves the hidden folder (the entry then says more than happened,
-    never less). `replace`: a file already at `target` is replaced (the audit log's CSV; exports of models
-    refuse an existing path). `parents`: make missing folders above `target` (else a missing folder is a
-    ValidationError)."""
-    staged = StagedOutput(target, replace, parents)
+    never less); so does a kill while writing (no entry at all): `journal` (the data folder's staging notes)
+    names the folder, under a lock held while it lives, and the next open removes it
+    (sweep_staged_outputs). `replace`: a file already at `target` is replaced (the audit log's CSV; exports
+    of models refuse an existing path). `parents`: make missing folders above `target` (else a missing
+    folder is a ValidationError)."""
+    staged = StagedOutput(target, replace, parents, journal)
     try:
         yield staged
     finally:
         if not staged.published:
             staged.discard()
+        staged.release()
 
 
 # --- a private data folder ------------------------------------------------------------------------------

@@ -103,3 +103,7 @@ SERVE_RESPONSE = _op("serve.response", "model", "use", _ALL, "the end of a serve
 SERVE_RECORD_TEXT = _op("serve.record_text", None, None, ("admin",), "record the text of served requests in the "
                         "audit log")
 SERVE_STOP = _op("serve.stop", None, None, _ALL, "stop a server one started")
+
+# Signing exports (OpenSSF model signing: services/signing.py)
+SIGNING_KEY_CREATE = _op("signing_key.create", "user", None, _MAKERS,
+                         "make (or remake, after a password reset) one's own key for signing exports")

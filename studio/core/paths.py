@@ -57,6 +57,11 @@ class DataPaths:
         return self.root / "backups"
 
     @property
+    def staging(self) -> Path:
+        """Notes of exports being written beside their destinations (fsutil.staged_output's journal)."""
+        return self.root / "staging"
+
+    @property
     def vault(self) -> Path:
         return self.root / "vault"
 

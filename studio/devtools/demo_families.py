@@ -56,7 +56,7 @@ def llama_folder(folder: Path) -> Path:
 def _settings(name: str, source: str, steps: int, **lora):
     from studio.core.services.runs import RunSettings
 
-    train = {"max_steps": steps, "batch_size": 16, "seq_len": 128, "lr": 3e-3, "warmup_steps": 20,
+    train = {"max_steps": steps, "batch_size": 8, "seq_len": 96, "lr": 3e-3, "warmup_steps": 20,
              "eval_every": 100, "eval_batches": 4, "device": "cpu", "threads": 2}
     return RunSettings(dataset=DATASET, name=name, source=source, preset=None, train=train,
                        checkpoint_every=steps, tags=("demo",), **lora)
@@ -99,7 +99,70 @@ def show(data_dir: str, view: str, theme: str, language: str, size: str) -> int:
         pane = window.show_pane("vault")
         pane.select_model(BASE)
         pane.details.setCurrentIndex(pane.details.indexOf(pane.details.adapters) if view == "adapters" else 0)
-    QTimer.singleShot(100, lambda: None)
+    if view in ("chat", "chat-window"):
+        if view == "chat":  # the Training pane's Generate tab, in chat mode, on the fine-tuned run
+            pane = window.show_pane("training")
+            view_ = pane.generate
+        else:  # Vault → Chat…, a window of its own
+            pane = window.show_pane("vault")
+            pane.select_model(f"{TUNED_RUN} (run 1)")
+            chat = pane.open_chat()
+            chat.move(0, 0)
+            chat.resize(width, height)
+            view_ = chat.view
+        questions = iter(["What is the opposite of hot?", "What colour is a cherry?"])
+
+        def select() -> None:
+            runs = {r.name: r.id for r in pane.all_runs()}
+            if TUNED_RUN not in runs:
+                QTimer.singleShot(200, select)
+                return
+            pane.runs_table.select([runs[TUNED_RUN]])
+            pane.tabs.setCurrentWidget(pane.generate)
+            setup()
+
+        def setup() -> None:  # once the checkpoints are listed
+            if view_.source.count() == 0:
+                QTimer.singleShot(200, setup)
+                return
+            view_.set_mode("chat")
+            view_.greedy.setChecked(True)
+            view_.max_tokens.setValue(40)
+            view_.chat.system.setPlainText("Answer in one short sentence.")
+            ask()
+
+        def ask() -> None:
+            if view_.chat.busy:
+                QTimer.singleShot(200, ask)
+                return
+            question = next(questions, None)
+            if question is None:
+                view_.chat.prompt_button.setChecked(True)
+                return
+            view_.chat.message.setPlainText(question)
+            view_.chat.send()
+            QTimer.singleShot(300, ask)
+
+        QTimer.singleShot(300, select if view == "chat" else setup)
+    if view == "lora":
+        pane = window.show_pane("training")
+
+        def fill() -> None:
+            dialog = getattr(pane, "new_run_dialog", None)
+            if dialog is None:
+                QTimer.singleShot(200, fill)
+                return
+            index = next(i for i in range(dialog.start_from.count()) if dialog.start_from.itemData(i) is not None
+                         and dialog.start_from.itemData(i).name == BASE)
+            dialog.start_from.setCurrentIndex(index)
+            dialog.name.setText("tiny-llama-support")
+            dialog.finetune.set_lora(True)
+            dialog.set_value("max_steps", 300)
+            dialog.set_value("batch_size", 16)
+            dialog.resize(820, 760)
+
+        pane.open_new_run()
+        QTimer.singleShot(200, fill)
     return app.exec()
 
 
@@ -108,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=("prepare", "show"))
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--steps", type=int, default=400, help="steps of the full fine-tuning run")
-    parser.add_argument("--view", default="vault", choices=("vault", "adapters", "chat", "lora", "import"))
+    parser.add_argument("--view", default="vault", choices=("vault", "adapters", "chat", "chat-window", "lora",
+                                                             "import"))
     parser.add_argument("--theme", default="light")
     parser.add_argument("--language", default="en", help="en or zh_CN")
     parser.add_argument("--size", default="1400x900", help="window size, WxH")

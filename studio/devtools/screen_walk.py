@@ -3,7 +3,7 @@ process (the language changes live, as a user would change it), over the demo da
 
     xvfb-run -s "-screen 0 1700x1100x24" .venv/bin/python -m studio.devtools.screen_walk \\
         --data-dir /tmp/demo --out /tmp/walk [--sizes 1600x1000,1280x800] [--themes light,dark] \\
-        [--langs en,zh_CN] [--panes datasets,vault,...] [--user mara]
+        [--langs en,zh_CN] [--panes datasets,vault,training.generate,...] [--user mara]
 
 Files are named PANE-WxH-THEME-LANG.png. Development only (it signs in with the demo password).
 """
@@ -35,6 +35,27 @@ def _prepare(pane_id: str, pane) -> None:
         pane.table.selectRow(1)
     if pane_id == "users" and pane.users_model.rowCount():
         pane.users.selectRow(0)
+    if pane_id.startswith("training"):
+        _prepare_training(pane_id.partition(".")[2] or "charts", pane)
+
+
+TRAINING_VIEWS = ("training.details", "training.compare", "training.generate")
+
+
+def _prepare_training(view: str, pane) -> None:
+    """The newest run on its charts, details or generation; the two newest compared."""
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + 10
+    while not pane.all_runs() and time.monotonic() < end:  # the first listing comes from a worker thread
+        _settle(QApplication.instance(), 0.1)
+    runs = sorted(pane.all_runs(), key=lambda r: r.id, reverse=True)
+    if not runs:
+        return
+    pane.runs_table.select([r.id for r in runs[:2]] if view == "compare" else [runs[0].id])
+    pane.tabs.setCurrentWidget(getattr(pane, "board" if view == "charts" else view))
+    if view == "generate" and not pane.generate.prompt.toPlainText():
+        pane.generate.prompt.setPlainText("Once upon a time")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    panes = [p for p in args.panes.split(",") if p] or [s.id for s in PANES]
+    panes = [p for p in args.panes.split(",") if p] or [s.id for s in PANES] + list(TRAINING_VIEWS)
     for theme_mode in args.themes.split(","):
         theme.apply_theme(app, theme_mode)
         for lang in args.langs.split(","):
@@ -71,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                 w, h = (int(v) for v in size.split("x"))
                 window.resize(w, h)
                 for pane_id in panes:
-                    _prepare(pane_id, window.show_pane(pane_id))
-                    _settle(app)
+                    _prepare(pane_id, window.show_pane(pane_id.partition(".")[0]))
+                    _settle(app, 1.0 if pane_id.startswith("training") else 0.3)
                     path = out / f"{pane_id}-{w}x{h}-{theme_mode}-{lang}.png"
                     window.grab().save(str(path))
                     print(path, flush=True)

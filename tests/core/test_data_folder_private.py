@@ -36,16 +36,30 @@ def test_everything_the_studio_creates_is_private(tmp_path, capsys):
         root = studio.accounts.create_first_admin("root", "Quartz-Falcon-7319")
         studio.datasets.import_dataset(root, ImportOptions(path=str(text), name="s", tokenizer="char",
                                                            split=(0.8, 0.2, 0.0)))
-        import torch
+        from studio.core.models.config import GPTConfig
+        from studio.core.models.gpt import GPT, model_tensors
 
-        studio.vault.add_version(root, None, {"w": torch.zeros(4, 4)}, name="tiny")
+        config = GPTConfig(vocab_size=32, block_size=16, n_layer=1, n_head=2, n_embd=16)
+        studio.vault.add_version(root, None, model_tensors(GPT(config)), name="tiny", config=config.to_dict())
         names = {p.name for p in data_dir.iterdir()}
-        assert {"studio.db", "studio.db-wal", "studio.db-shm", "audit-anchor.db", "vault", "datasets"} <= names
+        assert {"studio.db", "studio.db-wal", "studio.db-shm", "audit-anchor.db", "vault", "datasets", "logs"} <= names
+        assert (data_dir / "logs" / "studio.log").stat().st_size > 0
         assert _open_to_others(data_dir) == []
         assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
         assert stat.S_IMODE((data_dir / "studio.db").stat().st_mode) == 0o600
-        out = studio.vault.export(root, "tiny", tmp_path / "tiny.safetensors")
-        assert stat.S_IMODE(out.stat().st_mode) == 0o600  # plaintext weights leave private too
+        # Exports leave private too: plaintext weights, a bundle's wrapped keys, the audit log, HF folders.
+        out = tmp_path / "out"
+        out.mkdir()
+        studio.vault.export(root, "tiny", out / "tiny.safetensors")
+        studio.vault.export(root, "tiny", out / "tiny-hf", format="hf")
+        studio.vault.bundle(root, "tiny", out / "tiny.msb", to_user="root")
+        studio.compression.export(root, "tiny", out / "c.safetensors", zstd=True)
+        studio.compression.export(root, "tiny", out / "c-hf", format="hf")
+        studio.audit.export(root, out / "log.csv")
+        made = sorted(p.name for p in out.iterdir())
+        assert made == ["c-hf", "c.safetensors.zst", "log.csv", "tiny-hf", "tiny.msb", "tiny.safetensors"]
+        assert len(list((out / "tiny-hf").iterdir())) >= 2
+        assert _open_to_others(out) == []
     assert "readable by other accounts" not in capsys.readouterr().err  # a new folder: nothing to say
 
 

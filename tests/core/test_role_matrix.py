@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from studio.core import operations as ops
 from studio.core.db.tables.accounts import GrantRow
@@ -135,8 +135,8 @@ def test_every_operation_for_every_role_granted_or_not(studio, world, role):
         spec = ops.OPERATIONS[name]
         obj_type, obj_id, grant_on = target(name, world)
         for granted in (False, True):
-            if granted and grant_on is not None:
-                with studio.db.session() as s:
+            if granted and grant_on is not None:  # given by the owner (authenticated like any grant)
+                with service.acting_session(world["owner"]) as s:
                     s.add(GrantRow(user_id=actor.user_id, obj_type=grant_on[0], obj_id=grant_on[1],
                                    permission=spec.grant or "manage", granted_at=studio.accounts.now()))
             if name in TABLE:
@@ -163,8 +163,9 @@ def test_every_operation_for_every_role_granted_or_not(studio, world, role):
                                                                         "allowed" if want else "denied")
             assert entry.obj_id == obj_id and json.loads(entry.details_json)["probe"] == key
             if granted and grant_on is not None:
-                with studio.db.session() as s:
-                    s.execute(delete(GrantRow).where(GrantRow.user_id == actor.user_id))
+                with service.acting_session(world["owner"]) as s:
+                    for grant in s.scalars(select(GrantRow).where(GrantRow.user_id == actor.user_id)):
+                        s.delete(grant)
             checked += 1
     assert checked == 2 * len(ops.OPERATIONS)
 
@@ -216,7 +217,7 @@ def test_disabled_or_locked_sessions_are_refused(studio, world):
 def test_higher_grants_include_lower_ones(studio, world):
     service = Service(studio)
     trainer = world["actors"]["trainer"]
-    with studio.db.session() as s:
+    with service.acting_session(world["owner"]) as s:
         s.add(GrantRow(user_id=trainer.user_id, obj_type="model", obj_id=MODEL_ID, permission="export",
                        granted_at=studio.accounts.now()))
     for name, allowed in ((ops.MODEL_READ, True), (ops.MODEL_EXPORT, True), (ops.MODEL_DELETE, False)):

@@ -1,10 +1,12 @@
 """`studio vault import` of a Hugging Face folder, then `studio chat` and `studio sample` on it, and
-`studio export --format hf` back to a folder that transformers loads, all in-process (main(argv))."""
+`studio export --format hf` back to a folder that transformers loads, all in-process (main(argv)); a folder
+that needs its own code is refused first."""
 
 from __future__ import annotations
 
 import io
 import json
+import shutil
 import sys
 
 import pytest
@@ -21,6 +23,15 @@ transformers = pytest.importorskip("transformers")
 def test_import_chat_sample_and_export_a_hugging_face_model(data_dir, monkeypatch, capsys, tmp_path):
     run = cli_with_users(data_dir, monkeypatch, capsys)
     folder = save_folder("qwen2", tmp_path / "qwen")
+    # a copy that needs its own code: refused with the reason, exit 1, nothing stored
+    remote = tmp_path / "remote"
+    shutil.copytree(folder, remote)
+    config = json.loads((remote / "config.json").read_text())
+    (remote / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModelForCausalLM": "m.X"}}))
+    _, err = run("vault", "import", str(remote), "--name", "qwen", expect=1)
+    assert "never runs a model's own code" in err and "Traceback" not in err
+    out, _ = run("vault", "list", "--json")
+    assert json.loads(out) == []
     out, _ = run("vault", "import", str(folder), "--name", "qwen")
     assert "imported qwen version 1" in out
 

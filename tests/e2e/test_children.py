@@ -5,6 +5,7 @@ its environment (/proc/PID/environ). Real processes throughout."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -60,14 +61,46 @@ def _assert_clean(pid: int, cwd: Path) -> None:
     assert Path(os.readlink(f"/proc/{pid}/cwd")) == cwd.resolve()
 
 
-def test_a_worker_ignores_a_studio_folder_in_the_cwd_and_holds_no_password(studio, make_user, settings, hostile):
+def _forms(secret: bytes) -> list[bytes]:
+    """The ways a key could sit in text: raw, hex, base64."""
+    return [secret, secret.hex().encode(), base64.b64encode(secret).rstrip(b"=")]
+
+
+def test_a_worker_ignores_a_studio_folder_in_the_cwd_and_holds_no_secret_outside_its_pipe(
+        studio, make_user, settings, hostile, small_dataset, monkeypatch):
+    """An encrypted dataset and vault checkpoints: the worker's launch message carries the dataset's key and
+    the checkpoint slots' secrets; none of them (nor the password) is in its command line, its environment,
+    its log or the studio's log."""
+    from studio.core.training import launch
+    from studio.core.vault.worker import ArtifactTicket
+
+    sent = []
+    real = launch.start_process
+    monkeypatch.setattr(launch, "start_process", lambda *a, **kw: sent.append(a[2]) or real(*a, **kw))
     user = make_user("trainer")
-    run = studio.runs.start(user, settings(checkpoint_store="vault", train={"max_steps": 100000}))
+    small_dataset(user, encrypt=True)
+    run = studio.runs.start(user, settings(data=None, dataset="stories", checkpoint_store="vault",
+                                           train={"max_steps": 100000}))
     info = _wait_step(studio, user, run.id, 2)
     assert info.status == "running", (info.message, _records(hostile))
-    _assert_clean(info.pid, studio.paths.run_dir(run.id))
+    run_dir = studio.paths.run_dir(run.id)
+    _assert_clean(info.pid, run_dir)
+    cmdline = Path(f"/proc/{info.pid}/cmdline").read_bytes()
+    environ = Path(f"/proc/{info.pid}/environ").read_bytes()
     studio.runs.kill(user, run.id)
     assert _records(hostile) == []
+
+    [message] = sent
+    secrets = [base64.b64decode(message.extra["data"]["key"]["key"])]
+    secrets += [ArtifactTicket.from_bytes(base64.b64decode(raw)).key
+                for c in message.checkpoints for raw in c["secret"]["tickets"]]
+    assert len(secrets) >= 6 and all(len(k) == 32 for k in secrets)  # the dataset's key, every slot's data keys
+    logs = b"".join(p.read_bytes() for p in (run_dir / "run.log", studio.paths.log_file) if p.exists())
+    assert b"step" in logs.lower()  # the run's log was read, not an empty file
+    for where, text in {"argv": cmdline, "environment": environ, "logs": logs}.items():
+        for secret in secrets:
+            assert not any(f in text for f in _forms(secret)), f"a key in the worker's {where}"
+        assert TEST_PASSWORD.encode() not in text, f"the password in the worker's {where}"
 
 
 @pytest.mark.slow

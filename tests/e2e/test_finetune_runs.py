@@ -2,8 +2,8 @@
 full fine-tuning (paused and resumed in its worker) and 20 steps of LoRA (10 steps, then resumed from its
 adapter-only checkpoint in a new worker), each exactly equal to the same run in this process that never
 stopped, and the LoRA merged into a full version. FSDP2 over torchrun (two gloo processes): trains,
-checkpoints into the vault, and matches one process with the same global batch (resuming an FSDP run from
-its checkpoint does not continue exactly yet: see docs/architecture.md, "Fine-tuning")."""
+checkpoints into the vault, resumes from that checkpoint in a new torchrun job, and matches one process that
+never stopped with the same global batch."""
 
 import time
 
@@ -91,8 +91,9 @@ def test_each_family_fine_tunes_full_and_lora_resumes_exactly_and_merges(studio,
     assert merged.parameter_count == studio.vault.versions(user, "base")[0].parameter_count
 
 
-def test_fsdp_on_two_gloo_processes_checkpoints_and_matches_one_process(studio, make_user, tmp_path):
+def test_fsdp_on_two_gloo_processes_checkpoints_resumes_exactly_and_matches_one_process(studio, make_user, tmp_path):
     from studio.core.datasets.options import ImportOptions
+    from studio.core.training.checkpoints import store_named
 
     user = make_user("trainer")
     vault_family(studio, user, "llama", tmp_path, name="tl")
@@ -100,22 +101,28 @@ def test_fsdp_on_two_gloo_processes_checkpoints_and_matches_one_process(studio, 
     text.write_text("".join(f"Line {i}: the robot walks to the river and counts {i % 9} fish.\n\n" for i in range(200)))
     studio.datasets.import_dataset(user, ImportOptions(path=str(text), name="plain", tokenizer_of="tl",
                                                        split=(0.9, 0.1, 0.0), encrypt=False))
-    train = {"max_steps": 6, "batch_size": 2, "lr": 3e-3}
+    train = {"max_steps": 3, "batch_size": 2, "lr": 3e-3}
     run = studio.runs.start(user, finetune_settings("plain", "tl", nproc=2, fsdp=True, checkpoint_every=3,
                                                     train=train))
     first = studio.runs.wait(user, run.id, timeout_s=300, poll_s=0.2)
     log_text, _ = studio.runs.read_log(user, run.id)
-    assert first.status == "completed", log_text
+    assert first.status == "completed" and first.step == 3, log_text
     assert first.system["world_size"] == 2
-    from studio.core.training.checkpoints import store_named
-
     ckpt = max(studio.runs.checkpoints(user, run.id), key=lambda c: c.step)
     state = store_named("vault").read(studio, user, first, ckpt)
-    assert state.meta["fsdp"] and state.meta["step"] == 6
+    assert state.meta["fsdp"] and state.meta["step"] == 3
     assert "model/model.layers.0.self_attn.q_proj.weight" in state.tensors  # whole tensors, gathered on rank 0
     assert any(k.startswith("optim/model.layers.1.mlp.up_proj.weight/exp_avg") for k in state.tensors)
+    # a new torchrun job from the vault checkpoint of step 3: each rank takes its shard of the optimizer state
+    studio.runs.resume(user, run.id, max_steps=6)
+    done = studio.runs.wait(user, run.id, timeout_s=300, poll_s=0.2)
+    log_text, _ = studio.runs.read_log(user, run.id)
+    assert done.status == "completed" and done.attempt == 2 and done.step == 6, log_text
+    assert "start at step 3" in log_text
     curve = _curve(studio, user, run.id)
     np.testing.assert_array_equal(curve.steps, np.arange(1, 7))
-    # one process, the same global batch (2 ranks x 2): the same losses within float tolerance
+    # one process that never stopped, the same global batch (2 ranks x 2): the same losses within float
+    # tolerance (the sums are reduced in another order: about 5e-7 apart here; a mixed-up optimizer state
+    # after the resume is orders of magnitude off, or NaN)
     single = _reference(studio, user, "plain", "tl", 6, train={**train, "batch_size": 4})
-    np.testing.assert_allclose(curve.values, single, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(curve.values, single, rtol=0, atol=1e-5)

@@ -45,3 +45,20 @@ def window(make_window, data_dir, qtbot):
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+@pytest.fixture
+def in_thread(monkeypatch, data_dir):
+    """Run workers in threads of the test process (as tests/core/runs does), so a tiny fine-tune takes seconds;
+    yields their exit codes."""
+    import torch
+
+    from studio.core.training import launch, worker
+    from tests.core.runs import fakes
+
+    codes: list[int] = []
+    monkeypatch.setattr(worker, "CONTROL_EVERY_S", 0.0)
+    monkeypatch.setattr(launch, "start_process", lambda *a, **k: fakes.thread_launcher(data_dir, codes, None)(*a, **k))
+    threads = torch.get_num_threads()
+    yield codes
+    torch.set_num_threads(threads)

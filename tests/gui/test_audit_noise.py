@@ -50,3 +50,12 @@ def test_entries_show_names_and_the_detail_follows_the_filter(window, qtbot):
     qtbot.waitUntil(lambda: pane._search_task is None, timeout=5000)
     assert pane.model.rowCount() >= 1 and not pane.table.currentIndex().isValid()
     assert pane.detail.toPlainText() == ""
+    pane.action.setCurrentText("")
+    pane.apply_filters()
+    qtbot.waitUntil(lambda: pane._search_task is None, timeout=5000)
+    try:
+        studio.accounts.login("newcomer", "not-the-password")
+    except Exception:  # noqa: BLE001 - the refusal is what is looked at
+        pass
+    qtbot.waitUntil(lambda: pane.model.index(0, 3).data() == "auth.login", timeout=5000)
+    assert pane.model.index(0, 4).data().startswith("newcomer (user ")  # a refused login too, not "user:3"

@@ -5,6 +5,7 @@ stored and listed, the report exports; bad recipes cannot run; cancel stores not
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from studio.core.compression.evaluate import EvalSettings
 from studio.core.services.compression import CompressionService, EvalData
@@ -111,7 +112,8 @@ def test_a_recipe_the_model_cannot_take_fails_with_the_message_and_stores_nothin
 def test_cancel_stores_nothing(qtbot, pane):
     pane.dataset_combo.setCurrentIndex(pane.dataset_combo.findData("corpus"))
     pane.form.quant.setCurrentIndex(pane.form.quant.findData("int8"))
-    pane.sig_result_measured.connect(lambda _r: pane.task.cancel())
+    # Direct: the cancel lands on the worker thread before it stores (a queued one can come after, under load)
+    pane.sig_result_measured.connect(lambda _r: pane.task.cancel(), Qt.ConnectionType.DirectConnection)
     pane.run_button.click()
     qtbot.waitUntil(lambda: not pane.task.running, timeout=60_000)
     qtbot.waitUntil(lambda: "Cancelled" in pane.message.text(), timeout=5000)

@@ -11,22 +11,6 @@ from tests.finetune_fixtures import chat_dataset, finetune_settings, vault_famil
 
 
 @pytest.fixture
-def in_thread(monkeypatch, data_dir):
-    """Run workers in threads of the test process (as tests/core/runs does), so a LoRA run takes seconds."""
-    import torch
-
-    from studio.core.training import launch, worker
-    from tests.core.runs import fakes
-
-    codes: list[int] = []
-    monkeypatch.setattr(worker, "CONTROL_EVERY_S", 0.0)
-    monkeypatch.setattr(launch, "start_process", lambda *a, **k: fakes.thread_launcher(data_dir, codes, None)(*a, **k))
-    threads = torch.get_num_threads()
-    yield codes
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
 def adapted(window, tmp_path, in_thread):
     """A tiny Llama "tl" in the vault and a 2-step LoRA run on it: (pane, the run's adapter model id)."""
     studio, user = window.ctx.studio, window.ctx.session
@@ -61,6 +45,25 @@ def test_family_context_tokenizer_and_chat_template_of_an_imported_model(window,
     assert _column(pane, "qw", "Family") == "qwen2" and _column(pane, "qw", "Context") == "128"
     assert not pane.merge_action.isVisible()  # not an adapter: nothing to merge
     assert pane.details.adapters.adapters.rowCount() == 0
+
+
+def test_chat_with_a_vault_model_in_a_window_of_its_own(qtbot, window, tmp_path):
+    pane = window.show_pane("vault")
+    vault_family(window.ctx.studio, window.ctx.session, "qwen2", tmp_path, name="qw")
+    pane.refresh()
+    assert pane.select_model("qw") and pane.chat_action.isEnabled()
+    chat = pane.open_chat()
+    view = chat.view
+    assert view.mode.currentData() == "chat" and view.source.currentText().startswith("v1")
+    view.greedy.setChecked(True)
+    view.max_tokens.setValue(5)
+    view.chat.message.setPlainText("hello")
+    view.chat.send_button.click()
+    qtbot.waitUntil(lambda: not view.chat.busy, timeout=30_000)
+    assert [m["role"] for m in view.chat.messages] == ["user", "assistant"], view.chat.status.text()
+    assert view.chat.rendered.toPlainText().endswith("<|im_start|>assistant\n")
+    window.ctx.end_session(lock_only=True)  # locked: the window with the decrypted model goes
+    assert not chat.isVisible()
 
 
 def test_lora_adapters_show_under_their_base_and_merge_off_the_gui_thread(qtbot, adapted):

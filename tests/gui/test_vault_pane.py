@@ -172,7 +172,7 @@ def test_export_share_revoke_rotate_delete(qtbot, setup, model_file, tmp_path, m
     pane.refresh()
     pane.select_model("tiny")
     out = tmp_path / "exported.safetensors"
-    _finish(qtbot, pane, pane.export(out, "safetensors"))
+    _finish(qtbot, pane, pane.export(out, "stored"))
     assert out.read_bytes() == model_file.read_bytes() and "not encrypted" in pane.notice.text()
     pane.share("bob")
     assert pane.details.recipients.count() == 2
@@ -265,3 +265,46 @@ def test_export_is_off_for_a_model_without_a_finished_version(qtbot, setup, mode
     assert not pane.export_action.isEnabled() and "no finished version" in pane.export_action.toolTip()
     assert pane.select_model("tiny")
     assert pane.export_action.isEnabled()
+
+
+def test_export_dialog_offers_every_format_and_the_pane_exports_a_signed_gguf(qtbot, setup, tmp_path):
+    from studio.gui.panes.vault.dialogs import ExportDialog
+    from tests.core.exports.conftest import native_source
+
+    pane, alice, _ = setup
+    source = native_source("byte")
+    pane.vault.add_version(alice, None, source.tensors, name="gpt", config=source.config,
+                           tokenizer=source.files["tokenizer.json"].decode())
+    pane.refresh()
+    pane.select_model("gpt")
+    dialog = ExportDialog("gpt", [1], pane.ctx.studio.exports.formats(), pane)
+    qtbot.addWidget(dialog)
+    names = [dialog.format.itemData(i) for i in range(dialog.format.count())]
+    assert names == ["safetensors", "hf", "gguf", "onnx", "stored", "bundle"]
+    dialog.format.setCurrentIndex(names.index("gguf"))
+    quants = [dialog.quant.itemData(i) for i in range(dialog.quant.count())]
+    assert quants[:5] == [None, "f32", "f16", "bf16", "q8_0"] and not dialog.quant.isHidden()
+    dialog.quant.setCurrentIndex(quants.index("q8_0"))
+    dialog.sign.setChecked(True)
+    assert dialog.values() | {"recipient": ""} == {"version": 1, "format": "gguf", "recipient": "", "quant": "q8_0",
+                                                   "sign": True, "check": False}
+    assert dialog.target() == (False, ".gguf")
+    dialog.format.setCurrentIndex(names.index("onnx"))
+    assert dialog.target()[0] and [dialog.quant.itemData(i) for i in range(dialog.quant.count())] == [None, "int8"]
+    dialog.format.setCurrentIndex(names.index("stored"))
+    assert dialog.quant.isHidden() and dialog.sign.isHidden() and dialog.values()["sign"] is False
+    out = tmp_path / "gpt.gguf"
+    _finish(qtbot, pane, pane.export(out, "gguf", 1, quant="q8_0", sign=True))
+    assert out.is_file() and (tmp_path / "gpt.Modelfile").is_file() and (tmp_path / "gpt.gguf.sig").is_file()
+    assert "not encrypted" in pane.notice.text() and "Signed by alice" in pane.notice.text()
+    assert pane.ctx.studio.signing.verify(alice, out).verified
+
+
+def test_an_export_that_cannot_be_written_says_why_and_leaves_nothing(qtbot, setup, model_file, tmp_path):
+    pane, alice, _ = setup
+    pane.vault.import_path(alice, model_file, name="tiny")  # bare weights: no config.json to convert from
+    pane.refresh()
+    pane.select_model("tiny")
+    _finish(qtbot, pane, pane.export(tmp_path / "t.gguf", "gguf"))
+    assert pane.notice.property("error") and "no config.json" in pane.notice.text()
+    assert not (tmp_path / "t.gguf").exists()

@@ -372,4 +372,27 @@ The details are in the log file:
             <translation>正在取消…</translation>
         </message>
     </context>
+    <context>
+        <name>Units</name>
+        <message>
+            <source>{s} s</source>
+            <translation>{s} 秒</translation>
+        </message>
+        <message>
+            <source>{m} min {s:02d} s</source>
+            <translation>{m} 分 {s:02d} 秒</translation>
+        </message>
+        <message>
+            <source>{h} h {m:02d} min</source>
+            <translation>{h} 小时 {m:02d} 分</translation>
+        </message>
+        <message>
+            <source>{d} d {h} h</source>
+            <translation>{d} 天 {h} 小时</translation>
+        </message>
+        <message>
+            <source>{ms} ms</source>
+            <translation>{ms} 毫秒</translation>
+        </message>
+    </context>
 </TS>

@@ -405,6 +405,10 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
         <translation>tokenizer.json 文件</translation>
     </message>
     <message>
+        <source>A vault model&apos;s (to fine-tune it)</source>
+        <translation>保险库中某个模型的（用于微调它）</translation>
+    </message>
+    <message>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
@@ -419,6 +423,14 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
     <message>
         <source>tokenizer.json</source>
         <translation>tokenizer.json</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>The text is tokenized as this model reads it; prompt/response pairs and chats are written with its chat template, and only the replies are learned. Fine-tuning the model needs data imported so.</source>
+        <translation>文本按该模型的读取方式分词；提示/回复对和对话按其对话模板书写，只学习回复部分。微调该模型需要这样导入的数据。</translation>
     </message>
     <message>
         <source>Split (whole documents)</source>
@@ -531,6 +543,10 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
     <message>
         <source>Choose the tokenizer.json file.</source>
         <translation>请选择 tokenizer.json 文件。</translation>
+    </message>
+    <message>
+        <source>There is no model in the vault whose tokenizer you may use: import one in the Vault pane first.</source>
+        <translation>保险库中没有可供你使用其分词器的模型：请先在保险库面板中导入一个。</translation>
     </message>
     <message>
         <source>{path} does not exist.</source>

@@ -79,6 +79,10 @@
             <translation>还没有数据点：曲线会在运行的第一步之后出现。</translation>
         </message>
         <message>
+            <source>Reading the points…</source>
+            <translation>正在读取数据点…</translation>
+        </message>
+        <message>
             <source>Select a run to see its curves.</source>
             <translation>选择一个运行以查看其曲线。</translation>
         </message>
@@ -138,26 +142,6 @@
             <translation>实际用时 (秒)</translation>
         </message>
         <message>
-            <source>{s} s</source>
-            <translation>{s} 秒</translation>
-        </message>
-        <message>
-            <source>{m} min {s:02d} s</source>
-            <translation>{m} 分 {s:02d} 秒</translation>
-        </message>
-        <message>
-            <source>{h} h {m:02d} min</source>
-            <translation>{h} 小时 {m:02d} 分</translation>
-        </message>
-        <message>
-            <source>{d} d {h} h</source>
-            <translation>{d} 天 {h} 小时</translation>
-        </message>
-        <message>
-            <source>{ms} ms</source>
-            <translation>{ms} 毫秒</translation>
-        </message>
-        <message>
             <source>(smoothed {value})</source>
             <translation>(平滑后 {value})</translation>
         </message>
@@ -172,6 +156,81 @@
         <message>
             <source>{tokens} tokens</source>
             <translation>{tokens} 个词元</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatView</name>
+        <message>
+            <source>System prompt (optional): how the assistant should answer</source>
+            <translation>系统提示（可选）：助手应如何回答</translation>
+        </message>
+        <message>
+            <source>Your message (Ctrl+Enter sends it)</source>
+            <translation>你的消息（Ctrl+Enter 发送）</translation>
+        </message>
+        <message>
+            <source>Send</source>
+            <translation>发送</translation>
+        </message>
+        <message>
+            <source>Stop</source>
+            <translation>停止</translation>
+        </message>
+        <message>
+            <source>New conversation</source>
+            <translation>新对话</translation>
+        </message>
+        <message>
+            <source>What the model reads (its chat template)</source>
+            <translation>模型读到的内容（其对话模板）</translation>
+        </message>
+        <message>
+            <source>System prompt</source>
+            <translation>系统提示</translation>
+        </message>
+        <message>
+            <source>You</source>
+            <translation>你</translation>
+        </message>
+        <message>
+            <source>Assistant</source>
+            <translation>助手</translation>
+        </message>
+        <message>
+            <source>System</source>
+            <translation>系统</translation>
+        </message>
+        <message>
+            <source>Write a message below. The conversation is rendered with the model's own chat template; each reply ends where the model ends its turn.</source>
+            <translation>在下方写一条消息。对话按模型自己的对话模板渲染；每条回复在模型结束其轮次时结束。</translation>
+        </message>
+        <message>
+            <source>The model is answering…</source>
+            <translation>模型正在回答…</translation>
+        </message>
+        <message>
+            <source>Stopped: the reply keeps what it had.</source>
+            <translation>已停止：回复保留已生成的部分。</translation>
+        </message>
+        <message>
+            <source>Done.</source>
+            <translation>完成。</translation>
+        </message>
+        <message>
+            <source>{n} tokens</source>
+            <translation>{n} 个词元</translation>
+        </message>
+        <message>
+            <source>{rate:.1f} tokens/s</source>
+            <translation>{rate:.1f} 词元/秒</translation>
+        </message>
+        <message>
+            <source>No reply: {error}</source>
+            <translation>没有回复：{error}</translation>
+        </message>
+        <message>
+            <source>The conversation is longer than the model's context: its {n} oldest turn(s) are left out of what it reads.</source>
+            <translation>对话超出了模型的上下文：最早的 {n} 轮不会被模型读到。</translation>
         </message>
     </context>
     <context>
@@ -277,10 +336,53 @@
         </message>
     </context>
     <context>
+        <name>FineTuneBox</name>
+        <message>
+            <source>Fine-tune a vault model</source>
+            <translation>微调保险库中的模型</translation>
+        </message>
+        <message>
+            <source>Full: every weight trains</source>
+            <translation>全量：训练所有权重</translation>
+        </message>
+        <message>
+            <source>LoRA: small adapters on the frozen model</source>
+            <translation>LoRA：在冻结的模型上训练小型适配器</translation>
+        </message>
+        <message>
+            <source>Method</source>
+            <translation>方式</translation>
+        </message>
+        <message>
+            <source>default: {names}</source>
+            <translation>默认：{names}</translation>
+        </message>
+        <message>
+            <source>Layers of this model LoRA can adapt: {names}</source>
+            <translation>此模型中 LoRA 可适配的层：{names}</translation>
+        </message>
+        <message>
+            <source>LoRA trains small low-rank adapters and keeps the model frozen: far less memory for gradients and optimizer state. The result is a small adapter version under the model in the Vault; merge it there into a full model.</source>
+            <translation>LoRA 训练小型低秩适配器并冻结模型：梯度和优化器状态所需内存少得多。结果是保险库中该模型下的一个小型适配器版本；可在那里将其合并为完整模型。</translation>
+        </message>
+        <message>
+            <source>Every weight of the model trains; each checkpoint is a full copy of the model.</source>
+            <translation>训练模型的所有权重；每个检查点都是模型的完整副本。</translation>
+        </message>
+    </context>
+    <context>
         <name>GenerateView</name>
         <message>
             <source>Prompt (may be empty)</source>
             <translation>提示词（可以为空）</translation>
+        </message>
+        <message>
+            <source>Raw: continue a prompt</source>
+            <translation>原始：续写提示</translation>
+        </message>
+        <message>
+            <source>Chat: turns in the model's chat template</source>
+            <translation>对话：按模型的对话模板进行多轮对话</translation>
         </message>
         <message>
             <source>Generate</source>
@@ -418,6 +520,10 @@
         <message>
             <source>Longer than the run: the validation loss is measured at the last step only.</source>
             <translation>比运行还长：验证损失只会在最后一步测量。</translation>
+        </message>
+        <message>
+            <source>Sharding needs 2 or more processes: raise Processes, or turn sharding off.</source>
+            <translation>分片需要 2 个或更多进程：请增加进程数，或关闭分片。</translation>
         </message>
         <message>
             <source>Steps</source>
@@ -564,6 +670,34 @@
             <translation>CPU 线程数（0 = 默认）</translation>
         </message>
         <message>
+            <source>LoRA rank</source>
+            <translation>LoRA 秩</translation>
+        </message>
+        <message>
+            <source>The adapters' inner size: 8 or 16 suit most fine-tunes; more learns more and costs more memory.</source>
+            <translation>适配器的内部维度：8 或 16 适合大多数微调；更大学得更多，也占用更多内存。</translation>
+        </message>
+        <message>
+            <source>LoRA alpha</source>
+            <translation>LoRA alpha</translation>
+        </message>
+        <message>
+            <source>Scales the adapters' output (alpha / rank); twice the rank is usual.</source>
+            <translation>缩放适配器的输出（alpha / 秩）；通常取秩的两倍。</translation>
+        </message>
+        <message>
+            <source>LoRA dropout</source>
+            <translation>LoRA dropout</translation>
+        </message>
+        <message>
+            <source>Target modules</source>
+            <translation>目标模块</translation>
+        </message>
+        <message>
+            <source>The Linear layers to adapt, by name (q_proj, v_proj, c_attn ...), comma separated; empty: the model family's defaults.</source>
+            <translation>要适配的线性层名称（q_proj、v_proj、c_attn …），以逗号分隔；留空：使用模型家族的默认值。</translation>
+        </message>
+        <message>
             <source>Checkpoint every (steps, 0 = only at the end)</source>
             <translation>每隔多少步保存检查点（0 = 只在结束时）</translation>
         </message>
@@ -582,6 +716,14 @@
         <message>
             <source>More than one starts the worker with torchrun and DistributedDataParallel.</source>
             <translation>多于一个时，将用 torchrun 和 DistributedDataParallel 启动工作进程。</translation>
+        </message>
+        <message>
+            <source>Shard the model over the processes (FSDP)</source>
+            <translation>将模型分片到各进程（FSDP）</translation>
+        </message>
+        <message>
+            <source>For a model too big for one device: weights, gradients and optimizer state are split over the processes (FSDP2) instead of copied to each. Needs 2 or more processes.</source>
+            <translation>用于单个设备放不下的模型：权重、梯度和优化器状态分散到各进程（FSDP2），而不是每个进程各复制一份。需要 2 个或更多进程。</translation>
         </message>
         <message>
             <source>Tags (comma separated)</source>
@@ -606,6 +748,10 @@
         <message>
             <source>Checkpoints and organisation</source>
             <translation>检查点与组织</translation>
+        </message>
+        <message>
+            <source>Fine-tuning</source>
+            <translation>微调</translation>
         </message>
         <message>
             <source>Fine-tune {name} v{version}</source>
@@ -693,6 +839,14 @@
         <message>
             <source>This does not fit in the device's memory: lower the batch size or the model size.</source>
             <translation>设备内存放不下：请减小批大小或模型规模。</translation>
+        </message>
+        <message>
+            <source>Trains &lt;b&gt;{t}&lt;/b&gt; adapter parameters ({share} of the model); the base stays frozen: no gradients or optimizer state for its weights.</source>
+            <translation>训练 &lt;b&gt;{t}&lt;/b&gt; 个适配器参数（占模型的 {share}）；基础模型保持冻结：其权重没有梯度和优化器状态。</translation>
+        </message>
+        <message>
+            <source>Memory per device, with the model sharded over {n} processes.</source>
+            <translation>每个设备的内存，模型分片到 {n} 个进程。</translation>
         </message>
         <message>
             <source>Time per step: &lt;b&gt;{t}&lt;/b&gt;</source>

@@ -48,6 +48,13 @@
     </message>
 </context>
 <context>
+    <name>ChatWindow</name>
+    <message>
+        <source>Chat with {model}</source>
+        <translation>与 {model} 对话</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPanel</name>
     <message>
         <source>Name</source>
@@ -181,10 +188,6 @@
         <translation>版本</translation>
     </message>
     <message>
-        <source>One .safetensors file</source>
-        <translation>单个 .safetensors 文件</translation>
-    </message>
-    <message>
         <source>A Hugging Face folder</source>
         <translation>Hugging Face 文件夹</translation>
     </message>
@@ -193,8 +196,16 @@
         <translation>给其他用户的加密包</translation>
     </message>
     <message>
+        <source>The stored files as they are (.safetensors)</source>
+        <translation>按原样导出存储的文件（.safetensors）</translation>
+    </message>
+    <message>
         <source>Format</source>
         <translation>格式</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
     </message>
     <message>
         <source>user name</source>
@@ -205,8 +216,72 @@
         <translation>接收者</translation>
     </message>
     <message>
+        <source>Sign with my signing key (OpenSSF model signing)</source>
+        <translation>用我的签名密钥签名（OpenSSF 模型签名）</translation>
+    </message>
+    <message>
+        <source>Check: run the format&apos;s runtime on the export and compare its logits</source>
+        <translation>检查：用该格式的运行时运行导出结果并比较 logits</translation>
+    </message>
+    <message>
         <source>Choose where…</source>
         <translation>选择位置…</translation>
+    </message>
+    <message>
+        <source>One .safetensors file (config, tokenizer and lineage inside)</source>
+        <translation>单个 .safetensors 文件（内含配置、分词器和谱系）</translation>
+    </message>
+    <message>
+        <source>GGUF for llama.cpp, Ollama and LM Studio</source>
+        <translation>GGUF，用于 llama.cpp、Ollama 和 LM Studio</translation>
+    </message>
+    <message>
+        <source>ONNX for ONNX Runtime (a folder)</source>
+        <translation>ONNX，用于 ONNX Runtime（文件夹）</translation>
+    </message>
+    <message>
+        <source>Automatic (f16; q8_0 or q4_0 for a quantized model)</source>
+        <translation>自动（f16；量化模型用 q8_0 或 q4_0）</translation>
+    </message>
+    <message>
+        <source>None (float weights)</source>
+        <translation>无（浮点权重）</translation>
+    </message>
+    <message>
+        <source>f32 (exact)</source>
+        <translation>f32（精确）</translation>
+    </message>
+    <message>
+        <source>f16 (half the size)</source>
+        <translation>f16（一半大小）</translation>
+    </message>
+    <message>
+        <source>bf16</source>
+        <translation>bf16</translation>
+    </message>
+    <message>
+        <source>q8_0 (8-bit)</source>
+        <translation>q8_0（8 位）</translation>
+    </message>
+    <message>
+        <source>q4_0 (4-bit)</source>
+        <translation>q4_0（4 位）</translation>
+    </message>
+    <message>
+        <source>q4_1 (4-bit, with offsets)</source>
+        <translation>q4_1（4 位，带偏移）</translation>
+    </message>
+    <message>
+        <source>q5_0 (5-bit)</source>
+        <translation>q5_0（5 位）</translation>
+    </message>
+    <message>
+        <source>q5_1 (5-bit, with offsets)</source>
+        <translation>q5_1（5 位，带偏移）</translation>
+    </message>
+    <message>
+        <source>int8 (ONNX Runtime&apos;s dynamic quantization)</source>
+        <translation>int8（ONNX Runtime 的动态量化）</translation>
     </message>
 </context>
 <context>
@@ -435,6 +510,14 @@
         <translation>加密包…</translation>
     </message>
     <message>
+        <source>Chat…</source>
+        <translation>对话…</translation>
+    </message>
+    <message>
+        <source>Talk with the selected model, or continue a prompt</source>
+        <translation>与所选模型对话，或续写提示</translation>
+    </message>
+    <message>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
@@ -531,20 +614,8 @@
         <translation>Model Studio 加密包 (*.msbundle)</translation>
     </message>
     <message>
-        <source>Export as safetensors</source>
-        <translation>导出为 safetensors</translation>
-    </message>
-    <message>
-        <source>safetensors (*.safetensors)</source>
-        <translation>safetensors (*.safetensors)</translation>
-    </message>
-    <message>
         <source>Export into which folder?</source>
         <translation>导出到哪个文件夹？</translation>
-    </message>
-    <message>
-        <source>Save the bundle</source>
-        <translation>保存加密包</translation>
     </message>
     <message>
         <source>Wrote {path}: it opens only with the key {fp}.</source>
@@ -573,6 +644,18 @@
     <message>
         <source>Revoke access</source>
         <translation>撤销访问</translation>
+    </message>
+    <message>
+        <source>Export as</source>
+        <translation>导出为</translation>
+    </message>
+    <message>
+        <source>Signed by {user} (key {fp}…) in {file}.</source>
+        <translation>已由 {user} 签名（密钥 {fp}…），签名文件 {file}。</translation>
+    </message>
+    <message>
+        <source>Checked with {runtime}: largest logit difference {diff}.</source>
+        <translation>已用 {runtime} 检查：logit 最大差异 {diff}。</translation>
     </message>
     <message>
         <source>Access revoked; {n} file(s) re-encrypted.</source>

@@ -21,7 +21,8 @@ from studio.cli.commands import (
     train,
     users,
     vault,
+    verify,
 )
 
 COMMANDS = [doctor, init, users, grants, keys, audit, dataset, vault, train, runs, sample, chat, compress, evaluate,
-            export, serve, selftest]
+            export, verify, serve, selftest]

@@ -1,4 +1,6 @@
-"""`studio keys create|list|revoke`: API keys for `studio serve` (OpenAI-compatible clients)."""
+"""`studio keys create|list|revoke`: API keys for `studio serve` (OpenAI-compatible clients).
+`studio keys signing-key [--of USER]`: the public half of a user's key that signs exports (OpenSSF model signing),
+as PEM, for verifying outside the studio (`model_signing verify key ... --public_key KEY.pem`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from studio.cli.auth import actor_from_args
 from studio.cli.output import Output
 
 NAME = "keys"
-HELP = "API keys for the OpenAI-compatible server (`studio serve`): create (shown once), list, revoke"
+HELP = ("API keys for the OpenAI-compatible server (`studio serve`): create (shown once), list, revoke; "
+        "signing-key: the public key that checks your signed exports")
 
 
 def _when(value) -> str:
@@ -67,7 +70,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--of", metavar="USER", help="administrators: only this user's keys")
     p = add_action(sub, "revoke", "revoke an API key: the next request with it is refused", _revoke)
     p.add_argument("key", metavar="KEY", help="the key's id, its name, or its displayed start (msk_...)")
+    p = add_action(sub, "signing-key", "print the public key (PEM) that checks signed exports", _signing_key)
+    p.add_argument("--of", metavar="USER", help="another user's (default: yours; yours is made if you have none)")
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
     return run_action(args, out)
+
+
+def _signing_key(studio, args, out):
+    user, fingerprint, pem = studio.signing.public_key(actor_from_args(studio, args), args.of)
+    if out.as_json:
+        out.json({"user": user, "fingerprint": fingerprint, "public_pem": pem})
+        return
+    import sys
+
+    out.line(pem.rstrip("\n"))  # PEM alone on stdout, so that `> key.pem` is the key
+    print(f"the signing key of {user}, fingerprint {fingerprint}", file=sys.stderr)

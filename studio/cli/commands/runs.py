@@ -1,4 +1,4 @@
-"""`studio runs list|show|pause|resume|stop|kill|delete|log`: training runs and their workers."""
+"""`studio runs list|show|metrics|pause|resume|stop|kill|delete|log`: training runs and their workers."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from studio.cli.auth import actor_from_args
 from studio.cli.confirm import add_yes_argument, confirmed
 from studio.cli.output import Output
 from studio.cli.runview import follow, human_time, status_line
+from studio.core.stores.run_metrics import METRICS
 from studio.core.stores.runs import STATUSES
 from studio.core.units import human_size
 
 NAME = "runs"
-HELP = "list, show, pause, resume, stop, kill, delete training runs, read their logs, join multi-node runs"
+HELP = ("list, show, pause, resume, stop, kill, delete training runs, read their metrics and logs, join multi-node "
+        "runs")
 
 
 def _row(r) -> list:
@@ -141,6 +143,26 @@ def _log(studio, args, out: Output):
         return 0
 
 
+def _metrics(studio, args, out: Output):
+    actor = actor_from_args(studio, args)
+    info = studio.runs.get(actor, args.run)
+    names = args.metric or ["train_loss", "val_loss"]
+    curves = studio.runs.metrics(actor, info.id, names)
+    if out.as_json:  # full precision: floats print as repr, so two runs compare exactly
+        out.json({"run": info.id, "metrics": {name: {"steps": [int(s) for s in c.steps],
+                                                     "values": [float(v) for v in c.values]}
+                                              for name, c in curves.items()}})
+        return 0
+    by_step: dict[int, dict[str, float]] = {}
+    for name, c in curves.items():
+        for step, value in zip(c.steps.tolist(), c.values.tolist(), strict=True):
+            by_step.setdefault(int(step), {})[name] = value
+    shown = [n for n in names if n in curves]
+    out.table(["step", *shown], [[step, *(f"{row[n]:.6f}" if n in row else "-" for n in shown)]
+                                 for step, row in sorted(by_step.items())])
+    return 0
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = action_parsers(parser)
     p = add_action(sub, "list", "list the runs you may see, newest first", _list)
@@ -170,6 +192,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = add_action(sub, "delete", "delete a run with its metrics, log and checkpoints", _delete)
     p.add_argument("run", help="name or id")
     add_yes_argument(p)
+    p = add_action(sub, "metrics", "a run's metrics by step (train and validation loss unless --metric)", _metrics)
+    p.add_argument("run", help="name or id")
+    p.add_argument("--metric", action="append", choices=METRICS, help="only this metric (repeatable)")
     p = add_action(sub, "log", "print a run's log (stdout and stderr of its worker)", _log)
     p.add_argument("run", help="name or id")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until the run ends")

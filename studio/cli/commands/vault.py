@@ -54,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     p.add_argument("--notes", default="")
     p.add_argument("--remove-original", action="store_true", help="delete the plaintext source after the import")
+    p.add_argument("--trust-key", metavar="KEY.pem",
+                   help="a public key (PEM) to check the source's signature with (signed outside this studio)")
     p = action("list", "the models you can open")
     p.add_argument("--search", default="", help="filter by name, tag, notes, architecture or dtype")
     for name, text in (("show", "one model: metadata, versions, lineage, who holds its keys"),
@@ -119,7 +121,8 @@ def _done(state) -> None:
 def _import(studio, actor, args, out: Output) -> int:
     state = _progress(out)
     result = studio.vault.import_path(actor, args.path, name=args.name, tags=args.tag, notes=args.notes,
-                                      remove_original=args.remove_original, state=state)
+                                      remove_original=args.remove_original, trust_key=args.trust_key,
+                                      state=state)
     _done(state)
     v = result.version
     if out.as_json:
@@ -127,6 +130,8 @@ def _import(studio, actor, args, out: Output) -> int:
     else:
         out.line(f"imported {v.model_name} version {v.number}: {len(v.artifacts)} file(s), {human_size(v.size_bytes)}, "
                  f"{human_count(v.parameter_count)} parameters ({v.dtype or 'unknown dtype'})")
+        if result.signature is not None and result.signature.verified:
+            out.line(result.signature.describe())
         if result.skipped:
             out.line(f"not stored: {', '.join(result.skipped)}")
         for warning in result.warnings:

@@ -90,17 +90,20 @@ def _zstd(data: bytes) -> bytes:
 
 def export_safetensors(out: str | Path, tensors: dict[str, torch.Tensor], description: dict[str, Any] | None, *,
                        shard_size: int | None = None, zstd: bool = False,
-                       progress: Callable[[float], None] | None = None) -> ExportResult:
+                       progress: Callable[[float], None] | None = None,
+                       extra_metadata: Mapping[str, str] | None = None) -> ExportResult:
     """Without shard_size: one file at `out` (".zst" is appended to the name when zstd is on and missing).
     With shard_size: a folder `out` holding the shards and the index (shards end in ".zst" when zstd is on;
-    the index names the uncompressed shard files, which `zstd -d` restores)."""
+    the index names the uncompressed shard files, which `zstd -d` restores). `extra_metadata`: more header
+    entries (exports/safetensors_file.py: the config, tokenizer and lineage); with shards they go into the
+    index's metadata, not into every shard."""
     out = Path(out)
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     if shard_size is None:
         if zstd and out.suffix != ".zst":
             out = out.with_name(out.name + ".zst")
         out = _check_out(out)
-        data = storage.to_bytes(tensors, description)
+        data = storage.to_bytes(tensors, description, extra_metadata)
         if zstd:
             data = _zstd(data)
         with atomic_writer(out) as fh:
@@ -129,7 +132,8 @@ def export_safetensors(out: str | Path, tensors: dict[str, torch.Tensor], descri
             if progress:
                 progress((i + 1) / (n + 1))
         index = {"metadata": {"total_size": sum(t.numel() * t.element_size() for t in tensors.values()),
-                              **({storage.META_KEY: description} if description else {})},
+                              **({storage.META_KEY: description} if description else {}),
+                              **dict(extra_metadata or {})},
                  "weight_map": dict(sorted(weight_map.items()))}
         text = json.dumps(index, indent=2).encode()
         (tmp / INDEX_NAME).write_bytes(text)

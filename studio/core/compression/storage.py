@@ -97,8 +97,9 @@ def header_metadata(description: dict[str, Any] | None, extra: dict[str, str] | 
     return meta
 
 
-def to_bytes(tensors: dict[str, torch.Tensor], description: dict[str, Any] | None) -> bytes:
-    return save({k: v.contiguous() for k, v in tensors.items()}, metadata=header_metadata(description))
+def to_bytes(tensors: dict[str, torch.Tensor], description: dict[str, Any] | None,
+             extra: dict[str, str] | None = None) -> bytes:
+    return save({k: v.contiguous() for k, v in tensors.items()}, metadata=header_metadata(description, extra))
 
 
 def from_bytes(data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, Any] | None]:

@@ -68,6 +68,11 @@ class Database:
         # operation and every audit append checks again.
         self.schema_guard = None
 
+    @property
+    def sessionmaker(self) -> sessionmaker:
+        """The factory of this database's sessions (for session event listeners: security/rowauth.py)."""
+        return self._factory
+
     def verify_schema(self, target: Session | sqlite3.Connection) -> None:
         """Raise SchemaTamperedError unless the file still has exactly the expected schema (no-op before
         Studio.open installed the guard). `target`: a session, or a DB-API connection."""

@@ -1,9 +1,16 @@
-"""Export formats beyond the studio's own (compression/export.py writes safetensors and the Hugging Face
-GPT-2 folder). One module per format, each a writer over a loaded model and its tokenizer:
+"""Export formats: how a vault version leaves the studio as files other programs run.
 
-    write_<format>(model, tokenizer, out_path, **options) -> what it wrote
+One module per format, each an `ExportFormat` (base.py) over the model-family interface, with its own check
+with the runtime that reads it:
 
-plus its check with the runtime that reads it. `gguf_gpt.py` writes the native GPT as llama.cpp's gpt2
-architecture (written for the serving benchmark's llama.cpp anchor; the GGUF export of issue 17 extends
-this module with more quantizations, the families and the CLI/GUI export, rather than starting another).
+| format        | module               | what it writes                                   | checked with            |
+|---------------|----------------------|--------------------------------------------------|-------------------------|
+| safetensors   | safetensors_file.py  | one self-contained file (or shards, zstd)        | safetensors + families  |
+| hf            | hf_folder.py         | a Hugging Face folder (the family's export_hf)   | transformers            |
+| gguf          | gguf_file.py         | a GGUF file for llama.cpp / Ollama / LM Studio   | gguf's reader, llama.cpp|
+| onnx          | onnx_folder.py       | model.onnx (+ KV-cache decoder) and tokenizer    | ONNX Runtime            |
+
+`studio.exports` (services/exports.py) is the one door: access (the export grant), the audited operation,
+the staged output that appears only once the entry committed, and the optional OMS signature (signing.py).
+A new format is a module listed in base.FORMAT_MODULES; nothing else changes.
 """

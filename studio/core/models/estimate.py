@@ -236,8 +236,8 @@ def _skeleton(config: dict[str, Any]) -> Any:
 def _adapter_size(model: Any, lora: LoraConfig) -> int:
     from studio.core.models.lora import target_paths
 
-    layers = {path: m for path, m in model.named_modules()}
-    return sum(lora.rank * (layers[p].in_features + layers[p].out_features) for p in target_paths(model, lora))
+    # rank x (in + out) per layer, read from the weight's shape: (out, in) for Linear, (in, out) for Conv1D
+    return sum(lora.rank * sum(model.get_submodule(p).weight.shape) for p in target_paths(model, lora))
 
 
 def estimate(

@@ -154,9 +154,15 @@ class ModelFamily(ABC):
         """The Linear layers inside the transformer blocks, by module path (embeddings, norms and the output
         head are not in it): what LoRA adapts and unstructured pruning / weight-only quantization compress."""
 
+    def lora_layers(self, model: nn.Module) -> dict[str, nn.Module]:
+        """The layers LoRA may adapt, by module path: `linear_layers`, plus layers that are Linear in another
+        layout that peft adapts and the compressor does not expect (GPT-2's Conv1D in transformers, weight
+        stored (in, out)). The default is `linear_layers`."""
+        return dict(self.linear_layers(model))
+
     def lora_targets(self, model: nn.Module) -> list[str]:
-        """Default LoRA target module names (the last part of each linear layer's path)."""
-        return sorted({path.rsplit(".", 1)[-1] for path in self.linear_layers(model)})
+        """Default LoRA target module names (the last part of each adaptable layer's path)."""
+        return sorted({path.rsplit(".", 1)[-1] for path in self.lora_layers(model)})
 
     # --- tokenizer, chat, export -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ GPT is not a transformers model, and the studio keeps its own training loop).
     load_adapter(model, adapter)                              # onto a freshly built base
     merge_lora(model)                                         # W + scale * B @ A, the wrappers removed
 
-Targets come from the family (`family.linear_layers`, `family.lora_targets`): the Linear layers inside the
+Targets come from the family (`family.lora_layers`, `family.lora_targets`): the Linear layers inside the
 transformer blocks, by the last part of their path. Adapter tensors are named as peft saves them
 (`<layer path>.lora_A.weight`, `.lora_B.weight`, no adapter name), so a LoRA version exports as a PEFT
 adapter. A version that holds an adapter has `adapter_config.json` (ADAPTER_FILE) naming its base.
@@ -35,7 +35,7 @@ def target_paths(model: nn.Module, lora: LoraConfig) -> list[str]:
     from studio.core.models.family import family_of
 
     family = family_of(model)
-    layers = family.linear_layers(model)
+    layers = family.lora_layers(model)
     wanted = list(lora.targets) or family.lora_targets(model)
     known = sorted({p.rsplit(".", 1)[-1] for p in layers})
     unknown = [t for t in wanted if t not in known]
@@ -48,12 +48,36 @@ def target_paths(model: nn.Module, lora: LoraConfig) -> list[str]:
     return paths
 
 
-def peft_config(lora: LoraConfig, paths: list[str]) -> Any:
+def target_choices(config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(the family's default targets, every name LoRA could adapt) of a model config, from its skeleton on the
+    meta device (no weights): what the New-run form offers before a run."""
+    from studio.core.models.family import family_for_config
+
+    family = family_for_config(config)
+    model = family.skeleton(dict(config))
+    known = sorted({p.rsplit(".", 1)[-1] for p in family.lora_layers(model)})
+    return list(family.lora_targets(model)), known
+
+
+def peft_config(lora: LoraConfig, paths: list[str], fan_in_fan_out: bool = False) -> Any:
     from peft import LoraConfig as PeftLoraConfig
 
     # full paths, so that a name like c_proj never matches a layer outside the blocks
     return PeftLoraConfig(r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=paths,
-                          bias="none")
+                          bias="none", fan_in_fan_out=fan_in_fan_out)
+
+
+def fan_in_fan_out(model: nn.Module, paths: list[str]) -> bool:
+    """Whether the targets store their weight (in, out) (GPT-2's Conv1D), before or after `apply_lora`: peft
+    must know (it would switch per layer anyway, with a warning each time), and so must a PEFT adapter's
+    config. A model whose targets mix both layouts has no such family."""
+    from torch import nn
+
+    def base(path: str) -> nn.Module:
+        module = model.get_submodule(path)
+        return getattr(module, "base_layer", module)  # a layer peft wrapped
+
+    return bool(paths) and all(not isinstance(base(p), nn.Linear) for p in paths)
 
 
 def apply_lora(model: nn.Module, lora: LoraConfig) -> list[str]:
@@ -63,7 +87,7 @@ def apply_lora(model: nn.Module, lora: LoraConfig) -> list[str]:
 
     lora = lora.validate()
     paths = target_paths(model, lora)
-    inject_adapter_in_model(peft_config(lora, paths), model)
+    inject_adapter_in_model(peft_config(lora, paths, fan_in_fan_out(model, paths)), model)
     for name, p in model.named_parameters():  # peft leaves nothing else trainable; say so explicitly
         p.requires_grad_(".lora_" in name)
     return paths
@@ -121,13 +145,14 @@ def merge_lora(model: nn.Module) -> nn.Module:
 
 # --- adapter versions -----------------------------------------------------------------------------------------
 
-def adapter_document(lora: LoraConfig, paths: list[str], base: Mapping[str, Any], family: str) -> dict[str, Any]:
+def adapter_document(lora: LoraConfig, paths: list[str], base: Mapping[str, Any], family: str, *,
+                     fan_in_fan_out: bool = False) -> dict[str, Any]:
     """adapter_config.json of a LoRA version: peft's fields (so the folder loads as a PEFT adapter) and the
     studio's: the format, the family, and the base version it belongs to."""
     return {
         "format": ADAPTER_FORMAT, "version": 1, "peft_type": "LORA", "r": lora.rank, "lora_alpha": lora.alpha,
         "lora_dropout": lora.dropout, "target_modules": paths, "bias": "none", "task_type": "CAUSAL_LM",
-        "studio_lora": lora.to_dict(), "family": family, "base": dict(base),
+        "fan_in_fan_out": fan_in_fan_out, "studio_lora": lora.to_dict(), "family": family, "base": dict(base),
     }
 
 

@@ -27,14 +27,26 @@ log = logging.getLogger(__name__)
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS anchor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, " \
           "mac BLOB NOT NULL, tag BLOB NOT NULL)"
+# The newest version of each scope of access rows (security/rowauth.py): a scope in studio.db older than its
+# version here was restored from an older copy. Same rules: written after the commit, only forward.
+_ACL_SCHEMA = "CREATE TABLE IF NOT EXISTS acl_anchor (scope TEXT PRIMARY KEY, epoch INTEGER NOT NULL, " \
+              "tag BLOB NOT NULL)"
+ADOPTED = "*adopted*"  # the scope whose presence says: this data folder's access rows were authenticated once
 
 
 class AnchorError(Exception):
     """The anchor exists but its tag does not check out (edited, or written with another key)."""
 
 
-def _tag(anchor_key: bytes, seq: int, mac: bytes) -> bytes:
-    return hmac.digest(anchor_key, b"model-studio audit head v1|" + struct.pack(">Q", seq) + mac, "sha256")
+def _tag(anchor_key: bytes, seq: int, mac: bytes, adopted: bool = True) -> bytes:
+    # Version 2 says, under the tag, that this data folder's access rows are authenticated (security/adopt.py):
+    # nobody without the key can turn it back into version 1 to have them adopted again as they stand.
+    label = b"model-studio audit head v2 adopted|" if adopted else b"model-studio audit head v1|"
+    return hmac.digest(anchor_key, label + struct.pack(">Q", seq) + mac, "sha256")
+
+
+def _acl_tag(anchor_key: bytes, scope: str, epoch: int) -> bytes:
+    return hmac.digest(anchor_key, b"model-studio acl epoch v1|" + struct.pack(">Q", epoch) + scope.encode(), "sha256")
 
 
 class AnchorFile:
@@ -45,7 +57,7 @@ class AnchorFile:
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-        self._guard = SchemaGuard(str(self.path), objects_from_statements([_SCHEMA]))
+        self._guard = SchemaGuard(str(self.path), objects_from_statements([_SCHEMA, _ACL_SCHEMA]))
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -54,6 +66,7 @@ class AnchorFile:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=OFF")
                 conn.execute(_SCHEMA)
+                conn.execute(_ACL_SCHEMA)
             except BaseException:
                 conn.close()
                 raise
@@ -83,9 +96,10 @@ class AnchorFile:
         if raw is None:
             return None
         seq, mac, tag = raw
-        if not hmac.compare_digest(_tag(anchor_key, seq, mac), tag):
-            raise AnchorError("the head anchor was altered (its authentication tag does not match).")
-        return Anchor(seq, mac)
+        for adopted in (True, False):
+            if hmac.compare_digest(_tag(anchor_key, seq, mac, adopted), tag):
+                return Anchor(seq, mac, adopted)
+        raise AnchorError("the head anchor was altered (its authentication tag does not match).")
 
     def advance(self, anchor_key: bytes, seq: int, mac: bytes) -> None:
         """Move the anchor to (seq, mac) unless it already names a later entry. Runs after the change it
@@ -124,6 +138,38 @@ class AnchorFile:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    # -- versions of access rows ------------------------------------------------------------------------
+    def acl_epoch(self, anchor_key: bytes, scope: str) -> int | None:
+        """The newest version anchored for `scope`; None when none is; AnchorError when its tag is wrong."""
+        if not self.path.exists():
+            return None
+        with self._lock:
+            row = self._connection().execute("SELECT epoch, tag FROM acl_anchor WHERE scope = ?", (scope,)).fetchone()
+        if row is None:
+            return None
+        if not hmac.compare_digest(_acl_tag(anchor_key, scope, int(row[0])), bytes(row[1])):
+            raise AnchorError(f"the recorded version of the access rows of {scope} was altered.")
+        return int(row[0])
+
+    def advance_acl(self, anchor_key: bytes, epochs: list[tuple[str, int]]) -> None:
+        """After the commit: record these versions (never backwards). A failure leaves them behind (safe)."""
+        with self._lock:
+            try:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._guard.verify(conn)
+                    conn.executemany(
+                        "INSERT INTO acl_anchor (scope, epoch, tag) VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
+                        "epoch = excluded.epoch, tag = excluded.tag WHERE excluded.epoch > acl_anchor.epoch",
+                        [(scope, epoch, _acl_tag(anchor_key, scope, epoch)) for scope, epoch in epochs])
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except (SchemaTamperedError, sqlite3.Error) as error:
+                log.error("the versions of access rows were not recorded: %s", error)
 
     def close(self) -> None:
         with self._lock:

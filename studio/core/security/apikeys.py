@@ -27,11 +27,25 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from studio.core.db.tables.api_keys import ApiKeyRow
+
+
+# Besides its own MAC (which says the row is one the studio made), each key row is an access row of its own
+# scope "apikey:<id>" (security/rowauth.py): versioned and anchored outside studio.db, so that a row restored
+# from a copy taken before its revocation is refused too.
+def _protect() -> None:
+    from studio.core.security import rowauth
+
+    rowauth.protect(ApiKeyRow, "apikey", ("id", "user_id", "key_hash", "key_generation", "rate_per_min",
+                                          "expires_at", "revoked_at"), id_column="id")
+
+
+_protect()
 
 PREFIX = "msk_"
 _FORMAT = 1
@@ -45,13 +59,16 @@ class KeyAuthority:
 
     hash_key: bytes
     row_key: bytes
+    acl: Any = None  # the AuditKeys of the same secret: a key's requests check access rows with them (rowauth)
 
     @classmethod
     def from_secret(cls, secret: bytes) -> KeyAuthority:
+        from studio.core.security.session import AuditKeys
+
         def derive(info: bytes) -> bytes:
             return HKDF(hashes.SHA256(), 32, salt=None, info=b"model-studio api keys v1|" + info).derive(secret)
 
-        return cls(derive(b"key hash"), derive(b"row mac"))
+        return cls(derive(b"key hash"), derive(b"row mac"), AuditKeys.from_secret(secret))
 
     def hash(self, token: str) -> bytes:
         return hmac.digest(self.hash_key, token.encode("utf-8"), "sha256")

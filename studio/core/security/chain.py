@@ -86,6 +86,7 @@ def details_json(details: dict) -> str:
 class Anchor:
     seq: int
     mac: bytes
+    adopted: bool = True  # written since access rows are authenticated (security/adopt.py)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session
 from studio.core.db.tables.accounts import GrantRow, UserRow
 from studio.core.db.tables.api_keys import ApiKeyRow
 from studio.core.operations import OPERATIONS
+from studio.core.security import rowauth
 from studio.core.security.apikeys import ApiKeyActor, row_problem
-from studio.core.security.session import UserSession
+from studio.core.security.session import UserSession, acl_keys_of
 
 PERMISSIONS = ("use", "export", "manage")  # each includes the ones before it
 GRANTABLE_TYPES = ("model", "dataset")
@@ -84,6 +85,7 @@ def object_exists(session: Session, obj_type: str, obj_id: str) -> bool:
     spec = _REGISTRY.get(obj_type)
     if spec is None:
         return False
+    rowauth.verify(session, rowauth.scope_name(obj_type, obj_id))  # a row made outside the studio is no object
     if spec.exists is not None:
         return bool(spec.exists(session, obj_id))
     return spec.owner_of is not None and spec.owner_of(session, obj_id) is not None
@@ -114,7 +116,19 @@ class Decision:
 
 def _user_of(session: Session, actor: object) -> UserRow | None:
     user_id = getattr(actor, "user_id", None)
-    return None if user_id is None else session.get(UserRow, user_id)
+    return None if user_id is None else _verified_user(session, user_id)
+
+
+def _verified_user(session: Session, user_id: int) -> UserRow | None:
+    # what an account's row says (role, status, public key) is believed only once it verified
+    rowauth.verify(session, rowauth.scope_name("user", user_id))
+    return session.get(UserRow, user_id)
+
+
+def _verify_object(session: Session, obj_type: str, obj_id: str) -> None:
+    """The object's access rows (its owner, the grants on it) must verify before any of them is read."""
+    if obj_type != "user":
+        rowauth.verify(session, rowauth.scope_name(obj_type, obj_id))
 
 
 def decide(session: Session, actor: object, action: str, obj_type: str | None, obj_id: object) -> Decision:
@@ -125,6 +139,7 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
     if getattr(actor, "role", None) == "system" and getattr(actor, "user_id", 0) is None:
         return Decision(True, "the studio itself")
     code = ""
+    rowauth.ensure_bound(session, acl_keys_of(actor), getattr(actor, "user_id", None))
     if isinstance(actor, ApiKeyActor):
         user, refusal, code = _key_user(session, actor, spec)
     elif isinstance(actor, UserSession):
@@ -156,6 +171,13 @@ def decide(session: Session, actor: object, action: str, obj_type: str | None, o
 def _session_user(session: Session, actor: UserSession) -> tuple[UserRow | None, str | None]:
     if actor.locked:
         return None, "the session is locked"
+    raw = session.get(UserRow, actor.user_id) if actor.user_id is not None else None
+    if raw is None:
+        return None, "not logged in as a known user"
+    if bytes(raw.public_key) != actor.public_key:  # a refusal may rest on what the row says; a "yes" may not
+        return None, "the account's keys were replaced by a password reset; log in again"
+    if acl_keys_of(actor) is None:
+        return None, "the session holds no audit key, which the access rows are checked with; log in again"
     user = _user_of(session, actor)
     if user is None:
         return None, "not logged in as a known user"
@@ -173,13 +195,18 @@ def _key_user(session: Session, actor: ApiKeyActor, spec) -> tuple[UserRow | Non
     if not spec.by_key:
         return None, f"an API key may not {spec.description}", ""
     row = session.get(ApiKeyRow, actor.key_id)
+    if row is not None:
+        try:
+            rowauth.verify(session, rowauth.scope_name("apikey", row.id))
+        except rowauth.TamperedRowError as error:
+            return None, str(error), "tampered"
     problem = row_problem(row, actor.authority)
     if problem is not None:
         return None, problem[1], problem[0]
     assert row is not None
     if row.user_id != actor.user_id:
         return None, "the API key belongs to another user", "tampered"
-    user = session.get(UserRow, row.user_id)
+    user = _verified_user(session, row.user_id)
     if user is None:
         return None, "the API key's user no longer exists", "missing"
     if user.key_generation != row.key_generation:
@@ -201,12 +228,14 @@ def owner_of(session: Session, obj_type: str, obj_id: str) -> int | None:
     spec = _REGISTRY.get(obj_type)
     if spec is None or spec.owner_of is None:
         return None
+    _verify_object(session, obj_type, obj_id)
     return spec.owner_of(session, obj_id)
 
 
 def permission_on(session: Session, user_id: int, obj_type: str, obj_id: str, depth: int = 0) -> str | None:
     """The highest permission `user_id` holds on the object: its own grants, ownership ("manage"), and, at
     "use" level at most, grants or ownership on the objects it is implied by."""
+    _verify_object(session, obj_type, obj_id)
     if owner_of(session, obj_type, obj_id) == user_id:
         return "manage"
     rows = session.scalars(
@@ -227,6 +256,7 @@ def permission_on(session: Session, user_id: int, obj_type: str, obj_id: str, de
 def visible_ids(session: Session, actor: object, obj_type: str, ids: Iterable[object]) -> list[object]:
     """The subset of `ids` the actor may see (administrators see everything; others own or hold a grant,
     direct or implied). For list operations, which check the role with the door and filter with this."""
+    rowauth.ensure_bound(session, acl_keys_of(actor), getattr(actor, "user_id", None))
     user = _user_of(session, actor)
     if user is None or user.disabled:
         return []

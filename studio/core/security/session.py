@@ -22,17 +22,19 @@ from studio.core.security import keys
 
 @dataclass(frozen=True)
 class AuditKeys:
-    """Keys derived from the audit secret: one MACs entries, the other authenticates the head anchor."""
+    """Keys derived from the audit secret: one MACs entries, one authenticates the anchors kept outside
+    studio.db (the log's head, the versions of access rows), one MACs access rows (security/rowauth.py)."""
 
     mac_key: bytes
     anchor_key: bytes
+    rows_key: bytes
 
     @classmethod
     def from_secret(cls, secret: bytes) -> AuditKeys:
         def derive(info: bytes) -> bytes:
             return HKDF(hashes.SHA256(), 32, salt=None, info=b"model-studio audit v1|" + info).derive(secret)
 
-        return cls(derive(b"entry mac"), derive(b"head anchor"))
+        return cls(derive(b"entry mac"), derive(b"head anchor"), derive(b"access rows"))
 
     def __repr__(self) -> str:
         return "AuditKeys(<hidden>)"
@@ -101,6 +103,14 @@ def audit_keys_of(actor: object) -> AuditKeys | None:
     if isinstance(actor, UserSession):
         return actor._audit
     return None
+
+
+def acl_keys_of(actor: object) -> AuditKeys | None:
+    """The keys an actor authenticates access rows with: an open UserSession's, or those an API key's server
+    was started with (its `authority.acl`)."""
+    if isinstance(actor, UserSession):
+        return actor._audit
+    return getattr(getattr(actor, "authority", None), "acl", None)
 
 
 def audit_secret_of(actor: object) -> bytes | None:

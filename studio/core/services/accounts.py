@@ -32,8 +32,9 @@ from studio.core.errors import (
     ValidationError,
 )
 from studio.core.messages import msg
-from studio.core.security import events, keys, passwords, throttle
-from studio.core.security.session import UserSession, audit_keys_of, audit_secret_of
+from studio.core.security import adopt, events, keys, passwords, pins, rowauth, throttle
+from studio.core.security.rowauth import TamperedRowError
+from studio.core.security.session import AuditKeys, UserSession, audit_keys_of, audit_secret_of
 from studio.core.services.base import Service
 from studio.core.stores import login_attempts
 from studio.core.stores.accounts import (
@@ -46,6 +47,7 @@ from studio.core.stores.accounts import (
     to_user,
     user_row_by_name,
     user_subject,
+    verified_user,
 )
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class AccountService(Service):
         phc = passwords.hash_password(password)
         store = self.studio.audit_store
         with self.studio.db.session(durable=True) as s:
+            rowauth.bind(s, AuditKeys.from_secret(audit_secret), store.anchor)
             now = self.now()
             row = UserRow(name=name, name_key=name_key(name), role="admin", disabled=False, must_change_password=False,
                           created_at=now, password_changed_at=now, password_phc=phc, key_kdf="",
@@ -93,6 +96,7 @@ class AccountService(Service):
             if s.scalar(select(func.count()).select_from(UserRow)) != 1:
                 raise ConflictError(msg("Another process created the first administrator at the same time; log in."))
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
+            row.trust = pins.pin(private, row.id, audit_secret)
             session = UserSession(row.id, row.name, row.role, private, audit_secret, row.key_generation)
             akeys = audit_keys_of(session)
             # Entries from before (failed logins at an empty studio) are sealed now; say how many, so that a
@@ -105,6 +109,7 @@ class AccountService(Service):
                                        obj_id=str(row.id), outcome="allowed", details=details, keys=akeys,
                                        allow_genesis=True)
         store.advance_anchor(akeys, head)
+        rowauth.register_live(self.studio.db.engine, session)
         log.info("created the first administrator (user id %s)", row.id)
         return session
 
@@ -166,16 +171,42 @@ class AccountService(Service):
             row = s.get(UserRow, user_id)
             blob, kdf, public, generation = row.wrapped_private_key, row.key_kdf, bytes(row.public_key), row.key_generation
             sealed, role, name, disabled = row.sealed_audit_secret, row.role, row.name, row.disabled
+            trust = row.trust
         if disabled:  # disabled while the password was being checked: the same answer as before
             self._record_failed_login(gate, who, "account disabled")
             raise AuthenticationError(WRONG_LOGIN)
         private = keys.unwrap_private_key(blob, kdf, password, user_id, public)
         audit_secret = keys.open_sealed(private, sealed, _AUDIT_AAD) if sealed else None
+        if trust is not None and not pins.matches(private, user_id, audit_secret, trust):
+            store.record(**who, outcome="denied", details={"reason": "the account's audit secret does not match "
+                                                                     "its pin (replaced outside the studio)"})
+            raise TamperedRowError(f"user:{user_id}", "the copy of the audit secret sealed to this account was "
+                                                      "replaced (it does not match the account's own pin).")
         session = UserSession(user_id, name, role, private, audit_secret, generation)
         akeys = audit_keys_of(session)
+        try:
+            return self._finish_login(session, akeys, private, audit_secret, trust, password, who, gate)
+        except TamperedRowError as error:
+            session.lock()
+            store.record(**who, outcome="denied", details={"reason": "tampered access rows",
+                                                           "message": str(error)[:500]})
+            raise
+
+    def _finish_login(self, session: UserSession, akeys, private, audit_secret, trust, password: str, who: dict,
+                      gate: login_attempts.Gate) -> UserSession:
+        store = self.studio.audit_store
+        user_id, name = session.user_id, session.user_name
         with self.studio.db.session(durable=True) as s:
+            rowauth.bind(s, akeys, store.anchor, user_id)
             row = s.get(UserRow, user_id)
             details: dict = {}
+            if akeys is not None and row.role == "admin" and adopt.pending(store.anchor, akeys):
+                details["adopted"] = adopt.adopt_folder(s)  # a data folder from before access rows were MACed
+            rowauth.verify(s, rowauth.scope_name("user", user_id))
+            session.role = row.role
+            if trust is None:  # an account older than pins: its first login pins what it holds
+                row.trust = pins.pin(private, user_id, audit_secret)
+                details["pinned"] = True
             if passwords.needs_rehash(row.password_phc):
                 row.password_phc = passwords.hash_password(password)
                 details["rehashed"] = True
@@ -192,6 +223,7 @@ class AccountService(Service):
                                    outcome="allowed", details=details)
         if akeys is not None:
             store.advance_anchor(akeys, head)
+        rowauth.register_live(self.studio.db.engine, session)
         log.info("user %s logged in", user_id)
         return session
 
@@ -229,6 +261,7 @@ class AccountService(Service):
             s.add(row)
             s.flush()
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, password, row.id)
+            row.trust = pins.pin(private, row.id, secret)
             op.obj_id = str(row.id)
             events.role_changed(s, actor, row.id, None, role)
             return to_user(row, 0)
@@ -267,8 +300,9 @@ class AccountService(Service):
             return to_user(row, failures_of(op.session, row.id))
 
     def _keep_an_admin(self, session, leaving_id: int) -> None:
-        others = session.scalar(select(func.count()).select_from(UserRow).where(
+        others = [uid for uid in session.scalars(select(UserRow.id).where(
             UserRow.role == "admin", UserRow.disabled.is_(False), UserRow.id != leaving_id))
+            if verified_user(session, uid) is not None]
         if not others:
             raise ConflictError(msg("At least one active administrator must remain."))
 
@@ -285,12 +319,14 @@ class AccountService(Service):
                 raise ValidationError(msg("Use 'change password' for your own account (a reset would replace your keys)."))
             passwords.check_password_rules(new_password, row.name)
             revoked = grant_rows(s, user_id=row.id)
-            s.execute(delete(GrantRow).where(GrantRow.user_id == row.id))
+            for grant in s.scalars(select(GrantRow).where(GrantRow.user_id == row.id)).all():
+                s.delete(grant)
             row.password_phc = passwords.hash_password(new_password)
             row.key_kdf, row.wrapped_private_key = keys.wrap_private_key(private, new_password, row.id)
             row.public_key = public
             row.key_generation += 1
             row.sealed_audit_secret = keys.seal(public, secret, _AUDIT_AAD) if secret else None
+            row.trust = pins.pin(private, row.id, secret)  # the administrator holds the new key pair this once
             row.must_change_password = True
             row.password_changed_at = self.now()
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == user_subject(row.id)))

@@ -103,7 +103,7 @@ class AuditService(Service):
         fmt = export_format(path, fmt)
         flt = flt or AuditFilter()
         filter_desc = {k: v for k, v in vars(flt).items() if v and k != "extra"}
-        with staged_output(path, replace=True, parents=True) as staged:  # the file appears only once its record committed
+        with staged_output(path, replace=True, parents=True, journal=self.studio.paths.staging) as staged:  # the file appears only once its record committed
             with self.operation(actor, ops.AUDIT_EXPORT, None, None, file=str(path), format=fmt,
                                 filter=filter_desc) as op:
                 op.details["entries"] = self._write(staged.path, fmt, flt, state)

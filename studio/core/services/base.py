@@ -35,8 +35,8 @@ from studio.core import operations as ops
 from studio.core.actor import Actor
 from studio.core.errors import AccessDenied, AuditTamperedError, AuditWriteError, StudioError
 from studio.core.operations import OPERATIONS
-from studio.core.security import policy
-from studio.core.security.session import audit_keys_of
+from studio.core.security import policy, rowauth
+from studio.core.security.session import acl_keys_of, audit_keys_of
 
 if TYPE_CHECKING:
     from studio.core.services.studio import Studio
@@ -88,6 +88,7 @@ class Service:
         name: str | None = None
         try:
             with self.studio.db.session(durable=True) as session:
+                self.bind(session, actor)
                 self.studio.db.verify_schema(session)
                 if keys is not None and action not in OPEN_WHEN_TAMPERED:
                     self._check_chain(keys)
@@ -120,6 +121,17 @@ class Service:
         if keys is not None:
             audit.advance_anchor(keys, head)
 
+    def bind(self, session: Session, actor: object) -> Session:
+        """Let `session` authenticate access rows as `actor` can (security/rowauth.py)."""
+        rowauth.bind(session, acl_keys_of(actor), self.studio.audit_store.anchor, getattr(actor, "user_id", None))
+        return session
+
+    @contextmanager
+    def acting_session(self, actor: object, durable: bool = False) -> Iterator[Session]:
+        """A session outside an operation that reads or changes access rows as `actor`."""
+        with self.studio.db.session(durable) as session:
+            yield self.bind(session, actor)
+
     def _check_chain(self, keys) -> None:
         """Refuse to work on a log whose chain cannot be continued: a rollback of studio.db, deleted newest
         entries or a replaced anchor would otherwise let old rows (grants, recipients) decide again."""
@@ -135,6 +147,7 @@ class Service:
         """Raise AccessDenied (and record the denial) unless the policy allows; record nothing otherwise."""
         oid = None if obj_id is None else str(obj_id)
         with self.studio.db.session() as session:
+            self.bind(session, actor)
             self.studio.db.verify_schema(session)
             decision = policy.decide(session, actor, action, obj_type, oid)
             name = None if decision.allowed else policy.object_name(session, obj_type, oid)
@@ -147,6 +160,7 @@ class Service:
     def can(self, actor: Actor, action: str, obj_type: str | None = None, obj_id: object = None) -> bool:
         """The policy's answer without recording anything: for greying out what the user may not do."""
         with self.studio.db.session() as session:
+            self.bind(session, actor)
             return policy.decide(session, actor, action, obj_type, None if obj_id is None else str(obj_id)).allowed
 
     # -- recording outside the change's transaction ------------------------------------------------------

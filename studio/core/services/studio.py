@@ -10,18 +10,21 @@ from studio.core.db import Database
 from studio.core.db.migrate import head_revision, upgrade_database
 from studio.core.db.schema import SchemaGuard, expected_objects
 from studio.core.errors import StudioError
-from studio.core.fsutil import make_private, use_private_umask
+from studio.core.fsutil import make_private, sweep_staged_outputs, use_private_umask
 from studio.core.logsetup import configure_logging
 from studio.core.paths import DataPaths, resolve_data_dir
+from studio.core.security import rowauth
 from studio.core.security.anchor import AnchorFile
 from studio.core.services.accounts import AccountService
 from studio.core.services.audit import AuditService
 from studio.core.services.compression import CompressionService
 from studio.core.services.datasets import DatasetService
+from studio.core.services.exports import ExportService
 from studio.core.services.grants import GrantService
 from studio.core.services.keys import KeyService
 from studio.core.services.runs import RunService
 from studio.core.services.serving import ServingService
+from studio.core.services.signing import SigningService
 from studio.core.services.system import SystemService
 from studio.core.services.vault import VaultService
 from studio.core.services.vault.directory import AccountDirectory
@@ -63,6 +66,8 @@ class Studio:
         self.compression = CompressionService(self)
         self.runs = RunService(self)
         self.serving = ServingService(self)
+        self.signing = SigningService(self)
+        self.exports = ExportService(self)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, *, log_to_file: bool = True) -> Studio:
@@ -82,6 +87,7 @@ class Studio:
             raise
         log.info("opened data folder %s", paths.root)
         studio = cls(paths, db, backup)
+        rowauth.install(db.sessionmaker, db.engine, studio.audit_store.anchor)
         try:
             studio.audit_store.anchor.check_schema()
         except BaseException:
@@ -95,6 +101,8 @@ class Studio:
             studio.vault.sweep()
         except (StudioError, OSError) as error:
             log.warning("could not clean the vault's folder: %s", error)
+        for folder in sweep_staged_outputs(paths.staging):  # a killed export's plaintext, never published
+            log.warning("removed %s: what an export killed before it finished had written", folder)
         return studio
 
     def close(self) -> None:

@@ -44,7 +44,7 @@ class LlamaCppRunner:
         except ImportError as error:
             raise StudioError("The llama.cpp back-end needs llama-cpp-python, which a source install has (make setup) "
                               "and the packaged app does not; use --backend torch.") from error
-        from studio.core.exports.gguf_gpt import write_gguf
+        from studio.core.exports.gguf_file import write_gguf
         from studio.core.models.gpt import GPT
 
         if not isinstance(model, GPT) or any(name.endswith(".qweight") for name in model.state_dict()):

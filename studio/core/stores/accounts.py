@@ -14,9 +14,24 @@ from studio.core.db import Database
 from studio.core.db.tables.accounts import GrantRow, LoginAttemptRow, UserRow
 from studio.core.errors import NotFoundError, ValidationError
 from studio.core.messages import msg
-from studio.core.security import throttle
+from studio.core.security import rowauth, throttle
 
 _NAME = re.compile(r"^\w[\w.\-]{0,63}$")
+
+# What decides access (security/rowauth.py): an account's identity, role, status and public key; and every
+# grant, in the scope of the object it is on.
+# `trust` (the user's pin of their audit secret, security/pins.py) too: nulling it must not make the next
+# login pin a secret someone else chose.
+rowauth.protect(UserRow, "user", ("id", "name_key", "role", "disabled", "public_key", "key_generation", "trust"),
+                id_column="id", key=("id",))
+rowauth.protect(GrantRow, None, ("obj_type", "obj_id", "user_id", "permission", "granted_by"),
+                type_column="obj_type", id_column="obj_id", key=("user_id", "permission"))
+
+
+def verified_user(session: Session, user_id: int) -> UserRow | None:
+    """The account row, after its access rows verified (TamperedRowError otherwise)."""
+    rowauth.verify(session, rowauth.scope_name("user", user_id))
+    return session.get(UserRow, user_id)
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.datasets.stats import DatasetStats
 from studio.core.db import Database
 from studio.core.db.tables.datasets import DatasetKeyRow, DatasetRow
 from studio.core.errors import ConflictError, NotFoundError
+from studio.core.security import rowauth
+
+# What decides who may read a dataset and receives its key, and where its files are (security/rowauth.py).
+rowauth.protect(DatasetRow, "dataset", ("id", "owner_id", "encrypted", "storage_key", "storage_format", "key_uid",
+                                        "key_epoch"), id_column="id")
+rowauth.protect(DatasetKeyRow, "dataset", ("dataset_id", "recipient", "user_id"), id_column="dataset_id",
+                key=("recipient", "user_id"))
 
 
 @dataclass(frozen=True)
@@ -154,18 +161,29 @@ class DatasetStore:
 
     @staticmethod
     def delete_wrapped_keys(session: Session, dataset_id: int, user_id: int | None = None) -> int:
-        query = delete(DatasetKeyRow).where(DatasetKeyRow.dataset_id == dataset_id)
+        # through the ORM, so that the dataset's access rows are tagged again (security/rowauth.py)
+        query = select(DatasetKeyRow).where(DatasetKeyRow.dataset_id == dataset_id)
         if user_id is not None:
             query = query.where(DatasetKeyRow.recipient == "user", DatasetKeyRow.user_id == user_id)
-        return session.execute(query).rowcount or 0
+        rows = session.scalars(query).all()
+        for row in rows:
+            session.delete(row)
+        session.flush()
+        return len(rows)
 
     @staticmethod
     def key_holders(session: Session, dataset_id: int) -> list[int]:
-        """The users a dataset's key is wrapped for (not counting the recovery key)."""
+        """The users a dataset's key is wrapped for (not counting the recovery key), once the dataset's
+        access rows verified: a re-encryption wraps the new key for these users only."""
+        rowauth.verify(session, rowauth.scope_name("dataset", dataset_id))
         return list(session.scalars(select(DatasetKeyRow.user_id).where(
             DatasetKeyRow.dataset_id == dataset_id, DatasetKeyRow.recipient == "user").order_by(DatasetKeyRow.user_id)))
 
     @staticmethod
     def user_wrap_rows(session: Session, user_id: int) -> list[DatasetKeyRow]:
-        return list(session.scalars(select(DatasetKeyRow).where(
+        """The user's wraps, each in a dataset whose access rows verified."""
+        rows = list(session.scalars(select(DatasetKeyRow).where(
             DatasetKeyRow.recipient == "user", DatasetKeyRow.user_id == user_id)))
+        for dataset_id in {r.dataset_id for r in rows}:
+            rowauth.verify(session, rowauth.scope_name("dataset", dataset_id))
+        return rows

@@ -19,6 +19,12 @@ from studio.core.db import Database
 from studio.core.db.tables.accounts import UserRow
 from studio.core.db.tables.runs import RunCheckpointRow, RunEventRow, RunRow
 from studio.core.errors import NotFoundError, ValidationError
+from studio.core.security import rowauth
+
+# Who owns a run (and so may control or delete it) and what it is made from (a grant on those lets the holder
+# read it): authenticated like every access row (security/rowauth.py). The progress columns the worker
+# writes are not.
+rowauth.protect(RunRow, "run", ("id", "owner_id", "dataset_id", "source_model_id"), id_column="id")
 
 QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
 COMPLETED, STOPPED, DIVERGED, FAILED, INTERRUPTED = "completed", "stopped", "diverged", "failed", "interrupted"

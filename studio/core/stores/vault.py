@@ -24,8 +24,16 @@ from studio.core.db.tables.vault import (
     VaultWrappedKeyRow,
 )
 from studio.core.errors import NotFoundError
+from studio.core.security import rowauth
 
 LINEAGE_KINDS = ("dataset", "run", "source_version", "recipe")
+
+# What decides who receives a model's keys (security/rowauth.py): its owner and its recipients, in the model's
+# scope (with the grants on it); the vault's recovery public key, which every key is also wrapped to.
+rowauth.protect(VaultModelRow, "model", ("id", "owner_id"), id_column="id")
+rowauth.protect(VaultRecipientRow, "model", ("model_id", "user_id", "granted_by"), id_column="model_id",
+                key=("user_id",))
+rowauth.protect(VaultMetaRow, "vault", ("id", "vault_id", "recovery_public"), id_column="id")
 
 
 def utcnow() -> datetime:
@@ -116,8 +124,14 @@ class VaultStore:
 
     # --- the vault itself ---------------------------------------------------------------------------------
 
-    def meta(self, s: Session) -> VaultMetaRow | None:
-        return s.get(VaultMetaRow, 1)
+    def meta(self, s: Session, verify: bool = True) -> VaultMetaRow | None:
+        """The vault's identity and recovery public key (every key is also wrapped to it), once verified.
+        `verify=False` only for checks that wrap and open no key (the studio committing a worker's files: the
+        vault id is also bound into every file, which a forged one would not match)."""
+        row = s.get(VaultMetaRow, 1)
+        if row is not None and verify:
+            rowauth.verify(s, "vault:1")
+        return row
 
     def add_meta(self, s: Session, vault_id: bytes, recovery_public: bytes) -> VaultMetaRow:
         row = VaultMetaRow(id=1, vault_id=vault_id, recovery_public=recovery_public, created_at=utcnow())
@@ -169,13 +183,17 @@ class VaultStore:
         return row
 
     def model_ids(self, s: Session, visible_to: int | None) -> list[int]:
-        """All models (visible_to None: an administrator) or those whose keys are wrapped for the user."""
+        """All models (visible_to None: an administrator) or those whose keys are wrapped for the user; each
+        model's access rows verified."""
         query = select(VaultModelRow.id).order_by(VaultModelRow.name)
         if visible_to is not None:
             query = query.join(VaultRecipientRow, VaultRecipientRow.model_id == VaultModelRow.id).where(
                 VaultRecipientRow.user_id == visible_to
             )
-        return list(s.scalars(query))
+        ids = list(s.scalars(query))
+        for model_id in ids:
+            rowauth.verify(s, rowauth.scope_name("model", model_id))
+        return ids
 
     def model_info(self, s: Session, row: VaultModelRow) -> ModelInfo:
         count = s.scalar(select(func.count()).select_from(VaultVersionRow).where(
@@ -289,6 +307,9 @@ class VaultStore:
         s.flush()
         return row
 
+    def model_of_artifact(self, s: Session, artifact: VaultArtifactRow) -> int:
+        return s.get(VaultVersionRow, artifact.version_id).model_id
+
     def all_blobs(self, s: Session) -> set[str]:
         return set(s.scalars(select(VaultArtifactRow.blob)))
 
@@ -317,6 +338,9 @@ class VaultStore:
             VaultWrappedKeyRow.recipient == "user", VaultWrappedKeyRow.user_id == user_id)))
 
     def recipients(self, s: Session, model_id: int) -> list[int]:
+        """Who the model's keys are wrapped for (owner and grantees), once the model's access rows verified:
+        every key the vault wraps for someone else goes to these users only."""
+        rowauth.verify(s, rowauth.scope_name("model", model_id))
         return list(s.scalars(select(VaultRecipientRow.user_id).where(VaultRecipientRow.model_id == model_id)
                               .order_by(VaultRecipientRow.user_id)))
 
@@ -328,8 +352,12 @@ class VaultStore:
         return True
 
     def remove_recipient(self, s: Session, model_id: int, user_id: int) -> bool:
-        return s.execute(delete(VaultRecipientRow).where(
-            VaultRecipientRow.model_id == model_id, VaultRecipientRow.user_id == user_id)).rowcount > 0
+        row = s.get(VaultRecipientRow, (model_id, user_id))
+        if row is None:
+            return False
+        s.delete(row)  # through the ORM: the model's access rows are tagged again (security/rowauth.py)
+        s.flush()
+        return True
 
     def source_version_row(self, s: Session, version_id: int) -> VaultVersionRow | None:
         return s.get(VaultVersionRow, version_id)

@@ -25,14 +25,18 @@ def _resize_rows(t: torch.Tensor, rows: int) -> torch.Tensor:
 
 
 def prepare_fine_tune(config: GPTConfig, tensors: dict[str, torch.Tensor], tokenizer_vocab_size: int,
-                      *, eos_id: int | None = None, resize_vocab: bool = False) -> tuple[GPTConfig, dict[str, torch.Tensor]]:
-    """The config and weights a fine-tuning Trainer starts from, checked against the tokenizer."""
+                      *, eos_id: int | None = None, resize_vocab: bool = False,
+                      same_tokenizer: bool = False) -> tuple[GPTConfig, dict[str, torch.Tensor]]:
+    """The config and weights a fine-tuning Trainer starts from, checked against the tokenizer.
+    `same_tokenizer`: the caller checked that the data was tokenized with the model's own tokenizer, so an
+    embedding with more rows than the tokenizer has ids (a GPT-2 folder padded to a round size) is fine."""
     config = config.validate()
     if "transformer.wte.weight" not in tensors:
         raise ValidationError("The starting weights have no token embedding (transformer.wte.weight).")
     if eos_id is not None and not 0 <= eos_id < tokenizer_vocab_size:
         raise ValidationError(f"The tokenizer's end-of-document id {eos_id} is outside its vocabulary.")
-    if tokenizer_vocab_size == config.vocab_size:
+    if tokenizer_vocab_size == config.vocab_size or (same_tokenizer and tokenizer_vocab_size < config.vocab_size
+                                                      and not resize_vocab):
         return config, tensors
     if not resize_vocab:
         raise ValidationError(

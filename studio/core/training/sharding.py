@@ -14,8 +14,7 @@ for multi-node runs, would spread them), the slot stays one format for every run
 resume read a checkpoint the same way, sharded or not), and nothing plaintext ever touches a disk. The
 cost is that rank 0 holds the full state in host memory while it writes: fine for models that do not fit
 one GPU, not for models that do not fit the machine's RAM. Resuming builds the full model on every rank
-from the (broadcast) state, shards it, and gives each rank its share of the optimizer state with
-`set_optimizer_state_dict`.
+from the (broadcast) state, shards it, and each rank cuts its own share of the optimizer state (load_optimizer).
 """
 
 from __future__ import annotations
@@ -26,13 +25,15 @@ import torch
 from torch import nn
 
 from studio.core.training.distributed import World
+from studio.core.training.optim import optimizer_from_flat
 
 
 def blocks(model: nn.Module) -> list[nn.Module]:
-    """The children of every ModuleList that holds Linear layers of the family (the transformer blocks)."""
+    """The children of every ModuleList that holds the family's Linear layers (`lora_layers`: Conv1D too), the
+    transformer blocks."""
     from studio.core.models.family import family_of
 
-    paths = list(family_of(model).linear_layers(model))
+    paths = list(family_of(model).lora_layers(model))
     out = []
     for name, module in model.named_modules():
         if isinstance(module, nn.ModuleList) and any(p.startswith(name + ".") for p in paths):
@@ -83,31 +84,23 @@ def full_state(model: nn.Module, optimizer: torch.optim.Optimizer,
 
 def load_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor],
                    meta: dict[str, Any]) -> None:
-    """Give each rank its shard of a full optimizer state (every rank holds the full state here)."""
-    from torch.distributed.checkpoint.state_dict import set_optimizer_state_dict
+    """Give each rank its shard of a full optimizer state (every rank holds the full state here).
 
-    from studio.core.errors import ValidationError
+    Each rank cuts its own shard of every tensor with the placement of the parameter it belongs to, without a
+    collective, and loads the result by parameter name like an unsharded run. Not set_optimizer_state_dict:
+    with a full state on every rank it scatters each tensor from rank 0 in the order of the given dict, and a
+    dict read from safetensors comes in a different (hash) order in every process, so ranks received each
+    other's tensors (exp_avg for exp_avg_sq: the resumed run's loss became NaN at its second step)."""
+    from torch.distributed.tensor import DTensor, distribute_tensor
 
-    state: dict[str, dict[str, Any]] = {}
-    for key, value in tensors.items():
-        _, pname, field = key.split("/", 2)
-        state.setdefault(pname, {})[field] = value
-    for pname, fields_ in meta.get("scalars", {}).items():
-        state.setdefault(pname, {}).update(fields_)
-    groups = []
-    for g in meta.get("param_groups", []):
-        g = dict(g)
-        if isinstance(g.get("betas"), list):
-            g["betas"] = tuple(g["betas"])
-        groups.append(g)
-    try:
-        set_optimizer_state_dict(model, optimizer, {"state": state, "param_groups": groups},
-                                 options=_load_options())
-    except (KeyError, RuntimeError, ValueError) as error:
-        raise ValidationError(f"The saved optimizer state does not fit this sharded model: {error}") from error
-
-
-def _load_options() -> Any:
-    from torch.distributed.checkpoint.state_dict import StateDictOptions
-
-    return StateDictOptions(full_state_dict=True)
+    params = dict(model.named_parameters())
+    local: dict[str, torch.Tensor] = {}
+    for key in sorted(tensors):
+        value = tensors[key]
+        param = params.get(key.split("/", 2)[1])
+        if isinstance(param, DTensor) and value.dim() > 0:
+            # src_data_rank=None: every rank holds the full tensor and keeps its share, no communication
+            value = distribute_tensor(value.to(param.device), param.device_mesh, param.placements,
+                                      src_data_rank=None)
+        local[key] = value
+    optimizer_from_flat(model, optimizer, local, meta)

@@ -31,7 +31,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from studio.core.errors import NotFoundError, StudioError
+from studio.core.errors import IntegrityError, NotFoundError, StudioError
 from studio.core.messages import msg
 from studio.core.stores.runs import PAUSED, CheckpointInfo, RunInfo, RunStore
 from studio.core.training.checkpoints import Reservation, register_store
@@ -91,6 +91,12 @@ class VaultCheckpoints:
         if run.dataset_id is not None:
             lineage.append(LineageEdge("dataset", str(run.dataset_id), run.dataset_name))
         model = run.checkpoint_model_id
+        if model is not None and vault.owner_id(actor, model) != run.owner_id:
+            # the run's row names someone else's model (runs.checkpoint_model_id is not an access row the
+            # studio can authenticate: the worker's side writes it): never send checkpoints there
+            raise IntegrityError(f"The run {run.name!r} names model {model} for its checkpoints, which its owner "
+                                 "does not own: the run's row was altered outside the studio. No checkpoint was "
+                                 "written there; start a new run.")
         out = []
         for slot in slots:
             pending = vault.reserve_version(

@@ -165,10 +165,12 @@ class Worker:
             slots = [Slot(int(c["id"]), str(c["slot"]), c["secret"]) for c in msg.checkpoints]
             files = {"config.json": _json(self.trainer.model_config).encode()}
             if self.trainer.lora is not None:
-                from studio.core.models.lora import ADAPTER_FILE, adapter_document
+                from studio.core.models.lora import ADAPTER_FILE, adapter_document, fan_in_fan_out
 
                 base = {"model_id": run.source_model_id, "version": run.source_version, "label": run.source_name}
-                doc = adapter_document(self.trainer.lora, self.trainer.lora_paths, base, self.trainer.family.name)
+                t = self.trainer
+                doc = adapter_document(t.lora, t.lora_paths, base, t.family.name,
+                                       fan_in_fan_out=fan_in_fan_out(t.model, t.lora_paths))
                 files[ADAPTER_FILE] = _json(doc).encode()
             if data.tokenizer_json is not None:
                 files["tokenizer.json"] = data.tokenizer_json.encode()

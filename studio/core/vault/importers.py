@@ -78,7 +78,13 @@ def plan_import(path: Path) -> ImportPlan:
     if suffix == ".safetensors":
         layout = safetensors_io.validate_file(path)
         plan = ImportPlan("safetensors", path.stem, [_weights_file(path, path.name, layout)], originals=[path])
-        summarise(plan, [layout], None)
+        from studio.core.exports.safetensors_file import read_self_contained
+
+        carried = read_self_contained(layout.metadata)
+        if carried is None:
+            summarise(plan, [layout], None)
+        else:
+            _plan_self_contained(plan, path, layout, *carried)
         return plan
     if suffix in LEGACY_SUFFIXES:
         tensors = load_legacy(path)
@@ -90,6 +96,39 @@ def plan_import(path: Path) -> ImportPlan:
         f"{path.name}: Model Studio imports .safetensors files, Hugging Face folders, and legacy .pt/.pth/.bin "
         "weights files.", "path"
     )
+
+
+def _plan_self_contained(plan: ImportPlan, path: Path, layout: Layout, about: dict[str, Any],
+                         files: dict[str, bytes]) -> None:
+    """A self-contained export (exports/safetensors_file.py): the config, tokenizer and chat template it
+    carries become the version's files again, checked as a folder's are; where it came from goes into the
+    version's metadata."""
+    from studio.core.compression.storage import description_of
+    from studio.core.vault.model_check import check_config, check_folder
+
+    if "config.json" not in files:
+        raise ValidationError(f"{path.name} says it is a self-contained export but carries no config.json.")
+    try:
+        config = json.loads(files["config.json"])
+    except ValueError as error:
+        raise ValidationError(f"The config.json inside {path.name} is not valid JSON: {error}.") from None
+    if not isinstance(config, dict):
+        raise ValidationError(f"The config.json inside {path.name} is not a JSON object.")
+    _, spec = check_config(config)
+    shapes = {t.name: t.shape for t in layout.tensors}
+    checked = check_folder(path, config, shapes, files)
+    for name, data in sorted(files.items()):
+        role = "config" if name in CONFIG_FILES else "tokenizer"
+        plan.artifacts.append(PlannedArtifact(name, role, len(data), data=data))
+    plan.metadata.update(checked.metadata)
+    plan.warnings += checked.warnings
+    plan.metadata["exported_from"] = {k: about.get(k) for k in ("model", "source_version", "kind", "architecture",
+                                                                 "lineage")}
+    description = description_of(layout.metadata)
+    if description is not None:
+        plan.metadata["compression"] = description
+    summarise(plan, [layout], config)
+    plan.architecture = str(about.get("architecture") or spec.architecture)
 
 
 def _weights_file(path: Path, name: str, layout: Layout) -> PlannedArtifact:

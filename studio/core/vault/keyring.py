@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
 
 from studio.core.db.tables.vault import VaultArtifactRow, VaultMetaRow
-from studio.core.errors import NotFoundError
+from studio.core.errors import IntegrityError, NotFoundError
 from studio.core.stores.vault import VaultStore
 from studio.core.vault import wrap
 from studio.core.vault.errors import VaultError, VaultKeyError
@@ -80,7 +80,13 @@ class Keyring:
                     + ("." if not self.is_admin else ", or another administrator to share the recovery key with you.")
                 )
             raw = wrap.unwrap(blob, self._private, wrap.info_recovery_key(self.vault_id, self.user_id))
-            self._recovery = X25519PrivateKey.from_private_bytes(raw)
+            key = X25519PrivateKey.from_private_bytes(raw)
+            # Anyone can wrap a key of their own to an administrator's public key: only the vault's own
+            # recovery key (its public half is in the verified vault_meta row) is taken.
+            if wrap.raw_public(key) != bytes(self.meta.recovery_public):
+                raise VaultKeyError("The recovery key wrapped for you is not this vault's (its wrap was replaced "
+                                    "outside the studio); another administrator can share the real one with you.")
+            self._recovery = key
         return self._recovery
 
     def data_key(self, artifact: VaultArtifactRow) -> bytes:
@@ -169,6 +175,13 @@ class Keyring:
         count = 0
         for row in self.store.user_wrap_rows(self.s, user_id):
             artifact = self.s.get(VaultArtifactRow, row.artifact_id)
+            model_id = self.store.model_of_artifact(self.s, artifact)
+            if user_id not in self.store.recipients(self.s, model_id):
+                # a wrap for someone the model's verified rows do not name: never re-wrap a real key for it
+                raise IntegrityError(
+                    f"vault_wrapped_keys row {row.id} holds a key of model {model_id} for user {user_id}, who is not "
+                    "one of its recipients: it was added outside the studio. Nothing was re-wrapped; restore "
+                    "studio.db from a backup you trust.")
             blob = self.store.wrapped_key(self.s, artifact.id, RECOVERY)
             key = wrap.unwrap(blob, recovery, wrap.info_data_key(self.vault_id, artifact.uid, RECOVERY))
             row.wrapped = wrap.wrap(key, new_public, wrap.info_data_key(self.vault_id, artifact.uid, USER, user_id))

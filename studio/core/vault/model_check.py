@@ -36,19 +36,21 @@ def check_config(config: Mapping[str, Any]) -> Any:
 
 
 def check_folder(folder: Path, config: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]],
-                 files: Mapping[str, Path]) -> ModelCheck:
-    """`shapes`: every stored tensor's shape by name; `files`: the folder's config and tokenizer files."""
+                 files: Mapping[str, Path | bytes]) -> ModelCheck:
+    """`shapes`: every stored tensor's shape by name; `files`: the folder's config and tokenizer files (paths,
+    or their bytes when they travel inside a self-contained safetensors file)."""
+    files = {name: (f if isinstance(f, bytes) else f.read_bytes()) for name, f in files.items()}
     family, spec = check_config(config)
     tokenizer_config = files.get("tokenizer_config.json")
     if tokenizer_config is not None:
-        doc = _json(tokenizer_config)
+        doc = _json(tokenizer_config, "tokenizer_config.json")
         if doc.get("auto_map"):
             raise ValidationError("This model's tokenizer needs code from its own folder (tokenizer_config.json has "
                                   "\"auto_map\"): the studio never runs a model's own code.")
     if "tokenizer.json" not in files:
         raise ValidationError(NO_TOKENIZER.format(folder=folder.name))
     family.check_tensors(config, shapes)
-    tokenizer = family.tokenizer({name: path.read_bytes() for name, path in files.items()}, config)
+    tokenizer = family.tokenizer(files, config)
     if tokenizer.vocab_size > spec.vocab_size > 0:
         raise ValidationError(f"The tokenizer has {tokenizer.vocab_size:,} tokens but the model only "
                               f"{spec.vocab_size:,} embeddings: the tokenizer does not belong to this model.")
@@ -62,11 +64,11 @@ def check_folder(folder: Path, config: Mapping[str, Any], shapes: Mapping[str, t
     return check
 
 
-def _json(path: Path) -> dict[str, Any]:
+def _json(data: bytes, name: str) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        raise ValidationError(f"{path.name} is not valid JSON: {error}.") from None
+        raise ValidationError(f"{name} is not valid JSON: {error}.") from None
     if not isinstance(doc, dict):
-        raise ValidationError(f"{path.name} is not a JSON object.")
+        raise ValidationError(f"{name} is not a JSON object.")
     return doc

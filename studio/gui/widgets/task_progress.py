@@ -6,15 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from studio.core.tasks import Progress
 from studio.gui.concurrent import Task
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return f"{seconds // 60}:{seconds % 60:02d}"
+from studio.gui.units import fmt_duration
 
 
 class TaskProgress(QWidget):
@@ -49,7 +41,7 @@ class TaskProgress(QWidget):
         else:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(p.fraction * 1000))
-        eta = format_eta(p.eta_s)
+        eta = "" if p.eta_s is None else fmt_duration(p.eta_s)
         text = p.message
         if eta:
             text = self.tr("{message}  (about {eta} left)").format(message=p.message, eta=eta)

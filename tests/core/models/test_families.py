@@ -1,7 +1,7 @@
 """The model-family interface over every supported family: built from config + tensors (assigned, not copied),
 the same logits and greedy tokens as transformers itself, tensors and config round-trip, the Linear layers,
-the Hugging Face export read back by transformers (same logits, same chat ids), shape checks, the tokenizer
-and its chat template."""
+the files of the Hugging Face export (read back by transformers in tests/core/vault/test_hf_models.py), shape
+checks, the tokenizer and its chat template."""
 
 from __future__ import annotations
 
@@ -81,20 +81,12 @@ def test_a_family_runs_a_folder_as_transformers_does(folders, name, tmp_path):
     assert all(m is not head for m in layers.values())
     assert family.lora_targets(model)
 
-    # exported as a Hugging Face folder, transformers reads the same logits and the same chat ids
-    tok = family.tokenizer(_folder_files(folders[name]), config)
+    # its Hugging Face export (every file the family writes; read back by transformers: test_hf_models.py)
     out = tmp_path / "export"
     out.mkdir()
-    written = family.export_hf(model, out, tok)
+    written = family.export_hf(model, out, family.tokenizer(_folder_files(folders[name]), config))
     assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
             "generation_config.json"} <= set(written) == {p.name for p in out.iterdir()}
-    exported = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
-    with torch.no_grad():
-        assert _max_diff(exported(x).logits, expected) < 1e-5
-    auto = transformers.AutoTokenizer.from_pretrained(out)
-    chat = [{"role": "user", "content": "What is 2 + 2?"}]
-    assert auto.apply_chat_template(chat, add_generation_prompt=True, tokenize=True)["input_ids"] == tok.encode_chat(chat)
-    assert json.loads((out / "generation_config.json").read_text())["eos_token_id"] == [257, 259]
 
 
 @pytest.mark.parametrize("name", ["llama", "qwen2", "gpt2", "gpt_neox"])

@@ -14,7 +14,7 @@ def run_row(studio, make_user):
 
     def make(**values):
         n = next(counter)
-        with studio.db.session() as s:
+        with studio.runs.acting_session(owner) as s:  # a run's owner is an access row: written as its owner
             row = RunRow(name=values.pop("name", f"bare-{n}"), owner_id=owner.user_id, status=values.pop("status", "queued"),
                          created_at=utcnow(), model_config_json=json.dumps({}), train_config_json=json.dumps({}),
                          **values)

@@ -90,6 +90,11 @@ def test_full_fine_tuning_of_a_family_model_trains_every_weight(studio, make_use
     base = studio.vault.load(user, "q").tensors
     changed = [n for n in base if n in tuned and not torch.equal(base[n].float(), tuned[n].float())]
     assert len(changed) > 0.8 * len(base)
+    # its checkpoints chat with the source's template and end-of-turn ids (they keep only tokenizer.json)
+    chat = studio.runs.open_chat(user, f"run:{run.id}")
+    assert chat.loaded.tokenizer.has_chat_template
+    reply = "".join(chat.reply("Tell me thing 1.", _greedy()))
+    assert chat.messages[-1] == {"role": "assistant", "content": reply}
 
 
 def test_lora_settings_are_checked_with_their_field(studio, make_user, tmp_path):

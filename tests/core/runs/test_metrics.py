@@ -140,15 +140,18 @@ def test_a_million_points_load_fast(studio, run_row):
     for s, v in zip(steps[start + BLOCK:], values[start + BLOCK:], strict=True):
         w.add(int(s), {"train_loss": float(v)})
     w.flush()
-    best = 1e9
-    for _ in range(3):
-        t = time.perf_counter()
-        curve = read_curves(studio.db, run, ["train_loss"])["train_loss"]
-        best = min(best, time.perf_counter() - t)
+    def best_of_3(**kw):
+        # Best of three: a loaded CI machine can stall any one read; the bound is about the code's cost.
+        best, got = 1e9, None
+        for _ in range(3):
+            t = time.perf_counter()
+            got = read_curves(studio.db, run, ["train_loss"], **kw)["train_loss"]
+            best = min(best, time.perf_counter() - t)
+        return best, got
+
+    best, curve = best_of_3()
     assert len(curve) == n and curve.steps[-1] == n
-    t = time.perf_counter()
-    small = read_curves(studio.db, run, ["train_loss"], max_points=4000)["train_loss"]
-    down = time.perf_counter() - t
+    down, small = best_of_3(max_points=4000)
     assert len(small) <= 4000
     print(f"1M points: {best * 1000:.1f} ms, downsampled to 4000: {down * 1000:.1f} ms")
     assert best < 0.25, best

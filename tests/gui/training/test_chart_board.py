@@ -218,6 +218,23 @@ def test_no_points_yet_shows_a_line_not_empty_axes(board, qtbot):
     qtbot.waitUntil(lambda: board.stack.currentWidget() is board.split, timeout=3000)
 
 
+def test_a_run_being_read_says_so_not_that_it_has_no_points(board, qtbot, monkeypatch):
+    release = threading.Event()
+    read = board.feed._reader
+
+    def slow_read(run_id, since):
+        release.wait(5)
+        return read(run_id, since)
+
+    monkeypatch.setattr(board.feed, "_reader", slow_read)
+    board.store.write_run(4, 50)
+    board.set_runs([(4, "long")])
+    qtbot.wait(200)
+    assert board.stack.currentWidget() is board.placeholder and board.placeholder.text() == "Reading the points…"
+    release.set()
+    qtbot.waitUntil(lambda: board.stack.currentWidget() is board.split, timeout=3000)
+
+
 def test_log_ticks_fit_the_chart_and_read_plainly(board, qtbot):
     from studio.gui.panes.training.plots.axes import fmt_tick, log_ticks
 

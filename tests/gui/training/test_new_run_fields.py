@@ -25,10 +25,14 @@ def test_every_model_and_training_setting_has_a_field_with_the_engines_default()
                 default = 0  # the form's "0 = the model's context / 4 x width"
             assert FIELD[f.name].default == default, f.name
     options = {f.key for f in FIELDS if f.target == "options"}
-    assert options == {"checkpoint_every", "keep_last", "keep_best", "nproc", "resize_vocab"}
+    assert options == {"checkpoint_every", "keep_last", "keep_best", "nproc", "resize_vocab", "fsdp", "lora_rank",
+                       "lora_alpha", "lora_dropout", "lora_targets"}
     from studio.core.services.runs import RunSettings
 
-    assert options <= {f.name for f in fields(RunSettings)}  # each is a run setting of that name
+    settings = {f.name: f.default for f in fields(RunSettings)}
+    assert options <= set(settings)  # each is a run setting of that name, with its default
+    for key in options - {"lora_targets"}:  # targets: "" in the form, () in the settings (the family's defaults)
+        assert FIELD[key].default == settings[key], key
 
 
 def values(**changes):
@@ -55,3 +59,9 @@ def test_checks():
     assert check(values(name=" "), DATA)["name"].level == ERROR
     assert check(values(), DATA, name_taken=True)["name"].level == ERROR
     assert check(values(), None)["dataset"].level == ERROR
+    assert check(values(fsdp=True), DATA)["fsdp"].level == ERROR  # one process: nothing to shard over
+    assert "fsdp" not in check(values(fsdp=True, nproc=2), DATA)
+    assert check(values(lora=True, lora_rank=0), DATA)["lora_rank"].level == ERROR
+    assert check(values(lora=True, lora_dropout=1.0), DATA)["lora_dropout"].level == ERROR
+    assert check(values(lora=True, lora_targets="q_proj, model.v_proj"), DATA)["lora_targets"].level == ERROR
+    assert check(values(lora=False, lora_rank=0), DATA) == {}  # a full fine-tune ignores the LoRA settings

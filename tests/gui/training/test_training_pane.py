@@ -212,6 +212,9 @@ def test_details_tail_the_log_and_list_checkpoints(training, fake, qtbot):
     pane.details.setCurrentWidget(pane.details.checkpoints)
     qtbot.waitUntil(lambda: pane.details.checkpoints.tree.topLevelItemCount() == 2, timeout=3000)
     assert pane.details.settings.value("Training", "lr") == "0.001"
+    from studio.gui.panes.training.details.key_values import fmt
+
+    assert (fmt(("demo", "lr")), fmt([]), fmt([2, 4]), fmt({"a": 1})) == ("demo, lr", "—", "2, 4", '{"a": 1}')
     assert pane.details.system.value("System", "device") == "cpu"
     pane.details.setCurrentWidget(pane.details.audit)
     qtbot.waitUntil(lambda: pane.details.audit.topLevelItemCount() == 1, timeout=3000)

@@ -8,6 +8,8 @@ from studio.core.db.tables import (  # noqa: F401
     compression,
     datasets,
     runs,
+    security,
     settings,
+    signing_keys,
     vault,
 )

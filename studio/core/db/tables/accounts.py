@@ -29,6 +29,9 @@ class UserRow(Base):
     wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     key_generation: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # +1 on an admin reset
     sealed_audit_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The user's own pin of their copy of the audit secret: HMAC under a key derived from their private key,
+    # so that nobody without their password can swap the secret for one they know (security/pins.py).
+    trust: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class GrantRow(Base):

@@ -356,6 +356,15 @@ class TransformersFamily(ModelFamily):
         head = model.get_output_embeddings()
         return {path: m for path, m in model.named_modules() if isinstance(m, nn.Linear) and m is not head}
 
+    def lora_layers(self, model: nn.Module) -> dict[str, nn.Module]:
+        # GPT-2's blocks (a GPT-2 the native family cannot represent, e.g. another activation) hold Conv1D
+        # layers, not nn.Linear: peft adapts them (fan_in_fan_out), the compressor's Linear code would not
+        from torch import nn
+        from transformers.pytorch_utils import Conv1D
+
+        head = model.get_output_embeddings()
+        return {path: m for path, m in model.named_modules() if isinstance(m, nn.Linear | Conv1D) and m is not head}
+
     # --- export ------------------------------------------------------------------------------------------------
 
     def export_hf(self, model: nn.Module, folder: Path, tokenizer: ModelTokenizer | None = None) -> list[str]:

@@ -282,7 +282,7 @@ class CompressionService(Service):
         else:
             source = self.models.load(actor, model_id, version, Span(state, 0.0, 0.3))
         state.report(0.3, "Writing", force=True)
-        with staged_output(target) as staged:  # visible only once the entry committed
+        with staged_output(target, journal=self.studio.paths.staging) as staged:  # visible only once the entry committed
             with self.operation(actor, ops.MODEL_EXPORT, "model", source.model_id, version=source.version,
                                 format=format, path=str(target)) as op:
                 if format == "hf":

@@ -257,7 +257,27 @@ class SamplingMixin:
         model = model_from_state(state, device, base=base)
         del state, base
         label = f"run {run.name}, checkpoint of step {chosen.step}" + (" (best)" if chosen.is_best else "")
-        return Loaded(model, tokenizer_from_json(store.tokenizer(self.studio, actor, run, chosen), model), label)
+        text = store.tokenizer(self.studio, actor, run, chosen)
+        tokenizer = self._source_tokenizer(actor, run, model, text) or tokenizer_from_json(text, model)
+        return Loaded(model, tokenizer, label)
+
+    def _source_tokenizer(self, actor: Any, run: RunInfo, model: Any, text: str | None) -> Any:
+        """A fine-tune's checkpoints keep only tokenizer.json; the version it started from also has the
+        tokenizer_config.json (chat template, special tokens) and generation_config.json (end-of-turn ids)
+        that chatting needs. Its files, when it is still there and has the checkpoint's tokenizer; else None."""
+        vault = getattr(self.studio, "vault", None)
+        if vault is None or run.source_model_id is None:
+            return None
+        try:
+            source = vault.load(actor, run.source_model_id, run.source_version, roles={"config", "tokenizer"})
+        except StudioError:
+            return None  # deleted, or no longer the actor's to read: the checkpoint's own tokenizer.json serves
+        raw = source.files.get("tokenizer.json")
+        if raw is None or (text is not None and (raw.decode() if isinstance(raw, bytes) else raw) != text):
+            return None  # another tokenizer (a resized vocabulary): the source's template does not belong to it
+        from studio.core.models.family import family_of
+
+        return family_of(model).tokenizer(source.files, source.config)
 
     def _load_version(self, actor: Any, ref: str, device: str) -> Loaded:
         from studio.core.models.family import family_for_config

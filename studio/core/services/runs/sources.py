@@ -236,8 +236,9 @@ def load_source(studio: Any, actor: Any, settings: RunSettings, plan: RunPlan) -
             from studio.core.compression.storage import decode_tensors
 
             tensors = decode_tensors(tensors)
+        same = loaded.tokenizer is not None and _canonical(loaded.tokenizer) == _canonical(plan.data.tokenizer_json)
         _, weights = prepare_fine_tune(config, tensors, plan.data.vocab_size, eos_id=plan.data.eos_id,
-                                       resize_vocab=settings.resize_vocab)
+                                       resize_vocab=settings.resize_vocab, same_tokenizer=same)
     else:
         weights = dict(loaded.tensors)  # stored names: the family's build reads them
     blob = st_save({k: v.contiguous() for k, v in weights.items()})

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from studio.core.db.tables.vault import VaultArtifactRow, VaultMetaRow, VaultModelRow, VaultVersionRow
 from studio.core.errors import AccessDenied, ConflictError, DatabaseError, NotFoundError, ValidationError
 from studio.core.fsutil import atomic_writer
+from studio.core.security.rowauth import TamperedRowError
 from studio.core.services.base import OperationContext, Service
 from studio.core.services.vault.directory import AccountDirectory
 from studio.core.stores.vault import VaultStore, not_found
@@ -200,7 +201,10 @@ class VaultBase(Service):
         """Whether the actor is an administrator now: the account's role as stored, not as it was when the
         session logged in (the policy reads it afresh too, so both agree after a role change)."""
         user_id = getattr(actor, "user_id", None)
-        return user_id is not None and user_id in self.directory.admin_user_ids(s)
+        if user_id is None:
+            return False
+        check = getattr(self.directory, "is_admin", None)
+        return check(s, user_id) if check is not None else user_id in self.directory.admin_user_ids(s)
 
     def visible_to(self, s: Session, actor: Any) -> int | None:
         """None (everything) for administrators, who hold the recovery key; else the actor's id."""
@@ -215,7 +219,7 @@ class VaultBase(Service):
             return self.store.model_row(s, model)
         rows = self.store.models_named(s, model)
         if not self.is_admin(s, actor):
-            rows = [r for r in rows if getattr(actor, "user_id", None) in self.store.recipients(s, r.id)]
+            rows = [r for r in rows if self._may_see(s, actor, r.id)]
         own = [r for r in rows if r.owner_id == getattr(actor, "user_id", None)]
         if own or len(rows) == 1:
             return (own or rows)[0]
@@ -226,10 +230,26 @@ class VaultBase(Service):
             return self.store.model_row(s, model)
         raise not_found(model)
 
+    def _may_see(self, s: Session, actor: Any, model_id: int) -> bool:
+        """Whether the actor holds the model's keys; a model whose access rows do not verify counts as seen, so
+        that the operation asked for goes on to it and refuses it there, recorded in the audit log (refusing
+        this lookup instead would be unrecorded, and hiding the model would make a forgery look like nothing)."""
+        try:
+            return getattr(actor, "user_id", None) in self.store.recipients(s, model_id)
+        except TamperedRowError:
+            return True
+
     def model_id(self, model: int | str, actor: Any) -> int:
         """Resolve a name or id for `actor` before the operation starts (the policy decides on the id)."""
         with self.studio.db.session() as s:
             return self.resolve(s, actor, model).id
+
+    def owner_id(self, actor: Any, model: int | str) -> int:
+        """The model's owner, from its verified access rows."""
+        with self.acting_session(actor) as s:
+            row = self.resolve(s, actor, model)
+            self.store.recipients(s, row.id)  # verifies the model's access rows
+            return row.owner_id
 
     def model_for(self, s: Session, actor: Any, model: int | str) -> VaultModelRow:
         row = self.resolve(s, actor, model)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from studio.core import operations as ops
 from studio.core.actor import SYSTEM
@@ -106,7 +106,9 @@ class CheckpointsMixin(VaultBase):
         with self.operation(actor, ops.MODEL_IMPORT, "model", self._version_model(version_id), kind="commit") as op:
             s = op.session
             vrow = self._pending(s, actor, version_id)
-            meta = self._meta(s)
+            meta = self.store.meta(s, verify=False)  # as SYSTEM too: no key is read or wrapped here
+            if meta is None:
+                raise NotFoundError("The vault is empty.")
             total, written = 0, 0.0
             for a in self.store.artifact_rows(s, vrow.id):
                 path = self.blob_path(a)
@@ -150,7 +152,9 @@ class CheckpointsMixin(VaultBase):
             removed = not s.scalar(select(func.count()).select_from(VaultVersionRow)
                                    .where(VaultVersionRow.model_id == model_id))
             if removed:  # no version, so no artifact and no wrapped key: nothing to shred
-                s.execute(delete(GrantRow).where(GrantRow.obj_type == "model", GrantRow.obj_id == str(model_id)))
+                for grant in s.scalars(select(GrantRow).where(GrantRow.obj_type == "model",
+                                                              GrantRow.obj_id == str(model_id))).all():
+                    s.delete(grant)
                 model = s.get(VaultModelRow, model_id)
                 if model is not None:
                     op.details["model_removed"] = model.name

@@ -39,6 +39,7 @@ class ImportResult:
     skipped: tuple[str, ...] = ()  # files of the source that were not stored (custom code, READMEs, ...)
     removed_originals: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # stored, but worth saying (a model type the studio's tests do not cover)
+    signature: Any = None  # services.signing.SignatureCheck when the source was signed (who signed, checked or not)
 
 
 @dataclass(frozen=True)
@@ -98,16 +99,25 @@ class ModelsMixin(VaultBase):
     # --- storing --------------------------------------------------------------------------------------------
 
     def import_path(self, actor: Any, path: str | Path, *, name: str | None = None, tags: Sequence[str] = (),
-                    notes: str = "", remove_original: bool = False, state: TaskState | None = None) -> ImportResult:
+                    notes: str = "", remove_original: bool = False, trust_key: str | Path | None = None,
+                    state: TaskState | None = None) -> ImportResult:
         """Import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin (weights_only) as a new
         model, or as a new version of the model of that name. Everything is validated before anything is
         written; on any failure or cancel nothing is left. A folder must be a model a family of the studio
         runs (vault/model_check.py: no remote code, every tensor shaped as config.json says, a tokenizer). `remove_original` deletes the plaintext source
-        files after the import committed (a plain unlink: see docs/vault.md on secure erasure)."""
+        files after the import committed (a plain unlink: see docs/vault.md on secure erasure). A signature
+        beside the source (model.sig in a folder, FILE.sig beside a file) is checked first: a file changed since
+        signing is refused, naming it; `trust_key` is a public key (PEM) to check a signature from outside the
+        studio with."""
         self.check(actor, ops.MODEL_IMPORT)  # refused (and recorded) before a byte of the source is read
         if state is not None:
             state.report(-1.0, "Checking the files")
+        signature = self.studio.signing.verify_import(actor, path, trust_key)
         plan = importers.plan_import(Path(path))
+        if signature is not None:
+            plan.metadata["signature"] = signature.to_metadata()
+            if not signature.verified:
+                plan.warnings.append(signature.describe())
         version = self.store_plan(actor, plan, name=name or plan.default_name, kind="import", tags=tags,
                                   notes=notes, state=state)
         removed: list[str] = []
@@ -118,7 +128,7 @@ class ModelsMixin(VaultBase):
                     removed.append(str(original))
         for warning in plan.warnings:
             log.warning("vault: import of %s: %s", version.model_name, warning)
-        return ImportResult(version, tuple(plan.skipped), tuple(removed), tuple(plan.warnings))
+        return ImportResult(version, tuple(plan.skipped), tuple(removed), tuple(plan.warnings), signature)
 
     def add_version(self, actor: Any, model: int | str | None, weights: Mapping[str, torch.Tensor], *,
                     name: str | None = None, config: Mapping[str, Any] | None = None,

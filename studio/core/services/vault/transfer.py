@@ -56,7 +56,7 @@ class TransferMixin(VaultBase):
         out = Path(out).expanduser().resolve()
         if out.exists():
             raise ConflictError(f"{out} already exists; choose a new path.")
-        with staged_output(out, parents=True) as staged:
+        with staged_output(out, parents=True, journal=self.studio.paths.staging) as staged:
             with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model, actor), format=format,
                                 path=str(out)) as op:
                 s = op.session
@@ -120,7 +120,7 @@ class TransferMixin(VaultBase):
         if out.exists():
             raise ConflictError(f"{out} already exists; choose a new path.")
         recipient = self._recipient_key(to_user, to_public_key)
-        with staged_output(out, parents=True) as staged:
+        with staged_output(out, parents=True, journal=self.studio.paths.staging) as staged:
             with self.operation(actor, ops.MODEL_EXPORT, "model", self.model_id(model, actor), format="bundle", path=str(out),
                                 recipient=wrap.fingerprint(recipient)) as op:
                 s = op.session

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from studio.core import operations as ops
 from studio.core.stores.audit import AuditEntry, AuditFilter, AuditStore
 from studio.gui.names import object_text
 
@@ -229,8 +230,11 @@ def outcome_text(outcome: str) -> str:
 def entry_object(e: AuditEntry) -> str:
     """The entry's object with the name it recorded (a login names its user through the actor)."""
     name = e.details.get("name") if '"name"' in e.details_json else None
-    if not name and e.obj_type == "user" and e.obj_id == str(e.actor_id):
-        name = e.actor_name  # a login, a logout, one's own password: the actor is the object
+    if not name and e.obj_type == "user" and e.obj_id and (
+            e.obj_id == str(e.actor_id) or (e.actor_id is None and e.action == ops.AUTH_LOGIN)):
+        # a login, a logout, one's own password: the actor is the object; a refused login of an existing
+        # account has no actor id but names the account it tried
+        name = e.actor_name
     return object_text(e.obj_type, e.obj_id, name if isinstance(name, str) else None)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -43,8 +43,10 @@ class ImportDialog(QDialog):
     a refusal keeps the dialog open with everything typed, the reason under the field it is about."""
 
     def __init__(self, path: str = "", parent: QWidget | None = None,
-                 check: Callable[[ImportOptions], ImportOptions] | None = None):
+                 check: Callable[[ImportOptions], ImportOptions] | None = None, models: Sequence[str] = ()):
+        """`models`: the vault models whose tokenizer the data may be tokenized with (to fine-tune them)."""
         super().__init__(parent)
+        self.models = list(models)
         self.setWindowTitle(self.tr("Import a dataset"))
         self.options: ImportOptions | None = None
         self.check = check
@@ -134,7 +136,8 @@ class ImportDialog(QDialog):
         form = QFormLayout(box)
         self.tokenizer_combo = QComboBox()
         for value, label in (("bpe", self.tr("BPE trained on this data")), ("char", self.tr("Characters")),
-                             ("byte", self.tr("Bytes (256 symbols)")), ("file", self.tr("A tokenizer.json file"))):
+                             ("byte", self.tr("Bytes (256 symbols)")), ("file", self.tr("A tokenizer.json file")),
+                             ("model", self.tr("A vault model's (to fine-tune it)"))):
             self.tokenizer_combo.addItem(label, value)
         self.tokenizer_combo.currentIndexChanged.connect(self._tokenizer_changed)
         form.addRow(self.tr("Kind"), self.tokenizer_combo)
@@ -153,7 +156,17 @@ class ImportDialog(QDialog):
         self._tokenizer_file_row.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("tokenizer.json"), self._tokenizer_file_row)
-        self.errors.add(form, "tokenizer", "vocab_size", "bpe_sample_mb")
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("tokenizerOf")
+        for name in self.models:
+            self.model_combo.addItem(name, name)
+        form.addRow(self.tr("Model"), self.model_combo)
+        self.model_hint = QLabel(self.tr(
+            "The text is tokenized as this model reads it; prompt/response pairs and chats are written with its "
+            "chat template, and only the replies are learned. Fine-tuning the model needs data imported so."))
+        self.model_hint.setWordWrap(True)
+        form.addRow("", self.model_hint)
+        self.errors.add(form, "tokenizer", "vocab_size", "bpe_sample_mb", "tokenizer_of")
         self._tokenizer_form = form
         return box
 
@@ -242,6 +255,8 @@ class ImportDialog(QDialog):
         kind = self.tokenizer_combo.currentData()
         self._tokenizer_form.setRowVisible(self.vocab_spin, kind == "bpe")
         self._tokenizer_form.setRowVisible(self._tokenizer_file_row, kind == "file")
+        self._tokenizer_form.setRowVisible(self.model_combo, kind == "model")
+        self._tokenizer_form.setRowVisible(self.model_hint, kind == "model")
 
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -262,6 +277,11 @@ class ImportDialog(QDialog):
         if path:
             self.tokenizer_path.setText(path)
 
+    def choose_model(self, name: str) -> None:
+        """Tokenize with the model `name`'s tokenizer."""
+        self.tokenizer_combo.setCurrentIndex(self.tokenizer_combo.findData("model"))
+        self.model_combo.setCurrentIndex(max(self.model_combo.findData(name), 0))
+
     def build_options(self) -> ImportOptions:
         """The options as chosen, checked (raises ValidationError)."""
         mode = self.mode_combo.currentData()
@@ -271,6 +291,9 @@ class ImportDialog(QDialog):
             raise ValidationError(self.tr("Choose a file or a folder to import."), "path")
         if kind == "file" and not self.tokenizer_path.text().strip():
             raise ValidationError(self.tr("Choose the tokenizer.json file."), "tokenizer")
+        if kind == "model" and self.model_combo.currentData() is None:
+            raise ValidationError(self.tr("There is no model in the vault whose tokenizer you may use: import one "
+                                          "in the Vault pane first."), "tokenizer_of")
         options = ImportOptions(
             path=path, name=self.name_edit.text(), format=self.format_combo.currentData(),
             field=self.field_edit.text().strip() or None if mode == "field" else None,
@@ -279,7 +302,8 @@ class ImportDialog(QDialog):
             messages_field=self.messages_edit.text().strip() or None if mode == "chat" else None,
             text_unit=self.unit_combo.currentData(), include=_globs(self.include_edit.text()),
             exclude=_globs(self.exclude_edit.text()),
-            tokenizer=self.tokenizer_path.text().strip() if kind == "file" else kind,
+            tokenizer=self.tokenizer_path.text().strip() if kind == "file" else ("bpe" if kind == "model" else kind),
+            tokenizer_of=self.model_combo.currentData() if kind == "model" else None,
             vocab_size=self.vocab_spin.value(), split=tuple(round(s.value(), 6) for s in self.split_spins),
             seed=self.seed_spin.value(), normalize=self.nfc_check.isChecked(),
             strip_control=self.control_check.isChecked(), min_chars=self.min_chars_spin.value(),

@@ -325,11 +325,29 @@ class DatasetsPane(Pane):
         if self.task is not None:
             return None
         actor = self.ctx.actor
-        dialog = ImportDialog(path, self, check=lambda o: self.ctx.studio.datasets.check_import(actor, o))
+        dialog = ImportDialog(path, self, check=lambda o: self.ctx.studio.datasets.check_import(actor, o),
+                              models=self._tokenizer_models())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.start_import(dialog.options))
         dialog.open()
         return dialog
+
+    def _tokenizer_models(self) -> list[str]:
+        """The vault models whose tokenizer an import may use: a stored tokenizer, not an adapter (it has its
+        base's). A locked or absent vault offers none."""
+        from studio.core.vault.facts import version_facts
+
+        vault = getattr(self.ctx.studio, "vault", None)
+        try:
+            models = vault.list_models(self.ctx.actor) if vault is not None else []
+        except StudioError:
+            return []
+        usable = []
+        for m in models:
+            facts = version_facts(m.latest)
+            if m.latest is not None and facts.tokenizer and not facts.adapter:
+                usable.append(m.name)
+        return sorted(usable, key=str.lower)
 
     def import_sample(self) -> None:
         names = {i.name for i in self.model.infos}

@@ -3,7 +3,8 @@ the output (the prompt marked apart from what the model wrote) with tokens per s
 button, and the samples the user kept per checkpoint (to see how the writing improved as the run learned).
 
 Built from parts another way of generating can reuse: the source picker, SamplingForm and Generation (the
-worker thread); this view is the completion mode."""
+worker thread). Two modes: Raw (a prompt continued: completion) and Chat (chat_view.ChatView: a system prompt
+and turns, rendered with the model's chat template)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -31,11 +33,13 @@ from PySide6.QtWidgets import (
 
 from studio.gui.i18n import error_text
 from studio.gui.panes.training.backend import GenerationSource, Sample
+from studio.gui.panes.training.chat_view import ChatView
 from studio.gui.panes.training.generation import Generation
-from studio.gui.panes.training.plots.charts import fmt_step_time
 from studio.gui.panes.training.sampling_form import SamplingForm
+from studio.gui.units import fmt_step_time
 
 PROMPT_TINT = 70  # alpha of the highlight colour behind the prompt's text
+RAW, CHAT = "raw", "chat"
 
 
 def fmt_rate(tokens_per_s: float | None) -> str:
@@ -63,6 +67,10 @@ class GenerateView(QWidget):
         self.prompt.setObjectName("generatePrompt")
         self.prompt.setPlaceholderText(self.tr("Prompt (may be empty)"))
         self.prompt.setMaximumHeight(90)
+        self.mode = QComboBox()
+        self.mode.setObjectName("generateMode")
+        self.mode.addItem(self.tr("Raw: continue a prompt"), RAW)
+        self.mode.addItem(self.tr("Chat: turns in the model's chat template"), CHAT)
         self.form = SamplingForm()
         # the settings' widgets, by their old names (tests and other parts reach them so)
         self.max_tokens, self.temperature, self.top_k = self.form.max_tokens, self.form.temperature, self.form.top_k
@@ -104,26 +112,62 @@ class GenerateView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(QLabel(self.tr("From")))
         left_layout.addWidget(self.source)
-        left_layout.addWidget(self.prompt)
+        left_layout.addWidget(self.mode)
+        self.raw_controls = QWidget()  # what only the raw mode has: the prompt, Generate and Stop, its status
+        raw_layout = QVBoxLayout(self.raw_controls)
+        raw_layout.setContentsMargins(0, 0, 0, 0)
+        raw_layout.addWidget(self.prompt)
+        left_layout.addWidget(self.raw_controls)
         left_layout.addWidget(self.form)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.status)
-        left_layout.addWidget(self.speed)
+        raw_below = QWidget()
+        below_layout = QVBoxLayout(raw_below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addLayout(buttons)
+        below_layout.addWidget(self.status)
+        below_layout.addWidget(self.speed)
+        self.raw_below = raw_below
+        left_layout.addWidget(raw_below)
         left_layout.addStretch(1)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.output)
         right.addWidget(self.samples)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 1)
+        self.chat = ChatView(self.form.settings)
+        self.chat.source = self.source.currentData
+        self.chat.sig_chat_busy.connect(self._lock_inputs)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(right)
+        self.pages.addWidget(self.chat)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(right)
+        split.addWidget(self.pages)
         split.setStretchFactor(1, 1)
         split.setSizes([340, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
         self._update_buttons()
+
+    # -- modes ----------------------------------------------------------------------------------------------
+    @property
+    def chat_fn(self) -> Callable[..., Any] | None:
+        return self.chat.chat_fn
+
+    @chat_fn.setter
+    def chat_fn(self, fn: Callable[..., Any] | None) -> None:
+        self.chat.chat_fn = fn
+        self.chat._update_buttons()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+
+    def _mode_changed(self) -> None:
+        chat = self.mode.currentData() == CHAT
+        self.raw_controls.setVisible(not chat)
+        self.raw_below.setVisible(not chat)
+        self.pages.setCurrentWidget(self.chat if chat else self.pages.widget(0))
 
     # -- sources and samples ------------------------------------------------------------------------------
     def set_sources(self, sources: list[tuple[str, GenerationSource, int | None]]) -> None:
@@ -267,8 +311,15 @@ class GenerateView(QWidget):
     def _update_buttons(self) -> None:
         self.generate_button.setEnabled(not self.busy and self.source.count() > 0)
         self.stop_button.setEnabled(self.busy)
+        self.chat._update_buttons()  # its sig_chat_busy locks the inputs below
+
+    def _lock_inputs(self, _busy: bool = False) -> None:
+        """While text is being made, the model and the mode stay as they were asked."""
+        self.source.setEnabled(not self.chat.busy)
+        self.mode.setEnabled(not self.busy and not self.chat.busy)
 
     def close_generation(self) -> None:
         if self.generation is not None:
             self.generation.stop()
             self.generation.wait(5)
+        self.chat.close_generation()

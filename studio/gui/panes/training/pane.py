@@ -97,6 +97,7 @@ class TrainingPane(Pane):
         self.compare = CompareView()
         self.generate = GenerateView()
         self.generate.generate_fn = self._generate
+        self.generate.chat_fn = self._chat
         self.generate.sig_sample_kept.connect(self._keep_sample)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("trainingTabs")
@@ -287,6 +288,9 @@ class TrainingPane(Pane):
                 self.generate.source.setCurrentIndex(index)
             return
         self.actions.checkpoint_action(run, action, checkpoint)
+
+    def _chat(self, source: GenerationSource, messages: list, settings: dict, should_stop, stats=None, on_prompt=None):
+        return self.backend.chat(self.ctx.actor, source, messages, settings, should_stop, stats, on_prompt)
 
     def _generate(self, source: GenerationSource, prompt: str, settings: dict, should_stop, stats=None):
         return self.backend.generate(self.ctx.actor, source, prompt, settings, should_stop, stats)

@@ -17,7 +17,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from studio.gui.panes.training.backend import FINAL, LIVE
-from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration
+from studio.gui.panes.training.plots.charts import fmt_count
+from studio.gui.units import fmt_duration
 
 COLUMNS = (
     ("name", QT_TRANSLATE_NOOP("Runs", "Name")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -32,6 +32,16 @@ def service_backend(studio: Any) -> ServiceBackend | None:
     if getattr(studio, "runs", None) is None:
         return None
     return ServiceBackend(studio)
+
+
+def lora_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The RunSettings of LoRA from the form's options (none for a full fine-tune)."""
+    if not options.get("lora"):
+        return {}
+    return {"lora": True, "lora_rank": int(options.get("lora_rank", 8)),
+            "lora_alpha": float(options.get("lora_alpha", 16.0)),
+            "lora_dropout": float(options.get("lora_dropout", 0.05)),
+            "lora_targets": tuple(options.get("lora_targets") or ())}
 
 
 def _split_tokens(info: Any, name: str) -> int:
@@ -91,14 +101,16 @@ class ServiceBackend:
         elif spec.from_checkpoint is not None:
             source = self._checkpoint_source(actor, spec.from_checkpoint)
         options = dict(spec.options)
-        # Fine-tuning keeps the source's shape: of the model's settings only dropout may change.
-        model = {k: v for k, v in spec.model.items() if k == "dropout"} if source else dict(spec.model)
+        # Fine-tuning keeps the source's shape: of the model's settings only dropout may change, and only on the
+        # studio's GPT; the form's 0 means "as the model is" (a Hugging Face family refuses any override).
+        model = ({k: v for k, v in spec.model.items() if k == "dropout" and v} if source else dict(spec.model))
         return RunSettings(
             dataset=spec.dataset_id, name=spec.name or None, preset=None, model=model,
             train=dict(spec.train), source=source, resize_vocab=bool(source and options.get("resize_vocab")),
             checkpoint_every=int(options.get("checkpoint_every", 500)),
             keep_last=int(options.get("keep_last", 2)), keep_best=bool(options.get("keep_best", True)),
             nproc=int(options.get("nproc", 1)), tags=tuple(spec.tags), group=spec.group,
+            fsdp=bool(options.get("fsdp")), **lora_settings(options) if source else {},
         )
 
     def _checkpoint_source(self, actor, which: tuple[int, int]) -> str:
@@ -115,10 +127,16 @@ class ServiceBackend:
     def estimate(self, actor, spec: RunSpec, vocab_size: int) -> Any:
         plan = self.service.plan(actor, self.settings(actor, spec), estimate="auto")
         est = plan.estimate
-        values = asdict(est) if est is not None else {}
+        # the fields as they are: asdict would turn time_message (a core Message) into a plain dict
+        values = {f.name: getattr(est, f.name) for f in fields(est)} if est is not None else {}
+        targets = None
+        if spec.source is not None or spec.from_checkpoint is not None:
+            from studio.core.models.lora import target_choices
+
+            targets = target_choices(plan.model_config.to_dict())  # the family's defaults, for the form
         return SimpleNamespace(**values, fits=None if est is None else est.fits, notes=tuple(plan.notes),
                                parameters_planned=plan.parameters, model_config=plan.model_config.to_dict(),
-                               run_time=plan.run_time_s)
+                               run_time=plan.run_time_s, lora_targets=targets)
 
     def start(self, actor, spec: RunSpec) -> Any:
         return self.service.start(actor, self.settings(actor, spec))
@@ -180,13 +198,23 @@ class ServiceBackend:
         return self.studio.audit.page(actor, AuditFilter(obj_type="run", obj_id=str(run_id)), limit=500)
 
     # -- generation -------------------------------------------------------------------------------------
-    def generate(self, actor, source: GenerationSource, prompt: str, settings: dict[str, Any],
-                 should_stop: Callable[[], bool], stats: Any = None) -> Iterator[str]:
+    @staticmethod
+    def _sampling(settings: dict[str, Any]) -> Any:
         from studio.core.models.generate import SamplingConfig
 
-        config = SamplingConfig(max_new_tokens=int(settings["max_new_tokens"]), temperature=float(settings["temperature"]),
-                                top_k=settings.get("top_k"), top_p=settings.get("top_p"),
-                                greedy=bool(settings.get("greedy")), seed=settings.get("seed"))
+        return SamplingConfig(max_new_tokens=int(settings["max_new_tokens"]), temperature=float(settings["temperature"]),
+                              top_k=settings.get("top_k"), top_p=settings.get("top_p"),
+                              greedy=bool(settings.get("greedy")), seed=settings.get("seed")).validate()
+
+    @staticmethod
+    def _ref(source: GenerationSource) -> tuple[str, int | None]:
+        if source.checkpoint_id is not None:
+            return f"run:{source.run_id}", source.checkpoint_id
+        return f"model:{source.model_id}" + (f":{source.version}" if source.version is not None else ""), None
+
+    def generate(self, actor, source: GenerationSource, prompt: str, settings: dict[str, Any],
+                 should_stop: Callable[[], bool], stats: Any = None) -> Iterator[str]:
+        config = self._sampling(settings)
         if source.checkpoint_id is not None:
             pieces = self.service.sample(actor, f"run:{source.run_id}", prompt, config,
                                          checkpoint=source.checkpoint_id, should_stop=should_stop, stats=stats)
@@ -194,6 +222,39 @@ class ServiceBackend:
             ref = f"model:{source.model_id}" + (f":{source.version}" if source.version is not None else "")
             pieces = self.service.sample(actor, ref, prompt, config, should_stop=should_stop, stats=stats)
         yield from pieces
+
+    def chat(self, actor, source: GenerationSource, messages: list[dict[str, str]], settings: dict[str, Any],
+             should_stop: Callable[[], bool], stats: Any = None,
+             on_prompt: Callable[[str, int], None] | None = None) -> Iterator[str]:
+        """The model's reply to `messages` (the chat mode), rendered with its chat template. The model stays
+        loaded between turns (one conversation's source at a time: decrypting a big model for each turn would
+        keep the user waiting); `on_prompt(text, dropped)` hears what the model reads, and how many of the
+        oldest turns were left out to fit its context."""
+        from studio.core.services.runs.chat import prompt_ids
+        from studio.core.services.runs.sampling import stream_ids
+
+        config = self._sampling(settings)
+        loaded = self._chat_model(actor, source)
+        if not loaded.tokenizer.has_chat_template:
+            raise ValidationError(f"{loaded.label} has no chat template (its tokenizer_config.json names none), so "
+                                  "it cannot chat: use the Raw mode to continue a prompt instead.", field="messages")
+        ids, dropped = prompt_ids(loaded, messages, config.max_new_tokens)
+        if on_prompt is not None:
+            first = 1 if messages and messages[0]["role"] == "system" else 0
+            kept = list(messages[:first]) + list(messages[first + dropped:])
+            on_prompt(loaded.tokenizer.render_chat(kept, add_generation_prompt=True), dropped)
+        yield from stream_ids(loaded.model, loaded.tokenizer, ids, config, should_stop, stats)
+
+    def _chat_model(self, actor, source: GenerationSource) -> Any:
+        key = (getattr(actor, "user_id", id(actor)), source.key)
+        cached = getattr(self, "_chat_loaded", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        self._chat_loaded = None  # the previous one goes before the next is decrypted: one in memory
+        ref, checkpoint = self._ref(source)
+        loaded = self.service.load_model(actor, ref, checkpoint=checkpoint)
+        self._chat_loaded = (key, loaded)
+        return loaded
 
     def samples(self, actor, run_id: int) -> list[Sample]:
         return [Sample.from_dict(d) for d in self.service.samples(actor, run_id)]

@@ -51,9 +51,12 @@ class ImportDialog(QDialog):
 
 
 class ExportDialog(QDialog):
-    """Which version, which format, and the warning that plaintext is about to exist on disk."""
+    """Which version, which format (the export formats of studio.exports, the stored files as they are, or an
+    encrypted bundle), the format's quantization, signing, the runtime check, and the warning that plaintext
+    is about to exist on disk. `formats`: studio.exports.formats() (name, label, folder, suffix, quants)."""
 
-    def __init__(self, model: str, versions: list[int], parent: QWidget | None = None):
+    def __init__(self, model: str, versions: list[int], formats: list[tuple[str, str, bool, str, tuple[str, ...]]],
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export {model}").format(model=model))
         layout = QVBoxLayout(self)
@@ -66,15 +69,25 @@ class ExportDialog(QDialog):
             self.version.addItem(self.tr("Version {n}").format(n=n), n)
         form.addRow(self.tr("Version"), self.version)
         self.format = QComboBox()
-        self.format.addItem(self.tr("One .safetensors file"), "safetensors")
-        self.format.addItem(self.tr("A Hugging Face folder"), "hf")
+        self._formats = {name: (folder, suffix, quants) for name, _, folder, suffix, quants in formats}
+        labels = self._labels()
+        for name, label, *_ in formats:
+            self.format.addItem(labels.get(name, label), name)
+        self.format.addItem(self.tr("The stored files as they are (.safetensors)"), "stored")
         self.format.addItem(self.tr("An encrypted bundle for another user"), "bundle")
         form.addRow(self.tr("Format"), self.format)
+        self.quant = QComboBox()
+        self.quant_label = QLabel(self.tr("Quantization"))
+        form.addRow(self.quant_label, self.quant)
         self.recipient = QLineEdit()
         self.recipient.setPlaceholderText(self.tr("user name"))
         self.recipient_label = QLabel(self.tr("For"))
         form.addRow(self.recipient_label, self.recipient)
         layout.addLayout(form)
+        self.sign = QCheckBox(self.tr("Sign with my signing key (OpenSSF model signing)"))
+        self.check = QCheckBox(self.tr("Check: run the format's runtime on the export and compare its logits"))
+        layout.addWidget(self.sign)
+        layout.addWidget(self.check)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Choose where…"))
         buttons.accepted.connect(self.accept)
@@ -83,14 +96,52 @@ class ExportDialog(QDialog):
         self.format.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
 
+    def _labels(self) -> dict[str, str]:
+        return {"safetensors": self.tr("One .safetensors file (config, tokenizer and lineage inside)"),
+                "hf": self.tr("A Hugging Face folder"),
+                "gguf": self.tr("GGUF for llama.cpp, Ollama and LM Studio"),
+                "onnx": self.tr("ONNX for ONNX Runtime (a folder)")}
+
+    def _quant_labels(self) -> dict[str, str]:
+        automatic = self.tr("Automatic (f16; q8_0 or q4_0 for a quantized model)") \
+            if self.format.currentData() == "gguf" else self.tr("None (float weights)")
+        return {"": automatic, "f32": self.tr("f32 (exact)"),
+                "f16": self.tr("f16 (half the size)"), "bf16": self.tr("bf16"), "q8_0": self.tr("q8_0 (8-bit)"),
+                "q4_0": self.tr("q4_0 (4-bit)"), "q4_1": self.tr("q4_1 (4-bit, with offsets)"),
+                "q5_0": self.tr("q5_0 (5-bit)"), "q5_1": self.tr("q5_1 (5-bit, with offsets)"), "int8": self.tr("int8 (ONNX Runtime's dynamic quantization)")}
+
     def _format_changed(self) -> None:
-        bundle = self.format.currentData() == "bundle"
+        name = self.format.currentData()
+        bundle = name == "bundle"
         self.recipient.setVisible(bundle)
         self.recipient_label.setVisible(bundle)
+        converted = name in self._formats
+        self.sign.setVisible(converted)
+        self.check.setVisible(converted)
+        quants = self._formats.get(name, (False, "", ()))[2]
+        self.quant.clear()
+        labels = self._quant_labels()
+        for q in ("", *quants):  # "": the format's default (gguf: f16, or q8_0/q4_0 for a studio-quantized model)
+            self.quant.addItem(labels.get(q, q), q or None)
+        self.quant.setVisible(bool(quants))
+        self.quant_label.setVisible(bool(quants))
+
+    def target(self) -> tuple[bool, str]:
+        """(the export is a folder, the usual file ending) of the chosen format."""
+        name = self.format.currentData()
+        if name == "stored":
+            return False, ".safetensors"
+        if name == "bundle":
+            return False, ".msbundle"
+        folder, suffix, _ = self._formats[name]
+        return folder, suffix
 
     def values(self) -> dict:
+        converted = self.format.currentData() in self._formats
         return {"version": self.version.currentData(), "format": self.format.currentData(),
-                "recipient": self.recipient.text().strip()}
+                "recipient": self.recipient.text().strip(),
+                "quant": None if self.quant.isHidden() else self.quant.currentData(),
+                "sign": converted and self.sign.isChecked(), "check": converted and self.check.isChecked()}
 
 
 class ShareDialog(FormDialog):

@@ -97,6 +97,8 @@ class VaultPane(Pane):
             (self.tr("A model file (.safetensors, .pt, .bin)…"), self._choose_file),
             (self.tr("A Hugging Face folder…"), self._choose_folder),
             (self.tr("An encrypted bundle…"), self._choose_bundle)))
+        self.chat_action = self.toolbar.addAction(self.tr("Chat…"), self.open_chat)
+        self.chat_action.setToolTip(self.tr("Talk with the selected model, or continue a prompt"))
         self.export_action = self.toolbar.addAction(self.tr("Export…"), self._export_clicked)
         self.verify_action = self._menu_action(self.tr("Verify"), (
             (self.tr("The selected model"), lambda: self.verify(selected=True)),
@@ -193,6 +195,10 @@ class VaultPane(Pane):
 
     def _session_changed(self, _session: Any) -> None:
         self._allowed = {}
+        window = getattr(self, "chat_window", None)
+        if window is not None:  # its model was decrypted with the keys of the session that just ended
+            window.close()
+            self.chat_window = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -268,6 +274,7 @@ class VaultPane(Pane):
         self.details.revoke_button.setEnabled(self.details.revoke_button.isEnabled() and not busy)
         d = self.details.details
         adapter = d is not None and bool(d.versions) and version_facts(d.versions[-1]).adapter
+        self.chat_action.setEnabled(not locked and selected and d is not None and bool(d.versions))
         self.merge_action.setVisible(adapter)  # only an adapter merges
         self.merge_action.setEnabled(not locked and not busy and adapter and self._allowed.get("merge", False))
         self.details.adapters.set_busy(busy or locked)
@@ -389,23 +396,25 @@ class VaultPane(Pane):
         d = self.details.details
         if d is None or not d.versions:
             return
-        dialog = ExportDialog(d.model.name, [v.number for v in d.versions], self)
+        dialog = ExportDialog(d.model.name, [v.number for v in d.versions], self.ctx.studio.exports.formats(), self)
         if not dialog.exec():
             return
         values = dialog.values()
-        if values["format"] == "safetensors":
-            out, _ = QFileDialog.getSaveFileName(self, self.tr("Export as safetensors"), f"{d.model.name}.safetensors",
-                                                 self.tr("safetensors (*.safetensors)"))
-        elif values["format"] == "hf":
+        folder, suffix = dialog.target()
+        if folder:
             parent = QFileDialog.getExistingDirectory(self, self.tr("Export into which folder?"))
-            out = str(Path(parent) / d.model.name) if parent else ""
+            out = str(Path(parent) / f"{d.model.name}-{values['format']}") if parent else ""
         else:
-            out, _ = QFileDialog.getSaveFileName(self, self.tr("Save the bundle"), f"{d.model.name}.msbundle",
-                                                 self.tr("Model Studio bundles (*.msbundle)"))
+            out, _ = QFileDialog.getSaveFileName(self, self.tr("Export as"), f"{d.model.name}{suffix}",
+                                                 f"*{suffix}")
         if out:
-            self.export(Path(out), values["format"], values["version"], values["recipient"])
+            self.export(Path(out), values["format"], values["version"], values["recipient"], quant=values["quant"],
+                        sign=values["sign"], check=values["check"])
 
-    def export(self, out: Path, format: str, version: int | None = None, recipient: str = "") -> Task | None:
+    def export(self, out: Path, format: str, version: int | None = None, recipient: str = "", *,
+               quant: str | None = None, sign: bool = False, check: bool = False) -> Task | None:
+        """`format`: one of studio.exports' formats, "stored" (the version's files as they were stored) or
+        "bundle" (encrypted for `recipient`)."""
         model = self.current_model_id()
         if model is None:
             return None
@@ -414,9 +423,26 @@ class VaultPane(Pane):
                                  version=version, done=lambda info: self.show_notice(
                                      self.tr("Wrote {path}: it opens only with the key {fp}.").format(
                                          path=info.path, fp=info.recipient_fingerprint)))
-        return self.run_task(self.vault.export, self.actor, model, out, version=version, format=format,
-                             done=lambda path: self.show_notice(
-                                 self.tr("Exported to {path}. This copy is not encrypted: keep it safe.").format(path=path)))
+        if format == "stored":
+            return self.run_task(self.vault.export, self.actor, model, out, version=version, format="safetensors",
+                                 done=lambda path: self.show_notice(self._exported_text(path)))
+        return self.run_task(self.ctx.studio.exports.export, self.actor, model, out, version=version, format=format,
+                             quant=quant, sign=sign, check=check, done=self._exported)
+
+    def _exported_text(self, path: Any) -> str:
+        return self.tr("Exported to {path}. This copy is not encrypted: keep it safe.").format(path=path)
+
+    def _exported(self, result: Any) -> None:
+        lines = [self._exported_text(result.path)]
+        if result.signed_by:
+            lines.append(self.tr("Signed by {user} (key {fp}…) in {file}.").format(
+                user=result.signed_by, fp=result.fingerprint[:16], file=result.signature))
+        for report in (result.check or {}).values():
+            if isinstance(report, dict) and "max_abs_diff" in report:
+                lines.append(self.tr("Checked with {runtime}: largest logit difference {diff}.").format(
+                    runtime=report["runtime"], diff=f"{report['max_abs_diff']:.1e}"))
+        lines += list(result.notes)
+        self.show_notice("\n".join(lines))
 
     def verify(self, selected: bool) -> Task | None:
         model = self.current_model_id() if selected else None
@@ -482,6 +508,18 @@ class VaultPane(Pane):
             return None
         return self.run_task(self.vault.revoke, self.actor, model, user_id, done=lambda n: self.show_notice(
             self.tr("Access revoked; {n} file(s) re-encrypted.").format(n=n)))
+
+    def open_chat(self):
+        """A chat window over the selected model's versions (it loads the model when the first message goes)."""
+        from studio.gui.panes.vault.chat_window import ChatWindow
+
+        d = self.details.details
+        if d is None or not d.versions:
+            return None
+        window = ChatWindow(self.ctx.studio, self.actor, d, self.details._version_label, self)
+        window.show()
+        self.chat_window = window
+        return window
 
     def _merge_clicked(self) -> None:
         d = self.details.details

@@ -16,6 +16,8 @@ def fmt(value: Any) -> str:
         return QCoreApplication.translate("Settings", "yes") if value else QCoreApplication.translate("Settings", "no")
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, list | tuple) and not any(isinstance(v, list | tuple | dict) for v in value):
+        return ", ".join(fmt(v) for v in value) or "—"  # tags read "demo, lr", not ["demo", "lr"]
     if isinstance(value, list | tuple | dict):
         return json.dumps(value)
     return str(value)

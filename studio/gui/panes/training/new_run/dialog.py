@@ -25,10 +25,18 @@ from studio.core.models.config import PRESETS, GPTConfig, parameter_count
 from studio.core.units import human_size
 from studio.gui.i18n import core_text, error_text
 from studio.gui.panes.training.backend import DatasetChoice, ModelChoice, RunSpec
-from studio.gui.panes.training.new_run.fields import FIELD, FINE_TUNE_KEYS, MODEL_KEYS, PRESET_NAMES
+from studio.gui.panes.training.new_run.fields import (
+    FIELD,
+    FINE_TUNE_KEYS,
+    LORA_KEYS,
+    MODEL_KEYS,
+    PRESET_NAMES,
+)
+from studio.gui.panes.training.new_run.finetune import FineTuneBox
 from studio.gui.panes.training.new_run.form import FieldRows, section_box
-from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check
-from studio.gui.panes.training.plots.charts import fmt_count, fmt_duration, fmt_step_time
+from studio.gui.panes.training.new_run.validation import ERROR, Issue, blocking, check, parse_targets
+from studio.gui.panes.training.plots.charts import fmt_count
+from studio.gui.units import fmt_duration, fmt_step_time
 
 ESTIMATE_DELAY_MS = 600
 
@@ -95,7 +103,8 @@ class NewRunDialog(QDialog):
             ("start_from", self.tr("Start from"), self.start_from), ("preset", self.tr("Model preset"), self.preset),
         ))
         self.sections = {s: FieldRows(s) for s in ("model", "training", "run")}
-        self.rows = [self.basic, *self.sections.values()]
+        self.finetune = FineTuneBox()  # shown while Start from names a vault model
+        self.rows = [self.basic, self.finetune.rows, *self.sections.values()]
 
         self.advanced_button = QToolButton()
         self.advanced_button.setText(self.tr("Advanced settings"))
@@ -130,6 +139,7 @@ class NewRunDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.basic)
+        layout.addWidget(self.finetune)
         layout.addWidget(self.advanced_button)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.estimate_label)
@@ -142,6 +152,7 @@ class NewRunDialog(QDialog):
         self._timer.timeout.connect(self._ask_estimate)
         for rows in self.rows:
             rows.sig_changed.connect(self._changed)
+        self.finetune.method.currentIndexChanged.connect(self._changed)
         self.name.textChanged.connect(self.revalidate)
         self.dataset.currentIndexChanged.connect(self._dataset_changed)
         self.start_from.currentIndexChanged.connect(self._source_changed)
@@ -175,6 +186,7 @@ class NewRunDialog(QDialog):
         values: dict[str, Any] = {"name": self.name.text()}
         for rows in self.rows:
             values.update(rows.values(errors))
+        values["lora"] = self.finetune.lora and isinstance(self.start_from.currentData(), ModelChoice)
         return values, errors
 
     @property
@@ -194,6 +206,12 @@ class NewRunDialog(QDialog):
         from_checkpoint = self._from_checkpoint if source is self._checkpoint_choice and source is not None else None
         if not isinstance(source, ModelChoice):
             options.pop("resize_vocab", None)
+        if values["lora"]:
+            options["lora"] = True
+            options["lora_targets"] = parse_targets(str(options.get("lora_targets", "")))
+        else:
+            for key in LORA_KEYS:
+                options.pop(key, None)
         return RunSpec(
             name=values["name"].strip(), dataset_id=dataset.id if dataset else 0, model=model, train=train,
             options=options, tags=tags, group=str(values.get("group", "")).strip(),
@@ -281,6 +299,9 @@ class NewRunDialog(QDialog):
             memory += " " + self.tr("of {have} on {device}").format(have=fmt_bytes(est.device_memory_bytes),
                                                                    device=est.device)
         text = memory + "<br>" + self._timing(est, values)
+        lora = self._lora_line(est)
+        if lora:
+            text = memory + "<br>" + lora + "<br>" + self._timing(est, values)
         planned = getattr(est, "parameters_planned", None)
         if planned:
             values = dict(values, _parameters=planned)
@@ -292,7 +313,23 @@ class NewRunDialog(QDialog):
         if est.fits is False:
             text += "<br><span style='color:#d64545'>" + self.tr(
                 "This does not fit in the device's memory: lower the batch size or the model size.") + "</span>"
+        targets = getattr(est, "lora_targets", None)
+        if targets:
+            self.finetune.set_targets(*targets)
         self._show_parameters(values, text)
+
+    def _lora_line(self, est: Any) -> str:
+        """What LoRA and FSDP change: the trained share, the frozen base, memory per device."""
+        parts = []
+        trainable = getattr(est, "trainable_parameters", 0) or 0
+        if trainable and trainable < est.parameters:
+            parts.append(self.tr("Trains <b>{t}</b> adapter parameters ({share} of the model); the base stays "
+                                 "frozen: no gradients or optimizer state for its weights.").format(
+                t=fmt_count(trainable), share=f"{100 * trainable / max(est.parameters, 1):.2g}%"))
+        shards = getattr(est, "shards", 1) or 1
+        if shards > 1:
+            parts.append(self.tr("Memory per device, with the model sharded over {n} processes.").format(n=shards))
+        return "<br>".join(parts)
 
     def _timing(self, est: Any, values: dict[str, Any]) -> str:
         """Time per step with how sure it is (the measured steps' range, or the FLOPs method's rough one),
@@ -367,6 +404,7 @@ class NewRunDialog(QDialog):
         """Fine-tuning: the architecture is the source's; its fields show it, greyed out (dropout stays a
         choice, and resizing the vocabulary becomes one)."""
         self._fixed_model = config
+        self.finetune.setVisible(config is not None)  # Full or LoRA: only a vault model is fine-tuned
         for key in (*MODEL_KEYS, "preset"):
             if key in FINE_TUNE_KEYS:
                 continue
@@ -400,7 +438,11 @@ class NewRunDialog(QDialog):
                    "keep_last": settings.get("keep_last", policy.get("keep_last")),
                    "keep_best": settings.get("keep_best", policy.get("keep_best")),
                    "nproc": settings.get("nproc", run.options.get("nproc")),
-                   "resize_vocab": settings.get("resize_vocab")}
+                   "resize_vocab": settings.get("resize_vocab"), "fsdp": settings.get("fsdp"),
+                   **{k: settings.get(k) for k in LORA_KEYS}}
+        if isinstance(options.get("lora_targets"), list | tuple):
+            options["lora_targets"] = ", ".join(options["lora_targets"])
+        self.finetune.set_lora(bool(settings.get("lora")))
         self._applying = True
         index = next((i for i in range(self.dataset.count()) if self.dataset.itemData(i).id == run.dataset_id), -1)
         if index >= 0:

@@ -70,6 +70,16 @@ FIELDS: tuple[Field, ...] = (
     Field("precision", QT_TRANSLATE_NOOP("NewRun", "Precision"), "choice", "train", "training", "auto", choices=PRECISIONS),
     Field("compile", QT_TRANSLATE_NOOP("NewRun", "torch.compile"), "bool", "train", "training", False),
     Field("threads", QT_TRANSLATE_NOOP("NewRun", "CPU threads (0 = default)"), "int", "train", "training", 0, 0, 1024),
+    # Fine-tuning a vault model with LoRA (the method, full or LoRA, is the dialog's own choice)
+    Field("lora_rank", QT_TRANSLATE_NOOP("NewRun", "LoRA rank"), "int", "options", "finetune", 8, 1, 4096,
+          help=QT_TRANSLATE_NOOP("NewRun", "The adapters' inner size: 8 or 16 suit most fine-tunes; more learns more and "
+                                 "costs more memory.")),
+    Field("lora_alpha", QT_TRANSLATE_NOOP("NewRun", "LoRA alpha"), "float", "options", "finetune", 16.0,
+          help=QT_TRANSLATE_NOOP("NewRun", "Scales the adapters' output (alpha / rank); twice the rank is usual.")),
+    Field("lora_dropout", QT_TRANSLATE_NOOP("NewRun", "LoRA dropout"), "float", "options", "finetune", 0.05),
+    Field("lora_targets", QT_TRANSLATE_NOOP("NewRun", "Target modules"), "text", "options", "finetune", "",
+          help=QT_TRANSLATE_NOOP("NewRun", "The Linear layers to adapt, by name (q_proj, v_proj, c_attn ...), comma "
+                                 "separated; empty: the model family's defaults.")),
     # Run options
     Field("checkpoint_every", QT_TRANSLATE_NOOP("NewRun", "Checkpoint every (steps, 0 = only at the end)"), "int", "options", "run",
           500, 0),
@@ -77,6 +87,9 @@ FIELDS: tuple[Field, ...] = (
     Field("keep_best", QT_TRANSLATE_NOOP("NewRun", "Also keep the best (lowest validation loss)"), "bool", "options", "run", True),
     Field("nproc", QT_TRANSLATE_NOOP("NewRun", "Processes (GPUs) on this machine"), "int", "options", "run", 1, 1, 64,
           help=QT_TRANSLATE_NOOP("NewRun", "More than one starts the worker with torchrun and DistributedDataParallel.")),
+    Field("fsdp", QT_TRANSLATE_NOOP("NewRun", "Shard the model over the processes (FSDP)"), "bool", "options", "run", False,
+          help=QT_TRANSLATE_NOOP("NewRun", "For a model too big for one device: weights, gradients and optimizer state are "
+                                 "split over the processes (FSDP2) instead of copied to each. Needs 2 or more processes.")),
     Field("tags", QT_TRANSLATE_NOOP("NewRun", "Tags (comma separated)"), "text", "run", "run", ""),
     Field("group", QT_TRANSLATE_NOOP("NewRun", "Group"), "text", "run", "run", ""),
 )
@@ -89,5 +102,7 @@ SECTIONS = {
     "model": QT_TRANSLATE_NOOP("NewRun", "Model"),
     "training": QT_TRANSLATE_NOOP("NewRun", "Training"),
     "run": QT_TRANSLATE_NOOP("NewRun", "Checkpoints and organisation"),
+    "finetune": QT_TRANSLATE_NOOP("NewRun", "Fine-tuning"),
 }
 PRESET_NAMES = (*PRESETS, "custom")
+LORA_KEYS = tuple(f.key for f in FIELDS if f.section == "finetune")

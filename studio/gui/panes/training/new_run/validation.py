@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 
 from studio.core.errors import ValidationError
 from studio.core.models.config import GPTConfig
-from studio.core.training.config import TrainConfig
+from studio.core.training.config import LoraConfig, TrainConfig
 from studio.gui.i18n import error_text
 from studio.gui.panes.training.backend import DatasetChoice
 from studio.gui.panes.training.new_run.fields import FIELD
@@ -41,6 +41,11 @@ def parse(key: str, text: str) -> Any:
         except ValueError:
             raise ValueError(QCoreApplication.translate("NewRun", "Not a number: write it like 0.001 or 1e-3.")) from None
     return text
+
+
+def parse_targets(text: str) -> tuple[str, ...]:
+    """"q_proj, v_proj" (commas or spaces) -> ("q_proj", "v_proj")."""
+    return tuple(t for t in text.replace(",", " ").split() if t)
 
 
 def check(values: dict[str, Any], dataset: DatasetChoice | None, *, name_taken: bool = False,
@@ -95,6 +100,18 @@ def check(values: dict[str, Any], dataset: DatasetChoice | None, *, name_taken: 
     every = values.get("eval_every")
     if isinstance(steps, int) and isinstance(every, int) and every > steps:
         warn("eval_every", QCoreApplication.translate("NewRun", "Longer than the run: the validation loss is measured at the last step only."))
+
+    if values.get("fsdp") and (values.get("nproc") or 1) < 2:
+        error("fsdp", QCoreApplication.translate("NewRun", "Sharding needs 2 or more processes: raise Processes, or "
+                                                 "turn sharding off."))
+    if values.get("lora"):
+        try:
+            LoraConfig(values.get("lora_rank"), values.get("lora_alpha"), values.get("lora_dropout"),
+                       parse_targets(str(values.get("lora_targets") or ""))).validate()
+        except ValidationError as exc:
+            error(exc.field if exc.field in FIELD else "lora_rank", error_text(exc))
+        except TypeError as exc:
+            error("lora_rank", error_text(exc))
 
     # The engine's own checks, mapped to their fields.
     model = {k: values[k] for k in values if FIELD.get(k) is not None and FIELD[k].target == "model"}

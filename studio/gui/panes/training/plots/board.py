@@ -274,7 +274,10 @@ class ChartBoard(QWidget):
         if not self._order:
             text = self.tr("Select a run to see its curves (Ctrl+click several to compare them).")
         elif not any(len(s) for run in self.runs for s in run.series.values()):
-            text = self.tr("No points yet: the curves appear with the run's first step.")
+            if all(run.read_once for run in self.runs):
+                text = self.tr("No points yet: the curves appear with the run's first step.")
+            else:  # a long run's first read can take a moment: not "no points"
+                text = self.tr("Reading the points…")
         else:
             text = ""
         if text:

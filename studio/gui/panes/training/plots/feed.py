@@ -105,7 +105,8 @@ class MetricsFeed(QObject):
         with self._lock:
             if self._runs.get(run.run_id) is not run:  # unwatched meanwhile
                 return
-        if run.append(arrays):
+        first, run.read_once = not run.read_once, True
+        if run.append(arrays) or first:  # the first read is told even when it brought nothing
             self._emit(run.run_id)
         elif not run.live:
             run.settled = True  # finished and fully read: no more polling

@@ -13,11 +13,11 @@ from studio.gui.panes.training.plots.charts import (
     ALL_CURVES,
     CHARTS,
     fmt_count,
-    fmt_duration,
     fmt_value,
     tr,
 )
 from studio.gui.panes.training.plots.series import RunData
+from studio.gui.units import fmt_duration
 
 
 class Crosshair:

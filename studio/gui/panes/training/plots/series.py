@@ -117,6 +117,7 @@ class RunData:
         # A finished run is read until a read brings nothing new; a live one on every poll.
         self.live = True
         self.settled = False
+        self.read_once = False  # until the first read ends, "no points" would be a guess
 
     # -- writing (the feed's thread) -----------------------------------------------------------------------
     def append(self, arrays: dict[str, tuple[np.ndarray, np.ndarray]]) -> bool:
