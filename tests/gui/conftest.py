@@ -1,12 +1,85 @@
 """GUI tests: offscreen Qt (set in tests/conftest.py before any QApplication exists), Qt's test mode for
-standard paths, and a main window over a fresh data folder for each test."""
+standard paths, a main window over a fresh data folder for each test, and a guard against modal dialogs that
+nobody answers (offscreen, such a dialog waits forever and stalls the whole suite)."""
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QInputDialog, QMessageBox
 
 QStandardPaths.setTestModeEnabled(True)
+
+# A dialog's exec() that a test answers (a QTimer that clicks a button, as tests/gui/training does) is answered
+# within a second; one still open after this long is one nobody will answer.
+UNANSWERED_EXEC_S = 10.0
+
+# The static dialogs, with what each returns when the user cancels. They run their own event loop in C++, so
+# nothing in Python could answer them: a test must monkeypatch the ones its code calls.
+_CANCELLED = {
+    QMessageBox: {name: QMessageBox.StandardButton.Cancel for name in ("information", "warning", "critical", "question")}
+    | {"about": None, "aboutQt": None},
+    QFileDialog: {"getOpenFileName": ("", ""), "getOpenFileNames": ([], ""), "getSaveFileName": ("", ""),
+                  "getExistingDirectory": ""},
+    QInputDialog: {"getText": ("", False), "getMultiLineText": ("", False), "getItem": ("", False),
+                   "getInt": (0, False), "getDouble": (0.0, False)},
+    QColorDialog: {"getColor": QColor()},
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_unanswered_modal_dialogs(monkeypatch):
+    """A static dialog (QMessageBox.question, QFileDialog.getOpenFileName, ...) that the test did not monkeypatch
+    returns "cancelled" at once, and a dialog's exec() still open after UNANSWERED_EXEC_S is rejected; either
+    fails the test at teardown, naming the dialog and where it was opened."""
+    problems: list[str] = []
+
+    def where() -> str:  # the caller's frames, without pytest's and pluggy's
+        frames = [f for f in traceback.extract_stack()[:-2] if "site-packages" not in f.filename]
+        return "".join(traceback.format_list(frames[-8:]))
+
+    def static(cls, name, cancelled):
+        def refuse(*args, **kwargs):
+            texts = [a for a in args if isinstance(a, str)]
+            problems.append(f"{cls.__name__}.{name}{tuple(texts)!r} was called and the test did not monkeypatch it "
+                            f"(offscreen it would wait forever); it returned {cancelled!r}. Called from:\n{where()}")
+            return cancelled
+        return refuse
+
+    for cls, names in _CANCELLED.items():
+        for name, cancelled in names.items():
+            monkeypatch.setattr(cls, name, staticmethod(static(cls, name, cancelled)))
+
+    real_exec = QDialog.exec
+
+    def guarded_exec(dialog):
+        opened_at = where()
+
+        def unanswered():
+            if dialog.isVisible():
+                problems.append(f"{type(dialog).__name__} {dialog.objectName()!r} ({dialog.windowTitle()!r}) was "
+                                f"shown with exec() and nobody answered it within {UNANSWERED_EXEC_S:g} s; it was "
+                                f"rejected. Answer it in the test (monkeypatch exec, or a QTimer that clicks a "
+                                f"button). Opened from:\n{opened_at}")
+                dialog.done(QDialog.DialogCode.Rejected)
+
+        watchdog = QTimer()
+        watchdog.setSingleShot(True)
+        watchdog.timeout.connect(unanswered)
+        watchdog.start(int(UNANSWERED_EXEC_S * 1000))
+        try:
+            return real_exec(dialog)
+        finally:
+            watchdog.stop()
+
+    monkeypatch.setattr(QDialog, "exec", guarded_exec)
+    monkeypatch.setattr(QDialog, "exec_", guarded_exec)
+    yield problems
+    if problems:
+        pytest.fail("a modal dialog nobody answered:\n\n" + "\n\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
