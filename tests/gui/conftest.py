@@ -17,11 +17,19 @@ QStandardPaths.setTestModeEnabled(True)
 # within a second; one still open after this long is one nobody will answer.
 UNANSWERED_EXEC_S = 10.0
 
-# The static dialogs, with what each returns when the user cancels. They run their own event loop in C++, so
-# nothing in Python could answer them: a test must monkeypatch the ones its code calls.
+# QMessageBox's static questions, with their default buttons: they are shown as a real box through exec() (so
+# a timer may answer them, as one does with the C++ ones) and fall under the same watchdog.
+_MESSAGE_BOXES = {
+    "information": (QMessageBox.Icon.Information, QMessageBox.StandardButton.Ok),
+    "warning": (QMessageBox.Icon.Warning, QMessageBox.StandardButton.Ok),
+    "critical": (QMessageBox.Icon.Critical, QMessageBox.StandardButton.Ok),
+    "question": (QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No),
+}
+
+# The other static dialogs, with what each returns when the user cancels. Their own event loops run in C++ and
+# no test answers them with a timer: a test must monkeypatch the ones its code calls.
 _CANCELLED = {
-    QMessageBox: {name: QMessageBox.StandardButton.Cancel for name in ("information", "warning", "critical", "question")}
-    | {"about": None, "aboutQt": None},
+    QMessageBox: {"about": None, "aboutQt": None},
     QFileDialog: {"getOpenFileName": ("", ""), "getOpenFileNames": ([], ""), "getSaveFileName": ("", ""),
                   "getExistingDirectory": ""},
     QInputDialog: {"getText": ("", False), "getMultiLineText": ("", False), "getItem": ("", False),
@@ -32,9 +40,9 @@ _CANCELLED = {
 
 @pytest.fixture(autouse=True)
 def _no_unanswered_modal_dialogs(monkeypatch):
-    """A static dialog (QMessageBox.question, QFileDialog.getOpenFileName, ...) that the test did not monkeypatch
-    returns "cancelled" at once, and a dialog's exec() still open after UNANSWERED_EXEC_S is rejected; either
-    fails the test at teardown, naming the dialog and where it was opened."""
+    """A dialog's exec() (QMessageBox.question & co. included) still open after UNANSWERED_EXEC_S is rejected,
+    and a file, input or colour dialog the test did not monkeypatch returns "cancelled" at once; either fails
+    the test at teardown, naming the dialog and where it was opened."""
     problems: list[str] = []
 
     def where() -> str:  # the caller's frames, without pytest's and pluggy's
@@ -53,6 +61,20 @@ def _no_unanswered_modal_dialogs(monkeypatch):
         for name, cancelled in names.items():
             monkeypatch.setattr(cls, name, staticmethod(static(cls, name, cancelled)))
 
+    def message_box(icon, default_buttons):
+        def show(parent, title, text, buttons=default_buttons, defaultButton=QMessageBox.StandardButton.NoButton):  # noqa: N803 - Qt's name
+            box = QMessageBox(icon, title, text, buttons, parent)
+            if defaultButton != QMessageBox.StandardButton.NoButton:
+                box.setDefaultButton(defaultButton)
+            box.exec()
+            clicked = box.clickedButton()
+            box.deleteLater()
+            return box.standardButton(clicked) if clicked is not None else QMessageBox.StandardButton.Cancel
+        return show
+
+    for name, (icon, buttons) in _MESSAGE_BOXES.items():
+        monkeypatch.setattr(QMessageBox, name, staticmethod(message_box(icon, buttons)))
+
     real_exec = QDialog.exec
 
     def guarded_exec(dialog):
@@ -60,10 +82,10 @@ def _no_unanswered_modal_dialogs(monkeypatch):
 
         def unanswered():
             if dialog.isVisible():
-                problems.append(f"{type(dialog).__name__} {dialog.objectName()!r} ({dialog.windowTitle()!r}) was "
-                                f"shown with exec() and nobody answered it within {UNANSWERED_EXEC_S:g} s; it was "
-                                f"rejected. Answer it in the test (monkeypatch exec, or a QTimer that clicks a "
-                                f"button). Opened from:\n{opened_at}")
+                problems.append(f"{type(dialog).__name__} {dialog.objectName()!r} ({dialog.windowTitle()!r}: "
+                                f"{getattr(dialog, 'text', str)()!r}) was shown with exec() and nobody answered it "
+                                f"within {UNANSWERED_EXEC_S:g} s; it was rejected. Answer it in the test "
+                                f"(monkeypatch it, or a QTimer that clicks a button). Opened from:\n{opened_at}")
                 dialog.done(QDialog.DialogCode.Rejected)
 
         watchdog = QTimer()
