@@ -93,9 +93,20 @@ def test_compress_fills_the_report_and_stores_a_version(qtbot, pane, tmp_path):
     assert pane.table.rowCount() == 2 and pane.table.item(1, 0).text() == "int8"
 
 
+def test_the_pane_opens_ready_to_run_with_a_dataset_and_no_error(pane):
+    assert pane.dataset_combo.currentData() == "corpus"  # a dataset exists: perplexity is measured on it
+    assert pane.form.recipe().quant == "int8" and pane.form.error_label.isHidden() and not pane.message.isVisible()
+    assert pane.run_button.isEnabled() and pane.form.steps_label.text().startswith("1. Quantize weights to int8")
+    pane.dataset_combo.setCurrentIndex(0)  # the user chooses "no dataset": a refresh keeps that choice
+    pane.dataset_combo.activated.emit(0)
+    pane.refresh()
+    assert pane.dataset_combo.currentData() is None
+
+
 def test_an_invalid_recipe_cannot_run_and_says_why(pane):
-    assert not pane.run_button.isEnabled()  # the default recipe does nothing
-    assert "does nothing" in pane.form.error_label.text()
+    pane.form.quant.setCurrentIndex(pane.form.quant.findData("none"))  # with nothing removed: does nothing
+    assert not pane.run_button.isEnabled()
+    assert "does nothing" in pane.form.error_label.text() and not pane.form.error_label.isHidden()
     pane.form.quant.setCurrentIndex(pane.form.quant.findData("int4"))
     assert pane.run_button.isEnabled() and pane.form.error_label.isHidden()
     assert pane.form.steps_label.text().startswith("1. Quantize weights to int4 (groups of 64")
