@@ -10,7 +10,7 @@ import pytest
 
 from studio.core.errors import ValidationError
 from studio.core.exports.base import ExportOptions
-from studio.core.exports.gguf_file import FORMAT, llama_cpp_check
+from studio.core.exports.gguf_file import FORMAT, llama_cpp_check, open_llama
 from tests.core.exports.conftest import TEXT, hf_source, native_source
 
 
@@ -114,9 +114,7 @@ def test_what_gguf_cannot_hold_is_refused_before_writing(tmp_path):
 
 
 def _llama(path, n_ctx=64):
-    import llama_cpp
-
-    return llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, logits_all=True, verbose=False, n_threads=1)
+    return open_llama(path, n_ctx=n_ctx, logits_all=True, verbose=False, n_threads=1)
 
 
 @pytest.mark.parametrize("kind", ["byte", "char", "bpe"])
