@@ -59,6 +59,8 @@ def test_lora_settings_estimate_and_start(window, qtbot, tmp_path, in_thread):
     assert done.status == "completed", done.message
     assert done.options["lora"]["rank"] == 4 and done.options["lora"]["targets"] == ["q_proj", "v_proj"]
     assert done.source_name.startswith("tl")
+    # The pane hears of the end at its next poll: until then, closing the window asks about a live run.
+    qtbot.waitUntil(lambda: not pane.live_runs(), timeout=10_000)
 
     # a clone of the run comes back as LoRA with the same settings
     pane, clone = _dialog(window, qtbot)
