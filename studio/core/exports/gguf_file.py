@@ -234,16 +234,14 @@ def llama_cpp_check(path: Path, source: ExportSource, quant: str) -> dict[str, A
     from studio.core.exports.checks import compare_logits, probe_ids
 
     try:
-        import llama_cpp  # noqa: F401 (available?)
+        import llama_cpp  # noqa: F401
     except ImportError:
         return {"runtime": "llama.cpp", "skipped": "llama-cpp-python is not installed (make setup installs it)"}
+    from studio.core.exports.llama_cpp_lib import LlamaCppModel
+
     ids = probe_ids(source)
-    llm = open_llama(path, n_ctx=max(len(ids) + 8, 32), logits_all=True, verbose=False, n_threads=1)
-    try:
-        llm.eval(ids)
-        theirs = llm.scores[: len(ids)]
-    finally:
-        llm.close()
+    with LlamaCppModel(str(path), max(len(ids) + 8, 32), threads=1) as llm:
+        theirs = llm.eval_all(ids)
     tolerance = {"f32": 1e-3, "f16": 5e-2, "bf16": 1e-1}.get(quant, float("inf"))
     return compare_logits(source, ids, theirs, "llama.cpp", tolerance)
 
