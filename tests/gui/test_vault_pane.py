@@ -308,3 +308,20 @@ def test_an_export_that_cannot_be_written_says_why_and_leaves_nothing(qtbot, set
     _finish(qtbot, pane, pane.export(tmp_path / "t.gguf", "gguf"))
     assert pane.notice.property("error") and "no config.json" in pane.notice.text()
     assert not (tmp_path / "t.gguf").exists()
+
+
+def test_a_live_runs_model_is_listed_by_the_checkpoint_being_written(qtbot, setup):
+    pane, alice, _ = setup
+    pane.vault.reserve_version(  # as a live run's worker holds it (training/vault_checkpoints.py)
+        alice, None, name="live (run 3)", architecture="GPT 2L/16d", parameter_count=7312,
+        metadata={"model": {"family": "gpt", "model_type": "gpt", "context_length": 16}},
+        lineage=[LineageEdge("run", "3", "lr-sweep-a"), LineageEdge("dataset", "1", "stories")])
+    pane.refresh()
+    assert pane.select_model("live (run 3)")
+    row = next(r for r in range(pane.models.rowCount()) if pane.models.row_at(r).name == "live (run 3)")
+    cells = [pane.models.index(row, c).data() for c in range(pane.models.columnCount())]
+    assert cells[1:7] == ["being written", "GPT 2L/16d", "gpt", "16", "7.3K", "—"]
+    assert pane.details.fields["version"].text() == "1 (being written by its run)"
+    assert pane.details.fields["family"].text() == "gpt (Studio GPT)"
+    labels = {n.stage: n.label for n in pane.details.lineage.graph.nodes}
+    assert labels["run"] == "lr-sweep-a" and labels["dataset"] == "stories"

@@ -99,6 +99,9 @@ class ModelInfo:
     updated_at: datetime
     version_count: int
     latest: VersionInfo | None
+    # the newest version still being written (a live run's checkpoint, reserved but not committed): the Vault
+    # lists a model that has nothing else yet by it instead of by an empty row
+    writing: VersionInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -201,8 +204,11 @@ class VaultStore:
         latest_row = s.scalar(select(VaultVersionRow).where(
             VaultVersionRow.model_id == row.id, VaultVersionRow.state == "ready").order_by(VaultVersionRow.number.desc()))
         latest = None if latest_row is None else self.version_info(s, latest_row, row)
+        pending_row = s.scalar(select(VaultVersionRow).where(
+            VaultVersionRow.model_id == row.id, VaultVersionRow.state == "pending").order_by(VaultVersionRow.number.desc()))
+        writing = None if pending_row is None else self.version_info(s, pending_row, row)
         return ModelInfo(row.id, row.name, row.owner_id, tuple(json.loads(row.tags_json)), row.notes,
-                         _aware(row.created_at), _aware(row.updated_at), count or 0, latest)
+                         _aware(row.created_at), _aware(row.updated_at), count or 0, latest, writing)
 
     def list_models(self, s: Session, visible_to: int | None, search: str = "") -> list[ModelInfo]:
         models = [self.model_info(s, s.get(VaultModelRow, i)) for i in self.model_ids(s, visible_to)]

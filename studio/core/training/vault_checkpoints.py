@@ -103,7 +103,8 @@ class VaultCheckpoints:
                 actor, model, files, name=None if model is not None else model_name(run), kind="checkpoint",
                 lineage=lineage, notes=f"checkpoint slot {slot} of run {run.name}",
                 metadata={"run": run.id, "slot": slot, "attempt": run.attempt + 1, **adapter_metadata(run),
-                          **model_metadata(run)})
+                          **model_metadata(run)},
+                architecture=checkpoint_architecture(run), parameter_count=run.parameters)
             if model is None:
                 model = pending.model_id
                 RunStore(studio.db).update(run.id, checkpoint_model_id=model)

@@ -72,12 +72,16 @@ def _described(config: Any) -> tuple[str | None, str | None, int | None]:
 
     try:
         family = family_for_config(dict(config))
-        spec = family.describe(dict(config))
     except (StudioError, KeyError, TypeError, ValueError):
         return None, _text(config.get("model_type")), None
+    stated = _int(config.get("block_size")) or _int(config.get("max_position_embeddings"))
+    try:
+        spec = family.describe(dict(config))
+    except (StudioError, KeyError, TypeError, ValueError):
+        # a summary too short to build from (no vocabulary size, say) still tells whose it is and its context
+        return family.label or family.name, _text(config.get("model_type")) or family.name, stated
     # a summary without max_position_embeddings is described with the family's default: not the model's
-    context = spec.context_length if ("block_size" in config or "max_position_embeddings" in config) else None
-    return family.label or family.name, spec.model_type, context
+    return family.label or family.name, spec.model_type, spec.context_length if stated else None
 
 
 def _family_label(name: str) -> str | None:

@@ -161,4 +161,39 @@ def test_the_llama_cpp_runner_batches_like_the_torch_runner(model):
             assert c.tokens == list(generate(model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
     finally:
         engine.close()
-    assert runner._ctx is None  # the engine freed llama.cpp's context when it stopped
+    assert runner._llm is None  # the engine freed llama.cpp's model and context when it stopped
+
+
+@pytest.mark.parametrize("family", ["qwen3", "llama"])
+def test_the_llama_cpp_runner_batches_transformers_families(tmp_path, family):
+    """A transformers family through llama.cpp: rows share each decode step (the torch FamilyRunner steps them
+    one by one) and the greedy tokens are the studio's own."""
+    from studio.core.serving.llama_runner import LlamaCppRunner
+    from tests.core.exports.conftest import hf_source
+
+    torch.set_num_threads(1)
+    source = hf_source(family, tmp_path)
+    runner = LlamaCppRunner(source.model, source.tokenizer, 3, threads=1)
+    assert runner.vocab_size == 272 and runner.context_length == 128
+    engine = Engine(runner, max_batch=3, max_queue=8)
+    prompts = [[65, 66, 67], [68] * 9, [69], [70, 71] * 6, [72, 73]]
+    runs = [(p, 5 + 3 * i, Collect()) for i, p in enumerate(prompts)]
+    try:
+        for p, n, c in runs:
+            engine.submit(c.job(p, n, temperature=0.0))
+        for p, n, c in runs:
+            assert c.done.wait(30) and c.reason == "length"
+            assert c.tokens == list(generate(source.model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
+        assert engine.stats.rows_sum > engine.stats.steps  # rows shared steps
+    finally:
+        engine.close()
+
+
+def test_the_llama_cpp_runner_refuses_what_gguf_cannot_hold(tmp_path):
+    from studio.core.errors import ValidationError
+    from studio.core.serving.llama_runner import LlamaCppRunner
+    from tests.core.exports.conftest import hf_source
+
+    source = hf_source("gpt_neox", tmp_path)
+    with pytest.raises(ValidationError, match="gpt_neox.*--backend torch"):
+        LlamaCppRunner(source.model, source.tokenizer, 2, threads=1)

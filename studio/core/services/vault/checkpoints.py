@@ -53,7 +53,8 @@ def _is_system(actor: Any) -> bool:
 class CheckpointsMixin(VaultBase):
     def reserve_version(self, actor: Any, model: int | str | None, files: Sequence[tuple[str, str]] = DEFAULT_FILES,
                         *, name: str | None = None, kind: str = "checkpoint", lineage: Sequence[LineageEdge] = (),
-                        notes: str = "", metadata: Mapping[str, Any] | None = None) -> PendingVersion:
+                        notes: str = "", metadata: Mapping[str, Any] | None = None, architecture: str = "",
+                        parameter_count: int = 0) -> PendingVersion:
         """A new, still invisible version of `model` (or of a new model `name`) with one ticket per file
         (name, role). Send each ticket's to_bytes() to the worker through a pipe."""
         if len({n for n, _ in files}) != len(files) or not files:
@@ -67,7 +68,8 @@ class CheckpointsMixin(VaultBase):
                    else self.model_by_name_for_new_version(s, actor, name or ""))
             keyring = self.keyring(s, actor)
             row = row or self.store.add_model(s, check_name(name or ""), actor.user_id, (), "")
-            version = self.store.add_version(s, row, state="pending", kind=kind, architecture="", parameter_count=0,
+            version = self.store.add_version(s, row, state="pending", kind=kind, architecture=architecture,
+                                             parameter_count=parameter_count,
                                              dtype="", size_bytes=0, notes=notes, metadata=dict(metadata or {}),
                                              created_by=actor.user_id, lineage=lineage)
             publics = keyring.public_keys(self.store.recipients(s, row.id))

@@ -85,6 +85,8 @@ class CompressionPane(Pane):
         row.addWidget(QLabel(self.tr("Dataset")))
         self.dataset_combo = QComboBox()
         self.dataset_combo.setMinimumWidth(140)
+        self._dataset_chosen = False  # the user picked one (or none): refresh keeps it, even "no dataset"
+        self.dataset_combo.activated.connect(lambda _i: setattr(self, "_dataset_chosen", True))
         row.addWidget(self.dataset_combo)
         self.split_combo = QComboBox()
         self.split_combo.addItem(self.tr("validation"), "val")
@@ -196,6 +198,9 @@ class CompressionPane(Pane):
             self.dataset_combo.addItem(name, name)
             if name == current:
                 self.dataset_combo.setCurrentIndex(self.dataset_combo.count() - 1)
+        if current is None and not self._dataset_chosen and datasets:
+            # a first look measures perplexity too: a dataset, until the user picks "no dataset" themselves
+            self.dataset_combo.setCurrentIndex(1)
         self.dataset_combo.blockSignals(False)
         if not models:
             self.say(self.tr("No models yet. Train one or import one into the vault, then compress it here."))

@@ -73,6 +73,8 @@ class RecipeForm(QWidget):
                              (self.tr("int4 (groups, two per byte)"), "int4"),
                              (self.tr("dynamic int8 (PyTorch)"), "dynamic-int8")):
             self.quant.addItem(label, value)
+        # the form opens on a recipe that does something (int8, the safe first step), not on an error
+        self.quant.setCurrentIndex(self.quant.findData("int8"))
         form.addRow(self.tr("Weights"), self.quant)
         self.group_size = QComboBox()
         for g in GROUP_SIZES:

@@ -108,14 +108,19 @@ class DetailsPanel(QTabWidget):
             self.versions.set_rows([])
             self.adapters.set_adapters([], "", False)
             return
-        m, v = details.model, details.model.latest
+        m = details.model
+        v = m.latest or m.writing  # a live run's model: the checkpoint its worker is writing
+        writing = m.latest is None and v is not None
         facts = version_facts(v)
         values = {
             "name": m.name, "owner": self._user_label(m.owner_id), "tags": ", ".join(m.tags) or "—",
             "notes": m.notes or "—", "created": m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            "version": str(v.number) if v else "—", "architecture": (v.architecture if v else "") or "—",
-            "parameters": f"{human_count(v.parameter_count)} ({v.parameter_count:,})" if v else "—",
-            "dtype": (v.dtype if v else "") or "—", "size": human_size(v.size_bytes) if v else "—",
+            "version": (self.tr("{n} (being written by its run)").format(n=v.number) if writing else str(v.number))
+            if v else "—",
+            "architecture": (v.architecture if v else "") or "—",
+            "parameters": f"{human_count(v.parameter_count)} ({v.parameter_count:,})" if v and v.parameter_count
+            else "—",
+            "dtype": (v.dtype if v else "") or "—", "size": human_size(v.size_bytes) if v and not writing else "—",
             "files": ", ".join(a.name for a in v.artifacts) if v else "—",
             "family": family_long(facts), "context": context_text(facts), "tokenizer": tokenizer_text(facts),
             "chat": chat_text(facts),

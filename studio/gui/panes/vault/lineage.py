@@ -38,7 +38,9 @@ def build_graph(details: ModelDetails, source_label=lambda ref: f"version {ref}"
         nodes.setdefault(key, Node(key, stage, label))
         return key
 
-    for v in details.versions:
+    # a live run's model has no kept version yet: its lineage is the one of the version being written
+    writing = (details.model.writing,) if details.model.writing is not None and not details.versions else ()
+    for v in details.versions or writing:
         me = add(f"v:{v.id}", "version", version_label(v))
         datasets = [add(f"d:{e.ref}:{e.label}", "dataset", e.label or e.ref) for e in v.lineage if e.kind == "dataset"]
         runs = [add(f"r:{e.ref}:{e.label}", "run", e.label or e.ref) for e in v.lineage if e.kind == "run"]

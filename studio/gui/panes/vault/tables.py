@@ -86,16 +86,18 @@ class ModelsTable(_ListTable):
         return 0 if parent.isValid() else 10
 
     def display(self, m: ModelInfo, column: int) -> str:
-        v = m.latest
+        # a live run's model has only a version being written: listed by it, its size not known until it is kept
+        v = m.latest or m.writing
+        writing = m.latest is None and v is not None
         facts = version_facts(v)
         values = (
             m.name,
-            str(v.number) if v else "",
+            (self.tr("being written") if writing else str(v.number)) if v else "",
             v.architecture if v else "",
             family_short(facts) if v else "",
             f"{facts.context_length:,}" if facts.context_length else (UNKNOWN if v else ""),
-            human_count(v.parameter_count) if v else "",
-            human_size(v.size_bytes) if v else "",
+            (human_count(v.parameter_count) if v.parameter_count else UNKNOWN) if v else "",
+            (UNKNOWN if writing else human_size(v.size_bytes)) if v else "",
             m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
             self._user_label(m.owner_id),
             ", ".join(m.tags),
