@@ -5,8 +5,8 @@ export writes is served so (the native GPT and the Llama, Qwen, Mistral, Phi-3, 
 transformers families this is also the back-end whose rows share each decode step (the torch FamilyRunner
 steps them one by one).
 
-llama.cpp's compiled decode step is several times faster than torch's eager one on small models on a CPU
-(docs/benchmarks.md, "Serving"); its logits agree with the studio's to about 1e-4, so greedy text is the
+llama.cpp's compiled decode step is faster than torch's eager one on small models on a CPU (1.6-1.8x here)
+(docs/benchmarks.md, "Serving"); its logits agree with the studio's within 1e-3, so greedy text is the
 same in practice but not bit for bit (the torch runner is: it stays the default).
 """
 
