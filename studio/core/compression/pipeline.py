@@ -39,7 +39,7 @@ from studio.core.compression.load import (
     plain_linear,
 )
 from studio.core.compression.methods import pruner_named, quantizer_named
-from studio.core.compression.methods.base import QuantSpec
+from studio.core.compression.methods.base import QuantSpec, layer_threads
 from studio.core.compression.prune import STRUCTURED_PRUNING, magnitude_masks
 from studio.core.compression.quantize import QuantizedMatrix
 from studio.core.compression.recipe import GROUP_SIZES, Recipe
@@ -261,7 +261,8 @@ def prune_model(model: nn.Module, recipe: Recipe, calibration: CalibrationSet | 
     masks: dict[str, torch.Tensor] = {}
 
     def apply(name: str, layer: nn.Linear, inputs) -> None:
-        weight, keep = pruner.prune(layer.weight.data, inputs, recipe.sparsity, recipe.nm)
+        with layer_threads(layer.weight):
+            weight, keep = pruner.prune(layer.weight.data, inputs, recipe.sparsity, recipe.nm)
         layer.weight.data.copy_(weight)
         masks[name + ".weight"] = keep
 
@@ -291,7 +292,8 @@ def quantize_model(model: nn.Module, recipe: Recipe, *, calibration: Calibration
     def apply(name: str, layer: nn.Module, inputs, method=quantizer) -> None:
         nonlocal worst
         w = layer.weight.data.clone()
-        m = method.quantize(w, inputs, spec, (masks or {}).get(name + ".weight"))
+        with layer_threads(w):
+            m = method.quantize(w, inputs, spec, (masks or {}).get(name + ".weight"))
         layer.weight.data.copy_(m.dequantize())  # later blocks see the quantized layer
         worst = max(worst, float((m.dequantize() - w).abs().max() / w.abs().max().clamp(min=1e-12)))
         matrices[name] = m
