@@ -19,6 +19,8 @@ import torch
 
 from studio.core.errors import StudioError, ValidationError
 
+ROW_CONTEXT = 4096  # positions a row may reach (prompt + completion); the server refuses more
+
 
 def available() -> bool:
     try:
@@ -49,7 +51,9 @@ class LlamaCppRunner:
             raise ValidationError(f"{error} Use --backend torch.") from error
         family = family_of(model)
         self.vocab_size = family.vocab_size(model)
-        self.context_length = family.context_length(model)
+        # llama.cpp reserves each row's KV cache up front (the torch runners grow theirs): a Hugging Face
+        # model's 128K positions x 8 rows would take tens of GB, so a row holds at most ROW_CONTEXT
+        self.context_length = min(family.context_length(model), ROW_CONTEXT)
         self.max_rows = int(max_rows)
         self._fd = os.memfd_create("studio-serve.gguf", os.MFD_CLOEXEC)
         self._llm = None
