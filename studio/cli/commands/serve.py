@@ -38,8 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="CPU threads for the forward passes (default: torch's)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda")
     parser.add_argument("--backend", choices=["torch", "llama.cpp"], default=defaults.backend,
-                        help="torch (default: the studio's own numerics) or llama.cpp (native GPT models: faster "
-                             "on a CPU; the GGUF is made in memory)")
+                        help="torch (default: the studio's own numerics) or llama.cpp (models the GGUF export writes: "
+                             "faster on a CPU, batched for every family; the GGUF is made in memory)")
     parser.add_argument("--record-text", action="store_true",
                         help="administrators: record prompts and completions in the audit log (off by default)")
 

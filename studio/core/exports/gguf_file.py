@@ -19,6 +19,7 @@ file for llama.cpp need never touch the disk.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -200,23 +201,47 @@ def read_back(path: Path, plan: Any) -> dict[str, Any]:
     return {"arch": arch, "tensors": len(names), "tokens": len(tokens.data) if tokens is not None else 0}
 
 
+_LOAD_LOCK = threading.Lock()
+
+
+def open_llama(path: Path, **kwargs: Any) -> Any:
+    """llama_cpp.Llama over `path` without llama.cpp's extra weight buffers: on CPUs with AMX its repacked
+    q8_0 weights crash the process (SIGSEGV in decode, llama-cpp-python 0.3.36, a 64-wide model); plain
+    buffers compute the same logits. Llama() has no argument for it, so its default parameters are
+    wrapped while it loads."""
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    low = llama_module.llama_cpp
+    with _LOAD_LOCK:
+        default = low.llama_model_default_params
+
+        def params() -> Any:
+            p = default()
+            p.use_extra_bufts = False
+            return p
+
+        low.llama_model_default_params = params
+        try:
+            return llama_cpp.Llama(model_path=str(path), **kwargs)
+        finally:
+            low.llama_model_default_params = default
+
+
 def llama_cpp_check(path: Path, source: ExportSource, quant: str) -> dict[str, Any]:
     """llama.cpp's logits on the probe against the studio's (f32 within 1e-3; f16/bf16 within 0.05; block
     quantizations: the same greedy token at most positions is all one can ask)."""
     from studio.core.exports.checks import compare_logits, probe_ids
 
     try:
-        import llama_cpp
+        import llama_cpp  # noqa: F401
     except ImportError:
         return {"runtime": "llama.cpp", "skipped": "llama-cpp-python is not installed (make setup installs it)"}
+    from studio.core.exports.llama_cpp_lib import LlamaCppModel
+
     ids = probe_ids(source)
-    llm = llama_cpp.Llama(model_path=str(path), n_ctx=max(len(ids) + 8, 32), logits_all=True, verbose=False,
-                          n_threads=1)
-    try:
-        llm.eval(ids)
-        theirs = llm.scores[: len(ids)]
-    finally:
-        llm.close()
+    with LlamaCppModel(str(path), max(len(ids) + 8, 32), threads=1) as llm:
+        theirs = llm.eval_all(ids)
     tolerance = {"f32": 1e-3, "f16": 5e-2, "bf16": 1e-1}.get(quant, float("inf"))
     return compare_logits(source, ids, theirs, "llama.cpp", tolerance)
 

@@ -54,7 +54,7 @@ class ServingService(Service):
                 if any(m.id == ident for m in served):
                     raise ValidationError(f"{ident} is named twice.", field="models")
                 try:
-                    runner = runner_for(loaded.model, options.max_batch, options.backend, loaded.tokenizer.dataset_tokenizer())
+                    runner = runner_for(loaded.model, options.max_batch, options.backend, loaded.tokenizer)
                 except ValidationError as error:
                     raise StudioError(f"{loaded.name}:{loaded.version} cannot run on {options.backend}: {error}") from None
                 engine = Engine(runner, max_batch=options.max_batch, max_queue=options.max_queue, name=ident)

@@ -19,7 +19,7 @@ class ServeOptions:
     max_body_bytes: int = 1_000_000
     record_text: bool | None = None  # None: the administrator's setting (serving.record_text)
     max_connections: int = 256  # uvicorn answers 503 past this many open connections
-    backend: str = "torch"  # or "llama.cpp" (native GPT: GGUF in memory, llama.cpp's decode step)
+    backend: str = "torch"  # or "llama.cpp" (any GGUF-exportable model: GGUF in memory, llama.cpp's decode step)
 
 
 @dataclass(frozen=True)

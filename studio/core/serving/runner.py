@@ -39,7 +39,7 @@ BACKENDS = ("torch", "llama.cpp")
 
 def runner_for(model: Any, max_rows: int, backend: str = "torch", tokenizer: Any = None) -> BatchRunner:
     """The batch runner of a loaded model (the family's own, when the family interface provides one).
-    backend "llama.cpp" runs the native GPT in llama.cpp from a GGUF in memory (llama_runner.py)."""
+    backend "llama.cpp" runs any GGUF-exportable float model in llama.cpp from a GGUF in memory (llama_runner.py)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown back-end {backend!r}; choose one of {', '.join(BACKENDS)}")
     if backend == "llama.cpp":

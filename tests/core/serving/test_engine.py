@@ -161,4 +161,59 @@ def test_the_llama_cpp_runner_batches_like_the_torch_runner(model):
             assert c.tokens == list(generate(model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
     finally:
         engine.close()
-    assert runner._ctx is None  # the engine freed llama.cpp's context when it stopped
+    assert runner._llm is None  # the engine freed llama.cpp's model and context when it stopped
+
+
+@pytest.mark.parametrize("family", ["qwen3", "llama"])
+def test_the_llama_cpp_runner_batches_transformers_families(tmp_path, family):
+    """A transformers family through llama.cpp: rows share each decode step (the torch FamilyRunner steps them
+    one by one) and the greedy tokens are the studio's own."""
+    from studio.core.serving.llama_runner import LlamaCppRunner
+    from tests.core.exports.conftest import hf_source
+
+    torch.set_num_threads(1)
+    source = hf_source(family, tmp_path)
+    runner = LlamaCppRunner(source.model, source.tokenizer, 3, threads=1)
+    assert runner.vocab_size == 272 and runner.context_length == 128
+    engine = Engine(runner, max_batch=3, max_queue=8)
+    prompts = [[65, 66, 67], [68] * 9, [69], [70, 71] * 6, [72, 73]]
+    runs = [(p, 5 + 3 * i, Collect()) for i, p in enumerate(prompts)]
+    try:
+        for p, n, c in runs:
+            engine.submit(c.job(p, n, temperature=0.0))
+        for p, n, c in runs:
+            assert c.done.wait(30) and c.reason == "length"
+            assert c.tokens == list(generate(source.model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
+        assert engine.stats.rows_sum > engine.stats.steps  # rows shared steps
+    finally:
+        engine.close()
+
+
+def test_the_llama_cpp_runner_refuses_what_gguf_cannot_hold(tmp_path):
+    from studio.core.errors import ValidationError
+    from studio.core.serving.llama_runner import LlamaCppRunner
+    from tests.core.exports.conftest import hf_source
+
+    source = hf_source("gpt_neox", tmp_path)
+    with pytest.raises(ValidationError, match="gpt_neox.*--backend torch"):
+        LlamaCppRunner(source.model, source.tokenizer, 2, threads=1)
+
+
+def test_the_llama_cpp_runner_caps_a_rows_context(tmp_path, monkeypatch):
+    """llama.cpp reserves each row's cache up front: a long-context model gets ROW_CONTEXT positions a row,
+    and the runner refuses a prompt beyond them (the server answers such a request 400)."""
+    from studio.core.errors import ValidationError
+    from studio.core.serving import llama_runner
+    from tests.core.exports.conftest import hf_source
+
+    monkeypatch.setattr(llama_runner, "ROW_CONTEXT", 32)
+    source = hf_source("qwen2", tmp_path)  # 128 positions
+    runner = llama_runner.LlamaCppRunner(source.model, source.tokenizer, 2, threads=1)
+    try:
+        assert runner.context_length == 32
+        with pytest.raises(ValidationError, match="1 to 32"):
+            runner.add([65] * 33)
+        row, logits = runner.add([65] * 32)
+        assert row == 0 and logits.shape == (272,)
+    finally:
+        runner.close()

@@ -36,3 +36,22 @@ def test_a_transformers_model_is_served_like_the_studio_generates(studio, make_u
             assert done.usage.prompt_tokens == len(loaded.tokenizer.encode("abc"))
     finally:
         studio.serving.stop(owner, server)
+
+
+def test_a_transformers_model_is_served_by_llama_cpp_with_the_same_text(studio, make_user, tmp_path):
+    """--backend llama.cpp serves a Hugging Face family too (its GGUF made in a memfd), with its chat template."""
+    torch.set_num_threads(1)
+    owner = make_user("trainer")
+    studio.vault.import_path(owner, save_folder("qwen2", tmp_path / "q"), name="q")
+    loaded = studio.runs.load_model(owner, "model:q")
+    key = studio.keys.create(owner).token
+    server = studio.serving.start(owner, ["q"], ServeOptions(port=0, backend="llama.cpp"))
+    try:
+        with openai.OpenAI(base_url=server.url, api_key=key, max_retries=0, timeout=60) as client:
+            messages = [{"role": "user", "content": "hello"}]
+            chat = client.chat.completions.create(model="q", messages=messages, max_tokens=8, temperature=0)
+    finally:
+        studio.serving.stop(owner, server)
+    ids = loaded.tokenizer.encode_chat(messages)
+    want = "".join(stream_ids(loaded.model, loaded.tokenizer, ids, SamplingConfig(max_new_tokens=8, greedy=True)))
+    assert chat.choices[0].message.content == want and chat.usage.prompt_tokens == len(ids)

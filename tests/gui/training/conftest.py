@@ -20,8 +20,9 @@ def fake(monkeypatch):
     monkeypatch.setattr(pane_module, "ask_about_live_runs", lambda parent, names: answers.pop(0) if answers else "leave")
     backend.close_answers = answers
     yield backend
-    # The GUI thread never called the service, except to stop runs as the window closed (asked for).
-    assert set(backend.gui_thread_calls) <= {"control"}, backend.gui_thread_calls
+    # The GUI thread never called the service, except as the window closed over live runs: to read which still
+    # are, and to stop them (asked for).
+    assert set(backend.gui_thread_calls) <= {"runs", "control"}, backend.gui_thread_calls
     for run in list(backend._runs.values()):
         if run.status in ("running", "paused", "queued"):
             backend._update(run.id, control="kill")

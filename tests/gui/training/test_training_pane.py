@@ -147,6 +147,20 @@ def test_closing_with_live_runs_asks_and_can_stop_them(training, fake, qtbot):
     qtbot.waitUntil(lambda: fake._runs[run.id].status == "stopped", timeout=5000)
 
 
+def test_closing_just_after_a_run_ended_does_not_ask_about_it(training, fake, qtbot):
+    window, pane = training()
+    run = start_from_form(pane, qtbot, steps=100_000)
+    qtbot.waitUntil(lambda: current(pane, run.id).status == "running", timeout=3000)
+    pane.timer.stop()  # no poll hears of the end: the pane's list is a poll old, as when it ended just now
+    fake.control(window.ctx.actor, run.id, "stop")
+    qtbot.waitUntil(lambda: fake._runs[run.id].status == "stopped", timeout=5000)
+    assert [r.id for r in pane.live_runs()] == [run.id]
+    fake.close_answers.append("cancel")  # were it asked, the window would stay open
+    window.close()
+    assert not window.isVisible()
+    assert fake.close_answers == ["cancel"]
+
+
 def test_compare_two_runs(training, fake, qtbot):
     window, pane = training()
     a = start_from_form(pane, qtbot, name="alpha", steps=80)

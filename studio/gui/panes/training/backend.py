@@ -3,7 +3,8 @@ datasets, vault and audit services), so that the widgets never name a service me
 
 Every method takes the signed-in session (`ctx.actor`) first, like the services. Methods that read or write
 the database are called from worker threads (studio.gui.concurrent.Task, the metrics feed), never from the
-GUI thread; results are the services' frozen dataclasses.
+GUI thread (but as the window closes over live runs: one read of the runs, and the stops the user asks for);
+results are the services' frozen dataclasses.
 """
 
 from __future__ import annotations

@@ -341,8 +341,16 @@ class TrainingPane(Pane):
         return [r for r in self._runs if r.status in LIVE]
 
     def close_requested(self) -> bool:
-        live = self.live_runs()
-        if not live or not self._signed_in():
+        if not self.live_runs() or not self._signed_in():
+            return True
+        # The list is up to a poll old: a run that ended since must not be asked about (a quick read, once, as the
+        # window closes; without it, closing just after a run completed asked about a run no longer training).
+        try:
+            live = [r for r in self.backend.runs(self.ctx.actor) if r.status in LIVE]
+        except StudioError as error:
+            log.warning("could not re-read the runs before closing: %s", error)
+            live = self.live_runs()
+        if not live:
             return True
         answer = ask_about_live_runs(self, [r.name for r in live])
         if answer == "cancel":

@@ -77,9 +77,21 @@ def duration_s(run: Any) -> float | None:
     return max(0.0, (end - run.started_at).total_seconds())
 
 
+def model_shape(config: Any) -> str:
+    """"8L/512d" from a run's model config, read by its family (the native GPT's n_layer/n_embd, a Hugging
+    Face config's num_hidden_layers/hidden_size or whatever that type calls them); "?" where it cannot tell."""
+    from studio.core.errors import StudioError
+    from studio.core.models.family import describe
+
+    try:
+        spec = describe(config or None)
+    except (StudioError, TypeError, ValueError, KeyError):
+        return "?L/?d"
+    return f"{spec.layers or '?'}L/{spec.hidden_size or '?'}d"
+
+
 def model_size(run: Any) -> str:
-    cfg = run.model_config or {}
-    shape = f"{cfg.get('n_layer', '?')}L/{cfg.get('n_embd', '?')}d"
+    shape = model_shape(run.model_config)
     return f"{fmt_count(run.parameters)} · {shape}" if run.parameters else shape
 
 
