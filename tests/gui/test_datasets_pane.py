@@ -308,9 +308,9 @@ def test_signing_out_empties_the_pane_without_an_error(pane, qtbot, tmp_path, mo
 
 
 def test_a_statistics_table_too_narrow_for_its_columns_keeps_its_last_row_visible(qtbot):
-    from studio.gui.panes.datasets.stats_view import PERCENTILE_KEYS, _fill, _table
-
     from PySide6.QtWidgets import QHeaderView
+
+    from studio.gui.panes.datasets.stats_view import PERCENTILE_KEYS, _fill, _table
 
     table = _table(["Per document", *PERCENTILE_KEYS])
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # as StatsView does
