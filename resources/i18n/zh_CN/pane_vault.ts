@@ -145,6 +145,10 @@
         <translation>适配器</translation>
     </message>
     <message>
+        <source>{n} (being written by its run)</source>
+        <translation>{n}（正由其运行写入）</translation>
+    </message>
+    <message>
         <source>version {id}</source>
         <translation>版本 {id}</translation>
     </message>
@@ -387,6 +391,10 @@
     <message>
         <source>Tags</source>
         <translation>标签</translation>
+    </message>
+    <message>
+        <source>being written</source>
+        <translation>正在写入</translation>
     </message>
 </context>
 <context>
