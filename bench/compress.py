@@ -3,7 +3,7 @@ float32 original, all in one run.
 
     .venv/bin/python bench/compress.py [--seconds 180] [--layers 4] [--width 256] [--threads 1]
                                        [--model FILE | --save FILE] [--json OUT]
-    .venv/bin/python bench/compress.py --methods [--family gpt|llama] ...   # issue 16's methods table
+    .venv/bin/python bench/compress.py --methods [--family gpt|llama] [--steps N] ...   # issue 16's table
 
 Trains a character-level GPT (4 layers x 256 wide, context 128, by default) on the sample stories for
 --seconds with the studio's Trainer (or loads --model, a file --save wrote), then compresses it with the
@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="the methods table instead (issue 16): pruning and quantization methods side by side on "
                         "licence texts (bench/compress_methods.py)")
     p.add_argument("--family", choices=("gpt", "llama"), default="gpt", help="--methods: the model trained")
+    p.add_argument("--steps", type=int, default=3000,
+                   help="--methods: training steps (the trained model is cached in bench/.cache and reused)")
     p.add_argument("--calib-samples", type=int, default=128, help="--methods: calibration windows of 128 tokens")
     p.add_argument("--eval-windows", type=int, default=128, help="--methods: evaluation windows of 128 tokens")
     args = p.parse_args(argv)

@@ -2,13 +2,14 @@
 RTN, GPTQ and AWQ quantization at int4 g128 and int8, on one model trained here on real English text, with the
 same calibration and evaluation data for every variant.
 
-    .venv/bin/python bench/compress.py --methods [--family gpt|llama] [--seconds 600] [--model FILE | --save FILE]
+    .venv/bin/python bench/compress.py --methods [--family gpt|llama] [--steps 3000] [--model FILE]
 
-The text: the licence files of the installed Python packages (real English prose, deduplicated), byte-level
-(ids 0..255, 0 also ends a document since no licence contains a NUL), documents split 90/10 into train and
-validation. The model: the native GPT (--family gpt) trained by the studio's Trainer, or a Llama-shaped model
-(--family llama: transformers' LlamaForCausalLM, grouped-query attention, RMSNorm, SwiGLU, RoPE) trained by a
-plain AdamW loop here; 4 layers x 256 wide, context 128, by default. Every variant goes through the studio's
+The text: the licence files of the installed Python packages and /usr/share/common-licenses (real English prose,
+deduplicated), byte-level (ids 0..255, 0 also ends a document since no licence contains a NUL), documents split
+90/10 into train and validation. The model: the native GPT (--family gpt) or a Llama-shaped model (--family llama:
+transformers' LlamaForCausalLM, grouped-query attention, RMSNorm, SwiGLU, RoPE, from transformers' random
+initialisation), both trained by the studio's Trainer for --steps steps (cosine schedule to its end); 4 layers x
+256 wide, context 128, by default. The trained model is cached in bench/.cache and reused by the next run. Every variant goes through the studio's
 pipeline (models/family.py, compression/pipeline.py) and is loaded back from its stored tensors.
 
 Calibration: 128 windows of 128 tokens from the train split (seeded); evaluation: the validation split's
@@ -46,20 +47,33 @@ from studio.core.training.data import TokenSplit  # noqa: E402
 
 PRUNING = {f"{method} {label}": Recipe(sparsity=0.5, method=method, pattern=pattern)
            for label, pattern in (("50%", "unstructured"), ("2:4", "2:4")) for method in ("magnitude", "wanda", "sparsegpt")}
-QUANT = {f"{method} {what}": Recipe(quant=quant, group_size=128, quant_method=method, quantize_embeddings=False)
+# weight-only, run by dequantizing (kernel "dequant"): what the methods choose is measured, not the int8 GEMM's own
+# activation rounding (the studio's "auto" int8 kernel is fbgemm's W8A8; its row below shows what that adds)
+QUANT = {f"{method} {what}": Recipe(quant=quant, group_size=128, quant_method=method, quantize_embeddings=False,
+                                    kernel="dequant")
          for what, quant in (("int4 g128", "int4"), ("int8", "int8")) for method in ("rtn", "gptq", "awq")}
+QUANT["rtn int8, fbgemm W8A8"] = Recipe(quant="int8", quant_method="rtn", quantize_embeddings=False, kernel="dynamic")
+CACHE = Path(__file__).resolve().parent / ".cache"  # trained models, reused by the next run (git-ignored)
 GOALS = "best pruning <= 0.3x magnitude's increase at 50%, <= 0.25x at 2:4; GPTQ/AWQ int4 g128 <= 0.4x RTN's; int8 <= +0.5%"
 
 
 # --- data ------------------------------------------------------------------------------------------------
 
 
+LICENCE_DIRS = (Path("/usr/share/common-licenses"),)  # the system's licence texts, where the OS ships them
+
+
 def licence_texts(min_bytes: int = 400) -> list[str]:
-    """The licence files of the installed packages, each once (many packages ship the same MIT or Apache text)."""
+    """The licence files of the installed packages and of the system, each once (many packages ship the same
+    MIT or Apache text; whitespace differences do not make a new text)."""
     site = Path(sysconfig.get_paths()["purelib"])
+    paths = [p for p in sorted(site.glob("*.dist-info/**/*"))
+             if any(k in p.name.upper() for k in ("LICENSE", "LICENCE", "COPYING", "NOTICE"))]
+    for folder in LICENCE_DIRS:
+        paths += sorted(folder.glob("*")) if folder.is_dir() else []
     seen, docs = set(), []
-    for path in sorted(site.glob("*.dist-info/**/*")):
-        if not path.is_file() or not any(k in path.name.upper() for k in ("LICENSE", "LICENCE", "COPYING", "NOTICE")):
+    for path in paths:
+        if not path.is_file() or path.is_symlink():
             continue
         try:
             text = path.read_text(encoding="utf-8").replace("\r\n", "\n").strip()
@@ -90,31 +104,16 @@ def unigram_loss(train: TokenSplit, val: TokenSplit) -> float:
 # --- models ----------------------------------------------------------------------------------------------
 
 
-def train_gpt(train: TokenSplit, layers: int, width: int, seconds: float) -> tuple[dict, dict, dict]:
+def gpt_start(layers: int, width: int) -> tuple[dict, None]:
     from studio.core.models.config import GPTConfig
-    from studio.core.models.gpt import model_tensors
-    from studio.core.training.config import TrainConfig
-    from studio.core.training.data import TrainData
-    from studio.core.training.trainer import Trainer
 
-    config = GPTConfig(vocab_size=256, block_size=128, n_layer=layers, n_head=max(1, width // 64), n_embd=width)
-    cfg = TrainConfig(max_steps=100_000, batch_size=16, seq_len=128, lr=2e-3, min_lr=2e-4, warmup_steps=50,
-                      eval_every=100_000, seed=1, device="cpu")
-    trainer = Trainer(config, cfg, TrainData(train, None))
-    started, last = time.perf_counter(), None
-    for m in trainer.steps():
-        last = m
-        if m.step % 100 == 0:
-            print(f"  step {m.step:5d}  loss {m.train_loss:.3f}", flush=True)
-        if time.perf_counter() - started > seconds:
-            trainer.request_stop()
-    assert last is not None
-    tensors = {k: v.detach().clone() for k, v in model_tensors(trainer.model).items()}
-    return config.to_dict(), tensors, {"steps": last.step, "seconds": round(time.perf_counter() - started)}
+    return GPTConfig(vocab_size=256, block_size=128, n_layer=layers, n_head=max(1, width // 64),
+                     n_embd=width).to_dict(), None  # the Trainer initialises the native GPT itself
 
 
-def train_llama(train: TokenSplit, layers: int, width: int, seconds: float) -> tuple[dict, dict, dict]:
-    """A Llama-shaped model trained by a plain AdamW loop (the studio's Trainer trains the native GPT)."""
+def llama_start(layers: int, width: int) -> tuple[dict, dict]:
+    """A Llama-shaped config.json (grouped-query attention, RMSNorm, SwiGLU, RoPE) and transformers' own random
+    initialisation of it: the studio trains Hugging Face families from weights, so these are the weights."""
     import transformers
 
     hf = transformers.LlamaConfig(vocab_size=256, hidden_size=width, intermediate_size=width * 8 // 3 // 64 * 64,
@@ -122,34 +121,36 @@ def train_llama(train: TokenSplit, layers: int, width: int, seconds: float) -> t
                                   num_key_value_heads=max(1, width // 128), max_position_embeddings=128,
                                   bos_token_id=0, eos_token_id=0, tie_word_embeddings=False)
     torch.manual_seed(1)
-    model = transformers.LlamaForCausalLM(hf).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.0, betas=(0.9, 0.95))
-    tokens = torch.from_numpy(np.asarray(train.tokens, dtype=np.int64))
-    gen = torch.Generator().manual_seed(1)
-    started, step, est_steps = time.perf_counter(), 0, None
-    while time.perf_counter() - started < seconds:
-        starts = torch.randint(0, len(tokens) - 129, (16,), generator=gen)
-        batch = torch.stack([tokens[s:s + 129] for s in starts.tolist()])
-        elapsed = time.perf_counter() - started
-        if step == 20:
-            est_steps = int(seconds / (elapsed / 20))
-        frac = min(1.0, step / est_steps) if est_steps else 0.0
-        lr = 2e-3 * min(1.0, (step + 1) / 50) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        for group in opt.param_groups:
-            group["lr"] = lr
-        logits = model(input_ids=batch[:, :-1]).logits
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 256), batch[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step += 1
-        if step % 100 == 0:
-            print(f"  step {step:5d}  loss {float(loss):.3f}", flush=True)
+    model = transformers.LlamaForCausalLM(hf)
     config = model.config.to_dict()
     config["architectures"] = ["LlamaForCausalLM"]
-    tensors = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
-    return config, tensors, {"steps": step, "seconds": round(time.perf_counter() - started)}
+    return config, {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+
+
+def train_model(family: str, train_split: TokenSplit, val: TokenSplit, layers: int, width: int, steps: int,
+          threads: int) -> tuple[dict, dict, dict]:
+    """The studio's Trainer (studio.core.training.trainer, what `studio train` runs) for a fixed number of steps,
+    so that the cosine schedule ends where it should; validation loss at the end."""
+    from studio.core.training.config import TrainConfig
+    from studio.core.training.data import TrainData
+    from studio.core.training.trainer import Trainer
+
+    config, weights = (llama_start if family == "llama" else gpt_start)(layers, width)
+    cfg = TrainConfig(max_steps=steps, batch_size=16, seq_len=128, lr=2e-3, min_lr=1e-4, warmup_steps=100,
+                      eval_every=steps, eval_batches=20, seed=1, device="cpu", threads=threads)
+    trainer = Trainer(config, cfg, TrainData(train_split, val), weights=weights)
+    started, last = time.perf_counter(), None
+    for m in trainer.steps():
+        last = m
+        if m.step % 100 == 0 or m.val_loss is not None:
+            val_text = f"  val {m.val_loss:.3f}" if m.val_loss is not None else ""
+            print(f"  step {m.step:5d}  loss {m.train_loss:.3f}{val_text}  "
+                  f"{time.perf_counter() - started:6.0f} s", flush=True)
+    assert last is not None
+    tensors = {k: v.detach().clone().contiguous() for k, v in trainer.family.tensors(trainer.model).items()}
+    return trainer.model_config, tensors, {"steps": last.step, "seconds": round(time.perf_counter() - started),
+                                            "trainer": "studio.core.training.trainer.Trainer",
+                                            "final_train_loss": round(last.train_loss, 4)}
 
 
 # --- the table -------------------------------------------------------------------------------------------
@@ -161,19 +162,21 @@ def run(args: Any) -> int:
     docs = licence_texts()
     train, val = byte_splits(docs)
     unigram = unigram_loss(train, val)
-    print(f"data: {len(docs)} distinct licence texts of the installed packages; {len(train):,} train and "
+    print(f"data: {len(docs)} distinct licence texts (installed packages, {', '.join(map(str, LICENCE_DIRS))}); {len(train):,} train and "
           f"{len(val):,} validation bytes; unigram cross-entropy {unigram:.3f} nats/byte")
-    if args.model and Path(args.model).exists():
-        tensors, desc = storage.load_file(args.model)
+    cache = Path(args.model or args.save or CACHE / f"{args.family}-{args.layers}x{args.width}-{args.steps}.safetensors")
+    if cache.exists():
+        tensors, desc = storage.load_file(cache)
         config, trained = desc["config"], desc.get("trained", {})
-        print(f"model: {args.model}")
+        print(f"model: {cache} (trained {trained.get('steps', '?')} steps; delete it to train again)")
     else:
-        trainer = train_llama if args.family == "llama" else train_gpt
-        print(f"training a {args.family} {args.layers}L x {args.width} for {args.seconds:.0f} s")
-        config, tensors, trained = trainer(train, args.layers, args.width, args.seconds)
-        if args.save:
-            storage.save_file(args.save, tensors, {"format": storage.FORMAT, "version": 1, "config": config,
-                                                   "trained": trained})
+        print(f"training a {args.family} {args.layers}L x {args.width} for {args.steps} steps with the studio's Trainer")
+        config, tensors, trained = train_model(args.family, train, val, args.layers, args.width, args.steps,
+                                         args.train_threads)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        storage.save_file(cache, tensors, {"format": storage.FORMAT, "version": 1, "config": config,
+                                           "trained": trained})
+        print(f"  saved to {cache}")
     calib = CalibrationSet(calibration_windows(train, args.calib_samples, 128, seed=0), "licences", "train")
     settings = EvalSettings(max_windows=args.eval_windows, seq_len=128, batch_size=8)
     original = load_model(config, tensors)
@@ -188,7 +191,7 @@ def run(args: Any) -> int:
         t = time.perf_counter()
         result = compress(config, tensors, recipe, calibration=calib if recipe.needs_calibration else None)
         took = time.perf_counter() - t
-        model = load_model(result.config, result.tensors)
+        model = load_model(result.config, result.tensors, kernel=(result.description or {}).get("kernel", "auto"))
         loss, _ = perplexity(model, val, settings)
         kl, top1, _ = divergence(original, model, val, settings)
         ppl = math.exp(loss)
@@ -196,7 +199,7 @@ def run(args: Any) -> int:
                        "size_ratio": storage.serialized_size(result.tensors, result.description) / base_bytes,
                        "seconds": took}
         r = rows[label]
-        print(f"  {label:18s} ppl {ppl:8.4f} ({r['ppl_change_pct']:+7.2f}%)  KL {kl:.4f}  top-1 {top1:.3f}  "
+        print(f"  {label:22s} ppl {ppl:8.4f} ({r['ppl_change_pct']:+7.2f}%)  KL {kl:.4f}  top-1 {top1:.3f}  "
               f"size {r['size_ratio']:.3f}x  {took:6.1f} s", flush=True)
     print_table(args.family, config, trained, base_ppl, base_loss, unigram, rows)
     goals = check_goals(rows)
@@ -213,12 +216,12 @@ def print_table(family: str, config: dict, trained: dict, base_ppl: float, base_
                 rows: dict[str, dict[str, Any]]) -> None:
     print(f"\n{family} model, trained {trained.get('steps', '?')} steps; validation loss {base_loss:.3f} nats "
           f"(unigram {unigram:.3f}), perplexity {base_ppl:.4f}")
-    print(f"| {'variant':18s} | {'ppl':>8s} | {'change':>8s} | {'KL (nats)':>9s} | {'top-1':>6s} | {'size':>6s} | "
+    print(f"| {'variant':22s} | {'ppl':>8s} | {'change':>8s} | {'KL (nats)':>9s} | {'top-1':>6s} | {'size':>6s} | "
           f"{'time':>7s} |")
-    print(f"|{'-' * 20}|{'-' * 10}|{'-' * 10}|{'-' * 11}|{'-' * 8}|{'-' * 8}|{'-' * 9}|")
-    print(f"| {'original':18s} | {base_ppl:8.4f} | {'':>8s} | {'':>9s} | {'':>6s} | {1:6.3f} | {'':>7s} |")
+    print(f"|{'-' * 24}|{'-' * 10}|{'-' * 10}|{'-' * 11}|{'-' * 8}|{'-' * 8}|{'-' * 9}|")
+    print(f"| {'original':22s} | {base_ppl:8.4f} | {'':>8s} | {'':>9s} | {'':>6s} | {1:6.3f} | {'':>7s} |")
     for label, r in rows.items():
-        print(f"| {label:18s} | {r['perplexity']:8.4f} | {r['ppl_change_pct']:+7.2f}% | {r['kl']:9.4f} | "
+        print(f"| {label:22s} | {r['perplexity']:8.4f} | {r['ppl_change_pct']:+7.2f}% | {r['kl']:9.4f} | "
               f"{r['top1']:6.3f} | {r['size_ratio']:6.3f} | {r['seconds']:6.1f}s |")
 
 
@@ -235,7 +238,7 @@ def check_goals(rows: dict[str, dict[str, Any]]) -> list[str]:
     best = min(("gptq", "awq"), key=lambda m: inc(f"{m} int4 g128"))
     ratio = inc(f"{best} int4 g128") / inc("rtn int4 g128")
     out.append(f"int4 g128: {best} {ratio:.2f}x of RTN's increase (goal <= 0.4x): {'met' if ratio <= 0.4 else 'MISSED'}")
-    worst = max(("rtn", "gptq", "awq"), key=lambda m: inc(f"{m} int8"))
+    worst = max(("rtn", "gptq", "awq"), key=lambda m: inc(f"{m} int8"))  # weight-only (the W8A8 row is context)
     out.append(f"int8: worst {worst} {inc(f'{worst} int8'):+.3f}% (goal <= +0.5%): "
                f"{'met' if inc(f'{worst} int8') <= 0.5 else 'MISSED'}")
     return out

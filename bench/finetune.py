@@ -6,8 +6,9 @@ family interface and peft) against a bare transformers + peft loop, on the same 
 
 Throughput: four loops take turns, `--steps` optimizer steps each per round (studio LoRA, bare LoRA, studio
 full, bare full), so load from other work on the machine falls on all alike; tokens/s = tokens / time of the
-turns. The bare loops are what a transformers user writes: `model(input_ids, labels=...)`, AdamW over the
-trainable parameters, clipping at 1.0, `loss.item()` every step (the studio reads the loss every step too).
+turns, with every other round in reverse order. Also reported: the ratio of the best rounds and of the
+CPU-seconds each loop used (the figures that load from other work disturbs least). The bare loops are what a
+transformers user writes: `model(input_ids, labels=...)`, AdamW over the trainable parameters, clipping at 1.0, `loss.item()` every step (the studio reads the loss every step too).
 Memory: each kind of run in its own process (peak RSS after 3 steps), and the bytes of gradients and
 optimizer state measured on the tensors. Goals: LoRA and full >= 0.95x of the bare loops; LoRA's gradients +
 optimizer state < 0.5x the full run's.
@@ -142,12 +143,15 @@ def main() -> None:
             print(f"model: {trainer.parameters / 1e6:.1f}M parameters, LoRA r8 on every Linear of the blocks: "
                   f"{trainer.trainable_parameters / 1e6:.2f}M trained")
     times: dict[str, list[float]] = {k: [] for k in loops}
+    cpu: dict[str, list[float]] = {k: [] for k in loops}
     for r in range(args.rounds):
-        for name, step in loops.items():
-            start = time.perf_counter()
+        # every other round in reverse order: no loop always runs first (right after the others' work)
+        for name, step in (list(loops.items()) if r % 2 == 0 else list(loops.items())[::-1]):
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(args.steps):
                 step()
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
         print(f"round {r + 1}: " + ", ".join(f"{k} {args.steps * args.batch * args.seq / v[-1]:,.0f} tok/s"
                                            for k, v in times.items()), flush=True)
     tok = args.rounds * args.steps * args.batch * args.seq
@@ -157,7 +161,9 @@ def main() -> None:
         ratios = [a / b for a, b in zip(per_round[f"studio {kind}"], per_round[f"bare {kind}"], strict=True)]
         print(f"{kind}: studio {rate[f'studio {kind}']:,.0f} tok/s, bare {rate[f'bare {kind}']:,.0f} tok/s, "
               f"ratio {rate[f'studio {kind}'] / rate[f'bare {kind}']:.3f} (per round: median "
-              f"{statistics.median(ratios):.3f}, min {min(ratios):.3f}, max {max(ratios):.3f})")
+              f"{statistics.median(ratios):.3f}, min {min(ratios):.3f}, max {max(ratios):.3f}; best round "
+              f"{min(times[f'bare {kind}']) / min(times[f'studio {kind}']):.3f}; per CPU-second "
+              f"{sum(cpu[f'bare {kind}']) / sum(cpu[f'studio {kind}']):.3f})")
     found = {}
     for kind in ("lora", "full"):
         out = subprocess.run([sys.executable, __file__, "--measure", kind, "--batch", str(args.batch), "--seq",

@@ -19,6 +19,7 @@ import tempfile
 from studio.core import operations as ops
 
 PASSWORD = "Demo-Password-4821"
+CONFIG = {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 256, "vocab_size": 65}  # the demo models' summary
 
 
 def populate_datasets(studio, li, sam):
@@ -57,15 +58,16 @@ def populate_vault(studio, li, sam, dataset=None) -> dict[str, int]:
     vault = studio.vault
     base = vault.add_version(li, None, weights(4), name="shakespeare-gpt", kind="trained",
                              architecture="GPT (4 layers, 128 wide)", tags=["char", "demo"],
-                             config={"n_layer": 4, "n_head": 4, "n_embd": 128}, tokenizer={"model": {"type": "char"}},
-                             lineage=[data, LineageEdge("run", "1", "run 1")])
-    ckpt = vault.add_version(li, "shakespeare-gpt", weights(4), kind="checkpoint",
-                             lineage=[data, LineageEdge("run", "2", "run 2 (resumed)"),
+                             config=CONFIG, tokenizer={"model": {"type": "char"}},
+                             lineage=[data, LineageEdge("run", "1", "shakespeare-base")])
+    ckpt = vault.add_version(li, "shakespeare-gpt", weights(4), kind="checkpoint", config=CONFIG,
+                             lineage=[data, LineageEdge("run", "2", "shakespeare-finetune"),
                                       LineageEdge("source_version", str(base.id))])
     vault.add_version(li, None, {k: v.to(torch.int8) for k, v in weights(4).items()}, name="shakespeare-gpt-int8",
                       kind="compressed", architecture="GPT (4 layers, 128 wide)", tags=["int8"],
                       lineage=[LineageEdge("source_version", str(ckpt.id)), LineageEdge("recipe", "", '{"quantize": "int8"}')])
     sams = vault.add_version(sam, None, weights(8), name="sams-experiment", kind="trained", architecture="GPT (8 layers)",
+                             config={**CONFIG, "n_layer": 8},
                              tags=["wip"])
     vault.share(sam, "sams-experiment", "li.wei")
     return {"shakespeare-gpt": base.model_id, "sams-experiment": sams.model_id}

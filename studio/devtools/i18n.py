@@ -12,6 +12,7 @@ marked strings), so that work on different panes never edits the same file.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -201,10 +202,19 @@ def fill(translations: dict[str, dict[str, dict[str, str]]], locale: str = LOCAL
 
 
 def _write_ts(tree: ET.ElementTree, path: Path) -> None:
-    ET.indent(tree, space="    ")
+    # pyside6-lupdate's own layout (each <context> at the margin, four spaces a level below it), so that
+    # `update` and `fill` leave a catalogue byte for byte as the other wrote it and stop churning it
+    root = tree.getroot()
+    root.text = "\n"
+    for context in root:
+        ET.indent(context, space="    ")
+        context.tail = "\n"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
-        fh.write(ET.tostring(tree.getroot(), encoding="unicode"))
+        text = ET.tostring(root, encoding="unicode")
+        # lupdate escapes quotes in text as entities; ElementTree leaves them bare
+        fh.write(re.sub(r">([^<]*)<", lambda m: ">" + m.group(1).replace('"', "&quot;").replace("'", "&apos;") + "<",
+                        text))
         fh.write("\n")
 
 

@@ -1,6 +1,8 @@
 """The screenshot walk: every pane at the given window sizes, themes and languages, one PNG each, taken in one
-process (the language changes live, as a user would change it), over the demo data folder of demo_window:
+process (the language changes live, as a user would change it), over the demo data folder of demo_window, with real runs added by `--prepare` (three finished runs of a sweep,
+one left training, a compression report of the best):
 
+    .venv/bin/python -m studio.devtools.screen_walk --prepare --data-dir /tmp/demo --out /tmp/walk   # minutes
     xvfb-run -s "-screen 0 1700x1100x24" .venv/bin/python -m studio.devtools.screen_walk \\
         --data-dir /tmp/demo --out /tmp/walk [--sizes 1600x1000,1280x800] [--themes light,dark] \\
         [--langs en,zh_CN] [--panes datasets,vault,training.generate,...] [--user mara]
@@ -15,6 +17,54 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+SWEEP = (("stories-lr1e-3", 1e-3), ("stories-lr3e-3", 3e-3), ("stories-lr1e-2", 1e-2))
+LIVE = "stories-long"
+
+
+def _run_settings(name: str, lr: float, steps: int):
+    from studio.core.services.runs import RunSettings
+
+    train = {"max_steps": steps, "batch_size": 8, "seq_len": 64, "lr": lr, "warmup_steps": 10, "eval_every": 25,
+             "eval_batches": 2, "device": "cpu", "threads": 1}
+    return RunSettings(dataset="tiny-stories", name=name, preset=None,
+                       model={"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64}, train=train,
+                       checkpoint_every=50, tags=("demo",), group="learning-rate")
+
+
+def prepare(data_dir: str) -> None:
+    """demo_window's users, datasets, vault and audit, then real runs as li.wei and a compression report."""
+    from studio.core.compression.evaluate import EvalSettings
+    from studio.core.compression.recipe import Recipe
+    from studio.core.services import Studio
+    from studio.devtools.demo_window import PASSWORD, populate
+
+    studio = Studio.open(data_dir)
+    try:
+        if not studio.accounts.has_users():
+            populate(studio)
+        li = studio.accounts.login("li.wei", PASSWORD)
+        done = []
+        for name, lr in SWEEP:
+            run = studio.runs.start(li, _run_settings(name, lr, 200))
+            done.append(studio.runs.wait(li, run.id, timeout_s=900, poll_s=0.5))
+            print(f"{name}: {done[-1].status} at step {done[-1].step}", flush=True)
+        best = min(done, key=lambda r: r.best_val_loss if r.best_val_loss is not None else float("inf"))
+        for recipe in (Recipe(quant="int8"), Recipe(quant="int4", group_size=32), Recipe(sparsity=0.5, quant="int8")):
+            studio.compression.compress(li, best.checkpoint_model_id, recipe, dataset="tiny-stories",
+                                        prompts=["Once upon a time", "The little dog"],
+                                        settings=EvalSettings(max_windows=8, threads=1))
+        live = studio.runs.start(li, _run_settings(LIVE, 3e-3, 100_000))
+        while studio.runs.get(li, live.id).step < 120:
+            time.sleep(0.5)
+        print(f"{LIVE}: training; the walk kills it at its end", flush=True)
+    finally:
+        studio.close()
+
+
+def _stop_live(studio, session) -> None:
+    for run in studio.runs.live_runs(session):
+        studio.runs.kill(session, run.id)
 
 
 def _settle(app, seconds: float = 0.3) -> None:
@@ -35,8 +85,23 @@ def _prepare(pane_id: str, pane) -> None:
         pane.table.selectRow(1)
     if pane_id == "users" and pane.users_model.rowCount():
         pane.users.selectRow(0)
+    if pane_id == "compression":
+        _prepare_compression(pane)
     if pane_id.startswith("training"):
         _prepare_training(pane_id.partition(".")[2] or "charts", pane)
+
+
+def _prepare_compression(pane) -> None:
+    """The model with the most reports, its newest report open (the prepared sweep's best run)."""
+    actor = pane.ctx.actor
+    reports = {m.id: pane.service.reports(actor, m.id) for m in pane.service.list_models(actor)}
+    model = max(reports, key=lambda k: len(reports[k]), default=None)
+    if model is None or not reports[model]:
+        return
+    pane.model_combo.setCurrentIndex(pane.model_combo.findData(model))
+    if pane.history.rowCount():
+        pane.history.selectRow(0)
+        pane.open_history()
 
 
 TRAINING_VIEWS = ("training.details", "training.compare", "training.generate")
@@ -67,7 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--langs", default="en,zh_CN")
     parser.add_argument("--panes", default="")
     parser.add_argument("--user", default="mara")
+    parser.add_argument("--prepare", action="store_true", help="build the data folder (real runs), then exit")
+    parser.add_argument("--keep-live", action="store_true", help="leave the live run training at the end")
     args = parser.parse_args(argv)
+    if args.prepare:
+        prepare(args.data_dir)
+        return 0
 
     from studio.devtools.demo_window import PASSWORD, populate
     from studio.gui import theme
@@ -97,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                     path = out / f"{pane_id}-{w}x{h}-{theme_mode}-{lang}.png"
                     window.grab().save(str(path))
                     print(path, flush=True)
+    if not args.keep_live:
+        _stop_live(studio, window.ctx.session)
     window.close()
     studio.close()
     return 0

@@ -102,3 +102,16 @@ def test_calibrated_methods_from_the_command_line(cli):
     assert any("is the evaluated split" in line for line in doc["log"])
     out, _ = cli("compress", "tiny", "--prune", "0.5", "--method", "wanda", "--calib", "corpus", "--dataset", "corpus")
     assert "KL" in out and "top-1" in out and "calibration: corpus/train" in out
+
+
+def test_quant_takes_the_method_name_as_the_issue_spells_it(cli):
+    """`--quant gptq` = `--quant int4 --quant-method gptq`; `--bits 8` makes it int8; a contradiction is refused."""
+    calib = ["--calib", "corpus", "--calib-samples", "8", "--calib-len", "16", "--no-eval", "--json"]
+    doc = json.loads(cli("compress", "tiny", "--quant", "gptq", "--group-size", "32", *calib)[0])
+    assert (doc["recipe"]["quant"], doc["recipe"]["quant_method"], doc["recipe"]["group_size"]) == ("int4", "gptq", 32)
+    doc = json.loads(cli("compress", "tiny", "--quant", "awq", "--bits", "8", *calib)[0])
+    assert (doc["recipe"]["quant"], doc["recipe"]["quant_method"]) == ("int8", "awq")
+    doc = json.loads(cli("compress", "tiny", "--quant", "int8", "--no-eval", "--json")[0])  # the older form still works
+    assert (doc["recipe"]["quant"], doc["recipe"]["quant_method"]) == ("int8", "rtn")
+    _, err = cli("compress", "tiny", "--quant", "gptq", "--quant-method", "awq", *calib, expect=1)
+    assert "disagree" in err

@@ -164,3 +164,29 @@ def test_the_form_offers_the_calibrated_methods_and_the_table_shows_kl(qtbot, pa
     kl, top1 = pane.table.item(1, 7).text(), pane.table.item(1, 8).text()
     assert float(kl) >= 0 and top1.endswith("%") and pane.table.item(0, 7).text() == "–"
     assert pane.version_combo.currentData() == 1  # the next Compress starts from the uncompressed version again
+
+
+def test_compress_an_imported_hf_llama_from_the_pane(qtbot, window, tmp_path):
+    """A Hugging Face Llama folder imported into the vault is listed, compressed to int4 and stored from the pane."""
+    from tests.finetune_fixtures import vault_family
+
+    studio = window.ctx.studio
+    vault_family(studio, window.ctx.session, "llama", tmp_path, name="tl")
+    studio.compression = QuickService(studio, datasets=MemoryDatasets())
+    pane = window.show_pane("compression")
+    pane.refresh()
+    pane.model_combo.setCurrentIndex(pane.model_combo.findText("tl"))
+    assert pane.model_combo.currentText() == "tl" and pane.version_combo.count() == 1
+    pane.form.quant.setCurrentIndex(pane.form.quant.findData("int4"))
+    pane.form.group_size.setCurrentIndex(pane.form.group_size.findData(32))  # width 32
+    pane.prompts_edit.setText("hello")
+    assert pane.run_button.isEnabled(), pane.form.error_label.text()
+    with qtbot.waitSignal(pane.sig_compression_finished, timeout=60_000):
+        pane.run_button.click()
+    qtbot.waitUntil(lambda: not pane.task.running)
+    assert "Stored as tl v2" in pane.message.text(), pane.message.text()
+    assert [pane.table.item(i, 0).text() for i in range(pane.table.rowCount())] == ["original", "int4-g32"]
+    assert float(pane.table.item(1, 2).text()[:-1]) < 0.5  # int4 of the Linear layers and embeddings
+    assert pane.samples.item(0, 1).text().startswith("hello")
+    versions = studio.vault.versions(window.ctx.actor, "tl")
+    assert len(versions) == 2

@@ -305,3 +305,22 @@ def test_signing_out_empties_the_pane_without_an_error(pane, qtbot, tmp_path, mo
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a))
     pane.ctx.set_session(None)
     assert warnings == [] and pane.model.infos == [] and pane.reader is None and pane.current is None
+
+
+def test_a_statistics_table_too_narrow_for_its_columns_keeps_its_last_row_visible(qtbot):
+    from PySide6.QtWidgets import QHeaderView
+
+    from studio.gui.panes.datasets.stats_view import PERCENTILE_KEYS, _fill, _table
+
+    table = _table(["Per document", *PERCENTILE_KEYS])
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # as StatsView does
+    qtbot.addWidget(table)
+    _fill(table, [["characters", *["1,234,567"] * 7], ["tokens", *["1,234,567"] * 7]])
+    table.resize(900, table.height())
+    table.show()
+    qtbot.waitExposed(table)
+    wide = table.height()
+    table.resize(200, table.height())  # a 1280x800 window's half pane: the columns scroll sideways
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().isVisible())
+    rows = table.rowHeight(0) + table.rowHeight(1)
+    assert table.height() > wide and table.viewport().height() >= rows

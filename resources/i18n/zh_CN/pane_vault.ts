@@ -145,6 +145,10 @@
         <translation>适配器</translation>
     </message>
     <message>
+        <source>{n} (being written by its run)</source>
+        <translation>{n}（正由其运行写入）</translation>
+    </message>
+    <message>
         <source>version {id}</source>
         <translation>版本 {id}</translation>
     </message>
@@ -388,6 +392,10 @@
         <source>Tags</source>
         <translation>标签</translation>
     </message>
+    <message>
+        <source>being written</source>
+        <translation>正在写入</translation>
+    </message>
 </context>
 <context>
     <name>ShareDialog</name>
@@ -498,8 +506,8 @@
         <translation>导入</translation>
     </message>
     <message>
-        <source>A model file (.safetensors, .pt, .bin)…</source>
-        <translation>模型文件（.safetensors、.pt、.bin）…</translation>
+        <source>A model file (.safetensors)…</source>
+        <translation>模型文件（.safetensors）…</translation>
     </message>
     <message>
         <source>A Hugging Face folder…</source>
@@ -558,8 +566,8 @@
         <translation>保险库已锁定。请登录（或解锁会话）以查看您的模型：每个模型都用只有您的密码才能打开的密钥加密。</translation>
     </message>
     <message>
-        <source>Drop .safetensors, .pt or .bin files, model folders or bundles here to import them.</source>
-        <translation>将 .safetensors、.pt 或 .bin 文件、模型文件夹或加密包拖到此处即可导入。</translation>
+        <source>Drop .safetensors files, model folders or bundles here to import them.</source>
+        <translation>将 .safetensors 文件、模型文件夹或加密包拖到此处即可导入。</translation>
     </message>
     <message>
         <source>This model has no finished version yet: there is nothing to export.</source>

@@ -5,6 +5,7 @@
     studio compress stories --prune 0.25 --structured --recover-steps 200 --dataset sample
     studio compress stories --prune 0.5 --method sparsegpt --pattern 2:4 --dataset sample
     studio compress stories --quant int4 --group-size 128 --quant-method gptq --calib sample --dataset sample
+    studio compress stories --quant awq --group-size 128 --calib sample      # int4 by AWQ (--bits 8: int8)
 
 The result is stored in the vault as a new version (of MODEL, or of a model called --name) with its lineage.
 With --dataset, the original and the result are measured side by side (perplexity, KL divergence to the original
@@ -33,6 +34,7 @@ from studio.core.compression.recipe import (
     WEIGHT_QUANTIZERS,
     Recipe,
 )
+from studio.core.errors import ValidationError
 
 NAME = "compress"
 HELP = "prune and/or quantize a model version into a new version (with a before/after report)"
@@ -49,10 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "with the remaining weights updated to compensate (sparsegpt); the last two calibrate")
     parser.add_argument("--pattern", choices=PATTERNS, default="unstructured",
                         help="N:M semi-structured sparsity (2:4 keeps 2 of every 4 inputs; --prune then defaults to 0.5)")
-    parser.add_argument("--quant", choices=QUANT_METHODS, default="none", help="weight quantization")
-    parser.add_argument("--quant-method", choices=WEIGHT_QUANTIZERS, default="rtn",
-                        help="how int8 / int4 values are chosen: round to nearest, GPTQ (error-compensating) or AWQ "
-                             "(activation-aware scales); the last two calibrate")
+    parser.add_argument("--quant", choices=QUANT_METHODS + WEIGHT_QUANTIZERS, default="none",
+                        help="weight quantization: a format (int8, int4, ...), or a method (rtn, gptq, awq) for "
+                             "--bits bits")
+    parser.add_argument("--quant-method", choices=WEIGHT_QUANTIZERS, default=None,
+                        help="how int8 / int4 values are chosen: round to nearest (default), GPTQ (error-compensating) "
+                             "or AWQ (activation-aware scales); the last two calibrate")
+    parser.add_argument("--bits", type=int, choices=(4, 8), default=4, help="with --quant rtn|gptq|awq (default: 4)")
     parser.add_argument("--act-order", action="store_true", help="GPTQ: quantize columns by decreasing importance")
     parser.add_argument("--calib", metavar="DATASET", help="calibration dataset (default: --dataset)")
     parser.add_argument("--calib-split", choices=SPLITS, default="train", help="calibration split (default: train)")
@@ -97,18 +102,30 @@ def progress_state(out: Output) -> Any:
     return TaskState(on_progress=show, min_interval_s=0.2)
 
 
+def quant_choice(quant: str, method: str | None, bits: int) -> tuple[str, str]:
+    """(format, method) from `--quant` and `--quant-method`: `--quant gptq` (the method, as the literature names a
+    quantization) means `--quant int4 --quant-method gptq` (int8 with --bits 8)."""
+    if quant in WEIGHT_QUANTIZERS:
+        if method is not None and method != quant:
+            raise ValidationError(f"--quant {quant} and --quant-method {method} disagree; give one of them.",
+                                  field="quant_method")
+        return ("int4" if bits == 4 else "int8"), quant
+    return quant, method or "rtn"
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     from studio.core.services import Studio
     from studio.core.services.compression import parse_model_ref
 
+    quant, quant_method = quant_choice(args.quant, args.quant_method, args.bits)
     sparsity = args.prune
     if args.pattern != "unstructured" and not sparsity:  # the pattern fixes the share
         n, m = map(int, args.pattern.split(":"))
         sparsity = 1 - n / m
-    recipe = Recipe(sparsity=sparsity, structured=args.structured, scope=args.scope, quant=args.quant,
+    recipe = Recipe(sparsity=sparsity, structured=args.structured, scope=args.scope, quant=quant,
                     group_size=args.group_size, kernel=args.kernel, quantize_embeddings=not args.keep_embeddings,
                     recover_steps=args.recover_steps, recover_lr=args.recover_lr, method=args.method,
-                    pattern=args.pattern, quant_method=args.quant_method, act_order=args.act_order,
+                    pattern=args.pattern, quant_method=quant_method, act_order=args.act_order,
                     calib_dataset=args.calib, calib_split=args.calib_split, calib_samples=args.calib_samples,
                     calib_seq_len=args.calib_len).validate()
     model, version = parse_model_ref(args.model)

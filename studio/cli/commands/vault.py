@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     def action(name: str, text: str) -> argparse.ArgumentParser:
         return add_action(sub, name, text, _as_user(HANDLERS[name]))
 
-    p = action("import", "import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin")
+    p = action("import", "import a .safetensors file or a Hugging Face folder (pickles are refused)")
     p.add_argument("path")
     p.add_argument("--name", help="the model's name (default: the file or folder name)")
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")

@@ -201,7 +201,7 @@ def paired_speed(models: Sequence[nn.Module], prompt: Sequence[int], settings: E
                     out[unit].append(_best_time(fn, 2, check) / per)
     finally:
         torch.set_num_threads(threads)
-    seq = min(settings.speed_seq_len, models[0].config.block_size)
+    seq = min(settings.speed_seq_len, target.context_length(models[0]))
     result = []
     for k, t in enumerate(times):
         paired = None

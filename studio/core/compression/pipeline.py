@@ -39,7 +39,7 @@ from studio.core.compression.load import (
     plain_linear,
 )
 from studio.core.compression.methods import pruner_named, quantizer_named
-from studio.core.compression.methods.base import QuantSpec
+from studio.core.compression.methods.base import QuantSpec, layer_threads
 from studio.core.compression.prune import STRUCTURED_PRUNING, magnitude_masks
 from studio.core.compression.quantize import QuantizedMatrix
 from studio.core.compression.recipe import GROUP_SIZES, Recipe
@@ -120,9 +120,6 @@ def check(config: GPTConfig | Mapping[str, Any], tensors: dict[str, torch.Tensor
     if recipe.quantizes:
         check_kernel_choice(recipe.kernel, 4 if recipe.quant == "int4" else 8)
     if recipe.recover_steps:
-        if family.name not in RECOVERY:
-            raise ValidationError(f"The recovery fine-tune trains the studio's own GPT models; this is a "
-                                  f"{spec.architecture}. Set the recovery steps to 0.", field="recover_steps")
         if recovery_data is None:
             raise ValidationError("A recovery fine-tune needs a dataset: choose one, or set the recovery steps to 0.",
                                   field="dataset")
@@ -192,7 +189,7 @@ def compress(config: GPTConfig | Mapping[str, Any], tensors: dict[str, torch.Ten
     if recipe.recover_steps:
         assert recovery_data is not None
         lo, hi = spans["recover"]
-        config, work, message = RECOVERY[family.name](family.config(model), family.tensors(model), recovery_data,
+        config, work, message = recover(family.config(model), family.tensors(model), recovery_data,
                                                       recipe, masks, state, lo, hi, device, seed)
         model = family.build(config, work)
         log.append(message)
@@ -264,7 +261,8 @@ def prune_model(model: nn.Module, recipe: Recipe, calibration: CalibrationSet | 
     masks: dict[str, torch.Tensor] = {}
 
     def apply(name: str, layer: nn.Linear, inputs) -> None:
-        weight, keep = pruner.prune(layer.weight.data, inputs, recipe.sparsity, recipe.nm)
+        with layer_threads(layer.weight):
+            weight, keep = pruner.prune(layer.weight.data, inputs, recipe.sparsity, recipe.nm)
         layer.weight.data.copy_(weight)
         masks[name + ".weight"] = keep
 
@@ -294,7 +292,8 @@ def quantize_model(model: nn.Module, recipe: Recipe, *, calibration: Calibration
     def apply(name: str, layer: nn.Module, inputs, method=quantizer) -> None:
         nonlocal worst
         w = layer.weight.data.clone()
-        m = method.quantize(w, inputs, spec, (masks or {}).get(name + ".weight"))
+        with layer_threads(w):
+            m = method.quantize(w, inputs, spec, (masks or {}).get(name + ".weight"))
         layer.weight.data.copy_(m.dequantize())  # later blocks see the quantized layer
         worst = max(worst, float((m.dequantize() - w).abs().max() / w.abs().max().clamp(min=1e-12)))
         matrices[name] = m
@@ -318,22 +317,23 @@ def quantize_model(model: nn.Module, recipe: Recipe, *, calibration: Calibration
 def recover(config: dict[str, Any], tensors: dict[str, torch.Tensor], data: TokenSplit, recipe: Recipe,
             masks: dict[str, torch.Tensor] | None, state: TaskState, lo: float, hi: float, device: str,
             seed: int) -> tuple[dict[str, Any], dict[str, torch.Tensor], str]:
-    """A short fine-tune of a native GPT with the training engine; pruned weights are put back to zero after
-    every step. Returns (config, tensors, what it did)."""
-    from studio.core.models.families.gpt import gpt_config
-    from studio.core.models.gpt import config_for_tensors, model_tensors
+    """A short full fine-tune with the training engine (the family-blind Trainer, any family); pruned weights
+    are put back to zero after every step (a LoRA update would be dense). Returns (config, tensors, what it
+    did)."""
     from studio.core.training.config import TrainConfig
     from studio.core.training.data import TrainData
     from studio.core.training.trainer import Trainer
 
-    gpt = config_for_tensors(gpt_config(config)[0], tensors)
     steps = recipe.recover_steps
-    seq_len = min(gpt.block_size, 128)
+    seq_len = min(family_for_config(config).describe(config).context_length or 128, 128)
     train = TrainConfig(max_steps=steps, batch_size=8, seq_len=seq_len, lr=recipe.recover_lr,
                         min_lr=recipe.recover_lr / 10, warmup_steps=min(20, steps // 10), weight_decay=0.0,
                         eval_every=max(steps, 1), seed=seed, device=device)
-    trainer = Trainer(gpt, train, TrainData(data), weights=tensors)
+    trainer = Trainer(config, train, TrainData(data), weights=tensors)
     params = dict(trainer.model.named_parameters())
+    missing = sorted(set(masks or {}) - set(params))
+    if missing:
+        raise ValidationError(f"The pruning masks name weights the model does not train: {missing[:3]}.")
     device_masks = {n: m.to(trainer.device) for n, m in (masks or {}).items()}
     first = last = math.nan
     state.report(lo, f"Recovering: step 0 of {steps}", force=True)
@@ -350,10 +350,5 @@ def recover(config: dict[str, Any], tensors: dict[str, torch.Tensor], data: Toke
     result = trainer.result
     if result is None or result.status != "completed":
         raise ValidationError(f"The recovery fine-tune did not complete: {result.message if result else 'no result'}")
-    out = {k: v.detach().cpu() for k, v in model_tensors(trainer.model).items()}
-    return gpt.to_dict(), out, f"Fine-tuned {steps} steps to recover (training loss {first:.3f} -> {last:.3f})."
-
-
-# The recovery fine-tune by family name: the training engine trains the native GPT (a family-neutral
-# trainer, or LoRA, adds the others here).
-RECOVERY = {"gpt": recover}
+    out = {k: v.detach().cpu() for k, v in trainer.family.tensors(trainer.model).items()}
+    return trainer.model_config, out, f"Fine-tuned {steps} steps to recover (training loss {first:.3f} -> {last:.3f})."

@@ -13,13 +13,14 @@ at the destination unless the audit log says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from studio.core import operations as ops
-from studio.core.errors import ValidationError
+from studio.core.errors import Cancelled, ValidationError
 from studio.core.exports.base import ExportResult, ExportSource, format_named
 from studio.core.fsutil import staged_output
 from studio.core.services.base import Service
@@ -91,9 +92,11 @@ class ExportService(Service):
                     result = self.studio.signing.sign_export(signer, fmt, result)
                 op.details.update(files=len(result.files), bytes=result.bytes, quant=result.quant,
                                   signed=result.fingerprint)
+                state.check()  # a cancel during the check or the signing: nothing is published
             staged.publish()
         result = replace(result, path=staged.final(result.path))
-        state.report(1.0, "Exported", force=True)
+        with contextlib.suppress(Cancelled):  # published: a cancel now comes too late to undo it
+            state.report(1.0, "Exported", force=True)
         log.info("exported model %s v%d as %s", source.model_name, source.version, fmt.name)
         return result
 

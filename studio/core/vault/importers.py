@@ -1,17 +1,16 @@
 """What an import will store, decided and validated before anything is written.
 
 Sources: one .safetensors file; a folder in Hugging Face layout (config.json, one or sharded *.safetensors
-with their index, tokenizer files, generation_config.json); a legacy PyTorch .pt/.pth/.bin file, read with
-torch.load(weights_only=True) only: a pickle that tries to run code is refused by torch's restricted
-unpickler and never runs. Nothing else from a user's folder is read (custom *.py code is skipped).
+with their index, tokenizer files, generation_config.json). A PyTorch pickle (.pt/.pth/.bin) is refused by its
+name without being opened, with the command that converts it to safetensors: even torch's weights-only loader
+runs an unpickler over the user's bytes. Nothing else from a user's folder is read (custom *.py code is
+skipped).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEGACY_SUFFIXES = (".pt", ".pth", ".bin")
+PICKLE_SUFFIXES = (".pt", ".pth", ".bin")  # PyTorch pickles: refused by name, never opened
 TOKENIZER_FILES = {
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "vocab.txt",
     "merges.txt", "tokenizer.model", "spiece.model", "added_tokens.json", "sentencepiece.bpe.model",
@@ -35,7 +34,6 @@ TOKENIZER_FILES = {
 NOT_WEIGHTS = {"training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth"}  # HF Trainer's pickles
 CONFIG_FILES = {"config.json", "generation_config.json"}
 MAX_CONFIG_BYTES = 16 << 20
-STATE_DICT_KEYS = ("state_dict", "model_state_dict", "model", "module")
 
 
 @dataclass
@@ -52,7 +50,7 @@ class PlannedArtifact:
 
 @dataclass
 class ImportPlan:
-    kind: str  # safetensors, hf, legacy, memory
+    kind: str  # safetensors, hf, memory
     default_name: str
     artifacts: list[PlannedArtifact]
     architecture: str = ""
@@ -86,15 +84,11 @@ def plan_import(path: Path) -> ImportPlan:
         else:
             _plan_self_contained(plan, path, layout, *carried)
         return plan
-    if suffix in LEGACY_SUFFIXES:
-        tensors = load_legacy(path)
-        plan = ImportPlan("legacy", path.stem, [tensors_artifact("model.safetensors", "weights", tensors)],
-                          originals=[path])
-        summarise(plan, [], None, tensors)
-        return plan
+    if suffix in PICKLE_SUFFIXES:
+        raise refuse_pickle(path)
     raise ValidationError(
-        f"{path.name}: Model Studio imports .safetensors files, Hugging Face folders, and legacy .pt/.pth/.bin "
-        "weights files.", "path"
+        f"{path.name}: Model Studio imports .safetensors files and Hugging Face folders (with safetensors "
+        "weights).", "path"
     )
 
 
@@ -198,7 +192,7 @@ def _plan_folder(folder: Path) -> ImportPlan:
     plan = ImportPlan("hf", folder.name, [], originals=[])
     files = sorted(p for p in folder.iterdir() if p.is_file())
     shards = _weight_shards(folder, files)
-    legacy = [p for p in files if p.suffix in LEGACY_SUFFIXES and p.name not in TOKENIZER_FILES | NOT_WEIGHTS]
+    pickles = [p for p in files if p.suffix in PICKLE_SUFFIXES and p.name not in TOKENIZER_FILES | NOT_WEIGHTS]
     layouts = []
     tensors: dict[str, Any] | None = None
     if shards:
@@ -208,19 +202,11 @@ def _plan_folder(folder: Path) -> ImportPlan:
             plan.artifacts.append(_weights_file(shard, shard.name, layout))
         _check_shards(folder, shards, layouts, plan)
         shapes = {t.name: t.shape for layout in layouts for t in layout.tensors}
-    elif legacy:
-        tensors = {}
-        for path in legacy:
-            for key, value in load_legacy(path).items():
-                if key in tensors:
-                    raise ValidationError(f"The tensor {key!r} is in more than one file of {folder.name}.")
-                tensors[key] = value
-        plan.artifacts.append(tensors_artifact("model.safetensors", "weights", tensors))
-        plan.originals += legacy
-        shapes = {k: tuple(v.shape) for k, v in tensors.items()}
+    elif pickles:  # weights only as pickles: refused unread (a folder with safetensors skips its pickles)
+        raise refuse_pickle(sorted(pickles)[0])
     else:
-        raise ValidationError(f"{folder} holds no weights (*.safetensors, or legacy *.bin/*.pt).", "path")
-    used = set(shards) | set(legacy) | {folder / "model.safetensors.index.json"}
+        raise ValidationError(f"{folder} holds no weights (*.safetensors).", "path")
+    used = set(shards) | {folder / "model.safetensors.index.json"}
     kept: dict[str, Path] = {}
     for path in files:
         if path in used:
@@ -300,15 +286,6 @@ def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | 
         plan.architecture = layouts[0].metadata["architecture"]
 
 
-def _pickle_reason(error: BaseException) -> str:
-    """What a refused pickle wanted, in our words. torch's own message advises retrying with
-    weights_only=False (which runs the pickle's code) and carries ANSI escapes: it is never shown."""
-    found = re.search(r"GLOBAL ([A-Za-z_][\w.]*)", str(error))
-    if found:
-        return f"asks to run {found.group(1)} (code, not weights)"
-    return "holds something other than tensors, or is damaged"
-
-
 def _gpt_parameters(config: Mapping[str, Any] | None) -> int | None:
     """The parameters of a native GPT version, from its config (per-layer widths after pruning included).
     Counting stored tensors is wrong for compressed versions: their quantization scales and sparse masks
@@ -324,27 +301,15 @@ def _gpt_parameters(config: Mapping[str, Any] | None) -> int | None:
         return None
 
 
-def load_legacy(path: Path) -> dict[str, torch.Tensor]:
-    """A legacy weights file as a flat dict of tensors, through torch.load(weights_only=True) only."""
-    import torch
-
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
-    except Exception as error:  # noqa: BLE001 - torch raises many types; all mean "not plain weights"
-        raise ValidationError(
-            f"{path.name} was refused: it is not a plain weights file. Only tensors may be loaded from a pickle, "
-            f"and this one {_pickle_reason(error)}. Convert the model to .safetensors with a tool you trust, "
-            "or import a safetensors copy of it."
-        ) from None
-    if isinstance(obj, Mapping):
-        for key in STATE_DICT_KEYS:
-            inner = obj.get(key)
-            if isinstance(inner, Mapping) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
-                obj = inner
-                break
-    if not isinstance(obj, Mapping) or not obj:
-        raise ValidationError(f"{path.name} does not hold a dict of tensors (it holds {type(obj).__name__}).")
-    bad = [k for k, v in obj.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
-    if bad:
-        raise ValidationError(f"{path.name} holds entries that are not tensors: {', '.join(map(str, bad[:5]))}.")
-    return dict(obj)
+def refuse_pickle(path: Path) -> ValidationError:
+    """The refusal of a PyTorch pickle (.bin/.pt/.pth), decided by its name: the file is never opened. Even
+    torch.load(weights_only=True) runs an unpickler over the user's bytes (a restricted one, but a parser of
+    a format made to run code); safetensors is a plain header and raw bytes, so it is the only way in."""
+    name = path.name
+    target = f"{path.stem}.safetensors" if path.stem != "pytorch_model" else "model.safetensors"
+    return ValidationError(
+        f"{name} is a PyTorch pickle file, and the studio never unpickles a file it is given: it imports "
+        "safetensors only. Convert it once, offline, with a Python and torch you trust, then import the "
+        f"result: python -c \"import torch; from safetensors.torch import save_file; "
+        f"save_file(torch.load('{name}'), '{target}')\" (a Hugging Face folder: "
+        "AutoModelForCausalLM.from_pretrained(folder).save_pretrained(folder) writes model.safetensors).", "path")

@@ -176,3 +176,33 @@ def test_recipe_checks_method_combinations():
             recipe.validate()
         assert info.value.field == field, recipe
     assert Recipe.from_dict({"sparsity": 0.5}).method == "magnitude"  # recipes stored before these fields
+
+
+
+def test_methods_run_small_layers_on_one_thread_and_restore_the_count(trained, splits, monkeypatch):
+    from studio.core.compression.methods import base
+    from studio.core.compression.methods.sparsegpt import SparseGPT
+    from studio.core.compression.pipeline import compress
+
+    seen: list[int] = []
+    real = SparseGPT.prune
+
+    def recording(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SparseGPT, "prune", recording)
+    config, tensors = trained
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        calib = CalibrationSet(calibration_windows(splits[0], 8, config.block_size), "t", "train")
+        compress(config, tensors, Recipe(sparsity=0.5, method="sparsegpt"), calibration=calib)
+        assert seen and set(seen) == {1} and torch.get_num_threads() == 2  # pinned per layer, then restored
+        with base.layer_threads(torch.empty(base.SMALL_LAYER + 1, 1)):
+            assert torch.get_num_threads() == 2  # a large layer keeps torch's setting
+        with pytest.raises(RuntimeError), base.layer_threads(torch.empty(4, 4)):
+            raise RuntimeError  # an error inside a method still restores the count
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -97,3 +97,34 @@ def test_the_gguf_of_a_stored_llama_runs_in_llama_cpp(studio, admin, tmp_path):
     result = studio.exports.export(admin, "llama", tmp_path / "l.gguf", format="gguf", quant="f32", check=True)
     assert result.check["llama.cpp"]["max_abs_diff"] < 1e-3
     assert "ollama create" in (tmp_path / "l.Modelfile").read_text()
+
+
+@pytest.mark.parametrize(("out", "fmt", "when"), [
+    ("c.gguf", "gguf", "writing"),  # a cancel while the writer runs
+    ("c.gguf", "gguf", "checking"),  # after every byte is written, while llama.cpp checks the file
+    ("hf-out", "hf", "checking"),  # a folder
+])
+def test_a_cancelled_export_leaves_nothing_at_the_destination(studio, admin, stored_gpt, tmp_path, out, fmt, when):
+    from studio.core.errors import Cancelled
+    from studio.core.tasks import TaskState
+
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    seen = []
+
+    def on_progress(p):
+        seen.append(p.message)
+        if (when == "writing" and p.message == "Writing" and p.fraction > 0.3) or \
+                (when == "checking" and p.message == "Checking the export"):
+            state.cancel()
+
+    state = TaskState(on_progress, min_interval_s=0.0)
+    with pytest.raises(Cancelled):
+        studio.exports.export(admin, "tiny", dest / out, format=fmt, check=True, state=state)
+    assert seen[-1] == ("Writing" if when == "writing" else "Checking the export")
+    assert list(dest.iterdir()) == []  # neither the export nor its hidden staging folder
+    assert not studio.paths.staging.exists() or not any(studio.paths.staging.iterdir())  # no journal left
+    [entry] = [e for e in studio.audit_store.page(limit=10) if e.action == "model.export"]
+    assert entry.outcome != "allowed"  # recorded as not done
+    result = studio.exports.export(admin, "tiny", dest / out, format=fmt)  # the same path is free again
+    assert result.path == dest / out and (dest / out).exists()

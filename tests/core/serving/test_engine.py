@@ -197,3 +197,23 @@ def test_the_llama_cpp_runner_refuses_what_gguf_cannot_hold(tmp_path):
     source = hf_source("gpt_neox", tmp_path)
     with pytest.raises(ValidationError, match="gpt_neox.*--backend torch"):
         LlamaCppRunner(source.model, source.tokenizer, 2, threads=1)
+
+
+def test_the_llama_cpp_runner_caps_a_rows_context(tmp_path, monkeypatch):
+    """llama.cpp reserves each row's cache up front: a long-context model gets ROW_CONTEXT positions a row,
+    and the runner refuses a prompt beyond them (the server answers such a request 400)."""
+    from studio.core.errors import ValidationError
+    from studio.core.serving import llama_runner
+    from tests.core.exports.conftest import hf_source
+
+    monkeypatch.setattr(llama_runner, "ROW_CONTEXT", 32)
+    source = hf_source("qwen2", tmp_path)  # 128 positions
+    runner = llama_runner.LlamaCppRunner(source.model, source.tokenizer, 2, threads=1)
+    try:
+        assert runner.context_length == 32
+        with pytest.raises(ValidationError, match="1 to 32"):
+            runner.add([65] * 33)
+        row, logits = runner.add([65] * 32)
+        assert row == 0 and logits.shape == (272,)
+    finally:
+        runner.close()

@@ -133,7 +133,7 @@ def _vault_state(studio):
     (_remote_code, r"never runs a model's own code"),
     (_remote_tokenizer, r"tokenizer needs code from its own folder"),
     (_no_tokenizer, r"has no tokenizer\.json"),
-    (_pickle_weights, r"pytorch_model\.bin was refused: it is not a plain weights file.*asks to run posix\.system"),
+    (_pickle_weights, r"pytorch_model\.bin is a PyTorch pickle file.*never unpickles.*'model\.safetensors'"),
     (_unknown_type, r"not one that transformers"),
     (_tokenizer_too_big, r"wrong shape|does not belong to this model"),
 ], ids=["lying-shape", "lying-layers", "auto_map", "tokenizer-auto_map", "no-tokenizer", "pickle", "unknown-type",

@@ -1,5 +1,5 @@
-"""Import: safetensors validated before anything is stored, HF folders, legacy weights through
-weights_only, a malicious pickle that never runs, and nothing left behind by any failure."""
+"""Import: safetensors validated before anything is stored, HF folders, pickle weights (.pt/.bin) refused unread
+(a malicious one never runs), and nothing left behind by any failure."""
 
 from __future__ import annotations
 
@@ -135,17 +135,25 @@ def test_hf_folder_whose_index_disagrees_with_its_shards_is_refused(studio, admi
     assert blob_files(studio) == []
 
 
+@pytest.mark.parametrize("suffix", [".pt", ".pth", ".bin"])
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy-pickle"])
-@pytest.mark.parametrize("nested", [False, True], ids=["flat", "state_dict"])
-def test_import_legacy_weights(studio, admin, make_user, tmp_path, tensors, zipped, nested):
+def test_pickle_weights_are_refused_unread_with_the_conversion_command(studio, admin, make_user, tmp_path, tensors,
+                                                                       zipped, suffix, monkeypatch):
+    """Even a pickle of plain tensors: torch.load(weights_only=True) would still run an unpickler over it."""
     alice = make_user()
-    path = tmp_path / "old.pt"
-    torch.save({"state_dict": tensors, "epoch": 3} if nested else tensors, path,
-               _use_new_zipfile_serialization=zipped)
-    v = studio.vault.import_path(alice, path, name="old").version
-    assert [a.name for a in v.artifacts] == ["model.safetensors"]
-    loaded = studio.vault.load(alice, "old")
-    assert all(torch.equal(loaded.tensors[k], tensors[k]) for k in tensors)
+    path = tmp_path / f"old{suffix}"
+    torch.save(tensors, path, _use_new_zipfile_serialization=zipped)
+
+    def never(*args, **kwargs):
+        raise AssertionError("a user's pickle was opened")
+
+    monkeypatch.setattr(torch, "load", never)
+    monkeypatch.setattr(pickle, "load", never)
+    monkeypatch.setattr(pickle, "Unpickler", never)
+    with pytest.raises(ValidationError, match=rf"old\{suffix} is a PyTorch pickle file.*never unpickles") as refused:
+        studio.vault.import_path(alice, path, name="old")
+    assert f"save_file(torch.load('old{suffix}'), 'old.safetensors')" in str(refused.value)
+    assert studio.vault.list_models(admin) == [] and blob_files(studio) == []
 
 
 class _Payload:
@@ -177,7 +185,7 @@ def test_a_malicious_pickle_never_runs(studio, admin, make_user, tmp_path, conta
         with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
             for name, data in members.items():
                 z.writestr(name, data)
-    with pytest.raises(ValidationError, match="not a plain weights file"):
+    with pytest.raises(ValidationError, match="never unpickles"):
         studio.vault.import_path(alice, path, name="evil")
     assert not marker.exists()
     assert studio.vault.list_models(admin) == [] and blob_files(studio) == []

@@ -16,6 +16,8 @@ calibration tokens, and lets AWQ's searches measure the output error exactly (||
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -95,6 +97,25 @@ class Quantizer(ABC):
 
 
 # --- shared pieces ---------------------------------------------------------------------------------------
+
+SMALL_LAYER = 1 << 22  # weights (out x in) up to which a method runs on one torch thread
+
+
+@contextmanager
+def layer_threads(weight: torch.Tensor) -> Iterator[None]:
+    """One torch thread while a method works on a small layer. GPTQ's and SparseGPT's column loops (and AWQ's
+    and Wanda's searches) are thousands of small ops; with a second thread each op waits for the pool: on the
+    2-core machine 9-12x slower than one thread for 4 x 256 layers (docs/benchmarks.md). The count is global to
+    torch, so it is restored right after; large layers keep torch's own setting."""
+    before = torch.get_num_threads()
+    if weight.numel() > SMALL_LAYER or before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def check_pattern(pattern: Pattern, columns: int) -> None:

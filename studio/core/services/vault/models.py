@@ -101,7 +101,7 @@ class ModelsMixin(VaultBase):
     def import_path(self, actor: Any, path: str | Path, *, name: str | None = None, tags: Sequence[str] = (),
                     notes: str = "", remove_original: bool = False, trust_key: str | Path | None = None,
                     state: TaskState | None = None) -> ImportResult:
-        """Import a .safetensors file, a Hugging Face folder or a legacy .pt/.bin (weights_only) as a new
+        """Import a .safetensors file or a Hugging Face folder (a pickle .pt/.bin is refused unread) as a new
         model, or as a new version of the model of that name. Everything is validated before anything is
         written; on any failure or cancel nothing is left. A folder must be a model a family of the studio
         runs (vault/model_check.py: no remote code, every tensor shaped as config.json says, a tokenizer). `remove_original` deletes the plaintext source

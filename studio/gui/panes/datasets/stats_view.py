@@ -23,8 +23,25 @@ from studio.gui.panes.datasets.list_model import human_bytes, tokenizer_label
 PERCENTILE_KEYS = ("p0", "p10", "p50", "p90", "p99", "p100", "mean")
 
 
+class _FitTable(QTableWidget):
+    """A table as tall as its rows, plus the horizontal scroll bar whenever its columns are wider than it is
+    (a narrow window): without it the bar covered the last row."""
+
+    def fit(self) -> None:
+        height = self.horizontalHeader().height() + sum(self.rowHeight(r) for r in range(self.rowCount()))
+        height += 2 * self.frameWidth() + 2
+        if self.horizontalHeader().length() > self.viewport().width():
+            height += self.horizontalScrollBar().sizeHint().height()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
 def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+    table = _FitTable(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -43,8 +60,7 @@ def _fill(table: QTableWidget, rows: list[list[str]], numeric_from: int = 1) -> 
             if c >= numeric_from:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
-    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
-    table.setFixedHeight(height)
+    table.fit()
 
 
 class StatsView(QScrollArea):

@@ -94,7 +94,7 @@ class VaultPane(Pane):
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.import_action = self._menu_action(self.tr("Import"), (
-            (self.tr("A model file (.safetensors, .pt, .bin)…"), self._choose_file),
+            (self.tr("A model file (.safetensors)…"), self._choose_file),
             (self.tr("A Hugging Face folder…"), self._choose_folder),
             (self.tr("An encrypted bundle…"), self._choose_bundle)))
         self.chat_action = self.toolbar.addAction(self.tr("Chat…"), self.open_chat)
@@ -150,7 +150,7 @@ class VaultPane(Pane):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([600, 400])
         layout.addWidget(self.splitter, 1)
-        self.drop_hint = QLabel(self.tr("Drop .safetensors, .pt or .bin files, model folders or bundles here to import them."))
+        self.drop_hint = QLabel(self.tr("Drop .safetensors files, model folders or bundles here to import them."))
         self.drop_hint.setEnabled(False)
         self.drop_hint.setWordWrap(True)
         layout.addWidget(self.drop_hint)
