@@ -112,10 +112,14 @@ def test_a_killed_server_loses_no_entry_of_an_answered_request(run, data_dir):
         with openai.OpenAI(base_url=url, api_key=token, max_retries=0, timeout=60) as client:
             answered = [client.completions.create(model="tiny", prompt="a", max_tokens=4).id for _ in range(3)]
             cut = None
-            with pytest.raises(openai.APIError):
+            try:
                 for chunk in client.completions.create(model="tiny", prompt="b", max_tokens=80, stream=True):
                     cut = chunk.id
                     proc.kill()  # SIGKILL: no handler runs
+            except openai.APIError:
+                pass  # the usual outcome: the stream is cut off. A tiny model can have sent all 80 tokens into
+                # the socket before the kill lands; then the stream ends whole and the entries below still hold.
+            assert cut is not None
     finally:
         proc.kill()
         proc.wait()
