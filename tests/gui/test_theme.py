@@ -131,3 +131,47 @@ def test_a_button_with_a_menu_has_room_for_its_arrow(qapp, qtbot, restore_theme)
     for b in (plain, with_menu):
         qtbot.addWidget(b)
     assert with_menu.sizeHint().width() >= plain.sizeHint().width() + 10
+
+
+def _edge_contrast(widget) -> int:
+    """How far the darkest-to-lightest step across the indicator's left edge goes, against the window."""
+    image = widget.grab().toImage()
+    window = widget.palette().color(R.Window).lightness()
+    y = image.height() // 2
+    return max(abs(image.pixelColor(x, y).lightness() - window) for x in range(0, 8))
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_an_unchecked_box_has_a_visible_edge(mode, qapp, qtbot, restore_theme):
+    # in the dark theme Fusion outlined boxes in the window colour darkened: the date filters' and the
+    # Serving list's boxes could not be seen
+    from PySide6.QtWidgets import QRadioButton
+
+    theme.apply_theme(qapp, mode)
+    for make in (lambda: QCheckBox("From"), lambda: QRadioButton("Raw")):
+        box = make()
+        qtbot.addWidget(box)
+        box.resize(120, 24)
+        assert _edge_contrast(box) >= 45, (mode, type(box).__name__)
+
+
+def test_a_header_section_is_wider_than_its_bold_text(qapp, qtbot, restore_theme):
+    # "文件大小" and "毫秒/词元" touched their section's edges in the compression report
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QHeaderView, QTableWidget
+
+    theme.apply_theme(qapp, "light")
+    labels = ["文件大小", "毫秒/词元", "mean"]
+    table = QTableWidget(0, len(labels))
+    qtbot.addWidget(table)
+    table.setHorizontalHeaderLabels(labels)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(False)
+    table.resize(600, 200)
+    table.show()
+    bold = header.font()
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    for i, text in enumerate(labels):
+        assert header.sectionSize(i) >= metrics.horizontalAdvance(text) + theme.HEADER_PADDING, text

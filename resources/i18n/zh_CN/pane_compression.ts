@@ -36,8 +36,12 @@
         <translation>保存为</translation>
     </message>
     <message>
-        <source>prompts separated by |  (default: cut from the split)</source>
-        <translation>用 | 分隔的提示词（默认：从数据划分中截取）</translation>
+        <source>prompts separated by |</source>
+        <translation>用 | 分隔的提示词</translation>
+    </message>
+    <message>
+        <source>The prompts of the samples, separated by |; left empty, they are cut from the chosen split</source>
+        <translation>样例所用的提示词，用 | 分隔；留空时从所选数据划分中截取</translation>
     </message>
     <message>
         <source>Prompts</source>
@@ -134,6 +138,17 @@
     <message>
         <source>Wrote {path}</source>
         <translation>已写入 {path}</translation>
+    </message>
+</context>
+<context>
+    <name>CompressionReport</name>
+    <message>
+        <source>original</source>
+        <translation>原模型</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
     </message>
 </context>
 <context>

@@ -639,6 +639,10 @@ Drop a text file, a folder, JSON Lines, CSV or Parquet here, click Import…, or
         <translation>每篇文档</translation>
     </message>
     <message>
+        <source>mean</source>
+        <translation>均值</translation>
+    </message>
+    <message>
         <source>&lt;b&gt;Document lengths&lt;/b&gt;</source>
         <translation>&lt;b&gt;文档长度&lt;/b&gt;</translation>
     </message>

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from studio.core.compression.report import PALETTE, ratios
 from studio.core.compression.results import EvalResult
 from studio.gui import theme
+from studio.gui.panes.compression.tables import shown_label
 
 
 class _Chart(QWidget):
@@ -55,7 +56,7 @@ class SizePerplexityChart(_Chart):
     def set_results(self, results: Sequence[EvalResult]) -> None:
         pg = self._pg
         self._clear()
-        points = [(r.file_bytes / 1e6, r.perplexity, r.label) for r in results if r.perplexity is not None]
+        points = [(r.file_bytes / 1e6, r.perplexity, shown_label(r.label)) for r in results if r.perplexity is not None]
         if not points:
             return
         spots = [{"pos": (x, y), "brush": pg.mkBrush(PALETTE[i % len(PALETTE)]), "size": 11, "data": label}
@@ -107,5 +108,5 @@ class SpeedChart(_Chart):
         self.plot.addItem(one)
         self.items.append(one)
         axis = self.plot.getAxis("bottom")
-        axis.setTicks([[(i, r.label) for i, r in enumerate(results)]])
+        axis.setTicks([[(i, shown_label(r.label)) for i, r in enumerate(results)]])
         self.plot.setXRange(-0.6, len(results) - 0.4, padding=0)

@@ -116,7 +116,10 @@ class CompressionPane(Pane):
         self.name_edit.setPlaceholderText(self.tr("a new version of this model"))
         out.addRow(self.tr("Store as"), self.name_edit)
         self.prompts_edit = QLineEdit()
-        self.prompts_edit.setPlaceholderText(self.tr("prompts separated by |  (default: cut from the split)"))
+        # the placeholder short enough for the field at 1280 px; the default is told in the tooltip
+        self.prompts_edit.setPlaceholderText(self.tr("prompts separated by |"))
+        self.prompts_edit.setToolTip(self.tr("The prompts of the samples, separated by |; left empty, they are "
+                                             "cut from the chosen split"))
         out.addRow(self.tr("Prompts"), self.prompts_edit)
         v.addLayout(out)
         buttons = QHBoxLayout()

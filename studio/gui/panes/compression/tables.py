@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from studio.core.compression.report import human_bytes, table_rows
@@ -21,6 +21,16 @@ def _item(text: str, sort_value: float | None = None, align_right: bool = True) 
     if sort_value is not None:
         item.setData(Qt.ItemDataRole.UserRole, sort_value)
     return item
+
+
+def shown_label(label: str) -> str:
+    """A variant's label in the interface language: the core names the unchanged model "original" and a
+    model without quantized layers' kernel "float" (stored so, in every language); the recipe labels
+    ("prune 50% + int8") are the recipe's own notation and stay as they are."""
+    head, sep, tail = label.partition(" (v")  # an earlier report's row: "original (v3)"
+    words = {"original": QCoreApplication.translate("CompressionReport", "original"),
+             "float": QCoreApplication.translate("CompressionReport", "float")}
+    return words.get(head, head) + sep + tail
 
 
 def _fmt(v: float | None, spec: str, suffix: str = "") -> str:
@@ -73,13 +83,13 @@ class ReportTable(_Table):
         self.setRowCount(len(rows))
         for i, r in enumerate(rows):
             cells = [
-                _item(r["variant"], align_right=False), _item(human_bytes(r["file_bytes"])),
+                _item(shown_label(r["variant"]), align_right=False), _item(human_bytes(r["file_bytes"])),
                 _item(_fmt(r["size_ratio"], ".3f", "x")), _item(f"{r['parameters']:,}"), _item(f"{r['nonzeros']:,}"),
                 _item(_fmt(r["perplexity"], ".4g")), _item(_fmt(r["ppl_change_pct"], "+.2f", "%")),
                 _item(_fmt(_finite(r["kl"]), ".4f")), _item(_fmt(_finite(r["top1"]), ".1%")),
                 _item(_fmt(r["tokens_per_s_b1"], ",.0f")), _item(_fmt(r["tokens_per_s_b8"], ",.0f")),
                 _item(_fmt(r["speed_ratio_b1"], ".2f", "x")), _item(_fmt(r["ms_per_token"], ".2f")),
-                _item(r["kernel"], align_right=False)]
+                _item(shown_label(r["kernel"]), align_right=False)]
             for j, cell in enumerate(cells):
                 self.setItem(i, j, cell)
 
@@ -96,7 +106,7 @@ class SamplesTable(_Table):
     def set_results(self, results: Sequence[EvalResult]) -> None:
         self.clear()
         self.setColumnCount(len(results))
-        self.setHorizontalHeaderLabels([r.label for r in results])
+        self.setHorizontalHeaderLabels([shown_label(r.label) for r in results])
         n = max((len(r.samples) for r in results), default=0)
         self.setRowCount(n)
         for j, r in enumerate(results):

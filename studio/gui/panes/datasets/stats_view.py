@@ -115,8 +115,11 @@ class StatsView(QScrollArea):
         left.addWidget(QLabel(self.tr("<b>What cleaning did</b>")))
         left.addWidget(self.cleaning_table)
         left.addStretch(1)
-        self.lengths_table = _table([self.tr("Per document"), *PERCENTILE_KEYS])
-        self.lengths_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.lengths_table = _table([self.tr("Per document"), *PERCENTILE_KEYS[:-1], self.tr("mean")])
+        # every column as wide as its header at least: stretched into half a 1280 px window, "p100" and
+        # "mean" overprinted each other; now the table scrolls sideways instead
+        self.lengths_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.lengths_table.horizontalHeader().setStretchLastSection(True)
         right.addWidget(QLabel(self.tr("<b>Document lengths</b>")))
         right.addWidget(self.lengths_table)
         right.addStretch(1)
