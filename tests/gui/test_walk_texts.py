@@ -100,3 +100,16 @@ def test_the_length_table_says_mean_in_chinese(qtbot, qapp, chinese):
     table = view.lengths_table
     labels = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
     assert labels == ["每篇文档", "p0", "p10", "p50", "p90", "p99", "p100", "均值"]
+
+
+def test_the_audit_log_names_the_studio_itself_in_the_interface_language(qapp, chinese):
+    from studio.core.stores.audit import AuditEntry
+    from studio.gui.panes.audit.model import actor_text
+
+    def entry(actor_id, name):
+        return AuditEntry(seq=1, ts="2026-12-03T11:03:32Z", actor_id=actor_id, actor_name=name, action="model.import",
+                          obj_type="model", obj_id="6", outcome="allowed", details_json="{}", sealed=True)
+
+    assert actor_text(entry(None, "system")) == "系统"
+    assert actor_text(entry(7, "system")) == "system"  # a user who chose that name keeps it
+    assert actor_text(entry(1, "mara")) == "mara"

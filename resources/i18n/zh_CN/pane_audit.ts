@@ -175,6 +175,10 @@
         <translation>写入时没有 MAC，之后由用户 {id} 封存：其内容未经写入者认证</translation>
     </message>
     <message>
+        <source>system</source>
+        <translation>系统</translation>
+    </message>
+    <message>
         <source>allowed</source>
         <translation>允许</translation>
     </message>

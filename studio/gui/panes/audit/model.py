@@ -207,7 +207,7 @@ def _display(e: AuditEntry, column: str) -> str | int:
     if column == "time":
         return e.ts[:19].replace("T", " ")
     if column == "user":
-        return e.actor_name
+        return actor_text(e)
     if column == "action":
         return e.action
     if column == "object":
@@ -219,6 +219,14 @@ def _display(e: AuditEntry, column: str) -> str | int:
         details = {k: v for k, v in e.details.items() if k != "name"}
         text = json.dumps(details, separators=(",", ":"), ensure_ascii=False) if details else ""
     return text if len(text) <= 120 else text[:117] + "…"
+
+
+def actor_text(e: AuditEntry) -> str:
+    """Who acted; the studio itself (no user: overnight sealing, a run's checkpoints) is recorded as "system"
+    and named so in the interface language."""
+    if e.actor_id is None and e.actor_name == "system":
+        return QCoreApplication.translate("AuditTableModel", "system")
+    return e.actor_name
 
 
 def outcome_text(outcome: str) -> str:
