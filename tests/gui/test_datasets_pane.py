@@ -313,7 +313,7 @@ def test_a_statistics_table_too_narrow_for_its_columns_keeps_its_last_row_visibl
     from studio.gui.panes.datasets.stats_view import PERCENTILE_KEYS, _fill, _table
 
     table = _table(["Per document", *PERCENTILE_KEYS])
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # as StatsView does
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # as StatsView does
     qtbot.addWidget(table)
     _fill(table, [["characters", *["1,234,567"] * 7], ["tokens", *["1,234,567"] * 7]])
     table.resize(900, table.height())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QScrollArea,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -50,6 +52,20 @@ def _table(headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return table
+
+
+def _no_narrower_than_contents(table: QTableWidget) -> None:
+    """Stretched columns that never get narrower than their header or their figures: stretched into half a
+    1280 px window, "p100" and "mean" overprinted each other; now the table scrolls sideways instead."""
+    header = table.horizontalHeader()
+    bold = header.font()
+    bold.setBold(True)  # as the header draws its labels
+    metrics = QFontMetrics(bold)
+    margins = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    labels = (table.horizontalHeaderItem(c) for c in range(1, table.columnCount()))
+    widest = max((metrics.horizontalAdvance(item.text()) + margins for item in labels if item), default=0)
+    figures = max((table.sizeHintForColumn(c) for c in range(1, table.columnCount())), default=0)
+    header.setMinimumSectionSize(max(widest, figures))
 
 
 def _fill(table: QTableWidget, rows: list[list[str]], numeric_from: int = 1) -> None:
@@ -116,10 +132,8 @@ class StatsView(QScrollArea):
         left.addWidget(self.cleaning_table)
         left.addStretch(1)
         self.lengths_table = _table([self.tr("Per document"), *PERCENTILE_KEYS[:-1], self.tr("mean")])
-        # every column as wide as its header at least: stretched into half a 1280 px window, "p100" and
-        # "mean" overprinted each other; now the table scrolls sideways instead
-        self.lengths_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.lengths_table.horizontalHeader().setStretchLastSection(True)
+        self.lengths_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        _no_narrower_than_contents(self.lengths_table)
         right.addWidget(QLabel(self.tr("<b>Document lengths</b>")))
         right.addWidget(self.lengths_table)
         right.addStretch(1)
@@ -194,5 +208,6 @@ class StatsView(QScrollArea):
             [self.tr("characters")] + [f"{s.chars_per_document.get(k, 0):,.0f}" for k in PERCENTILE_KEYS],
             [self.tr("tokens")] + [f"{s.tokens_per_document.get(k, 0):,.0f}" for k in PERCENTILE_KEYS],
         ])
+        _no_narrower_than_contents(self.lengths_table)
         _fill(self.top_table, [[str(n), repr(t.text), str(t.id), f"{t.count:,}", f"{t.share:.2%}"]
                                for n, t in enumerate(s.top_tokens[:25], 1)], numeric_from=2)
