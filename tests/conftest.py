@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.abc
 import os
+import signal
 import sys
 
 import pytest
@@ -21,6 +22,11 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 if "torch" in sys.modules:  # imported by a plugin before this file: too late for the variable
     sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 os.environ.pop("STUDIO_DATA_DIR", None)
+# A suite started as a background job of a non-interactive shell (`make test &`, nohup) inherits SIGINT ignored,
+# and so would every `studio train` / `studio serve` the e2e tests start and then stop with Ctrl-C's SIGINT
+# (an ignored signal stays ignored across exec). The tests play a user at a terminal: give SIGINT its default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _BLOCKED = ("PySide6", "shiboken6", "pyqtgraph")
 
