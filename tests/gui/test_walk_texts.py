@@ -1,6 +1,7 @@
 """What the screenshot walk (issue 15) found in Chinese and at 1280x800: the compression report's "original"
-row and "float" kernel stayed English (the core stores them so; the pane translates them where it shows
-them), the document-length table's "mean" header too, and its headers overprinted in a narrow window."""
+row, "prune" labels and "float" kernel stayed English (the core stores them so; the pane translates them where
+it shows them), the document-length table's "mean" header too, and its headers overprinted in a narrow window;
+the audit log's "system"."""
 
 from __future__ import annotations
 
@@ -38,9 +39,9 @@ def _cells(table, column):
     return [table.item(r, column).text() for r in range(table.rowCount())]
 
 
-def test_the_report_names_the_original_and_its_kernel_in_the_interface_language(qtbot, qapp):
+def test_the_report_names_its_variants_and_kernels_in_the_interface_language(qtbot, qapp):
     from studio.gui.i18n import install_translations
-    from studio.gui.panes.compression.tables import ReportTable, SamplesTable
+    from studio.gui.panes.compression.tables import ReportTable, SamplesTable, shown_label
 
     results = [_result("original", "float", 4000), _result("prune 50% + int8", "dynamic x9", 1000),
                _result("original (v3)", "float", 4000)]
@@ -60,10 +61,17 @@ def test_the_report_names_the_original_and_its_kernel_in_the_interface_language(
     assert shown() == english
     try:
         install_translations(qapp, "zh_CN")
+        assert shown_label("structured 25% + recover 50 + gptq int4-g64 act-order") == \
+            "结构化 25% + 恢复 50 + gptq int4-g64 按激活排序"
+        assert shown_label("wanda global 50%") == "wanda 全局 50%"
+    finally:
+        _english(qapp)
+    try:
+        install_translations(qapp, "zh_CN")
         variants, kernels, headers = shown()
     finally:
         _english(qapp)
-    assert variants == ["原模型", "prune 50% + int8", "原模型 (v3)"]  # the recipe's own notation stays
+    assert variants == ["原模型", "剪枝 50% + int8", "原模型 (v3)"]  # its words; formats and figures stay
     assert kernels == ["浮点", "dynamic x9", "浮点"]
     assert headers == variants
     assert shown() == english

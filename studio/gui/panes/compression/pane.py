@@ -34,7 +34,7 @@ from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.compression.charts import SizePerplexityChart, SpeedChart
 from studio.gui.panes.compression.recipe_form import RecipeForm
-from studio.gui.panes.compression.tables import HistoryTable, ReportTable, SamplesTable
+from studio.gui.panes.compression.tables import HistoryTable, ReportTable, SamplesTable, shown_label
 from studio.gui.widgets.layout import keep_place
 from studio.gui.widgets.task_progress import TaskProgress
 
@@ -346,7 +346,7 @@ class CompressionPane(Pane):
         results = [EvalResult.from_dict(d) for d in report.results]
         self.show_results(results, None)
         self.report_title.setText(self.tr("{what} of {model} v{version}, {date}").format(
-            what=report.label, model=report.model_name, version=report.source_version,
+            what=shown_label(report.label), model=report.model_name, version=report.source_version,
             date=report.created_at.astimezone().strftime("%Y-%m-%d %H:%M")))
         self.tabs.setCurrentIndex(0)
 

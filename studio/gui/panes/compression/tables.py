@@ -23,14 +23,25 @@ def _item(text: str, sort_value: float | None = None, align_right: bool = True) 
     return item
 
 
+def _words() -> dict[str, str]:
+    # each call spelled out: pyside6-lupdate reads only literal QCoreApplication.translate calls
+    return {"original": QCoreApplication.translate("CompressionReport", "original"),
+            "float": QCoreApplication.translate("CompressionReport", "float"),
+            "prune": QCoreApplication.translate("CompressionReport", "prune"),
+            "structured": QCoreApplication.translate("CompressionReport", "structured"),
+            "global": QCoreApplication.translate("CompressionReport", "global"),
+            "recover": QCoreApplication.translate("CompressionReport", "recover"),
+            "magnitude": QCoreApplication.translate("CompressionReport", "magnitude"),
+            "act-order": QCoreApplication.translate("CompressionReport", "act-order")}
+
+
 def shown_label(label: str) -> str:
-    """A variant's label in the interface language: the core names the unchanged model "original" and a
-    model without quantized layers' kernel "float" (stored so, in every language); the recipe labels
-    ("prune 50% + int8") are the recipe's own notation and stay as they are."""
-    head, sep, tail = label.partition(" (v")  # an earlier report's row: "original (v3)"
-    words = {"original": QCoreApplication.translate("CompressionReport", "original"),
-             "float": QCoreApplication.translate("CompressionReport", "float")}
-    return words.get(head, head) + sep + tail
+    """A variant's label or kernel in the interface language. The core writes them in a short notation,
+    stored so in every language ("original", "prune 50% + int8", "int4-g32", kernel "float" or "dynamic x9");
+    its words are translated here, where they are shown; numbers, formats and method names (int8, gptq,
+    wanda) stay as they are."""
+    words = _words()
+    return " ".join(words.get(token, token) for token in label.split(" "))
 
 
 def _fmt(v: float | None, spec: str, suffix: str = "") -> str:
@@ -138,7 +149,8 @@ class HistoryTable(_Table):
                 ppl = _fmt(row["ppl_change_pct"], "+.2f", "%")
             elif results and results[0].perplexity is not None:
                 ppl = self.tr("ppl {value}").format(value=f"{results[0].perplexity:.4g}")
-            what = rep.label if rep.kind == "compress" else self.tr("evaluation of {label}").format(label=rep.label)
+            label = shown_label(rep.label)
+            what = label if rep.kind == "compress" else self.tr("evaluation of {label}").format(label=label)
             to = f"{rep.result_model_name} v{rep.result_version}" if rep.result_version is not None else "–"
             dataset = f"{rep.dataset} ({rep.split})" if rep.dataset else "–"
             cells = [rep.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), what,
