@@ -295,10 +295,20 @@ class WriterLock:
         if not HAVE_FLOCK:
             self.path.touch()
             return
-        fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=self.path.parent)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.replace(tmp, self.path)
-        self.fd = fd
+        # The temp name is one remove_stale_temp_files takes once no one holds it: a writer killed before the
+        # rename leaves nothing. A cleaner can take it in the instant before the flock: then make another.
+        for attempt in range(3):
+            fd, tmp = tempfile.mkstemp(prefix=".lock-", suffix=".tmp", dir=self.path.parent)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                os.replace(tmp, self.path)
+            except FileNotFoundError:
+                os.close(fd)
+                if attempt == 2:
+                    raise
+                continue
+            self.fd = fd
+            return
 
     def note(self, line: str) -> None:
         data = (line.rstrip("\n") + "\n").encode("utf-8")

@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from studio.core import fsutil
 from studio.core.fsutil import atomic_write_bytes, atomic_writer, remove_stale_temp_files
 
 
@@ -29,3 +30,31 @@ def test_stale_temp_files_are_cleaned(tmp_path):
     (tmp_path / "keep.bin").write_bytes(b"y")
     assert remove_stale_temp_files(tmp_path) == 1
     assert os.listdir(tmp_path) == ["keep.bin"]
+
+
+def test_a_writer_killed_before_its_lock_is_renamed_leaves_nothing_a_sweep_keeps(tmp_path, monkeypatch):
+    """WriterLock makes and locks a temp file, then renames it: a writer that dies in between left a
+    `.lock-*` file no cleaner removed (seen in test_crash's kill -9 runs)."""
+    held = []
+    real_flock = fsutil.fcntl.flock
+
+    def flock(fd, op):
+        held.append(fd)
+        return real_flock(fd, op)
+
+    def die(*_args):
+        raise KeyboardInterrupt  # stands for the kill: nothing after this line runs
+
+    monkeypatch.setattr(fsutil.fcntl, "flock", flock)
+    monkeypatch.setattr(fsutil.os, "replace", die)
+    with pytest.raises(KeyboardInterrupt):
+        fsutil.WriterLock(tmp_path / ".writer-x.lock")
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()][0].startswith(".lock-")
+    assert fsutil.remove_stale_temp_files(tmp_path) == 0  # its writer still lives (holds the lock): kept
+    os.close(held[0])  # the process ends: the operating system drops the lock
+    assert fsutil.remove_stale_temp_files(tmp_path) == 1
+    assert list(tmp_path.iterdir()) == []
+    lock = fsutil.WriterLock(tmp_path / ".writer-x.lock")  # and the real thing still works
+    assert [p.name for p in tmp_path.iterdir()] == [".writer-x.lock"] and fsutil.lock_held(lock.path)
+    lock.release()
