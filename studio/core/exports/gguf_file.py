@@ -19,7 +19,6 @@ file for llama.cpp need never touch the disk.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -199,33 +198,6 @@ def read_back(path: Path, plan: Any) -> dict[str, Any]:
             raise ValidationError(f"The GGUF tensor {t.name} has shape {tuple(t.shape)}, not {tuple(tensor.shape)}.")
     tokens = reader.get_field("tokenizer.ggml.tokens")
     return {"arch": arch, "tensors": len(names), "tokens": len(tokens.data) if tokens is not None else 0}
-
-
-_LOAD_LOCK = threading.Lock()
-
-
-def open_llama(path: Path, **kwargs: Any) -> Any:
-    """llama_cpp.Llama over `path` without llama.cpp's extra weight buffers: on CPUs with AMX its repacked
-    q8_0 weights crash the process (SIGSEGV in decode, llama-cpp-python 0.3.36, a 64-wide model); plain
-    buffers compute the same logits. Llama() has no argument for it, so its default parameters are
-    wrapped while it loads."""
-    import llama_cpp
-    import llama_cpp.llama as llama_module
-
-    low = llama_module.llama_cpp
-    with _LOAD_LOCK:
-        default = low.llama_model_default_params
-
-        def params() -> Any:
-            p = default()
-            p.use_extra_bufts = False
-            return p
-
-        low.llama_model_default_params = params
-        try:
-            return llama_cpp.Llama(model_path=str(path), **kwargs)
-        finally:
-            low.llama_model_default_params = default
 
 
 def llama_cpp_check(path: Path, source: ExportSource, quant: str) -> dict[str, Any]:

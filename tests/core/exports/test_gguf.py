@@ -10,7 +10,7 @@ import pytest
 
 from studio.core.errors import ValidationError
 from studio.core.exports.base import ExportOptions
-from studio.core.exports.gguf_file import FORMAT, llama_cpp_check, open_llama
+from studio.core.exports.gguf_file import FORMAT, llama_cpp_check
 from tests.core.exports.conftest import TEXT, hf_source, native_source
 
 
@@ -111,6 +111,29 @@ def test_what_gguf_cannot_hold_is_refused_before_writing(tmp_path):
 
 
 # --- llama.cpp itself -------------------------------------------------------------------------------------------
+
+
+def open_llama(path, **kwargs):
+    """llama_cpp.Llama (the high-level class, for its tokenizer) over `path` without llama.cpp's extra weight
+    buffers, as studio/core/exports/llama_cpp_lib.py loads every model: on CPUs with AMX the repacked q8_0
+    weights crash the process. Llama() has no argument for it, so its default parameters are wrapped while
+    it loads (tests load one model at a time)."""
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    low = llama_module.llama_cpp
+    default = low.llama_model_default_params
+
+    def params():
+        p = default()
+        p.use_extra_bufts = False
+        return p
+
+    low.llama_model_default_params = params
+    try:
+        return llama_cpp.Llama(model_path=str(path), **kwargs)
+    finally:
+        low.llama_model_default_params = default
 
 
 def _llama(path, n_ctx=64):
