@@ -311,5 +311,5 @@ def refuse_pickle(path: Path) -> ValidationError:
         f"{name} is a PyTorch pickle file, and the studio never unpickles a file it is given: it imports "
         "safetensors only. Convert it once, offline, with a Python and torch you trust, then import the "
         f"result: python -c \"import torch; from safetensors.torch import save_file; "
-        f"save_file(torch.load('{name}', weights_only=True), '{target}')\" (a Hugging Face folder: "
+        f"save_file(torch.load('{name}'), '{target}')\" (a Hugging Face folder: "
         "AutoModelForCausalLM.from_pretrained(folder).save_pretrained(folder) writes model.safetensors).", "path")
