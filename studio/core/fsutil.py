@@ -35,19 +35,13 @@ def atomic_writer(target: Path) -> Iterator[BinaryIO]:
     """Write `target` all or nothing: a temp file in the same folder, fsync, rename over, fsync the folder.
     On any error the temp file is removed and `target` is untouched.
 
-    The temp file is locked by its writer (flock) from before it appears under its `.tmp` name (made as `.new`,
-    locked, renamed) until after it is renamed over `target`, so a cleaner (remove_stale_temp_files) takes
-    exactly the temp files whose writer died."""
+    The temp file is locked by its writer (flock) until after it is renamed over `target`, so a cleaner
+    (remove_stale_temp_files) takes exactly the temp files whose writer died (see locked_temp_file)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, made = tempfile.mkstemp(prefix=f".{target.name}.", suffix=NEW_SUFFIX, dir=target.parent)
+    fd, tmp = locked_temp_file(target.parent, prefix=f".{target.name}.")
     fh = os.fdopen(fd, "wb")
-    tmp = made
     try:
-        if HAVE_FLOCK:
-            hold_file(fh)
-            tmp = made[: -len(NEW_SUFFIX)] + ".tmp"
-            os.replace(made, tmp)
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
@@ -68,27 +62,65 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
         fh.write(data)
 
 
-NEW_SUFFIX = ".new"  # a temp file in its first instant, before its writer locked it and named it .tmp
-TEMP_GRACE_S = 60.0  # how long a .new file (or, without flock, a .tmp file) may be someone's write in progress
+NEW_SUFFIX = ".new"  # temp files of versions before locked_temp_file: swept like `.tmp` ones
+TEMP_GRACE_S = 60.0  # without flock: how long a `.new` file may be someone's write in progress
+
+
+def locked_temp_file(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new `<prefix>*.tmp` file in `folder`, open and locked by this process (without flock: just open).
+
+    A cleaner may take the file in the instant between its creation and the flock (it looked unheld); the
+    cleaner unlinks only while it holds the lock itself, so once the flock is ours a file still linked is ours
+    for good, and an unlinked one is given up for another."""
+    for _ in range(5):
+        fd, path = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+        if not HAVE_FLOCK:
+            return fd, path
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink > 0:
+            return fd, path
+        os.close(fd)
+    raise OSError(f"could not make a temp file in {folder}: a cleaner kept taking it")
+
+
+def _remove_if_unheld(path: Path) -> bool:
+    """Unlink `path` if no live process holds its lock, deciding and unlinking under the lock ourselves."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a live writer holds it
+        if os.stat(path).st_ino != os.fstat(fd).st_ino:
+            return False  # replaced meanwhile: not the file we judged
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def remove_stale_temp_files(folder: Path, min_age_s: float = 0.0) -> int:
-    """Remove temp files left by a crash in the middle of atomic_writer: every `.tmp` that no live writer holds
-    (without flock: older than `min_age_s`), and `.new` files older than TEMP_GRACE_S. Returns how many."""
+    """Remove temp files left by a crash in the middle of atomic_writer or WriterLock: every `.tmp` (and older
+    versions' `.new`) that no live writer holds; without flock, those older than `min_age_s` (`.new`:
+    TEMP_GRACE_S). Returns how many."""
     count = 0
     now = time.time()
     if not folder.is_dir():
         return 0
     for tmp in [*folder.rglob(".*.tmp"), *folder.rglob(f".*{NEW_SUFFIX}")]:
+        if HAVE_FLOCK:
+            count += _remove_if_unheld(tmp)
+            continue
         with contextlib.suppress(OSError):
-            age = now - tmp.stat().st_mtime
-            if tmp.suffix == NEW_SUFFIX:
-                if age < TEMP_GRACE_S:
-                    continue
-            elif lock_held(tmp) or (not HAVE_FLOCK and age < min_age_s):
-                continue
-            tmp.unlink()
-            count += 1
+            grace = TEMP_GRACE_S if tmp.suffix == NEW_SUFFIX else min_age_s
+            if now - tmp.stat().st_mtime >= grace:
+                tmp.unlink()
+                count += 1
     return count
 
 
@@ -295,20 +327,11 @@ class WriterLock:
         if not HAVE_FLOCK:
             self.path.touch()
             return
-        # The temp name is one remove_stale_temp_files takes once no one holds it: a writer killed before the
-        # rename leaves nothing. A cleaner can take it in the instant before the flock: then make another.
-        for attempt in range(3):
-            fd, tmp = tempfile.mkstemp(prefix=".lock-", suffix=".tmp", dir=self.path.parent)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                os.replace(tmp, self.path)
-            except FileNotFoundError:
-                os.close(fd)
-                if attempt == 2:
-                    raise
-                continue
-            self.fd = fd
-            return
+        # Made locked under a temp name a cleaner takes once no one holds it: a writer killed before the
+        # rename leaves nothing.
+        fd, tmp = locked_temp_file(self.path.parent, prefix=".lock-")
+        os.replace(tmp, self.path)
+        self.fd = fd
 
     def note(self, line: str) -> None:
         data = (line.rstrip("\n") + "\n").encode("utf-8")
@@ -346,11 +369,3 @@ def lock_held(path: Path) -> bool | None:
     finally:
         os.close(fd)
     return False
-
-
-def hold_file(fh: BinaryIO) -> None:
-    """Lock a file being written (a temp file of `atomic_writer`): held until it is closed, so that a cleaner
-    can tell a live write from a dead one's leftover."""
-    if HAVE_FLOCK:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

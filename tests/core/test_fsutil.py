@@ -58,3 +58,46 @@ def test_a_writer_killed_before_its_lock_is_renamed_leaves_nothing_a_sweep_keeps
     lock = fsutil.WriterLock(tmp_path / ".writer-x.lock")  # and the real thing still works
     assert [p.name for p in tmp_path.iterdir()] == [".writer-x.lock"] and fsutil.lock_held(lock.path)
     lock.release()
+
+
+def test_a_writer_killed_before_its_flock_leaves_nothing_a_sweep_keeps(tmp_path, monkeypatch):
+    """A kill -9 between making the temp file and locking it (test_crash's rotate leftover `.<blob>.new`) left a
+    file the open-time sweep kept for a minute: now every unheld temp file goes at once, old `.new` ones too."""
+    def die(*_args):
+        raise KeyboardInterrupt  # stands for the kill: nothing after this line runs
+
+    monkeypatch.setattr(fsutil.fcntl, "flock", die)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_writer(tmp_path / "f.bin"):
+            pass
+    monkeypatch.undo()
+    (tmp_path / ".g.bin.abc.new").write_bytes(b"from an older version")
+    assert len(os.listdir(tmp_path)) == 2
+    assert remove_stale_temp_files(tmp_path) == 2
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_live_writers_temp_file_is_kept_by_a_sweep(tmp_path):
+    with atomic_writer(tmp_path / "f.bin") as fh:
+        fh.write(b"half")
+        assert remove_stale_temp_files(tmp_path) == 0
+        fh.write(b" and the rest")
+    assert (tmp_path / "f.bin").read_bytes() == b"half and the rest"
+    assert os.listdir(tmp_path) == ["f.bin"]
+
+
+def test_a_sweep_in_the_instant_before_the_flock_makes_the_writer_take_another_file(tmp_path, monkeypatch):
+    real_flock = fsutil.fcntl.flock
+    swept = []
+
+    def flock(fd, op):
+        if not swept:  # the cleaner runs between mkstemp and the writer's flock
+            swept.append(None)
+            swept[0] = remove_stale_temp_files(tmp_path)
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(fsutil.fcntl, "flock", flock)
+    atomic_write_bytes(tmp_path / "f.bin", b"whole")
+    assert swept == [1]  # it took the writer's first file ...
+    assert (tmp_path / "f.bin").read_bytes() == b"whole"  # ... and the write still went through
+    assert os.listdir(tmp_path) == ["f.bin"]

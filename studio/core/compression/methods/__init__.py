@@ -12,6 +12,8 @@ from studio.core.errors import ValidationError
 
 PRUNERS = ("magnitude", "wanda", "sparsegpt")
 QUANTIZERS = ("rtn", "gptq", "awq")
+# Imported by name when chosen; the frozen build's spec lists these (PyInstaller cannot see a dynamic import).
+METHOD_MODULES = tuple(f"studio.core.compression.methods.{name}" for name in PRUNERS + QUANTIZERS)
 
 
 def pruner_named(name: str):
