@@ -65,6 +65,9 @@ def test_defining_properties_on_the_familys_layers(hf):
         rows, cols = w.shape
         assert (keep.reshape(rows, cols // 4, 4).sum(-1) == 2).all(), name
         assert float(err(sgpt - w)) < float(err(mag - w)), name
+        admm, keep = pruner_named("admm").prune(w, stats[name], 0.5, (2, 4))
+        assert (keep.reshape(rows, cols // 4, 4).sum(-1) == 2).all() and not admm[~keep].any(), name
+        assert float(err(admm - w)) < float(err(sgpt - w)), name
         _, keep = pruner_named("wanda").prune(w, stats[name], 0.5)
         assert (keep.sum(dim=1) == cols - cols // 2).all(), name
         spec = QuantSpec(4, 32, True)
