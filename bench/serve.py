@@ -1,6 +1,6 @@
 """Serving throughput, side by side with its baselines in one run.
 
-    .venv/bin/python bench/serve.py [--threads 1] [--tokens 200] [--rounds 3] [--no-llama] [--family llama]
+    .venv/bin/python bench/serve.py [--threads 1] [--tokens 200] [--rounds 3] [--no-llama] [--family llama [--row-by-row]]
 
 On a native GPT of 6 layers x 384 (10.8M parameters, the sample's character tokenizer, f32, greedy), or with
 `--family llama` a Hugging Face Llama of the same shape (imported into the vault as a folder, with a
@@ -178,8 +178,16 @@ def main() -> None:
     p.add_argument("--no-llama", action="store_true")
     p.add_argument("--family", choices=("gpt", "llama"), default="gpt",
                    help="the native GPT (default) or a Hugging Face Llama of the same shape")
+    p.add_argument("--row-by-row", action="store_true",
+                   help="serve a transformers family with the family interface's default runner (one forward pass "
+                        "per row per step: the torch back-end before it batched these families), for comparison")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
+    if args.row_by_row:
+        from studio.core.models.families.transformers_causal import TransformersFamily
+        from studio.core.models.family import ModelFamily
+
+        TransformersFamily.batch_runner = ModelFamily.batch_runner  # type: ignore[method-assign]
     torch.set_num_threads(args.threads)
     from studio.core.serving.llama_runner import available
 
