@@ -479,6 +479,9 @@ class RunService(ChatMixin, SamplingMixin, Service):
             row.status, row.ended_at, row.control = STOPPED, utcnow(), None
             row.message = f"Killed by {actor.user_name} at step {row.step} (no final checkpoint; {last})."
             add_event(op.session, run_id, "status", f"stopped: {row.message}")
+        # no worker is left to finish its checkpoints: what it wrote is kept, its reserved slots go (else the
+        # Vault lists the run's model as "being written" for ever)
+        self._settle(run_id)
         return self.store.get(run_id)
 
     @staticmethod
