@@ -68,6 +68,7 @@ class ModelsMixin(VaultBase):
         the policy but not recorded (the accounts' rule for lists); opening a model is."""
         self.check(actor, ops.MODEL_LIST)
         private_key_of(actor)
+        self.settle_dead_runs()
         with self.studio.db.session() as s:
             return self.store.list_models(s, self.visible_to(s, actor), search)
 
@@ -89,6 +90,7 @@ class ModelsMixin(VaultBase):
         model_id = self.model_id(model, actor)
         self.check(actor, ops.MODEL_READ, "model", model_id)
         private_key_of(actor)
+        self.settle_dead_runs()
         with self.studio.db.session() as s:
             row = self.model_for(s, actor, model_id)
             return self.store.details(s, row)
