@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         # close() would ask (a modal question nobody answers here) whether to leave the live run going: it stays
         from studio.gui.panes.training import pane as training_pane
 
+        if not hasattr(training_pane, "ask_about_live_runs"):
+            raise SystemExit("screen_walk: the Training pane's close question moved; update --keep-live")
         training_pane.ask_about_live_runs = lambda *_args: "leave"
     else:
         _stop_live(studio, window.ctx.session)
