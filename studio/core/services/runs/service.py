@@ -213,7 +213,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
                             found.tokenizer_json, len(found.data.train), len(val) if val is not None else 0)
         if settings.dataset is None:
             raise ValidationError("Choose a dataset to train on.", field="dataset")
-        dataset_id = run_data.resolve(self.studio, settings.dataset)
+        dataset_id = run_data.resolve(self.studio, actor, settings.dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
             h = run_data.dataset_handle(self.studio, s, actor, dataset_id, with_key=tokenizer)
