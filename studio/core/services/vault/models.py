@@ -114,7 +114,7 @@ class ModelsMixin(VaultBase):
         self.check(actor, ops.MODEL_IMPORT)  # refused (and recorded) before a byte of the source is read
         if state is not None:
             state.report(-1.0, "Checking the files")
-        signature = self.studio.signing.verify_import(actor, path, trust_key)
+        signature = self.studio.signing.verify_import(actor, path, trust_key, action=ops.MODEL_IMPORT)
         plan = importers.plan_import(Path(path))
         if signature is not None:
             plan.metadata["signature"] = signature.to_metadata()
