@@ -50,6 +50,15 @@ def _ratio(value: float | None, spread: float | None) -> str:
     return f"{value:.2f}" + (f" ±{spread:.2f}" if spread else "")
 
 
+def _seconds(v: float | None) -> str:
+    """Two significant digits below ten seconds (a tiny model compresses in 0.04 s), tenths up to 100."""
+    if v is None:
+        return "–"
+    if v < 0.01:
+        return "<0.01"
+    return f"{v:.2g}" if v < 10 else f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
+
+
 _UNITS = ((1e9, "GB"), (1e6, "MB"), (1e3, "KB"), (1.0, "B"))
 
 
@@ -98,7 +107,7 @@ def columns(rows: Sequence[dict[str, Any]] = ()) -> list[Column]:
                translate("ReportTable", "Batch-1 throughput against the original timed together with it, ± its spread over the rounds"),
                True, lambda r: _ratio(r["speed_ratio_b1"], r["speed_spread_b1"])),
         Column("time", translate("ReportTable", "Took (s)"), translate("ReportTable", "Compression time (s)"), translate("ReportTable", "How long the compression took, seconds"),
-               True, lambda r: fmt(r["compress_seconds"], ",.1f")),
+               True, lambda r: _seconds(r["compress_seconds"])),
         Column("kl", translate("ReportTable", "KL (nat)"), translate("ReportTable", "KL divergence (nats)"),
                translate("ReportTable", "Mean KL divergence of the next-token distribution from the original's, nats (0 = the same)"),
                False, lambda r: fmt(finite(r["kl"]), ".4f")),
