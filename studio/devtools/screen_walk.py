@@ -1,6 +1,6 @@
 """The screenshot walk: every pane at the given window sizes, themes and languages, one PNG each, taken in one
 process (the language changes live, as a user would change it), over the demo data folder of demo_window, with real runs added by `--prepare` (three finished runs of a sweep,
-one left training, a compression report of the best):
+one left training, three compression reports of the best, shown side by side):
 
     .venv/bin/python -m studio.devtools.screen_walk --prepare --data-dir /tmp/demo --out /tmp/walk   # minutes
     xvfb-run -s "-screen 0 1700x1100x24" .venv/bin/python -m studio.devtools.screen_walk \\
@@ -20,6 +20,7 @@ from pathlib import Path
 
 SWEEP = (("stories-lr1e-3", 1e-3), ("stories-lr3e-3", 3e-3), ("stories-lr1e-2", 1e-2))
 LIVE = "stories-long"
+LIVE_STEPS = 2500  # the live run's steps before --prepare ends: its loss has bent and still falls
 
 
 def _run_settings(name: str, lr: float, steps: int):
@@ -55,7 +56,7 @@ def prepare(data_dir: str) -> None:
                                         prompts=["Once upon a time", "The little dog"],
                                         settings=EvalSettings(max_windows=8, threads=1))
         live = studio.runs.start(li, _run_settings(LIVE, 3e-3, 100_000))
-        while studio.runs.get(li, live.id).step < 120:
+        while studio.runs.get(li, live.id).step < LIVE_STEPS:
             time.sleep(0.5)
         print(f"{LIVE}: training; the walk kills it at its end", flush=True)
     finally:
@@ -92,23 +93,28 @@ def _prepare(pane_id: str, pane) -> None:
 
 
 def _prepare_compression(pane) -> None:
-    """The model with the most reports, its newest report open (the prepared sweep's best run)."""
+    """The model with the most reports (the prepared sweep's best run), its reports side by side as the pane
+    shows them after running the recipes one after another: the original, then each variant."""
+    from studio.core.compression.results import EvalResult
+
     actor = pane.ctx.actor
     reports = {m.id: pane.service.reports(actor, m.id) for m in pane.service.list_models(actor)}
     model = max(reports, key=lambda k: len(reports[k]), default=None)
     if model is None or not reports[model]:
         return
     pane.model_combo.setCurrentIndex(pane.model_combo.findData(model))
-    if pane.history.rowCount():
-        pane.history.selectRow(0)
-        pane.open_history()
+    pane.show_results([], None)
+    for report in sorted(reports[model], key=lambda r: r.created_at):
+        for result in report.results:
+            pane._add_result(EvalResult.from_dict(result))
+    pane.tabs.setCurrentIndex(0)
 
 
 TRAINING_VIEWS = ("training.details", "training.compare", "training.generate")
 
 
 def _prepare_training(view: str, pane) -> None:
-    """The newest run on its charts, details or generation; the two newest compared."""
+    """The newest run on its charts, details or generation; the sweep's finished runs compared."""
     from PySide6.QtWidgets import QApplication
 
     end = time.monotonic() + 10
@@ -117,7 +123,12 @@ def _prepare_training(view: str, pane) -> None:
     runs = sorted(pane.all_runs(), key=lambda r: r.id, reverse=True)
     if not runs:
         return
-    pane.runs_table.select([r.id for r in runs[:2]] if view == "compare" else [runs[0].id])
+    if view == "compare":  # the finished runs of the sweep, what they differ in
+        finished = [r.id for r in runs if r.status == "completed"] or [r.id for r in runs]
+        pane.runs_table.select(finished[:3])
+        pane.compare.only_diff.setChecked(True)
+    else:
+        pane.runs_table.select([runs[0].id])
     pane.tabs.setCurrentWidget(getattr(pane, "board" if view == "charts" else view))
     if view == "generate" and not pane.generate.prompt.toPlainText():
         pane.generate.prompt.setPlainText("Once upon a time")
@@ -167,9 +178,19 @@ def main(argv: list[str] | None = None) -> int:
                     path = out / f"{pane_id}-{w}x{h}-{theme_mode}-{lang}.png"
                     window.grab().save(str(path))
                     print(path, flush=True)
-    if not args.keep_live:
+    if args.keep_live:
+        # close() would ask (a modal question nobody answers here) whether to leave the live run going: it stays
+        from studio.gui.panes.training import pane as training_pane
+
+        if not hasattr(training_pane, "ask_about_live_runs"):
+            raise SystemExit("screen_walk: the Training pane's close question moved; update --keep-live")
+        training_pane.ask_about_live_runs = lambda *_args: "leave"
+    else:
         _stop_live(studio, window.ctx.session)
     window.close()
+    end = time.monotonic() + 10
+    while window.isVisible() and time.monotonic() < end:  # a close with a live run reads the runs again first
+        _settle(app, 0.1)
     studio.close()
     return 0
 

@@ -404,6 +404,27 @@ def test_dataset_key_rows_and_grants_for_oneself_are_refused(studio, shop, corpu
         (b"x" * 90,)]
 
 
+def test_a_dataset_file_restored_from_before_a_re_encryption_opens_nothing(studio, shop, corpus, tmp_path):
+    """An older copy of one file of an encrypted dataset, put back after the revocation that re-encrypted it (into
+    a new folder, under a new key epoch): it is bound to its old epoch, so it does not open in the new place, and
+    the revoked user's old key opens nothing current."""
+    import shutil
+
+    from studio.core.errors import StudioError
+
+    owner = shop["owner"]
+    info = import_dataset(studio, owner, corpus)
+    studio.grants.add(owner, "bob", "dataset", info.id, "use")
+    old = tmp_path / "train.tokens"
+    shutil.copy(studio.paths.datasets / info.storage_key / "train.tokens", old)
+    studio.grants.revoke(owner, "bob", "dataset", info.id, "use")  # the last grant: re-encrypted
+    now = studio.datasets.get(owner, info.id).storage_key
+    assert now != info.storage_key
+    shutil.copy(old, studio.paths.datasets / now / "train.tokens")
+    with pytest.raises(StudioError, match="damaged or was replaced"):
+        studio.datasets.open_arrays(owner, info.id)
+
+
 def test_an_audit_secret_sealed_to_a_user_by_someone_else_is_refused(studio, shop):
     """Public keys are public: anyone can seal a secret of their choosing to a user. A login that took it would
     let that person MAC access rows that the user's sessions accept."""
@@ -508,3 +529,147 @@ def test_an_api_key_revoked_then_restored_from_an_older_copy_is_refused(studio, 
     with studio.db.session() as s:
         decision = policy.decide(s, actor, ops.SERVE_REQUEST, "model", str(shop["model"]))
     assert not decision.allowed and decision.code == "tampered" and "older copy" in decision.reason
+
+
+# -- signing keys: who signed an export, and the key a user signs with ---------------------------------------
+# A user's signing key rows (security/signing_keys.py) name the public key a signature is attributed to and hold
+# the private key sealed to the user. Mallory wants a signature she made attributed to someone else, the owner to
+# sign with a key she knows, or a retired key back in service.
+
+def signed_file(studio, tmp_path, private, name="weights.bin"):
+    from studio.core.exports.signing import sign
+
+    path = tmp_path / name
+    path.write_bytes(b"tensor bytes " + name.encode())
+    sign(path, path.with_name(path.name + ".sig"), private)
+    return path
+
+
+def signing_rows(studio, name) -> list[tuple]:
+    return sql(studio.paths.db, "SELECT * FROM signing_keys WHERE user_id = ? ORDER BY id", (uid(studio, name),))
+
+
+def attackers_key():
+    from studio.core.security import signing_keys as sk
+
+    return sk.new_key()
+
+
+@pytest.mark.parametrize("edit", ["moved to mallory", "public key swapped", "private key swapped", "deleted",
+                                  "retired", "added for the owner"])
+def test_edited_added_moved_or_deleted_signing_key_rows_are_refused(studio, shop, tmp_path, edit):
+    from studio.core.security import keys as user_keys
+    from studio.core.security import signing_keys as sk
+
+    owner, mallory = shop["owner"], shop["mallory"]
+    key = studio.signing.key_for(owner)
+    genuine = signed_file(studio, tmp_path, key.private, "owners.bin")
+    private, pem, fingerprint = attackers_key()
+    forged = signed_file(studio, tmp_path, private, "mallorys.bin")
+    me, her = uid(studio, "owner"), uid(studio, "mallory")
+    db = studio.paths.db
+    if edit == "moved to mallory":  # the owner's signatures would say "signed by mallory"
+        sql(db, "UPDATE signing_keys SET user_id = ? WHERE user_id = ?", (her, me))
+    elif edit == "public key swapped":  # mallory's signature would say "signed by owner"
+        sql(db, "UPDATE signing_keys SET public_pem = ?, fingerprint = ? WHERE user_id = ?", (pem.decode(), fingerprint, me))
+    elif edit == "private key swapped":  # the owner would sign with a key mallory holds
+        owner_public = sql(db, "SELECT public_key FROM users WHERE id = ?", (me,))[0][0]
+        sealed = user_keys.seal(bytes(owner_public), sk.private_bytes(private), sk.seal_aad(me, key.fingerprint))
+        sql(db, "UPDATE signing_keys SET sealed_private = ? WHERE user_id = ?", (sealed, me))
+    elif edit == "deleted":
+        sql(db, "DELETE FROM signing_keys WHERE user_id = ?", (me,))
+    elif edit == "retired":
+        sql(db, "UPDATE signing_keys SET retired_at = created_at WHERE user_id = ?", (me,))
+    else:  # a second row for the owner with mallory's key (its row MAC copied from the genuine row)
+        row = signing_rows(studio, "owner")[0]
+        sql(db, "INSERT INTO signing_keys (user_id, key_generation, fingerprint, public_pem, sealed_private, created_at,"
+                " retired_at, mac) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)", (me, row[2], fingerprint, pem.decode(), row[5],
+                                                                          row[6], row[8]))
+    # the owner's own key is never opened on altered rows, and no other key is taken for it
+    with pytest.raises(TamperedRowError, match="signing"):
+        studio.signing.key_for(owner)
+    assert last_failure(studio).action == "signing_key.create"
+    with pytest.raises(TamperedRowError):
+        studio.signing.public_key(mallory, "owner")
+    # a signature is never attributed on altered rows: refused, or (its row gone) reported unchecked
+    for path in (genuine, forged):
+        try:
+            check = studio.signing.verify(mallory, path)
+        except TamperedRowError:
+            continue
+        assert not check.verified and check.signer is None, (edit, path.name, check)
+
+
+def test_a_retired_signing_key_restored_from_an_older_copy_is_refused(studio, shop, tmp_path):
+    """The owner's key K1 is retired by a password reset (a new key K2 signs from then on). Putting back the rows
+    and their authentication record as they were before the reset would make K1 her current key again (what
+    `keys signing-key --of owner` hands out), and drop K2: the version kept outside studio.db is newer."""
+    owner, admin = shop["owner"], shop["admin"]
+    old = studio.signing.key_for(owner)
+    scope = f"signing:{uid(studio, 'owner')}"
+    saved_rows = signing_rows(studio, "owner")
+    saved_acl = sql(studio.paths.db, "SELECT * FROM acl_scopes WHERE scope = ?", (scope,))
+    assert saved_acl, "the signing key rows are an authenticated scope"
+    studio.accounts.reset_password(admin, "owner", "Granite-Otter-5528")
+    owner = studio.accounts.login("owner", "Granite-Otter-5528")
+    new = studio.signing.key_for(owner)
+    assert new.fingerprint != old.fingerprint
+    assert studio.signing.public_key(admin, "owner")[1] == new.fingerprint
+    sql(studio.paths.db, "DELETE FROM signing_keys WHERE user_id = ?", (uid(studio, "owner"),))
+    sql(studio.paths.db, "DELETE FROM acl_scopes WHERE scope = ?", (scope,))
+    for row in saved_rows:
+        sql(studio.paths.db, f"INSERT INTO signing_keys VALUES ({', '.join('?' * len(row))})", row)
+    sql(studio.paths.db, f"INSERT INTO acl_scopes VALUES ({', '.join('?' * len(saved_acl[0]))})", saved_acl[0])
+    with pytest.raises(TamperedRowError, match="older copy"):
+        studio.signing.public_key(admin, "owner")
+    with pytest.raises(TamperedRowError, match="older copy"):
+        studio.signing.key_for(owner)
+    with pytest.raises(TamperedRowError, match="older copy"):
+        studio.signing.verify(admin, signed_file(studio, tmp_path, old.private))
+
+
+def test_signing_key_rows_from_before_their_scope_are_adopted_once(studio, shop, tmp_path):
+    """A folder whose signing keys were made before they were an access scope (0011-0013) has rows with their own
+    MAC and no scope record: they are adopted at their first use. A record deleted later is not taken for that."""
+    owner = shop["owner"]
+    key = studio.signing.key_for(owner)
+    scope = f"signing:{uid(studio, 'owner')}"
+    path = signed_file(studio, tmp_path, key.private)
+    studio.close()
+    again = Studio.open(studio.paths.root)
+    try:
+        # as such a folder is: no record in studio.db, no version outside it
+        sql(again.paths.db, "DELETE FROM acl_scopes WHERE scope = ?", (scope,))
+        sql(again.paths.audit_anchor, "DELETE FROM acl_anchor WHERE scope = ?", (scope,))
+        owner = again.accounts.login("owner", TEST_PASSWORD)
+        assert again.signing.key_for(owner).fingerprint == key.fingerprint  # adopted, the same key
+        assert sql(again.paths.db, "SELECT epoch FROM acl_scopes WHERE scope = ?", (scope,))
+        check = again.signing.verify(owner, path)
+        assert check.verified and check.signer == "owner"
+        # once tagged, a deleted record is tampering (its version is anchored), even with genuine rows
+        sql(again.paths.db, "DELETE FROM acl_scopes WHERE scope = ?", (scope,))
+        with pytest.raises(TamperedRowError):
+            again.signing.key_for(owner)
+    finally:
+        again.close()
+
+
+def test_an_older_copy_of_the_anchor_file_alone_changes_nothing(studio, shop, tmp_path):
+    """The other half of a one-file rollback (an older studio.db alone stops all work, above): audit-anchor.db put
+    back as it was before a revocation. The rows in studio.db are newer than what it records, which it may lag
+    anyway: the revocation holds, nothing is refused, and the versions move on from there."""
+    older = tmp_path / "anchor-before.db"
+    with closing(sqlite3.connect(studio.paths.audit_anchor)) as src, closing(sqlite3.connect(older)) as dst:
+        src.backup(dst)
+    studio.vault.revoke(shop["owner"], "secret", "bob")
+    studio.close()
+    older.replace(studio.paths.audit_anchor)
+    for suffix in ("-wal", "-shm"):
+        (studio.paths.root / f"audit-anchor.db{suffix}").unlink(missing_ok=True)
+    with Studio.open(studio.paths.root) as again:
+        bob = again.accounts.login("bob", TEST_PASSWORD)
+        gets_nothing(again, bob)
+        owner = again.accounts.login("owner", TEST_PASSWORD)
+        again.vault.rotate(owner, "secret")
+        assert keys_of(again, "bob") == 0 and again.vault.load(owner, "secret").tensors
+        assert again.audit.verify(again.accounts.login("root", TEST_PASSWORD)).ok

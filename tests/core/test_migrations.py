@@ -99,3 +99,34 @@ def test_an_upgrade_that_rebuilds_a_table_keeps_the_rows_that_point_at_it(data_d
         assert torch.equal(s.vault.load(root, "kept").tensors["w"], torch.arange(6.0))
         with s.db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again after the migration
+
+
+def test_0013_keeps_every_dataset_its_keys_and_grants(data_dir, tmp_path):
+    """0013 rebuilds `datasets` (names unique per owner): its wrapped keys (ON DELETE CASCADE) and its access rows
+    survive, so the dataset still opens, for its owner and its grantee, after the upgrade."""
+    from studio.core.datasets.options import ImportOptions
+    from tests.conftest import TEST_PASSWORD
+
+    text_file = tmp_path / "t.txt"
+    text_file.write_text("\n\n".join(f"note {i} on the harbour" for i in range(50)))
+    with Studio.open(data_dir) as s:
+        root = s.accounts.create_first_admin("root", TEST_PASSWORD)
+        s.accounts.create_user(root, "bob", "trainer", TEST_PASSWORD)
+        info = s.datasets.import_dataset(root, ImportOptions(path=str(text_file), name="notes", tokenizer="byte",
+                                                             split=(1.0, 0.0, 0.0)))
+        s.grants.add(root, "bob", "dataset", info.id, "use")
+        before = s.datasets.open_arrays(root, info.id).train.tolist()
+    db = Database(data_dir / "studio.db")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        with conn.begin():
+            command.downgrade(alembic_config(conn), "0012")
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+    db.dispose()
+    with Studio.open(data_dir) as s:
+        assert s.system.schema() == (head_revision(), head_revision())
+        bob = s.accounts.login("bob", TEST_PASSWORD)
+        assert s.datasets.open_arrays(bob, "notes").train.tolist() == before
+        assert s.datasets.get(s.accounts.login("root", TEST_PASSWORD), "notes").id == info.id

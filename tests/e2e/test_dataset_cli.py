@@ -67,8 +67,10 @@ def test_grants_on_a_dataset_from_the_command_line(cli, tmp_path):
     assert shown["key_holders"] == ["alice", "vic"]
     _, err = cli("dataset", "delete", "diary", "--yes", user="vic", expect=4)  # use is not manage
     assert "may not do dataset.delete" in err
-    _, err = cli("dataset", "show", "diary", user="bob", expect=4)
+    _, err = cli("dataset", "show", str(info["id"]), user="bob", expect=4)  # by id: the policy refuses
     assert "needs the use grant" in err
+    _, err = cli("dataset", "show", "diary", user="bob", expect=1)  # by name: none he can see
+    assert "There is no dataset 'diary'" in err
     cli("grants", "revoke", "vic", f"dataset:{info['id']}", "use")
     assert cli("dataset", "list", "--json", user="vic")[0].strip() == "[]"
 

@@ -325,3 +325,43 @@ def test_a_live_runs_model_is_listed_by_the_checkpoint_being_written(qtbot, setu
     assert pane.details.fields["family"].text() == "gpt (Studio GPT)"
     labels = {n.stage: n.label for n in pane.details.lineage.graph.nodes}
     assert labels["run"] == "lr-sweep-a" and labels["dataset"] == "stories"
+
+
+def test_a_runs_model_is_being_written_only_while_its_worker_lives(qtbot, setup):
+    """A run whose worker ended any way (stop, kill, kill -9, a crash) no longer shows "being written": the
+    listing finds the dead worker and its checkpoint becomes an ordinary version."""
+    import json
+
+    from studio.core.db.tables.runs import RunCheckpointRow, RunRow
+    from studio.core.stores.runs import utcnow
+    from studio.core.training import launch
+    from studio.core.vault import worker
+
+    pane, alice, _ = setup
+    studio = pane.ctx.studio
+    with studio.runs.acting_session(alice) as s:  # a running run, as its worker's row says
+        run = RunRow(name="doomed", owner_id=alice.user_id, status="running", created_at=utcnow(), step=6,
+                     model_config_json="{}", train_config_json="{}", options_json=json.dumps({"checkpoints": {}}))
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    lock = launch.hold_lock(studio.paths.run_dir(run_id))  # the worker lives
+    pending = pane.vault.reserve_version(alice, None, name="doomed (run 1)", metadata={"run": run_id})
+    worker.save_tensors(pending.tickets[0], {"w": torch.ones(4, 4)}, {"studio.step": "4"})
+    studio.runs.store.update(run_id, checkpoint_model_id=pending.model_id)
+    with studio.db.session() as s:  # the worker wrote its checkpoint of step 4
+        s.add(RunCheckpointRow(run_id=run_id, attempt=1, slot="last-0", state="written", step=4,
+                               ref=json.dumps({"model_id": pending.model_id, "version_id": pending.version_id,
+                                               "version": pending.number})))
+
+    def version_cell():
+        pane.refresh()
+        row = next(r for r in range(pane.models.rowCount()) if pane.models.row_at(r).name == "doomed (run 1)")
+        return pane.models.index(row, 1).data()
+
+    assert version_cell() == "being written"
+    launch.release_lock(lock)  # the worker is killed (-9): nobody tells the Vault
+    assert version_cell() == "1"
+    assert pane.select_model("doomed (run 1)")
+    assert pane.details.fields["version"].text() == "1"
+    assert studio.runs.store.get(run_id).status == "interrupted"

@@ -68,6 +68,14 @@
         <translation>清空</translation>
     </message>
     <message>
+        <source>Columns</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Which figures the table shows (also on a right-click on its header); every figure of a row is in its tooltip</source>
+        <translation>表格显示哪些数字（也可右键单击表头选择）；一行的全部数字都在它的工具提示里</translation>
+    </message>
+    <message>
         <source>Report</source>
         <translation>报告</translation>
     </message>
@@ -460,14 +468,6 @@
         <translation>变体</translation>
     </message>
     <message>
-        <source>File size</source>
-        <translation>文件大小</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation>大小</translation>
-    </message>
-    <message>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
@@ -480,18 +480,6 @@
         <translation>困惑度</translation>
     </message>
     <message>
-        <source>Change</source>
-        <translation>变化</translation>
-    </message>
-    <message>
-        <source>KL</source>
-        <translation>KL</translation>
-    </message>
-    <message>
-        <source>Top-1</source>
-        <translation>Top-1</translation>
-    </message>
-    <message>
         <source>Tok/s b1</source>
         <translation>词元/秒 b1</translation>
     </message>
@@ -500,20 +488,8 @@
         <translation>词元/秒 b8</translation>
     </message>
     <message>
-        <source>Speed b1</source>
-        <translation>速度 b1</translation>
-    </message>
-    <message>
-        <source>ms/token</source>
-        <translation>毫秒/词元</translation>
-    </message>
-    <message>
         <source>Kernel</source>
         <translation>内核</translation>
-    </message>
-    <message>
-        <source>What was done to the model</source>
-        <translation>对模型做了什么</translation>
     </message>
     <message>
         <source>Size of the safetensors file</source>
@@ -536,36 +512,204 @@
         <translation>所选划分上的困惑度（越低越好）</translation>
     </message>
     <message>
+        <source>What was done to the model: pruning method and share, quantization format and bits</source>
+        <translation>对模型做了什么：剪枝方法与比例、量化格式与位数</translation>
+    </message>
+    <message>
+        <source>Sparse %</source>
+        <translation>稀疏 %</translation>
+    </message>
+    <message>
+        <source>Sparsity (%)</source>
+        <translation>稀疏度（%）</translation>
+    </message>
+    <message>
+        <source>Share of the original&apos;s weights that are zero or removed; the embeddings are not pruned, so it stays below the recipe&apos;s share</source>
+        <translation>原模型权重中为零或被移除的比例；嵌入不剪枝，所以低于配方的比例</translation>
+    </message>
+    <message>
+        <source>Bits/w</source>
+        <translation>位/权重</translation>
+    </message>
+    <message>
+        <source>Bits per weight</source>
+        <translation>每权重位数</translation>
+    </message>
+    <message>
+        <source>File size in bits over the number of weights, scales and float tensors included</source>
+        <translation>文件大小（位）除以权重数，含缩放因子和浮点张量</translation>
+    </message>
+    <message>
+        <source>Size ({unit})</source>
+        <translation>大小 ({unit})</translation>
+    </message>
+    <message>
+        <source>File size ({unit})</source>
+        <translation>文件大小（{unit}）</translation>
+    </message>
+    <message>
+        <source>Size ×</source>
+        <translation>大小 ×</translation>
+    </message>
+    <message>
+        <source>Size against the original (×)</source>
+        <translation>大小相对原模型（×）</translation>
+    </message>
+    <message>
+        <source>PPL</source>
+        <translation>困惑度</translation>
+    </message>
+    <message>
+        <source>ΔPPL %</source>
+        <translation>Δ困惑度 %</translation>
+    </message>
+    <message>
+        <source>Perplexity change (%)</source>
+        <translation>困惑度变化（%）</translation>
+    </message>
+    <message>
         <source>Perplexity change against the first row</source>
         <translation>困惑度相对第一行的变化</translation>
+    </message>
+    <message>
+        <source>Speed ×</source>
+        <translation>速度 ×</translation>
+    </message>
+    <message>
+        <source>Speed at batch 1 (×)</source>
+        <translation>批大小 1 的速度（×）</translation>
+    </message>
+    <message>
+        <source>Batch-1 throughput against the original timed together with it, ± its spread over the rounds</source>
+        <translation>批大小 1 吞吐量相对与其一同计时的原模型，± 各轮之间的离散</translation>
+    </message>
+    <message>
+        <source>Took (s)</source>
+        <translation>用时 (秒)</translation>
+    </message>
+    <message>
+        <source>Compression time (s)</source>
+        <translation>压缩用时（秒）</translation>
+    </message>
+    <message>
+        <source>How long the compression took, seconds</source>
+        <translation>压缩花了多长时间，单位秒</translation>
+    </message>
+    <message>
+        <source>KL (nat)</source>
+        <translation>KL (nat)</translation>
+    </message>
+    <message>
+        <source>KL divergence (nats)</source>
+        <translation>KL 散度（nat）</translation>
     </message>
     <message>
         <source>Mean KL divergence of the next-token distribution from the original&apos;s, nats (0 = the same)</source>
         <translation>下一个词元分布相对原模型的平均 KL 散度，单位 nat（0 表示相同）</translation>
     </message>
     <message>
+        <source>Top-1 %</source>
+        <translation>Top-1 %</translation>
+    </message>
+    <message>
+        <source>Top-1 agreement (%)</source>
+        <translation>Top-1 一致率（%）</translation>
+    </message>
+    <message>
         <source>Share of positions where the original and this predict the same next token</source>
         <translation>原模型与此模型预测相同下一个词元的位置比例</translation>
+    </message>
+    <message>
+        <source>Params</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Non-zero weights</source>
+        <translation>非零权重数</translation>
+    </message>
+    <message>
+        <source>Tokens per second at batch 1</source>
+        <translation>批大小 1 时每秒词元数</translation>
     </message>
     <message>
         <source>Forward throughput at batch 1, tokens per second</source>
         <translation>批大小 1 时的前向吞吐量（词元/秒）</translation>
     </message>
     <message>
+        <source>Tokens per second at batch 8</source>
+        <translation>批大小 8 时每秒词元数</translation>
+    </message>
+    <message>
         <source>Forward throughput at batch 8, tokens per second</source>
         <translation>批大小 8 时的前向吞吐量（词元/秒）</translation>
     </message>
     <message>
-        <source>Batch-1 throughput against the first row</source>
-        <translation>批大小 1 吞吐量相对第一行</translation>
+        <source>Speed b8 ×</source>
+        <translation>速度 b8 ×</translation>
+    </message>
+    <message>
+        <source>Speed at batch 8 (×)</source>
+        <translation>批大小 8 的速度（×）</translation>
+    </message>
+    <message>
+        <source>Batch-8 throughput against the original timed together with it, ± its spread over the rounds</source>
+        <translation>批大小 8 吞吐量相对与其一同计时的原模型，± 各轮之间的离散</translation>
+    </message>
+    <message>
+        <source>ms/tok</source>
+        <translation>毫秒/词元</translation>
+    </message>
+    <message>
+        <source>Generation latency (ms per token)</source>
+        <translation>生成延迟（毫秒/词元）</translation>
+    </message>
+    <message>
+        <source>Calibration</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <source>Calibration data</source>
+        <translation>校准数据</translation>
+    </message>
+    <message>
+        <source>The data the calibrated methods learnt from: dataset/split, windows x tokens</source>
+        <translation>需要校准的方法所用的数据：数据集/划分，窗口数 x 词元数</translation>
     </message>
     <message>
         <source>Generation latency with the KV cache, milliseconds per new token</source>
         <translation>使用 KV 缓存的生成延迟，每个新词元的毫秒数</translation>
     </message>
     <message>
+        <source>Gen ×</source>
+        <translation>生成 ×</translation>
+    </message>
+    <message>
+        <source>Generation speed-up (×)</source>
+        <translation>生成加速（×）</translation>
+    </message>
+    <message>
+        <source>Generation latency of the original over this one&apos;s, timed together, ± its spread</source>
+        <translation>原模型的生成延迟除以此模型的（一同计时），± 其离散</translation>
+    </message>
+    <message>
+        <source>Rounds</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Speed rounds</source>
+        <translation>测速轮数</translation>
+    </message>
+    <message>
+        <source>How many paired rounds the speed figures come from</source>
+        <translation>速度数字来自多少轮成对计时</translation>
+    </message>
+    <message>
         <source>How the quantized layers ran</source>
         <translation>量化层的运行方式</translation>
+    </message>
+    <message>
+        <source>Default columns</source>
+        <translation>默认列</translation>
     </message>
 </context>
 <context>

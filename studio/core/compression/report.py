@@ -14,10 +14,10 @@ from typing import Any
 
 from studio.core.compression.results import EvalResult
 
-COLUMNS = ("variant", "file_bytes", "size_ratio", "parameters", "nonzeros", "perplexity", "ppl_change_pct",
-           "kl", "top1", "tokens_per_s_b1", "tokens_per_s_b8", "speed_ratio_b1", "speed_spread_b1", "speed_ratio_b8",
-           "speed_spread_b8", "ms_per_token", "latency_speedup", "latency_spread", "speed_repeats", "kernel",
-           "compress_seconds", "calibration")
+COLUMNS = ("variant", "file_bytes", "size_ratio", "sparsity", "bits_per_weight", "parameters", "nonzeros",
+           "perplexity", "ppl_change_pct", "kl", "top1", "tokens_per_s_b1", "tokens_per_s_b8", "speed_ratio_b1",
+           "speed_spread_b1", "speed_ratio_b8", "speed_spread_b8", "ms_per_token", "latency_speedup",
+           "latency_spread", "speed_repeats", "kernel", "compress_seconds", "calibration")
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 
 
@@ -63,7 +63,10 @@ def table_rows(results: Sequence[EvalResult]) -> list[dict[str, Any]]:
                                "ms_per_token": r.ms_per_token, "kernel": r.kernel,
                                "speed_repeats": (r.speed or {}).get("repeats"),
                                "compress_seconds": r.compress_seconds,
-                               "calibration": calibration_text(r.calibration)}
+                               "calibration": calibration_text(r.calibration),
+                               # zero or removed, against the original's weights (structured pruning removes)
+                               "sparsity": 1.0 - r.nonzeros / base.parameters if base.parameters else None,
+                               "bits_per_weight": r.file_bytes * 8 / r.parameters if r.parameters else None}
         row.update(ratios(r, base))
         out.append(row)
     return out

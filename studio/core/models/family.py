@@ -147,6 +147,14 @@ class ModelFamily(ABC):
         the loss does not count; the loss is their mean cross-entropy (0 when every target is -1). With a
         cache the positions continue from `cache.length` and the cache grows by T."""
 
+    def batch_runner(self, model: nn.Module, max_rows: int) -> Any:
+        """The serving engine's runner for this model (studio.core.serving.runner.BatchRunner): up to
+        `max_rows` requests whose rows share each decode step where the family can batch them. The default
+        steps each row on its own over `forward` and `new_cache` (serving.family_runner)."""
+        from studio.core.serving.family_runner import FamilyRunner
+
+        return FamilyRunner(model, max_rows)
+
     # --- what compression and LoRA may touch ---------------------------------------------------------------
 
     @abstractmethod

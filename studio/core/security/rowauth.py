@@ -473,6 +473,16 @@ def all_scopes(session: Session) -> set[str]:
     return found
 
 
+def never_authenticated(session: Session, scope: str) -> bool:
+    """True when the scope has no authentication record in studio.db and no version anchored outside it: rows of
+    a table brought under the rule after they were written (a deleted record of a scope that was ever tagged has
+    its version in the anchor, so it is not taken for one). False whenever the anchor cannot be consulted."""
+    ctx = _effective(session)
+    if ctx is None or ctx.anchors is None or ctx.anchor_key is None:
+        return False
+    return _acl_row(session, scope) is None and _anchored(ctx, scope) == 0
+
+
 def adopt(session: Session, scopes: Iterable[str]) -> int:
     """Authenticate these scopes as they are (TOFU: the first administrator login after an upgrade, or an
     administrator acknowledging a break). Returns how many."""

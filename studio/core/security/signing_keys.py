@@ -11,6 +11,13 @@ A row is authenticated (`mac`, HMAC-SHA256 under a key HKDF'd from the audit sec
 over the user, the user's key generation, the fingerprint, the public key and the dates, so that a database
 writer without a password cannot register their own key under someone else's name. The fingerprint is the
 SHA-256 of the public key's PEM, which is what OMS writes into a signature as its key hint.
+
+The rows of one user are also an access scope of their own, `signing:<user id>` (security/rowauth.py): all of
+them, the sealed private key and the retirement included, under one MAC with a version anchored outside
+studio.db, so that a row deleted, added, moved to another user, un-retired or restored from an older copy is
+refused before a key is opened or a signer named. The row MAC above came first (migration 0011): rows that
+only it authenticates, in a folder whose signing scope was never tagged (made between 0011 and this rule),
+are adopted into the scope once, when their user or a verifier first needs them (`adoptable`).
 """
 
 from __future__ import annotations
@@ -26,8 +33,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from studio.core.db.tables.signing_keys import SigningKeyRow
+from studio.core.security import rowauth
 
 CURVE = ec.SECP256R1
+SCOPE_TYPE = "signing"
+
+rowauth.protect(SigningKeyRow, SCOPE_TYPE, ("user_id", "key_generation", "fingerprint", "public_pem", "sealed_private",
+                                            "created_at", "retired_at"), id_column="user_id", key=("fingerprint",))
+
+
+def scope_of(user_id: int) -> str:
+    return rowauth.scope_name(SCOPE_TYPE, user_id)
 
 
 def fingerprint_of(public_pem: bytes) -> str:

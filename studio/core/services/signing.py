@@ -31,6 +31,7 @@ from studio.core.errors import NotFoundError, StudioError, ValidationError
 from studio.core.exports import signing as oms
 from studio.core.exports.base import SIGNATURE_NAME
 from studio.core.security import keys as user_keys
+from studio.core.security import rowauth
 from studio.core.security import signing_keys as sk
 from studio.core.security.session import audit_secret_of
 from studio.core.services.base import Service
@@ -77,26 +78,52 @@ class SigningService(Service):
                               "again.")
         return sk.RowAuthority.from_secret(secret)
 
+    def _verified(self, s: Any, authority: sk.RowAuthority, user_id: int) -> list[SigningKeyRow]:
+        """The user's signing key rows, oldest first, once they verify as their scope (security/signing_keys.py):
+        TamperedRowError, naming what changed, for rows added, edited, deleted, moved or restored from an older
+        copy. Rows of a scope never tagged (made before the rule) whose every row passes its own MAC are adopted
+        into it here, once."""
+        scope = sk.scope_of(user_id)
+        query = select(SigningKeyRow).where(SigningKeyRow.user_id == user_id).order_by(SigningKeyRow.created_at,
+                                                                                        SigningKeyRow.id)
+        try:
+            rowauth.verify(s, scope)
+        except rowauth.TamperedRowError:
+            rows = s.scalars(query).all()
+            if not (rows and rowauth.never_authenticated(s, scope) and all(authority.ok(r) for r in rows)):
+                raise
+            rowauth.adopt(s, [scope])
+            log.warning("the signing key rows of user %s were authenticated as found (made before their scope)",
+                        user_id)
+        return list(s.scalars(query))
+
     def key_for(self, actor: Any) -> sk.SigningKey:
         """The actor's signing key, opened (made now if they have none that opens)."""
         self.check(actor, ops.SIGNING_KEY_CREATE, "user", actor.user_id)
         private_x = private_key_of(actor)
         authority = self._authority(actor)
-        with self.studio.db.session() as s:
+        with self.acting_session(actor) as s:
             user = s.get(UserRow, actor.user_id)
             if user is None:
                 raise NotFoundError("This account no longer exists.")
-            rows = s.scalars(select(SigningKeyRow).where(SigningKeyRow.user_id == user.id,
-                                                         SigningKeyRow.retired_at.is_(None))).all()
+            try:
+                rows = self._verified(s, authority, user.id)
+            except rowauth.TamperedRowError as error:  # refused loudly, and recorded
+                self._record(actor, ops.SIGNING_KEY_CREATE, "user", str(user.id), "failed",
+                             {"error": type(error).__name__, "message": str(error)[:500]})
+                raise
             for row in rows:
-                if row.key_generation != user.key_generation or not authority.ok(row):
+                if row.retired_at is not None or row.key_generation != user.key_generation or not authority.ok(row):
                     continue
                 try:
                     der = user_keys.open_sealed(private_x, bytes(row.sealed_private),
                                                 sk.seal_aad(user.id, row.fingerprint))
-                    return sk.SigningKey(user.id, user.name, row.fingerprint, sk.load_private(der))
+                    private = sk.load_private(der)
                 except (StudioError, ValueError):
                     continue
+                if sk.fingerprint_of(sk.public_pem(private.public_key())) != row.fingerprint:
+                    continue  # anyone can seal a key to a public key: only the row's own key is the user's
+                return sk.SigningKey(user.id, user.name, row.fingerprint, private)
         return self._create(actor, authority)
 
     def _create(self, actor: Any, authority: sk.RowAuthority) -> sk.SigningKey:
@@ -136,10 +163,11 @@ class SigningService(Service):
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
         authority = self._authority(actor)
-        with self.studio.db.session() as s:
+        with self.acting_session(actor) as s:
             row = s.scalars(select(SigningKeyRow).where(SigningKeyRow.fingerprint == fingerprint)).first()
             if row is None:
                 return None
+            self._verified(s, authority, row.user_id)  # its user's rows, as last authenticated
             if not authority.ok(row) or sk.fingerprint_of(row.public_pem.encode("ascii")) != fingerprint:
                 log.warning("signing key row %s failed its authentication; not trusted", row.id)
                 return None
@@ -147,9 +175,11 @@ class SigningService(Service):
             return row.user_id, user.name if user else f"user {row.user_id}", load_pem_public_key(
                 row.public_pem.encode("ascii"))
 
-    def verify_import(self, actor: Any, path: str | Path, trust_key: str | Path | None = None) -> SignatureCheck | None:
+    def verify_import(self, actor: Any, path: str | Path, trust_key: str | Path | None = None,
+                      action: str | None = None) -> SignatureCheck | None:
         """Check the signature beside `path`, if any (see the module's docstring). Raises SignatureMismatch
-        (a ValidationError naming the file) when the files or the signature do not match."""
+        (a ValidationError naming the file) when the files or the signature do not match, TamperedRowError when
+        the signer's key rows do not verify (recorded as a failure of `action`, the operation it is part of)."""
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
         path = Path(path).expanduser()
@@ -160,7 +190,13 @@ class SigningService(Service):
                                       "given key.", field="trust_key")
             return None
         info = oms.inspect(sig)
-        known = self.known_key(actor, info.fingerprint) if info.fingerprint else None
+        try:
+            known = self.known_key(actor, info.fingerprint) if info.fingerprint else None
+        except rowauth.TamperedRowError as error:
+            if action is not None:
+                self._record(actor, action, None, None, "failed", {"path": str(path), "error": type(error).__name__,
+                                                                   "message": str(error)[:500]})
+            raise
         public, signer, signer_id = None, None, None
         if trust_key is not None:
             pem = Path(trust_key).expanduser().read_bytes()
@@ -190,14 +226,12 @@ class SigningService(Service):
             key = self.key_for(actor)
             return key.user_name, key.fingerprint, sk.public_pem(key.private.public_key()).decode("ascii")
         authority = self._authority(actor)
-        with self.studio.db.session() as s:
+        with self.acting_session(actor) as s:
             row_user = s.get(UserRow, user) if isinstance(user, int) else s.scalars(
                 select(UserRow).where(UserRow.name_key == str(user).casefold())).first()
             if row_user is None:
                 raise NotFoundError(f"There is no user {user!r}.")
-            rows = s.scalars(select(SigningKeyRow).where(SigningKeyRow.user_id == row_user.id,
-                                                         SigningKeyRow.retired_at.is_(None))).all()
-            rows = [r for r in rows if authority.ok(r)]
+            rows = [r for r in self._verified(s, authority, row_user.id) if r.retired_at is None and authority.ok(r)]
             if not rows:
                 raise NotFoundError(f"{row_user.name} has not signed anything yet (no signing key).")
             return row_user.name, rows[-1].fingerprint, rows[-1].public_pem

@@ -1,7 +1,8 @@
 """A batch runner over any model family's forward step (family.forward with family.new_cache): each row has
 its own cache and is stepped on its own. It makes every family servable through the same engine, queue,
-audit and API; rows do not share a forward pass (the native GPT's GPTRunner does), because a family's
-cache holds one length for the whole batch."""
+audit and API, but rows do not share a forward pass: it is the family interface's default runner
+(ModelFamily.batch_runner), for a family or model without a batched one (the native GPT's GPTRunner and the
+transformers family's PaddedRunner batch rows; a transformers model with recurrent layers comes here)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
 """A batch runner over llama.cpp (`studio serve --backend llama.cpp`): the model written as GGUF into a memfd
 (anonymous memory: the plaintext weights never touch the disk, as with the torch runner), loaded by llama.cpp
 from /proc/self/fd/N, and decoded with llama.cpp's own batches, one sequence per row. Any float model the GGUF
-export writes is served so (the native GPT and the Llama, Qwen, Mistral, Phi-3, Gemma families): for the
-transformers families this is also the back-end whose rows share each decode step (the torch FamilyRunner
-steps them one by one).
+export writes is served so (the native GPT and the Llama, Qwen, Mistral, Phi-3, Gemma families).
 
 llama.cpp's compiled decode step is faster than torch's eager one on small models on a CPU (1.6-1.8x here)
 (docs/benchmarks.md, "Serving"); its logits agree with the studio's within 1e-3, so greedy text is the
@@ -23,11 +21,9 @@ ROW_CONTEXT = 4096  # positions a row may reach (prompt + completion); the serve
 
 
 def available() -> bool:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(os, "memfd_create")
+    from studio.core.serving.backends import llama_cpp_available
+
+    return llama_cpp_available()
 
 
 class LlamaCppRunner:

@@ -5,9 +5,10 @@
     moved = runner.remove(row)             # free a row; the last row moves into it (returns its old index)
 
 Rows are kept dense (0..rows-1), so a step attends over one contiguous slice of the cache: removing a row
-moves the last row's cache into the hole. A model family provides a runner through `runner_for(model)`; the
-native GPT's is `gpt_runner.GPTRunner` (rows share each forward pass); every other family is served by
-`family_runner.FamilyRunner` over the family interface's forward step (row by row).
+moves the last row's cache into the hole. A model family provides its runner (`ModelFamily.batch_runner`,
+which `runner_for(model)` asks): the native GPT's is `gpt_runner.GPTRunner`, the transformers family's
+`hf_runner.PaddedRunner` (rows left-padded in one cache; both share each decode step between rows); the
+interface's default, `family_runner.FamilyRunner`, steps each row on its own over the family's forward step.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import torch
+
+from studio.core.serving.backends import BACKENDS
 
 
 class BatchRunner(Protocol):
@@ -34,9 +37,6 @@ class BatchRunner(Protocol):
     def reset(self) -> None: ...
 
 
-BACKENDS = ("torch", "llama.cpp")
-
-
 def runner_for(model: Any, max_rows: int, backend: str = "torch", tokenizer: Any = None) -> BatchRunner:
     """The batch runner of a loaded model (the family's own, when the family interface provides one).
     backend "llama.cpp" runs any GGUF-exportable float model in llama.cpp from a GGUF in memory (llama_runner.py)."""
@@ -46,15 +46,6 @@ def runner_for(model: Any, max_rows: int, backend: str = "torch", tokenizer: Any
         from studio.core.serving.llama_runner import LlamaCppRunner
 
         return LlamaCppRunner(model, tokenizer, max_rows)
-    make = getattr(model, "batch_runner", None)
-    if callable(make):
-        return make(max_rows)
-    from studio.core.models.gpt import GPT
+    from studio.core.models.family import family_of
 
-    if isinstance(model, GPT):
-        from studio.core.serving.gpt_runner import GPTRunner
-
-        return GPTRunner(model, max_rows)
-    from studio.core.serving.family_runner import FamilyRunner
-
-    return FamilyRunner(model, max_rows)  # any other family: its own forward step, row by row
+    return family_of(model).batch_runner(model, max_rows)

@@ -1,7 +1,7 @@
 """The datasets aggregate: rows of `datasets`, returned as frozen DatasetInfo.
 
 Methods take the session of the service operation they run in, so that a change and its audit entry
-commit together; `resolve` opens its own (a name lookup before the operation knows the id)."""
+commit together. Names are unique per owner; DatasetService.resolve turns a name into an id for an actor."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from studio.core.datasets.stats import DatasetStats
 from studio.core.db import Database
+from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.datasets import DatasetKeyRow, DatasetRow
 from studio.core.errors import ConflictError, NotFoundError
+from studio.core.messages import msg
 from studio.core.security import rowauth
 
 # What decides who may read a dataset and receives its key, and where its files are (security/rowauth.py).
@@ -75,20 +77,33 @@ def _info(row: DatasetRow) -> DatasetInfo:
     )
 
 
+def not_found(ref: int | str) -> NotFoundError:
+    """The one answer for a dataset that does not exist, or exists but is not the asker's to see."""
+    return NotFoundError(f"There is no dataset {ref!r}. `studio dataset list` shows them.")
+
+
+def name_conflict(name: str) -> str:
+    return msg("A dataset named {name!r} exists already; choose another name.", name=name)
+
+
 class DatasetStore:
     def __init__(self, db: Database):
         self._db = db
 
-    def resolve(self, ref: int | str) -> int:
-        """The id of the dataset named or numbered `ref` (a number, a numeric string, or a name)."""
-        with self._db.session() as s:
-            if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-                row = s.get(DatasetRow, int(ref))
-            else:
-                row = s.scalar(select(DatasetRow).where(DatasetRow.name == str(ref).strip()))
-            if row is None:
-                raise NotFoundError(f"There is no dataset {ref!r}. `studio dataset list` shows them.")
-            return row.id
+    @staticmethod
+    def named(session: Session, name: str, seen_by: int | None) -> list[DatasetRow]:
+        """The datasets called `name` that user `seen_by` owns or holds a grant on (every one for None: an
+        administrator or the studio itself), oldest first. Only the user's own rows and grants are looked at
+        (indexed), so what this costs and returns does not depend on datasets of that name that others own. A
+        grant row is taken as written here: the operation that follows verifies it and refuses a forgery."""
+        query = select(DatasetRow).where(DatasetRow.name == name).order_by(DatasetRow.id)
+        if seen_by is None:
+            return list(session.scalars(query))
+        own = list(session.scalars(query.where(DatasetRow.owner_id == seen_by)))
+        granted = {int(i) for i in session.scalars(select(GrantRow.obj_id).where(
+            GrantRow.user_id == seen_by, GrantRow.obj_type == "dataset")) if i.isdigit()}
+        shared = list(session.scalars(query.where(DatasetRow.id.in_(granted)))) if granted else []
+        return own + [r for r in shared if r.owner_id != seen_by]
 
     def _row(self, session: Session, dataset_id: int) -> DatasetRow:
         row = session.get(DatasetRow, dataset_id)
@@ -102,13 +117,16 @@ class DatasetStore:
     def list(self, session: Session) -> list[DatasetInfo]:
         return [_info(r) for r in session.scalars(select(DatasetRow).order_by(DatasetRow.created_at, DatasetRow.id))]
 
-    def name_taken(self, session: Session, name: str, except_id: int | None = None) -> bool:
-        row = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+    def name_taken(self, session: Session, name: str, owner_id: int | None, except_id: int | None = None) -> bool:
+        """Whether `owner_id` has a dataset called `name` (names are unique per owner: migration 0013)."""
+        row = session.scalar(select(DatasetRow).where(DatasetRow.name == name, DatasetRow.owner_id.is_(owner_id))
+                             if owner_id is None else
+                             select(DatasetRow).where(DatasetRow.owner_id == owner_id, DatasetRow.name == name))
         return row is not None and row.id != except_id
 
     def add(self, session: Session, **values: Any) -> DatasetInfo:
-        if self.name_taken(session, values["name"]):
-            raise ConflictError(f"A dataset named {values['name']!r} exists already; choose another name.")
+        if self.name_taken(session, values["name"], values.get("owner_id")):
+            raise ConflictError(name_conflict(values["name"]))
         values.setdefault("created_at", datetime.now(UTC))
         for key in ("tags", "options", "stats"):
             values[f"{key}_json"] = json.dumps(values.pop(key), sort_keys=True, ensure_ascii=False)
@@ -119,8 +137,8 @@ class DatasetStore:
 
     def rename(self, session: Session, dataset_id: int, name: str) -> DatasetInfo:
         row = self._row(session, dataset_id)
-        if self.name_taken(session, name, except_id=dataset_id):
-            raise ConflictError(f"A dataset named {name!r} exists already; choose another name.")
+        if self.name_taken(session, name, row.owner_id, except_id=dataset_id):
+            raise ConflictError(name_conflict(name))
         row.name = name
         session.flush()
         return _info(row)

@@ -163,10 +163,15 @@ class VaultCheckpoints:
             if version_id is None or c.ref.get("settled"):
                 continue
             if c.state == "written":
-                vault.commit_version(actor, int(version_id), architecture=arch, parameter_count=run.parameters,
-                                     dtype="float32", metadata={"step": c.step, "val_loss": c.val_loss,
-                                                                "train_loss": c.train_loss, "slot": c.slot})
-                store.set_checkpoint_state(c.id, "kept", ref=json.dumps(dict(c.ref, settled=True)))
+                try:
+                    vault.commit_version(actor, int(version_id), architecture=arch, parameter_count=run.parameters,
+                                         dtype="float32", metadata={"step": c.step, "val_loss": c.val_loss,
+                                                                    "train_loss": c.train_loss, "slot": c.slot})
+                    kept = True
+                except NotFoundError:  # committed by a worker that died before it recorded so, or gone
+                    kept = vault.version_state(int(version_id)) == "ready"
+                store.set_checkpoint_state(c.id, "kept" if kept else "dropped",
+                                           ref=json.dumps(dict(c.ref, settled=True)))
             elif c.state in ("empty", "dropped"):
                 try:
                     if vault.abandon_version(actor, int(version_id)):

@@ -92,6 +92,8 @@ def test_report_csv_has_ratios_against_the_first_row():
     assert float(table[1]["ppl_change_pct"]) == pytest.approx(1.0)
     assert float(table[1]["speed_ratio_b1"]) == pytest.approx(1.5)
     assert float(table[1]["latency_speedup"]) == pytest.approx(2.0)
+    # zero or removed against the original's 1000 weights; the file's bits over the weights
+    assert float(table[1]["sparsity"]) == pytest.approx(0.1) and float(table[1]["bits_per_weight"]) == 2.08
 
 
 def test_html_report_is_self_contained_with_both_charts_and_escaped_samples():

@@ -323,3 +323,72 @@ def test_the_shipped_sample_is_never_removed(studio, alice):
 
     info = studio.datasets.import_dataset(alice, options(sample_qa_path(), name="qa", remove_source=True))
     assert info.removed_sources == () and sample_qa_path().exists()
+
+
+def statements_of(studio, call) -> tuple[list[str], BaseException | None]:
+    """The SQL statements `call` runs (texts, without their parameters), and what it raised."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(studio.db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the answer is what is compared
+        return seen, error
+    finally:
+        event.remove(studio.db.engine, "before_cursor_execute", record)
+    return seen, None
+
+
+def test_a_dataset_you_cannot_see_does_not_exist_for_you(studio, admin, alice, make_user, corpus):
+    """Names are the owner's (issue 14, 12: importing under the name of a dataset one could not see was refused
+    as "exists already", which told that it existed). A name only an invisible dataset carries is free, and every
+    verb answers it exactly as, and at the cost of, a name nobody uses."""
+    from studio.core.errors import ConflictError
+
+    bob, carol = make_user("trainer", "bob"), make_user("trainer", "carol")
+    secret = studio.datasets.import_dataset(alice, options(corpus, name="secret-project"))
+    answers: dict[str, list] = {}
+    verbs = {"get": lambda n: studio.datasets.get(bob, n), "arrays": lambda n: studio.datasets.open_arrays(bob, n),
+             "rename": lambda n: studio.datasets.rename(bob, n, "x"), "tags": lambda n: studio.datasets.set_tags(bob, n, []),
+             "delete": lambda n: studio.datasets.delete(bob, n), "holders": lambda n: studio.datasets.key_holders(bob, n)}
+    for name in ("secret-project", "no-such-dataset"):
+        for verb, call in verbs.items():
+            statements, error = statements_of(studio, lambda call=call, name=name: call(name))
+            assert isinstance(error, NotFoundError), (verb, name, error)
+            answers.setdefault(verb, []).append((str(error).replace(name, "NAME"), statements))
+    assert all(a == b for a, b in answers.values()), answers  # same message, same queries
+    statements = [statements_of(studio, lambda n=n: studio.datasets.check_import(bob, options(corpus, name=n)))
+                  for n in ("secret-project", "no-such-dataset")]
+    assert statements[0] == statements[1] and statements[0][1] is None
+    # the name is free for him; each owner's name resolves to their own
+    mine = studio.datasets.import_dataset(bob, options(corpus, name="secret-project"))
+    assert mine.id != secret.id and [d.name for d in studio.datasets.list(bob)] == ["secret-project"]
+    assert studio.datasets.get(alice, "secret-project").id == secret.id
+    assert studio.datasets.get(bob, "secret-project").id == mine.id
+    with pytest.raises(ConflictError, match="exists already"):  # still unique per owner
+        studio.datasets.import_dataset(bob, options(corpus, name="secret-project"))
+    other = studio.datasets.import_dataset(bob, options(corpus, name="other"))
+    with pytest.raises(ConflictError, match="exists already"):
+        studio.datasets.rename(bob, other.id, "secret-project")
+    # shared with him: his own comes first; shared with carol by both: she must give the id
+    studio.grants.add(alice, "bob", "dataset", secret.id, "use")
+    assert studio.datasets.get(bob, "secret-project").id == mine.id
+    studio.grants.add(alice, "carol", "dataset", secret.id, "use")
+    assert studio.datasets.get(carol, "secret-project").id == secret.id  # the one she can see
+    studio.grants.add(bob, "carol", "dataset", mine.id, "use")
+    for who in (carol, admin):
+        with pytest.raises(ConflictError, match=rf"Several datasets you can see are called 'secret-project' "
+                                                rf"\(ids {secret.id} \(alice's\), {mine.id} \(bob's\)\); give the id"):
+            studio.datasets.get(who, "secret-project")
+    assert studio.datasets.get(carol, mine.id).owner_name == "bob"  # by id
+    # a run names its dataset the same way
+    from studio.core.services.runs import data as run_data
+
+    assert run_data.resolve(studio, bob, "secret-project") == mine.id
+    with pytest.raises(NotFoundError):
+        run_data.resolve(studio, make_user("trainer", "dan"), "secret-project")

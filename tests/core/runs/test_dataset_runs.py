@@ -3,7 +3,7 @@ run service in its launch message; sampling decodes with the dataset's tokenizer
 
 import pytest
 
-from studio.core.errors import AccessDenied, ConflictError
+from studio.core.errors import AccessDenied, ConflictError, NotFoundError
 from studio.core.models.generate import SamplingConfig
 from studio.core.services.runs import RunSettings
 
@@ -39,9 +39,12 @@ def test_a_run_on_a_dataset_trains_and_samples_text(studio, make_user, small_dat
 def test_a_user_without_the_dataset_cannot_train_on_it(studio, make_user, small_dataset, in_thread):
     owner, other = make_user("trainer"), make_user("trainer")
     small_dataset(owner)
-    with pytest.raises(AccessDenied):
+    dataset_id = studio.datasets.resolve(owner, "stories")
+    with pytest.raises(NotFoundError):  # by name, a dataset he cannot see does not exist for him
         studio.runs.plan(other, _settings("stories"), estimate=False)
-    studio.grants.add(owner, other.user_name, "dataset", studio.datasets.store.resolve("stories"), "use")
+    with pytest.raises(AccessDenied):  # by id, the policy refuses (and records it)
+        studio.runs.plan(other, _settings(dataset_id), estimate=False)
+    studio.grants.add(owner, other.user_name, "dataset", dataset_id, "use")
     run = studio.runs.start(other, _settings("stories"))  # the grant carries the key
     assert studio.runs.wait(other, run.id, timeout_s=120, poll_s=0.05).status == "completed"
 

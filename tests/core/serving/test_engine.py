@@ -166,8 +166,8 @@ def test_the_llama_cpp_runner_batches_like_the_torch_runner(model):
 
 @pytest.mark.parametrize("family", ["qwen3", "llama"])
 def test_the_llama_cpp_runner_batches_transformers_families(tmp_path, family):
-    """A transformers family through llama.cpp: rows share each decode step (the torch FamilyRunner steps them
-    one by one) and the greedy tokens are the studio's own."""
+    """A transformers family through llama.cpp: rows share each decode step and the greedy tokens are the
+    studio's own."""
     from studio.core.serving.llama_runner import LlamaCppRunner
     from tests.core.exports.conftest import hf_source
 
@@ -217,3 +217,74 @@ def test_the_llama_cpp_runner_caps_a_rows_context(tmp_path, monkeypatch):
         assert row == 0 and logits.shape == (272,)
     finally:
         runner.close()
+
+
+@pytest.mark.parametrize("family", ["llama", "mistral", "gpt2"])
+def test_concurrent_transformers_requests_share_forward_passes_and_give_the_studios_tokens(family):
+    """The torch back-end batches a transformers family: rows at different lengths are left-padded in one
+    cache (Llama's RoPE, Mistral's sliding window of 16 positions passed, GPT-2's learned positions), the
+    model's forward sees several rows at once, and every request's greedy tokens are those of generating it
+    alone; rows come and go (more requests than rows) and the padding is trimmed as they leave."""
+    from studio.core.serving.hf_runner import PaddedRunner
+    from tests.hf_families import hf_model
+
+    torch.set_num_threads(1)
+    model = hf_model(family)
+    runner = runner_for(model, 3)
+    assert isinstance(runner, PaddedRunner)
+    batch_sizes: list[int] = []
+    hook = model.register_forward_pre_hook(lambda m, args, kwargs: batch_sizes.append(kwargs["input_ids"].shape[0]),
+                                           with_kwargs=True)
+    engine = Engine(runner, max_batch=3, max_queue=8)
+    prompts = [[65, 66, 67], [68] * 9, [69], [70, 71] * 6, [72, 73], [74] * 20]
+    runs = [(p, 5 + 3 * i, Collect()) for i, p in enumerate(prompts)]
+    try:
+        for p, n, c in runs:
+            engine.submit(c.job(p, n, temperature=0.0))
+        for _, _, c in runs:
+            assert c.done.wait(60) and c.reason == "length"
+    finally:
+        engine.close()
+        hook.remove()
+    assert max(batch_sizes) == 3 and engine.stats.rows_sum > engine.stats.steps
+    assert runner.rows == 0
+    for p, n, c in runs:
+        assert c.tokens == list(generate(model, p, SamplingConfig(max_new_tokens=n, greedy=True)))
+
+
+def test_a_padded_row_leaving_trims_the_cache_and_the_rest_go_on_alone():
+    """Removing the longest row leaves the cache as wide as the longest live row, and what is left decodes
+    exactly as it would alone (checked against a fresh one-row runner step by step)."""
+    from studio.core.serving.hf_runner import PaddedRunner
+    from tests.hf_families import hf_model
+
+    torch.set_num_threads(1)
+    model = hf_model("llama")
+    runner = PaddedRunner(model, 3)
+    _, first = runner.add([65, 66])
+    runner.add([67] * 12)
+    runner.add([68, 69, 70])
+    assert runner._cache_width() == 12
+    assert runner.remove(1) == 2 and runner.lengths == [2, 3] and runner._cache_width() == 3
+    alone = PaddedRunner(model, 1)
+    _, want = alone.add([65, 66])
+    assert torch.equal(first, want)
+    token = int(first.argmax())
+    for _ in range(4):
+        got = runner.step([token, 71])[0]
+        want = alone.step([token])[0]
+        assert torch.allclose(got, want, atol=1e-5) and int(got.argmax()) == int(want.argmax())
+        token = int(want.argmax())
+
+
+def test_a_transformers_model_with_recurrent_layers_is_served_row_by_row(monkeypatch):
+    """Left padding would feed a recurrent (linear-attention) layer's state with padding: such a model gets
+    the family interface's default runner, which steps each row on its own."""
+    from studio.core.serving.family_runner import FamilyRunner
+    from tests.hf_families import hf_model
+
+    model = hf_model("qwen3")
+    monkeypatch.setattr(model.config, "layer_types", ["full_attention", "linear_attention"], raising=False)
+    assert isinstance(runner_for(model, 2), FamilyRunner)
+    monkeypatch.undo()
+    assert not isinstance(runner_for(model, 2), FamilyRunner)

@@ -23,9 +23,11 @@ class DatasetRow(Base):
     studio.core.datasets.docstore); statistics and import options are JSON here."""
 
     __tablename__ = "datasets"
+    # Names are the owner's: a dataset someone cannot see never stops them from using a name (migration 0013).
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )

@@ -177,6 +177,12 @@ class NativeGPTFamily(ModelFamily):
                 cache: Any = None, last_only: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
         return model(idx, targets, cache=cache, last_only=last_only)
 
+    def batch_runner(self, model: nn.Module, max_rows: int) -> Any:
+        # one preallocated cache, rows at their own positions
+        from studio.core.serving.gpt_runner import GPTRunner
+
+        return GPTRunner(model, max_rows)
+
     def linear_layers(self, model: nn.Module) -> dict[str, nn.Linear]:
         from torch import nn
 

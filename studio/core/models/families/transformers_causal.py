@@ -336,8 +336,8 @@ class TransformersFamily(ModelFamily):
 
         kwargs: dict[str, Any] = {"use_cache": cache is not None}
         if cache is not None:
-            kwargs[_cache_argument(type(model))] = cache.kv
-        keep = last_only and _takes(type(model), "logits_to_keep")
+            kwargs[cache_argument(type(model))] = cache.kv
+        keep = last_only and takes(type(model), "logits_to_keep")
         if keep:
             kwargs["logits_to_keep"] = 1
         logits = model(input_ids=idx, **kwargs).logits
@@ -349,6 +349,13 @@ class TransformersFamily(ModelFamily):
             total = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), flat, ignore_index=-1, reduction="sum")
             loss = total / (flat != -1).sum().clamp(min=1)
         return logits, loss
+
+    def batch_runner(self, model: nn.Module, max_rows: int) -> Any:
+        from studio.core.serving import hf_runner  # rows left-padded in one DynamicCache, masked
+
+        if hf_runner.supports(model):
+            return hf_runner.PaddedRunner(model, max_rows)
+        return super().batch_runner(model, max_rows)
 
     def linear_layers(self, model: nn.Module) -> dict[str, nn.Linear]:
         from torch import nn
@@ -395,15 +402,15 @@ class TransformersFamily(ModelFamily):
 _PARAMETERS: dict[type, frozenset[str]] = {}
 
 
-def _takes(cls: type, argument: str) -> bool:
+def takes(cls: type, argument: str) -> bool:
     if cls not in _PARAMETERS:
         _PARAMETERS[cls] = frozenset(inspect.signature(cls.forward).parameters)
     return argument in _PARAMETERS[cls]
 
 
-def _cache_argument(cls: type) -> str:
+def cache_argument(cls: type) -> str:
     """transformers 5.24 renamed `past_key_values` to `cache` (the old name warns until 5.40)."""
-    return "cache" if _takes(cls, "cache") else "past_key_values"
+    return "cache" if takes(cls, "cache") else "past_key_values"
 
 
 FAMILY = TransformersFamily()

@@ -41,9 +41,11 @@ from studio.core.errors import ConflictError, StudioError, ValidationError
 from studio.core.fsutil import WriterLock, lock_held
 from studio.core.messages import msg
 from studio.core.security import policy
+from studio.core.security.rowauth import RowAuthError, TamperedRowError
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin, staging_lock
 from studio.core.services.vault import hooks
-from studio.core.stores.datasets import DatasetInfo, DatasetStore
+from studio.core.stores.accounts import verified_user
+from studio.core.stores.datasets import DatasetInfo, DatasetStore, not_found
 from studio.core.tasks import TaskState
 from studio.core.vault.errors import VaultKeyError
 
@@ -139,6 +141,40 @@ class DatasetService(DatasetKeysMixin):
         visible = set(policy.visible_ids(session, actor, "dataset", [i.id for i in infos]))
         return [i for i in infos if i.id in visible]
 
+    def resolve(self, actor: Actor, dataset: int | str) -> int:
+        """The id of a dataset given by id (a number or a string of digits: the policy then decides, and records a
+        denial) or by name, among the datasets the actor can see: their own first, then one shared with them;
+        several shared ones of that name are a ConflictError asking for the id. Names are unique per owner only,
+        and a dataset the actor cannot see does not exist for them: asking for it by name gets, at the same cost,
+        the answer a name nobody uses gets (store.named looks only at the actor's own rows and grants)."""
+        if isinstance(dataset, int) or dataset.strip().isdigit():
+            with self.studio.db.session() as s:
+                if s.get(DatasetRow, int(dataset)) is None:
+                    raise not_found(dataset)
+            return int(dataset)
+        name = dataset.strip()
+        with self.acting_session(actor) as s:
+            rows = self.store.named(s, name, None if self._sees_all(s, actor) else actor.user_id)
+            own = [r for r in rows if r.owner_id is not None and r.owner_id == actor.user_id]
+            if own or len(rows) == 1:
+                return (own or rows)[0].id
+            if rows:
+                listed = ", ".join(f"{r.id} ({r.owner_name or 'no owner'}'s)" for r in rows)
+                raise ConflictError(f"Several datasets you can see are called {name!r} (ids {listed}); give the id.")
+        raise not_found(dataset)
+
+    @staticmethod
+    def _sees_all(s: Session, actor: Actor) -> bool:
+        """The studio itself and administrators (by the account's verified role; a row that does not verify
+        counts as not an administrator here, and the operation that follows refuses it, recorded)."""
+        if actor.role == "system" and actor.user_id is None:
+            return True
+        try:
+            row = verified_user(s, actor.user_id) if actor.user_id is not None else None
+        except (TamperedRowError, RowAuthError):
+            return False
+        return row is not None and row.role == "admin"
+
     # -- import ------------------------------------------------------------------------------------------
     def check_import(self, actor: Actor, options: ImportOptions) -> ImportOptions:
         """Everything about an import that can be known before reading the data: may the actor import, are
@@ -150,7 +186,7 @@ class DatasetService(DatasetKeysMixin):
         self.check(actor, ops.DATASET_IMPORT)
         options = options.checked()
         with self.studio.db.session() as s:
-            if self.store.name_taken(s, options.name):
+            if self.store.name_taken(s, options.name, actor.user_id):
                 raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name),
                                     field="name")
         discover(options.path, options.format, options.include, options.exclude)
@@ -177,7 +213,7 @@ class DatasetService(DatasetKeysMixin):
             with self.operation(actor, ops.DATASET_IMPORT, "dataset", None, name=options.name, path=options.path,
                                 encrypted=options.encrypt, remove_source=options.remove_source) as op:
                 options = options.checked()
-                if self.store.name_taken(op.session, options.name):
+                if self.store.name_taken(op.session, options.name, actor.user_id):
                     raise ConflictError(msg("A dataset named {name!r} exists already; choose another name.", name=options.name))
                 self.remove_leftovers()
                 from studio.core.datasets.encrypted import EncryptedStorage
@@ -272,7 +308,7 @@ class DatasetService(DatasetKeysMixin):
     def get(self, actor: Actor, dataset: int | str) -> DatasetInfo:
         """The dataset's description; for an encrypted one the statistics about its content (the most
         frequent tokens) are decrypted with the key the actor holds (list() leaves them out)."""
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
             info = self.store.get(s, dataset_id)
@@ -286,7 +322,7 @@ class DatasetService(DatasetKeysMixin):
         return dataclasses.replace(info, stats=stats)
 
     def dependents(self, actor: Actor, dataset: int | str) -> list[str]:
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
             return self._dependents(s, dataset_id)
@@ -296,7 +332,7 @@ class DatasetService(DatasetKeysMixin):
         into memory (np.frombuffer over the decrypted buffer) with the key the actor holds."""
         from studio.core.datasets.arrays import open_arrays
 
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="arrays") as op:
             info = self.store.get(op.session, dataset_id)
             storage = self._storage(op.session, actor, info)
@@ -306,7 +342,7 @@ class DatasetService(DatasetKeysMixin):
         """Documents, token spans and token lengths for the preview; close() it when done."""
         from studio.core.datasets.preview import DatasetReader
 
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         with self.operation(actor, ops.DATASET_READ, "dataset", dataset_id, purpose="preview") as op:
             info = self.store.get(op.session, dataset_id)
             return DatasetReader(self._storage(op.session, actor, info), self.dataset_folder(info.storage_key))
@@ -314,7 +350,7 @@ class DatasetService(DatasetKeysMixin):
     def key_holders(self, actor: Actor, dataset: int | str) -> list[str]:
         """The names of the users an encrypted dataset's key is wrapped for (its owner and grantees; the
         administrators open it through the recovery key); [] when it is plaintext."""
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
             ids = self.store.key_holders(s, dataset_id)
@@ -322,7 +358,7 @@ class DatasetService(DatasetKeysMixin):
 
     # -- changes -----------------------------------------------------------------------------------------
     def rename(self, actor: Actor, dataset: int | str, new_name: str) -> DatasetInfo:
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         with self.operation(actor, ops.DATASET_UPDATE, "dataset", dataset_id) as op:
             name = check_name(new_name)
             before = self.store.get(op.session, dataset_id).name
@@ -330,7 +366,7 @@ class DatasetService(DatasetKeysMixin):
             return self.store.rename(op.session, dataset_id, name)
 
     def set_tags(self, actor: Actor, dataset: int | str, tags: list[str] | tuple[str, ...]) -> DatasetInfo:
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         with self.operation(actor, ops.DATASET_UPDATE, "dataset", dataset_id) as op:
             clean = tuple(dict.fromkeys(check_tag(t) for t in tags))
             op.details["tags"] = list(clean)
@@ -341,7 +377,7 @@ class DatasetService(DatasetKeysMixin):
         An encrypted dataset is crypto-shredded: its wrapped keys are destroyed first (secure_delete, then a
         WAL checkpoint so no page image keeps them), with the row and every grant on it, in one transaction;
         then the files go (a backup copy of them opens nothing)."""
-        dataset_id = self.store.resolve(dataset)
+        dataset_id = self.resolve(actor, dataset)
         moved: Path | None = None
         folder: Path | None = None
         try:

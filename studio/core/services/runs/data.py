@@ -61,8 +61,9 @@ def _datasets(studio: Any) -> Any:
     return service
 
 
-def resolve(studio: Any, ref: int | str) -> int:
-    return _datasets(studio).store.resolve(ref)
+def resolve(studio: Any, actor: Any, ref: int | str) -> int:
+    """The dataset's id, by id or by name among those the actor can see (DatasetService.resolve)."""
+    return _datasets(studio).resolve(actor, ref)
 
 
 def dataset_handle(studio: Any, session: Session, actor: Any, dataset_id: int, *, with_key: bool) -> DatasetHandle:

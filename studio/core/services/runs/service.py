@@ -213,7 +213,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
                             found.tokenizer_json, len(found.data.train), len(val) if val is not None else 0)
         if settings.dataset is None:
             raise ValidationError("Choose a dataset to train on.", field="dataset")
-        dataset_id = run_data.resolve(self.studio, settings.dataset)
+        dataset_id = run_data.resolve(self.studio, actor, settings.dataset)
         self.check(actor, ops.DATASET_READ, "dataset", dataset_id)
         with self.studio.db.session() as s:
             h = run_data.dataset_handle(self.studio, s, actor, dataset_id, with_key=tokenizer)
@@ -479,6 +479,9 @@ class RunService(ChatMixin, SamplingMixin, Service):
             row.status, row.ended_at, row.control = STOPPED, utcnow(), None
             row.message = f"Killed by {actor.user_name} at step {row.step} (no final checkpoint; {last})."
             add_event(op.session, run_id, "status", f"stopped: {row.message}")
+        # no worker is left to finish its checkpoints: what it wrote is kept, its reserved slots go (else the
+        # Vault lists the run's model as "being written" for ever)
+        self._settle(run_id)
         return self.store.get(run_id)
 
     @staticmethod

@@ -23,7 +23,7 @@ from studio.core import operations as ops
 from studio.core.actor import SYSTEM
 from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.vault import VaultModelRow, VaultVersionRow
-from studio.core.errors import NotFoundError, ValidationError
+from studio.core.errors import NotFoundError, StudioError, ValidationError
 from studio.core.services.vault.base import VaultBase, check_name
 from studio.core.stores.vault import LineageEdge, VersionInfo
 from studio.core.vault import stream
@@ -85,6 +85,28 @@ class CheckpointsMixin(VaultBase):
             op.obj_id = str(row.id)
             op.details.update(model=row.name, version=version.number, pending=True)
             return PendingVersion(version.id, row.id, version.number, tuple(tickets))
+
+    def settle_dead_runs(self) -> None:
+        """Before a listing says a version is "being written": a run whose worker died behind the studio's
+        back (kill -9, a crash, the machine went down) is found now and its reserved versions are committed or
+        dropped (the run service's reconcile, as the studio itself), so that nothing dead is listed as live."""
+        runs = getattr(self.studio, "runs", None)
+        if runs is None:
+            return
+        with self.studio.db.session() as s:
+            if not s.scalar(select(func.count()).select_from(VaultVersionRow)
+                            .where(VaultVersionRow.state == "pending")):
+                return  # nothing reserved: no run to look at (the usual case, one cheap query)
+        try:
+            runs.reconcile()
+        except StudioError as error:
+            log.warning("could not check the training runs: %s", error)
+
+    def version_state(self, version_id: int) -> str | None:
+        """"pending", "ready", or None when the version is gone (settling reads it; no key, no record)."""
+        with self.studio.db.session() as s:
+            row = s.get(VaultVersionRow, version_id)
+            return None if row is None else row.state
 
     def _pending(self, s, actor: Any, version_id: int) -> VaultVersionRow:
         row = s.get(VaultVersionRow, version_id)

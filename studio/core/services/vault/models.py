@@ -68,6 +68,7 @@ class ModelsMixin(VaultBase):
         the policy but not recorded (the accounts' rule for lists); opening a model is."""
         self.check(actor, ops.MODEL_LIST)
         private_key_of(actor)
+        self.settle_dead_runs()
         with self.studio.db.session() as s:
             return self.store.list_models(s, self.visible_to(s, actor), search)
 
@@ -89,6 +90,7 @@ class ModelsMixin(VaultBase):
         model_id = self.model_id(model, actor)
         self.check(actor, ops.MODEL_READ, "model", model_id)
         private_key_of(actor)
+        self.settle_dead_runs()
         with self.studio.db.session() as s:
             row = self.model_for(s, actor, model_id)
             return self.store.details(s, row)
@@ -112,7 +114,7 @@ class ModelsMixin(VaultBase):
         self.check(actor, ops.MODEL_IMPORT)  # refused (and recorded) before a byte of the source is read
         if state is not None:
             state.report(-1.0, "Checking the files")
-        signature = self.studio.signing.verify_import(actor, path, trust_key)
+        signature = self.studio.signing.verify_import(actor, path, trust_key, action=ops.MODEL_IMPORT)
         plan = importers.plan_import(Path(path))
         if signature is not None:
             plan.metadata["signature"] = signature.to_metadata()

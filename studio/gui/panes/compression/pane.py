@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -141,7 +143,7 @@ class CompressionPane(Pane):
         v = QVBoxLayout(report)
         self.report_title = QLabel()
         v.addWidget(self.report_title)
-        self.table = ReportTable()
+        self.table = ReportTable(settings=self.ctx.settings)
         v.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.csv_button = QPushButton(self.tr("Export CSV…"))
@@ -154,6 +156,16 @@ class CompressionPane(Pane):
         row.addWidget(self.html_button)
         row.addWidget(self.clear_button)
         row.addStretch(1)
+        self.columns_button = QToolButton()
+        self.columns_button.setText(self.tr("Columns"))
+        self.columns_button.setToolTip(self.tr("Which figures the table shows (also on a right-click on its "
+                                               "header); every figure of a row is in its tooltip"))
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        columns_menu = QMenu(self.columns_button)
+        columns_menu.aboutToShow.connect(lambda: self.table.fill_column_menu(columns_menu))
+        self.table.fill_column_menu(columns_menu)
+        self.columns_button.setMenu(columns_menu)
+        row.addWidget(self.columns_button)
         v.addLayout(row)
         self.tabs.addTab(report, self.tr("Report"))
         self.scatter = SizePerplexityChart()

@@ -1,16 +1,21 @@
-"""The report table (one row per variant, ratios against the first), the samples side by side, and the
-list of earlier reports of a model."""
+"""The report table (one row per variant, ratios against the first; its columns in report_columns), the
+samples side by side, and the list of earlier reports of a model."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
-from studio.core.compression.report import human_bytes, table_rows
+from studio.core.compression.report import table_rows
 from studio.core.compression.results import EvalResult
 from studio.core.stores.compression import CompressionReport
+from studio.gui.panes.compression import report_columns
+from studio.gui.panes.compression.report_columns import fmt as _fmt
+from studio.gui.panes.compression.report_columns import shown_label
+
+__all__ = ["HistoryTable", "ReportTable", "SamplesTable", "shown_label"]
 
 
 def _item(text: str, sort_value: float | None = None, align_right: bool = True) -> QTableWidgetItem:
@@ -21,31 +26,6 @@ def _item(text: str, sort_value: float | None = None, align_right: bool = True) 
     if sort_value is not None:
         item.setData(Qt.ItemDataRole.UserRole, sort_value)
     return item
-
-
-def _words() -> dict[str, str]:
-    # each call spelled out: pyside6-lupdate reads only literal QCoreApplication.translate calls
-    return {"original": QCoreApplication.translate("CompressionReport", "original"),
-            "float": QCoreApplication.translate("CompressionReport", "float"),
-            "prune": QCoreApplication.translate("CompressionReport", "prune"),
-            "structured": QCoreApplication.translate("CompressionReport", "structured"),
-            "global": QCoreApplication.translate("CompressionReport", "global"),
-            "recover": QCoreApplication.translate("CompressionReport", "recover"),
-            "magnitude": QCoreApplication.translate("CompressionReport", "magnitude"),
-            "act-order": QCoreApplication.translate("CompressionReport", "act-order")}
-
-
-def shown_label(label: str) -> str:
-    """A variant's label or kernel in the interface language. The core writes them in a short notation,
-    stored so in every language ("original", "prune 50% + int8", "int4-g32", kernel "float" or "dynamic x9");
-    its words are translated here, where they are shown; numbers, formats and method names (int8, gptq,
-    wanda) stay as they are."""
-    words = _words()
-    return " ".join(words.get(token, token) for token in label.split(" "))
-
-
-def _fmt(v: float | None, spec: str, suffix: str = "") -> str:
-    return "–" if v is None else f"{v:{spec}}{suffix}"
 
 
 class _Table(QTableWidget):
@@ -59,50 +39,134 @@ class _Table(QTableWidget):
         self.setAlternatingRowColors(True)
 
 
-def _finite(v):
-    """None for a figure not measured (NaN, or the original's own KL)."""
-    return None if v is None or (isinstance(v, float) and v != v) else v
-
-
 class ReportTable(_Table):
-    def __init__(self, parent: QWidget | None = None):
+    """The comparison, one row per variant. Its columns (report_columns) are shown and hidden from the header's
+    context menu or `column_menu()` (remembered in `settings`); each row's tooltip has every figure. The
+    Variant column takes the room the shown figures leave, so they fit without scrolling sideways."""
+
+    SETTINGS_KEY = "compression/report_columns"
+    MIN_VARIANT_WIDTH = 120
+
+    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None):
         super().__init__(parent)
-        headers = [self.tr("Variant"), self.tr("File size"), self.tr("Size"), self.tr("Parameters"),
-                   self.tr("Non-zeros"), self.tr("Perplexity"), self.tr("Change"), self.tr("KL"), self.tr("Top-1"),
-                   self.tr("Tok/s b1"),
-                   self.tr("Tok/s b8"), self.tr("Speed b1"), self.tr("ms/token"), self.tr("Kernel")]
-        tips = [self.tr("What was done to the model"), self.tr("Size of the safetensors file"),
-                self.tr("File size against the first row"), self.tr("Weights (a quantized weight counts as one)"),
-                self.tr("Weights that are not zero"), self.tr("Perplexity on the chosen split (lower is better)"),
-                self.tr("Perplexity change against the first row"),
-                self.tr("Mean KL divergence of the next-token distribution from the original's, nats (0 = the same)"),
-                self.tr("Share of positions where the original and this predict the same next token"),
-                self.tr("Forward throughput at batch 1, tokens per second"),
-                self.tr("Forward throughput at batch 8, tokens per second"),
-                self.tr("Batch-1 throughput against the first row"),
-                self.tr("Generation latency with the KV cache, milliseconds per new token"),
-                self.tr("How the quantized layers ran")]
-        self.setColumnCount(len(headers))
-        self.setHorizontalHeaderLabels(headers)
+        self.settings = settings
+        self.rows: list[dict] = []
+        self.columns = report_columns.columns()
+        self.keys = [c.key for c in self.columns]
+        self.setColumnCount(len(self.columns))
         self.setWordWrap(False)
-        self.horizontalHeader().setStretchLastSection(False)
-        for i, tip in enumerate(tips):
-            self.horizontalHeaderItem(i).setToolTip(tip)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # fitted by _fit_variant
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.sectionResized.connect(self._section_resized)
+        self._fitting = False
+        self._menu: QMenu | None = None
+        self._set_headers()
+        self.set_shown(self._stored_keys(), remember=False)
+
+    # --- columns ----------------------------------------------------------------------------------------------
+
+    def column(self, key: str) -> int:
+        return self.keys.index(key)
+
+    def shown_keys(self) -> tuple[str, ...]:
+        return tuple(k for i, k in enumerate(self.keys) if not self.isColumnHidden(i))
+
+    def set_shown(self, keys, remember: bool = True) -> None:
+        """Show these columns (the Variant column always), hide the others."""
+        wanted = set(keys) | {"variant"}
+        for i, key in enumerate(self.keys):
+            self.setColumnHidden(i, key not in wanted)
+        if remember and self.settings is not None:
+            self.settings.setValue(self.SETTINGS_KEY, ",".join(self.shown_keys()))
+        self._fit_variant()
+
+    def _stored_keys(self) -> tuple[str, ...]:
+        raw = self.settings.value(self.SETTINGS_KEY) if self.settings is not None else None
+        if isinstance(raw, list):  # QSettings reads "a,b" back from an INI file as a list
+            raw = ",".join(raw)
+        keys = tuple(k for k in str(raw or "").split(",") if k in self.keys)
+        return keys or report_columns.default_keys()
+
+    def fill_column_menu(self, menu: QMenu) -> QMenu:
+        """One checkable entry per column, by its full name, and a way back to the default set."""
+        menu.clear()
+        shown = set(self.shown_keys())
+        for column in self.columns[1:]:
+            action = menu.addAction(column.name)
+            action.setCheckable(True)
+            action.setChecked(column.key in shown)
+            action.setToolTip(column.tip)
+            action.setData(column.key)
+            action.toggled.connect(lambda on, key=column.key: self._toggle(key, on))
+        menu.setToolTipsVisible(True)
+        menu.addSeparator()
+        menu.addAction(self.tr("Default columns")).triggered.connect(
+            lambda: self.set_shown(report_columns.default_keys()))
+        return menu
+
+    def column_menu(self) -> QMenu:
+        if self._menu is None:
+            self._menu = QMenu(self)
+        return self.fill_column_menu(self._menu)
+
+    def _header_menu(self, pos) -> None:
+        self.column_menu().popup(self.horizontalHeader().mapToGlobal(pos))  # popup, not exec: never blocks
+
+    def _toggle(self, key: str, on: bool) -> None:
+        shown = set(self.shown_keys()) - {key} | ({key} if on else set())
+        self.set_shown([k for k in self.keys if k in shown])
+
+    def _set_headers(self) -> None:
+        self.columns = report_columns.columns(self.rows)
+        for i, column in enumerate(self.columns):
+            item = QTableWidgetItem(column.header)
+            item.setToolTip(f"{column.name}\n{column.tip}")
+            self.setHorizontalHeaderItem(i, item)
+
+    # --- rows -------------------------------------------------------------------------------------------------
 
     def set_results(self, results: Sequence[EvalResult]) -> None:
-        rows = table_rows(list(results))
-        self.setRowCount(len(rows))
-        for i, r in enumerate(rows):
-            cells = [
-                _item(shown_label(r["variant"]), align_right=False), _item(human_bytes(r["file_bytes"])),
-                _item(_fmt(r["size_ratio"], ".3f", "x")), _item(f"{r['parameters']:,}"), _item(f"{r['nonzeros']:,}"),
-                _item(_fmt(r["perplexity"], ".4g")), _item(_fmt(r["ppl_change_pct"], "+.2f", "%")),
-                _item(_fmt(_finite(r["kl"]), ".4f")), _item(_fmt(_finite(r["top1"]), ".1%")),
-                _item(_fmt(r["tokens_per_s_b1"], ",.0f")), _item(_fmt(r["tokens_per_s_b8"], ",.0f")),
-                _item(_fmt(r["speed_ratio_b1"], ".2f", "x")), _item(_fmt(r["ms_per_token"], ".2f")),
-                _item(shown_label(r["kernel"]), align_right=False)]
-            for j, cell in enumerate(cells):
+        self.rows = table_rows(list(results))
+        self._set_headers()  # the size column's unit follows the rows
+        self.setRowCount(len(self.rows))
+        for i, row in enumerate(self.rows):
+            texts = [column.cell(row) for column in self.columns]
+            details = "\n".join(f"{c.name}: {t}" for c, t in zip(self.columns, texts, strict=True))
+            for j, (column, text) in enumerate(zip(self.columns, texts, strict=True)):
+                cell = _item(text, align_right=not column.left)
+                cell.setToolTip(details)
                 self.setItem(i, j, cell)
+        self.resizeColumnsToContents()
+        self._fit_variant()
+
+    # --- fitting ----------------------------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_variant()
+
+    def _section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index != 0:
+            self._fit_variant()
+
+    def _fit_variant(self) -> None:
+        """The Variant column as wide as its longest label, within the room the shown figures leave (a longer
+        label is elided; its row's tooltip has it whole)."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            header = self.horizontalHeader()
+            others = sum(header.sectionSize(i) for i in range(1, self.columnCount()) if not self.isColumnHidden(i))
+            room = self.viewport().width() - others
+            wanted = max(self.sizeHintForColumn(0), header.sectionSizeHint(0))
+            self.setColumnWidth(0, max(self.MIN_VARIANT_WIDTH, min(wanted, room)))
+        finally:
+            self._fitting = False
 
 
 class SamplesTable(_Table):

@@ -87,6 +87,13 @@ class RunsTable(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
 
+    def height_for_rows(self, rows: int) -> int:
+        """The height that shows the filters, the header and `rows` whole rows above the sideways scroll bar."""
+        view = self.view
+        return (self.search.sizeHint().height() + self.layout().spacing() + view.horizontalHeader().sizeHint().height()
+                + rows * view.verticalHeader().defaultSectionSize() + view.horizontalScrollBar().sizeHint().height()
+                + 2 * view.frameWidth() + 2)  # 2: a pixel of slack against rounding
+
     def set_runs(self, runs: list[Any]) -> None:
         self.model.set_runs(runs)
         self._fill_choices(runs)
