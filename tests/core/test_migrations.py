@@ -130,3 +130,58 @@ def test_0013_keeps_every_dataset_its_keys_and_grants(data_dir, tmp_path):
         bob = s.accounts.login("bob", TEST_PASSWORD)
         assert s.datasets.open_arrays(bob, "notes").train.tolist() == before
         assert s.datasets.get(s.accounts.login("root", TEST_PASSWORD), "notes").id == info.id
+
+
+def test_0014_keeps_every_run_its_metrics_events_and_checkpoint_slots(data_dir):
+    """0014 rebuilds `runs` (names unique per owner): the rows that point at a run (ON DELETE CASCADE) all
+    survive, its access row still verifies, and afterwards two owners may give a run the same name."""
+    import json
+
+    from studio.core.db.tables.runs import RunCheckpointRow, RunEventRow, RunMetricRow, RunRow
+    from studio.core.stores.runs import utcnow
+    from tests.conftest import TEST_PASSWORD
+
+    def add_run(s, who, name, loss):
+        with s.runs.acting_session(who) as ss:  # a run's owner is an access row: written as its owner
+            row = RunRow(name=name, owner_id=who.user_id, status="completed", created_at=utcnow(),
+                         model_config_json=json.dumps({}), train_config_json=json.dumps({}))
+            ss.add(row)
+            ss.flush()
+            ss.add_all([RunMetricRow(run_id=row.id, metric="train_loss", step=step, value=loss + step)
+                        for step in (1, 2, 3)])
+            ss.add(RunEventRow(run_id=row.id, ts=utcnow(), kind="status", message=f"completed: {name}"))
+            ss.add(RunCheckpointRow(run_id=row.id, attempt=1, slot="best", state="kept", step=3, ref="{}"))
+            return row.id
+
+    def counts(s):
+        with s.db.engine.connect() as conn:
+            return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                    for t in ("runs", "run_metrics", "run_events", "run_checkpoints")}
+
+    with Studio.open(data_dir) as s:
+        root = s.accounts.create_first_admin("root", TEST_PASSWORD)
+        s.accounts.create_user(root, "bob", "trainer", TEST_PASSWORD)
+        bob = s.accounts.login("bob", TEST_PASSWORD)
+        ids = {"first": add_run(s, root, "first", 1.0), "second": add_run(s, bob, "second", 5.0)}
+        before = counts(s)
+    db = Database(data_dir / "studio.db")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        with conn.begin():
+            command.downgrade(alembic_config(conn), "0013")
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+    db.dispose()
+    with Studio.open(data_dir) as s:
+        assert s.system.schema() == (head_revision(), head_revision())
+        assert counts(s) == before
+        bob = s.accounts.login("bob", TEST_PASSWORD)
+        assert s.runs.get(bob, "second").id == ids["second"]
+        assert s.runs.metrics(bob, "second")["train_loss"].values.tolist() == [6.0, 7.0, 8.0]
+        assert [e.message for e in s.runs.events(bob, "second")] == ["completed: second"]
+        assert [c.step for c in s.runs.checkpoints(bob, "second", usable_only=False)] == [3]
+        root = s.accounts.login("root", TEST_PASSWORD)
+        assert s.runs.get(root, "first").id == ids["first"]
+        mine = add_run(s, bob, "first", 0.0)  # refused by the old UNIQUE (name)
+        assert s.runs.get(bob, "first").id == mine and s.runs.get(root, ids["first"]).name == "first"

@@ -49,6 +49,13 @@ def test_runs_verbs_list_show_pause_resume_stop_log_delete(cli, studio, root, se
     code, out, _ = cli("runs", "show", "cli-run", "--json", "--user", "root")
     shown = json.loads(out)
     assert shown["run"]["status"] == "stopped" and shown["checkpoints"]
+    # run names are the owner's: by name, a run bob cannot see answers as one nobody has; by id, the policy
+    studio.accounts.create_user(root, "bob", "trainer", TEST_PASSWORD)
+    for verb in (["show"], ["log"], ["resume"], ["delete", "--yes"]):
+        code, _, err = cli("runs", *verb, "cli-run", "--user", "bob")
+        assert code == 1 and "There is no run 'cli-run'" in err, (verb, err)
+    code, _, err = cli("runs", "show", str(run.id), "--user", "bob")
+    assert code == 4 and "may not do run.read" in err
     code, out, err = cli("runs", "delete", "cli-run", "--user", "root")  # no terminal to ask
     assert code == 1 and "cannot be undone: add --yes" in err
     assert cli("runs", "show", "cli-run", "--user", "root")[0] == 0

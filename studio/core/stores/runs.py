@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from studio.core.db import Database
-from studio.core.db.tables.accounts import UserRow
+from studio.core.db.tables.accounts import GrantRow, UserRow
+from studio.core.db.tables.datasets import DatasetRow
 from studio.core.db.tables.runs import RunCheckpointRow, RunEventRow, RunRow
+from studio.core.db.tables.vault import VaultModelRow
 from studio.core.errors import NotFoundError, ValidationError
 from studio.core.security import rowauth
 
@@ -47,6 +49,11 @@ def check_run_name(name: str) -> str:
         raise ValidationError("A run name has 1 to 200 letters, digits, spaces, '.', '_' or '-', starts with a letter "
                               "or digit and is not only digits.", field="name")
     return name
+
+
+def run_not_found(ref: int | str) -> NotFoundError:
+    """The one answer for a run that does not exist, or exists but is not the asker's to see."""
+    return NotFoundError(f"There is no run {ref!r} (see `studio runs list`).")
 
 
 def check_tags(tags: Any) -> tuple[str, ...]:
@@ -190,20 +197,29 @@ class RunStore:
 
     # --- reads --------------------------------------------------------------------------------------------
 
-    def resolve(self, run: int | str) -> int:
-        """A run id from an id or a name."""
-        with self._db.session() as s:
-            if isinstance(run, int) or (isinstance(run, str) and run.strip().isdigit()):
-                row = s.get(RunRow, int(run))
-            else:
-                text = str(run).strip()
-                row = s.scalar(select(RunRow).where(RunRow.name == text))
-                if row is None:  # a name typed in another case, when only one run matches
-                    rows = s.scalars(select(RunRow).where(func.lower(RunRow.name) == text.lower())).all()
-                    row = rows[0] if len(rows) == 1 else None
-            if row is None:
-                raise NotFoundError(f"There is no run {run!r} (see `studio runs list`).")
-            return row.id
+    @staticmethod
+    def named(session: Session, name: str, seen_by: int | None) -> list[RunRow]:
+        """The runs called `name`, in any case (SQLite's lower()), that user `seen_by` can see (every one for
+        None: an administrator or the studio itself), oldest first: their own, and those they read through a
+        grant on the run or through owning or holding a grant on its dataset or one of its models (what the
+        policy implies, services/runs/objects.py). Only the user's own rows and grants are looked at, so what
+        this costs and returns does not depend on runs of that name that others can see. Rows are taken as
+        written here: the operation that follows verifies them and refuses a forgery, recorded."""
+        query = select(RunRow).where(func.lower(RunRow.name) == func.lower(name)).order_by(RunRow.id)
+        if seen_by is None:
+            return list(session.scalars(query))
+        own = list(session.scalars(query.where(RunRow.owner_id == seen_by)))
+        held: dict[str, set[int]] = {"run": set(), "dataset": set(), "model": set()}
+        for obj_type, obj_id in session.execute(select(GrantRow.obj_type, GrantRow.obj_id).where(
+                GrantRow.user_id == seen_by, GrantRow.obj_type.in_(tuple(held)))):
+            if obj_id.isdigit():
+                held[obj_type].add(int(obj_id))
+        held["dataset"].update(session.scalars(select(DatasetRow.id).where(DatasetRow.owner_id == seen_by)))
+        held["model"].update(session.scalars(select(VaultModelRow.id).where(VaultModelRow.owner_id == seen_by)))
+        reach = [RunRow.id.in_(held["run"]), RunRow.dataset_id.in_(held["dataset"]),
+                 RunRow.source_model_id.in_(held["model"]), RunRow.checkpoint_model_id.in_(held["model"])]
+        shared = list(session.scalars(query.where(RunRow.owner_id != seen_by, or_(*reach))))
+        return own + shared
 
     def get(self, run_id: int) -> RunInfo:
         with self._db.session() as s:
@@ -226,9 +242,12 @@ class RunStore:
         with self._db.session() as s:
             return list(s.scalars(select(RunRow.id).where(RunRow.status.in_(LIVE))))
 
-    def name_taken(self, name: str) -> bool:
+    def name_taken(self, name: str, owner_id: int | None) -> bool:
+        """Whether `owner_id` has a run called `name` (names are unique per owner: migration 0014)."""
         with self._db.session() as s:
-            return s.scalar(select(func.count()).select_from(RunRow).where(RunRow.name == name)) > 0
+            return s.scalar(select(func.count()).select_from(RunRow).where(
+                RunRow.owner_id.is_(owner_id) if owner_id is None else RunRow.owner_id == owner_id,
+                RunRow.name == name)) > 0
 
     def events(self, run_id: int, after_id: int = 0, limit: int = 1000) -> list[RunEvent]:
         with self._db.session() as s:

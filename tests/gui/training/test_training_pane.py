@@ -351,3 +351,24 @@ def test_clone_keeps_the_checkpoint_policy_and_fine_tune_names_the_checkpoint(tr
     assert "checkpoint of step 100" in dialog.start_from.currentText()
     assert dialog.spec().from_checkpoint == (run.id, checkpoint.id)
     dialog.reject()
+
+
+def test_only_the_users_own_runs_take_a_name_in_the_form(training, fake, qtbot):
+    """Run names are the owner's (migration 0014): a run of someone else's that the user sees (an administrator
+    sees all) does not make its name taken in the form; one of their own does."""
+    from tests.gui.training.fake_backend import FakeRun
+
+    window, pane = training()
+    start_from_form(pane, qtbot, name="mine", steps=50)
+    with fake.lock:
+        fake._runs[99] = FakeRun(99, "theirs", owner_id=99, owner_name="bob", status="completed")
+    qtbot.waitUntil(lambda: any(r.name == "theirs" for r in pane._runs), timeout=5000)
+    pane.open_new_run()
+    qtbot.waitUntil(lambda: getattr(pane, "new_run_dialog", None) is not None, timeout=3000)
+    dialog = pane.new_run_dialog
+    dialog.name.setText("theirs")
+    assert "name" not in dialog.revalidate()
+    dialog.name.setText("mine")
+    assert "already has this name" in dialog.revalidate()["name"].message
+    dialog.reject()
+    qtbot.waitUntil(lambda: pane.new_run_dialog is None, timeout=3000)

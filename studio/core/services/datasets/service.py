@@ -41,10 +41,9 @@ from studio.core.errors import ConflictError, StudioError, ValidationError
 from studio.core.fsutil import WriterLock, lock_held
 from studio.core.messages import msg
 from studio.core.security import policy
-from studio.core.security.rowauth import RowAuthError, TamperedRowError
 from studio.core.services.datasets.keys import STAGING_PREFIX, DatasetKeysMixin, staging_lock
 from studio.core.services.vault import hooks
-from studio.core.stores.accounts import verified_user
+from studio.core.stores.accounts import sees_everything
 from studio.core.stores.datasets import DatasetInfo, DatasetStore, not_found
 from studio.core.tasks import TaskState
 from studio.core.vault.errors import VaultKeyError
@@ -154,7 +153,7 @@ class DatasetService(DatasetKeysMixin):
             return int(dataset)
         name = dataset.strip()
         with self.acting_session(actor) as s:
-            rows = self.store.named(s, name, None if self._sees_all(s, actor) else actor.user_id)
+            rows = self.store.named(s, name, None if sees_everything(s, actor) else actor.user_id)
             own = [r for r in rows if r.owner_id is not None and r.owner_id == actor.user_id]
             if own or len(rows) == 1:
                 return (own or rows)[0].id
@@ -162,18 +161,6 @@ class DatasetService(DatasetKeysMixin):
                 listed = ", ".join(f"{r.id} ({r.owner_name or 'no owner'}'s)" for r in rows)
                 raise ConflictError(f"Several datasets you can see are called {name!r} (ids {listed}); give the id.")
         raise not_found(dataset)
-
-    @staticmethod
-    def _sees_all(s: Session, actor: Actor) -> bool:
-        """The studio itself and administrators (by the account's verified role; a row that does not verify
-        counts as not an administrator here, and the operation that follows refuses it, recorded)."""
-        if actor.role == "system" and actor.user_id is None:
-            return True
-        try:
-            row = verified_user(s, actor.user_id) if actor.user_id is not None else None
-        except (TamperedRowError, RowAuthError):
-            return False
-        return row is not None and row.role == "admin"
 
     # -- import ------------------------------------------------------------------------------------------
     def check_import(self, actor: Actor, options: ImportOptions) -> ImportOptions:

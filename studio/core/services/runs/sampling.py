@@ -203,14 +203,15 @@ class SamplingMixin:
 
     studio: Any
 
-    def resolve_source(self, source: str | int) -> tuple[str, Any]:
-        """"run:X" or "model:X[:V]" explicitly; otherwise a run of that name or id, else a vault model."""
+    def resolve_source(self, actor: Any, source: str | int) -> tuple[str, Any]:
+        """"run:X" or "model:X[:V]" explicitly; otherwise a run of that name or id the actor can see, else a
+        vault model."""
         text = str(source).strip()
         kind, sep, rest = text.partition(":")
         if sep and kind in ("run", "model"):
             return kind, rest
         try:
-            return "run", self.store.resolve(text)  # type: ignore[attr-defined]
+            return "run", self.resolve(actor, text)  # type: ignore[attr-defined]
         except NotFoundError:
             return "model", text
 
@@ -218,7 +219,7 @@ class SamplingMixin:
                    device: str = "cpu") -> Loaded:
         """The weights and tokenizer of a run's checkpoint ("best" by default when there is one, "latest",
         or a checkpoint id) or of a vault model ("MODEL" or "MODEL:VERSION"), in memory."""
-        kind, ref = self.resolve_source(source)
+        kind, ref = self.resolve_source(actor, source)
         if kind == "run":
             return self._load_run(actor, ref, checkpoint, device)
         if checkpoint is not None:
@@ -312,12 +313,12 @@ class SamplingMixin:
     def samples(self, actor: Any, run: int | str) -> list[dict[str, Any]]:
         """The samples the actor generated from the run's checkpoints and kept, oldest first. Each user sees
         their own only (a prompt may be private): the service reads nothing else, whatever the pane asks."""
-        run_id = self._id(run)  # type: ignore[attr-defined]
+        run_id = self._id(actor, run)  # type: ignore[attr-defined]
         info: RunInfo = self.get(actor, run_id)  # type: ignore[attr-defined]  (checks RUN_READ)
         return samples_store.read(self.studio.paths.run_dir(run_id), actor.user_id, legacy=info.owner_id == actor.user_id)
 
     def keep_sample(self, actor: Any, run: int | str, sample: dict[str, Any]) -> None:
         """Keep a generated sample with the run, as the actor's (the oldest go past samples_store.MAX_SAMPLES)."""
-        run_id = self._id(run)  # type: ignore[attr-defined]
+        run_id = self._id(actor, run)  # type: ignore[attr-defined]
         self.get(actor, run_id)  # type: ignore[attr-defined]  (checks RUN_READ)
         samples_store.append(self.studio.paths.run_dir(run_id), actor.user_id, sample)

@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 
 from studio.core import operations as ops
 from studio.core.actor import SYSTEM
+from studio.core.db.tables.accounts import UserRow
 from studio.core.db.tables.runs import RunCheckpointRow, RunRow
 from studio.core.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from studio.core.models.config import GPTConfig, parameter_count
@@ -52,6 +53,7 @@ from studio.core.services.runs.settings import (
     check_data,
     check_settings,
 )
+from studio.core.stores.accounts import sees_everything
 from studio.core.stores.runs import (
     FAILED,
     INTERRUPTED,
@@ -68,6 +70,7 @@ from studio.core.stores.runs import (
     check_run_name,
     check_tags,
     run_info,
+    run_not_found,
     run_row,
     utcnow,
 )
@@ -258,9 +261,9 @@ class RunService(ChatMixin, SamplingMixin, Service):
         with self.operation(actor, ops.RUN_START, "run", None, dataset=plan.data.name,
                             source=plan.source_label or None) as op:
             s = op.session
-            name = check_run_name(settings.name) if settings.name else self._default_name(plan)
-            if self.store.name_taken(name):
-                raise ConflictError(f"A run called {name!r} already exists; choose another name.")
+            name = check_run_name(settings.name) if settings.name else self._default_name(actor, plan)
+            if self.store.name_taken(name, actor.user_id):
+                raise ConflictError(f"You have a run called {name!r} already; choose another name.")
             options = {"data": plan.data.spec, "checkpoints": settings.policy.to_dict(),
                        "checkpoint_store": settings.checkpoint_store, "settings": settings.to_dict(),
                        "nproc": settings.nproc, "nnodes": settings.nnodes, "notes": list(plan.notes),
@@ -294,11 +297,11 @@ class RunService(ChatMixin, SamplingMixin, Service):
         form asked), keeping an earlier plan's estimate rather than measuring it twice."""
         return replace_estimate(self.plan(actor, settings, estimate=False), plan)
 
-    def _default_name(self, plan: RunPlan) -> str:
+    def _default_name(self, actor: Any, plan: RunPlan) -> str:
         base = plan.settings.preset if plan.settings.preset and not plan.settings.source else "run"
         data = re.sub(r"[^\w.\-]+", "-", plan.data.name).strip("-").lower()[:60] or "data"
         n = 1
-        while self.store.name_taken(f"{base}-{data}-{n}"):
+        while self.store.name_taken(f"{base}-{data}-{n}", actor.user_id):
             n += 1
         return f"{base}-{data}-{n}"
 
@@ -355,8 +358,36 @@ class RunService(ChatMixin, SamplingMixin, Service):
 
     # --- reading ------------------------------------------------------------------------------------------------
 
-    def _id(self, run: int | str | RunInfo) -> int:
-        return run.id if isinstance(run, RunInfo) else self.store.resolve(run)
+    def _id(self, actor: Any, run: int | str | RunInfo) -> int:
+        return run.id if isinstance(run, RunInfo) else self.resolve(actor, run)
+
+    def resolve(self, actor: Any, run: int | str) -> int:
+        """The id of a run given by id (a number or a string of digits: the policy then decides, and records a
+        denial) or by name, among the runs the actor can see: their own first, then one they see through a
+        grant; several of those are a ConflictError asking for the id. A name typed in another case is taken
+        when only one visible run matches it. Names are unique per owner only, and a run the actor cannot see
+        does not exist for them: asking for it by name gets, at the same cost, the answer a name nobody uses
+        gets (RunStore.named looks only at the actor's own rows and grants)."""
+        if isinstance(run, int) or run.strip().isdigit():
+            with self.studio.db.session() as s:
+                if s.get(RunRow, int(run)) is None:
+                    raise run_not_found(run)
+            return int(run)
+        name = run.strip()
+        with self.acting_session(actor) as s:
+            rows = self.store.named(s, name, None if sees_everything(s, actor) else actor.user_id)
+            exact = [r for r in rows if r.name == name]
+            own = [r for r in exact if r.owner_id == actor.user_id]
+            if own or len(exact) == 1:
+                return (own or exact)[0].id
+            if not exact and len(rows) == 1:  # a name typed in another case
+                return rows[0].id
+            if exact:
+                owners = {u.id: u.name for u in s.scalars(select(UserRow).where(
+                    UserRow.id.in_({r.owner_id for r in exact})))}
+                listed = ", ".join(f"{r.id} ({owners.get(r.owner_id, 'no owner')}'s)" for r in exact)
+                raise ConflictError(f"Several runs you can see are called {name!r} (ids {listed}); give the id.")
+        raise run_not_found(run)
 
     def list(self, actor: Any, *, status: str | None = None, search: str = "", tag: str | None = None,
              group: str | None = None) -> list[RunInfo]:
@@ -377,7 +408,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
         return out
 
     def get(self, actor: Any, run: int | str) -> RunInfo:
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.check(actor, ops.RUN_READ, "run", run_id)
         self.reconcile([run_id])
         return self.store.get(run_id)
@@ -387,22 +418,22 @@ class RunService(ChatMixin, SamplingMixin, Service):
         """Curves as numpy arrays; `after_step` for live updates, `max_points` to downsample (min/max)."""
         from studio.core.stores import run_metrics
 
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.check(actor, ops.RUN_READ, "run", run_id)
         return run_metrics.read_curves(self.studio.db, run_id, metrics, after_step=after_step, max_points=max_points)
 
     def events(self, actor: Any, run: int | str, after_id: int = 0) -> list[RunEvent]:
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.check(actor, ops.RUN_READ, "run", run_id)
         return self.store.events(run_id, after_id)
 
     def checkpoints(self, actor: Any, run: int | str, *, usable_only: bool = True) -> list[CheckpointInfo]:
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.check(actor, ops.RUN_READ, "run", run_id)
         return self.store.checkpoints(run_id, usable_only=usable_only)
 
     def log_path(self, actor: Any, run: int | str) -> Path:
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.check(actor, ops.RUN_READ, "run", run_id)
         return self.studio.paths.run_dir(run_id) / "run.log"
 
@@ -427,7 +458,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
     def wait(self, actor: Any, run: int | str, *, timeout_s: float | None = None, poll_s: float = 0.5,
              on_update: Callable[[RunInfo], None] | None = None) -> RunInfo:
         """Block until the run is no longer live (or the timeout passes); `on_update` sees every poll."""
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while True:
             info = self.get(actor, run_id)
@@ -440,7 +471,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
     # --- control ----------------------------------------------------------------------------------------------
 
     def _request(self, actor: Any, run: int | str, what: str, allowed: tuple[str, ...]) -> RunInfo:
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.reconcile([run_id])
         with self.operation(actor, ops.RUN_CONTROL, "run", run_id, request=what) as op:
             row = run_row(op.session, run_id)
@@ -462,7 +493,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
     def kill(self, actor: Any, run: int | str, wait_s: float = 10.0) -> RunInfo:
         """End the worker at once (SIGKILL): no final checkpoint; status stopped, resumable from the last
         checkpoint."""
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         self.reconcile([run_id])
         with self.operation(actor, ops.RUN_CONTROL, "run", run_id, request="kill") as op:
             row = run_row(op.session, run_id)
@@ -497,7 +528,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
         """A paused run continues; a stopped, interrupted, failed or completed run gets a new worker that
         continues exactly from its last checkpoint (or `checkpoint`), to `max_steps` if given (a run without
         any checkpoint starts over)."""
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         info = self.get(actor, run_id)
         if info.status == PAUSED and checkpoint is None and max_steps is None:
             return self._request(actor, run_id, "resume", (PAUSED, RUNNING))
@@ -569,7 +600,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
         """Start this machine's workers of a run over several machines (`nnodes` > 1): the same torchrun
         command as node 0's, with this node's rank. The data folder must be the same one (a shared folder);
         only node 0 writes metrics and checkpoints."""
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         with self.operation(actor, ops.RUN_CONTROL, "run", run_id, request="join", node_rank=node_rank) as op:
             row = run_row(op.session, run_id)
             info = run_info(op.session, row)
@@ -594,13 +625,13 @@ class RunService(ChatMixin, SamplingMixin, Service):
 
     def update(self, actor: Any, run: int | str, *, name: str | None = None, tags: Iterable[str] | None = None,
                group: str | None = None) -> RunInfo:
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         with self.operation(actor, ops.RUN_UPDATE, "run", run_id) as op:
             row = run_row(op.session, run_id)
             if name is not None:
                 name = check_run_name(name)
-                if name != row.name and self.store.name_taken(name):
-                    raise ConflictError(f"A run called {name!r} already exists.")
+                if name != row.name and self.store.name_taken(name, row.owner_id):
+                    raise ConflictError(f"Its owner has a run called {name!r} already; choose another name.")
                 op.details.update(old_name=row.name, new_name=name)
                 row.name = name
             if tags is not None:
@@ -613,7 +644,7 @@ class RunService(ChatMixin, SamplingMixin, Service):
 
     def delete(self, actor: Any, run: int | str) -> RunInfo:
         """Delete a run that is not live, with its metrics, events, log and checkpoints."""
-        run_id = self._id(run)
+        run_id = self._id(actor, run)
         info = self.get(actor, run_id)
         self.check(actor, ops.RUN_DELETE, "run", run_id)
         if info.is_live:

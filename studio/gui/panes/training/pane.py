@@ -253,7 +253,9 @@ class TrainingPane(Pane):
 
         def show(result: tuple[list, list]) -> None:
             datasets, models = result
-            dialog = NewRunDialog(datasets, models, {r.name for r in self._runs}, self._start_run,
+            # run names are the owner's: only the user's own runs take a name from them (migration 0014)
+            mine = {r.name for r in self._runs if getattr(r, "owner_id", None) == getattr(actor, "user_id", None)}
+            dialog = NewRunDialog(datasets, models, mine, self._start_run,
                                   self._estimate, self)
             if source is not None:
                 run, checkpoint = source
