@@ -4,7 +4,8 @@ Serving pane, the server started, and clients with API keys calling it (one refu
 with a wrong key) for as long as the window is open.
 
     /work/shared/tools/screenshot docs/screenshots/serving-light.png 30 \\
-        .venv/bin/python -m studio.devtools.demo_serving --theme light [--lang zh_CN]
+        .venv/bin/python -m studio.devtools.demo_serving --theme light [--lang zh_CN] [--backend llama.cpp]
+    ... --choose    # no server: a GPT-NeoX model ticked too, the back-end list open with llama.cpp's reason
 
 Development only: passwords it set itself, in a temporary data folder.
 """
@@ -46,6 +47,25 @@ def populate(studio) -> dict[str, str]:
     return keys
 
 
+def neox_folder(folder):
+    """A tiny random GPT-NeoX folder (a family llama.cpp's GGUF export does not write), with demo_families'
+    tokenizer files."""
+    import shutil
+
+    import transformers
+
+    from studio.devtools.demo_families import llama_folder
+
+    llama = llama_folder(folder / "llama")
+    config = transformers.GPTNeoXConfig(vocab_size=260, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                        num_attention_heads=4, max_position_embeddings=256, bos_token_id=256,
+                                        eos_token_id=259)
+    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder / "neox")
+    for name in ("tokenizer.json", "tokenizer_config.json", "generation_config.json"):
+        shutil.copy(llama / name, folder / "neox" / name)
+    return folder / "neox"
+
+
 def clients(url: str, keys: dict[str, str], stop: threading.Event) -> None:
     import openai
 
@@ -77,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--theme", default="light")
     parser.add_argument("--lang", default="en")
+    parser.add_argument("--backend", default="torch", help="the back-end chosen in the pane before Start")
+    parser.add_argument("--choose", action="store_true", help="show the back-end choice instead of a running server")
     args = parser.parse_args(argv)
     import torch
     from PySide6.QtCore import QTimer
@@ -88,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     window = build_window(app, tempfile.mkdtemp(prefix="studio-demo-serving-"), args.theme, args.lang)
     studio = window.ctx.studio
     keys = populate(studio)
+    if args.choose:
+        from pathlib import Path
+
+        li = studio.accounts.login("li.wei", PASSWORD)
+        studio.vault.import_path(li, neox_folder(Path(tempfile.mkdtemp(prefix="studio-demo-neox-"))), name="neox-demo")
     window.ctx.set_session(studio.accounts.login("li.wei", PASSWORD))
     window.resize(1280, 800)
     window.show()
@@ -99,9 +126,28 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(200, pane, start_when_listed)
             return
         pane.port.setValue(18080)
+        if args.choose:
+            pane.set_chosen(["stories-gpt:1", "neox-demo:1"])
+            QTimer.singleShot(500, pane, show_choice)
+            return
         pane.set_chosen(["stories-gpt:1"])
+        pane.backend.setCurrentIndex(pane.backend.findData(args.backend))
         pane.start()
         wait_for_server()
+
+    def show_choice() -> None:
+        from PySide6.QtWidgets import QToolTip
+
+        pane.backend.showPopup()
+        view = pane.backend.view()
+        row = pane.backend.findData("llama.cpp")
+        rect = view.visualRect(view.model().index(row, 0))
+        # as hovering the disabled entry shows it (the popup must be up first; shown again while it is, since
+        # a tooltip hides itself after a while)
+        timer = QTimer(view)
+        timer.timeout.connect(lambda: QToolTip.showText(view.viewport().mapToGlobal(rect.center()),
+                                                        pane.backend.model().item(row).toolTip()))
+        timer.start(1000)
 
     def wait_for_server() -> None:
         if pane.server is None:

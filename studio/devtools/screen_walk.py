@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _stop_live(studio, window.ctx.session)
     window.close()
+    end = time.monotonic() + 10
+    while window.isVisible() and time.monotonic() < end:  # a close with a live run reads the runs again first
+        _settle(app, 0.1)
     studio.close()
     return 0
 

@@ -45,6 +45,9 @@ class MainWindow(QMainWindow):
         self.texts.set(self.setWindowTitle, lambda: self.tr("Model Studio"))
         self.setWindowIcon(QIcon(str(resource_path("icons", "studio.svg"))))
         self._panes: dict[str, Pane] = {}
+        self._close_round: object | None = None  # the close being checked, pane by pane (closeEvent)
+        self._close_agreed = False
+        self._close_inline = False  # inside closeEvent: an answer given at once lets that close go on
         self._panes_user: int | None = None
         self._stale: set[str] = set()  # panes built in a language no longer shown
         self._build_sidebar()
@@ -238,15 +241,48 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(ids.index(last) if last in ids else 0)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if not all(pane.close_requested() for pane in self._panes.values()):
-            event.ignore()
-            return
+        # Each pane is asked in turn; one may first read fresh state off the GUI thread (the Training pane asks
+        # about runs only if they still run now, not as its last poll saw them). When every pane answers at once
+        # the window closes now; else it stays until the last answer, which closes it again (Qt ignores a close()
+        # made inside closeEvent).
+        if not self._close_agreed:
+            self._close_inline = True
+            try:
+                self._check_close()
+            finally:
+                self._close_inline = False
+            if not self._close_agreed:
+                event.ignore()
+                return
+        self._close_agreed = False
         for pane in self._panes.values():
             pane.shutdown()
         self.ctx.settings.setValue("geometry", self.saveGeometry())
         self.ctx.settings.setValue("window_state", self.saveState())
         self.ctx.settings.sync()
         super().closeEvent(event)
+
+    def _check_close(self) -> None:
+        if self._close_round is not None:
+            return  # a check is under way (the close clicked again): one question at a time
+        round_ = self._close_round = object()
+        panes = list(self._panes.values())
+
+        def ask(i: int) -> None:
+            if self._close_round is not round_:
+                return  # the panes changed meanwhile (another user signed in): the check starts again
+            if i == len(panes):
+                self._close_round, self._close_agreed = None, True
+                if not self._close_inline:
+                    self.close()
+            else:
+                panes[i].close_check(lambda ok: ask(i + 1) if ok else self._close_refused(round_))
+
+        ask(0)
+
+    def _close_refused(self, round_: object) -> None:
+        if self._close_round is round_:
+            self._close_round = None
 
     def _signed_in(self, session) -> None:
         self.ctx.set_session(session)
@@ -280,6 +316,7 @@ class MainWindow(QMainWindow):
 
     def _drop_pane(self, pane_id: str) -> None:
         pane = self._panes.pop(pane_id)
+        self._close_round = None  # a close being checked may wait for this pane's answer, which never comes now
         index = self.stack.indexOf(pane)
         self.stack.insertWidget(index, QWidget())  # a placeholder until the pane is built again
         self.stack.removeWidget(pane)

@@ -404,6 +404,27 @@ def test_dataset_key_rows_and_grants_for_oneself_are_refused(studio, shop, corpu
         (b"x" * 90,)]
 
 
+def test_a_dataset_file_restored_from_before_a_re_encryption_opens_nothing(studio, shop, corpus, tmp_path):
+    """An older copy of one file of an encrypted dataset, put back after the revocation that re-encrypted it (into
+    a new folder, under a new key epoch): it is bound to its old epoch, so it does not open in the new place, and
+    the revoked user's old key opens nothing current."""
+    import shutil
+
+    from studio.core.errors import StudioError
+
+    owner = shop["owner"]
+    info = import_dataset(studio, owner, corpus)
+    studio.grants.add(owner, "bob", "dataset", info.id, "use")
+    old = tmp_path / "train.tokens"
+    shutil.copy(studio.paths.datasets / info.storage_key / "train.tokens", old)
+    studio.grants.revoke(owner, "bob", "dataset", info.id, "use")  # the last grant: re-encrypted
+    now = studio.datasets.get(owner, info.id).storage_key
+    assert now != info.storage_key
+    shutil.copy(old, studio.paths.datasets / now / "train.tokens")
+    with pytest.raises(StudioError, match="damaged or was replaced"):
+        studio.datasets.open_arrays(owner, info.id)
+
+
 def test_an_audit_secret_sealed_to_a_user_by_someone_else_is_refused(studio, shop):
     """Public keys are public: anyone can seal a secret of their choosing to a user. A login that took it would
     let that person MAC access rows that the user's sessions accept."""
@@ -631,3 +652,24 @@ def test_signing_key_rows_from_before_their_scope_are_adopted_once(studio, shop,
             again.signing.key_for(owner)
     finally:
         again.close()
+
+
+def test_an_older_copy_of_the_anchor_file_alone_changes_nothing(studio, shop, tmp_path):
+    """The other half of a one-file rollback (an older studio.db alone stops all work, above): audit-anchor.db put
+    back as it was before a revocation. The rows in studio.db are newer than what it records, which it may lag
+    anyway: the revocation holds, nothing is refused, and the versions move on from there."""
+    older = tmp_path / "anchor-before.db"
+    with closing(sqlite3.connect(studio.paths.audit_anchor)) as src, closing(sqlite3.connect(older)) as dst:
+        src.backup(dst)
+    studio.vault.revoke(shop["owner"], "secret", "bob")
+    studio.close()
+    older.replace(studio.paths.audit_anchor)
+    for suffix in ("-wal", "-shm"):
+        (studio.paths.root / f"audit-anchor.db{suffix}").unlink(missing_ok=True)
+    with Studio.open(studio.paths.root) as again:
+        bob = again.accounts.login("bob", TEST_PASSWORD)
+        gets_nothing(again, bob)
+        owner = again.accounts.login("owner", TEST_PASSWORD)
+        again.vault.rotate(owner, "secret")
+        assert keys_of(again, "bob") == 0 and again.vault.load(owner, "secret").tensors
+        assert again.audit.verify(again.accounts.login("root", TEST_PASSWORD)).ok

@@ -99,3 +99,46 @@ def test_api_keys_in_users_and_access(window, qtbot, monkeypatch):
     box.revoke()
     qtbot.waitUntil(lambda: box.model.rows and box.model.rows[0].status == "revoked", timeout=10000)
     assert "Revoked" in pane.message.text()
+
+
+def test_the_back_end_choice_follows_what_the_ticked_models_allow(window, qtbot, monkeypatch, tmp_path):
+    """The pane offers torch and llama.cpp; llama.cpp is disabled, with the reason as its tooltip, when a
+    ticked model has no GGUF architecture or llama-cpp-python is missing (serving's own check); Start
+    passes the choice on (options())."""
+    from studio.core.serving import backends
+    from tests.hf_families import save_folder
+
+    studio = window.ctx.studio
+    root = window.ctx.session
+    model = tiny_gpt()
+    studio.vault.add_version(root, None, model_tensors(model), name="tiny", config=model.config.to_dict(),
+                             tokenizer=TOKENIZER.to_json())
+    studio.vault.import_path(root, save_folder("gpt_neox", tmp_path / "neox"), name="neox")
+
+    pane = window.show_pane("serving")
+    qtbot.waitUntil(lambda: pane.models_list.count() == 2 and pane._task is None, timeout=10000)
+    llama = pane.backend.findData("llama.cpp")
+    item = pane.backend.model().item(llama)
+    pane.set_chosen(["tiny:1"])
+    assert item.isEnabled() and item.toolTip() == ""
+    pane.backend.setCurrentIndex(llama)
+    assert pane.options().backend == "llama.cpp"
+
+    pane.set_chosen(["tiny:1", "neox:1"])
+    assert not item.isEnabled() and "'gpt_neox'" in item.toolTip()
+    assert pane.options().backend == "torch" and "'gpt_neox'" in pane.backend.toolTip()
+
+    pane.set_chosen(["tiny:1"])
+    assert item.isEnabled()
+    pane.backend.setCurrentIndex(llama)
+    assert pane.backend.isEnabled()  # (starting on llama.cpp: tests/core/serving/test_api.py)
+    pane.server = object()  # a running server locks the choice
+    pane._update_buttons()
+    assert not pane.backend.isEnabled()
+    pane.server = None
+    pane._update_buttons()
+
+    monkeypatch.setattr(backends, "llama_cpp_available", lambda: False)
+    pane.load_models()
+    qtbot.waitUntil(lambda: pane._task is None and "not installed" in item.toolTip(), timeout=10000)
+    assert not item.isEnabled() and pane.options().backend == "torch"

@@ -480,6 +480,30 @@
         <translation>提前停止需要验证集；此数据集没有验证集（或它短于一个序列）。请把耐心值设为 0。</translation>
     </message>
     <message>
+        <source>Unknown back-end {backend}; choose one of {choices}.</source>
+        <translation>未知的后端 {backend}；请选择 {choices} 之一。</translation>
+    </message>
+    <message>
+        <source>llama.cpp is not installed: the llama.cpp back-end needs llama-cpp-python, which a source install has (make setup) and the packaged app does not. The torch back-end serves every model.</source>
+        <translation>未安装 llama.cpp：llama.cpp 后端需要 llama-cpp-python，源码安装（make setup）会带上它，打包的应用则没有。torch 后端可以服务所有模型。</translation>
+    </message>
+    <message>
+        <source>{model} is a LoRA adapter; merge it into its base model to serve it.</source>
+        <translation>{model} 是一个 LoRA 适配器；请先把它合并到基础模型中再提供服务。</translation>
+    </message>
+    <message>
+        <source>llama.cpp runs what the GGUF export writes (the studio&apos;s GPT and {kinds} models); {model} is a {model_type} model. The torch back-end serves it.</source>
+        <translation>llama.cpp 运行 GGUF 导出所写出的模型（工作室的 GPT 以及 {kinds} 模型）；{model} 是 {model_type} 模型。可用 torch 后端为它提供服务。</translation>
+    </message>
+    <message>
+        <source>{model} is quantized by the studio; the llama.cpp back-end serves float models only (export it as a quantized GGUF for llama.cpp itself). The torch back-end serves it.</source>
+        <translation>{model} 已由工作室量化；llama.cpp 后端只服务浮点模型（如需在 llama.cpp 中运行，请将其导出为量化的 GGUF）。可用 torch 后端为它提供服务。</translation>
+    </message>
+    <message>
+        <source>{model} is structurally pruned (layers of different widths), which llama.cpp&apos;s architectures cannot hold. The torch back-end serves it.</source>
+        <translation>{model} 经过结构化剪枝（各层宽度不同），llama.cpp 的架构无法容纳。可用 torch 后端为它提供服务。</translation>
+    </message>
+    <message>
         <source>A user name has 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;, and starts with a letter or digit.</source>
         <translation>用户名由 1 到 64 个字母、数字、“.”、“_”或“-”组成，并以字母或数字开头。</translation>
     </message>

@@ -293,6 +293,10 @@
         <translation>SparseGPT</translation>
     </message>
     <message>
+        <source>ADMM</source>
+        <translation>ADMM</translation>
+    </message>
+    <message>
         <source>Method</source>
         <translation>方法</translation>
     </message>
@@ -457,8 +461,12 @@
         <translation>按输入的大小为每个权重加权（逐输出行）；需要校准数据，耗时几秒。</translation>
     </message>
     <message>
-        <source>Prunes and updates the remaining weights to make up for the removed ones; needs calibration data. The most accurate, above all at 2:4.</source>
-        <translation>剪枝并更新剩余权重以弥补被移除的权重；需要校准数据。精度最高，2:4 时尤其如此。</translation>
+        <source>Prunes and updates the remaining weights to make up for the removed ones; needs calibration data. Far ahead of magnitude, above all at 2:4.</source>
+        <translation>剪枝并更新剩余权重以弥补被移除的权重；需要校准数据。远胜幅值剪枝，2:4 时尤其如此。</translation>
+    </message>
+    <message>
+        <source>Prunes and solves for the best remaining weights of every layer; needs calibration data. The most accurate, at 50% and at 2:4.</source>
+        <translation>剪枝并为每一层求解最优的剩余权重；需要校准数据。精度最高，50% 和 2:4 皆然。</translation>
     </message>
     <message>
         <source>Rounds every weight to the nearest step. No data needed; fine for int8.</source>

@@ -103,6 +103,14 @@
         <translation>通过兼容 OpenAI 的 HTTP API 提供保险库中的模型。客户端发送 API 密钥（用户与权限 → API 密钥）；每个请求都以密钥所属用户的身份检查，并记入审计日志。</translation>
     </message>
     <message>
+        <source>torch (the studio&apos;s own numerics)</source>
+        <translation>torch（与工作室的计算完全一致）</translation>
+    </message>
+    <message>
+        <source>llama.cpp (GGUF in memory; faster on a CPU)</source>
+        <translation>llama.cpp（内存中的 GGUF；在 CPU 上更快）</translation>
+    </message>
+    <message>
         <source>Start</source>
         <translation>启动</translation>
     </message>
@@ -131,6 +139,10 @@
         <translation>批大小</translation>
     </message>
     <message>
+        <source>Back-end</source>
+        <translation>后端</translation>
+    </message>
+    <message>
         <source>Models to serve</source>
         <translation>要提供的模型</translation>
     </message>
@@ -157,6 +169,10 @@
     <message>
         <source>No model to serve: train one, or import one into the Vault.</source>
         <translation>没有可提供的模型：请先训练一个，或导入到保险库。</translation>
+    </message>
+    <message>
+        <source>The torch back-end computes exactly what the studio&apos;s own generation does; llama.cpp runs the model&apos;s GGUF, written into memory only.</source>
+        <translation>torch 后端的计算与工作室自身的生成完全相同；llama.cpp 运行模型的 GGUF，该文件只写入内存。</translation>
     </message>
     <message>
         <source>Tick at least one model to serve.</source>

@@ -23,6 +23,7 @@ HELP = "serve vault models over an OpenAI-compatible HTTP API (API keys: `studio
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from studio.core.serving.backends import BACKENDS
     from studio.core.serving.options import DEFAULT_PORT, ServeOptions
 
     defaults = ServeOptions()
@@ -37,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"requests that may wait for a place; more are answered 503 (default {defaults.max_queue})")
     parser.add_argument("--threads", type=int, help="CPU threads for the forward passes (default: torch's)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda")
-    parser.add_argument("--backend", choices=["torch", "llama.cpp"], default=defaults.backend,
+    parser.add_argument("--backend", choices=BACKENDS, default=defaults.backend,
                         help="torch (default: the studio's own numerics) or llama.cpp (models the GGUF export writes: "
                              "faster on a CPU, batched for every family; the GGUF is made in memory)")
     parser.add_argument("--record-text", action="store_true",

@@ -263,3 +263,5 @@ def _gemma(arch: str) -> Any:
 
 _PLANNERS = {"llama": _llama, "mistral": _llama, "qwen2": _plain("qwen2"), "qwen3": _plain("qwen3"),
              "phi3": _phi3, "gemma2": _gemma("gemma2"), "gemma3_text": _gemma("gemma3")}
+# model_type values (VersionFacts.model_type) a GGUF can hold: the native GPT's "gpt" and the planned families
+GGUF_MODEL_TYPES = frozenset({"gpt", *_PLANNERS})

@@ -49,6 +49,9 @@ class ServingService(Service):
                 from studio.core.services.runs.sources import parse_ref
 
                 self.check(actor, ops.SERVE_START, "model", self.studio.vault.model_id(parse_ref(ref)[0], actor))
+                refusal = self.backend_refusal(actor, ref, options.backend)
+                if refusal is not None:  # before anything is decrypted
+                    raise StudioError(refusal)
                 loaded = load_for_serving(self.studio.vault, actor, ref, device)
                 ident = f"{loaded.name}:{loaded.version}"
                 if any(m.id == ident for m in served):
@@ -79,6 +82,23 @@ class ServingService(Service):
             raise
         server.operator_name = actor.user_name
         return server
+
+    def backend_refusal(self, actor: Any, ref: str | None, backend: str) -> Any:
+        """Why `backend` cannot serve the version `ref` names (MODEL or MODEL:VERSION; None: whether the
+        back-end is installed at all), or None when it can (a core Message): from the version's metadata, nothing decrypted
+        and nothing recorded (a look, like the Vault's list). `start` refuses with it; the Serving pane
+        disables the back-end with it."""
+        from studio.core.serving.backends import backend_refusal
+
+        if ref is None or backend_refusal(backend) is not None:
+            return backend_refusal(backend)
+        from studio.core.services.runs.sources import parse_ref
+
+        model, number = parse_ref(ref)
+        versions = [v for v in self.studio.vault.versions(actor, model) if v.state == "ready"]
+        version = next((v for v in versions if v.number == number), None) if number is not None else (
+            versions[-1] if versions else None)
+        return backend_refusal(backend, version) if version is not None else None
 
     @staticmethod
     def _abandon(server: Any, served: list[Any]) -> None:

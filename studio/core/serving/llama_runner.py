@@ -21,11 +21,9 @@ ROW_CONTEXT = 4096  # positions a row may reach (prompt + completion); the serve
 
 
 def available() -> bool:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(os, "memfd_create")
+    from studio.core.serving.backends import llama_cpp_available
+
+    return llama_cpp_available()
 
 
 class LlamaCppRunner:

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import torch
 
+from studio.core.serving.backends import BACKENDS
+
 
 class BatchRunner(Protocol):
     vocab_size: int
@@ -33,9 +35,6 @@ class BatchRunner(Protocol):
     def length(self, row: int) -> int: ...
 
     def reset(self) -> None: ...
-
-
-BACKENDS = ("torch", "llama.cpp")
 
 
 def runner_for(model: Any, max_rows: int, backend: str = "torch", tokenizer: Any = None) -> BatchRunner:

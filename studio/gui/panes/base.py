@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.gui.context import AppContext
@@ -18,6 +20,11 @@ class Pane(QWidget):
     def close_requested(self) -> bool:
         """The window is about to close: return False to keep it open (after asking the user)."""
         return True
+
+    def close_check(self, done: Callable[[bool], None]) -> None:
+        """The window is about to close: call `done(True)` to let it, `done(False)` to keep it open. A pane
+        that must read something first (off the GUI thread) answers later; by default: close_requested()."""
+        done(self.close_requested())
 
     def shutdown(self) -> None:
         """The pane goes away (window closed, another user signed in): stop timers and worker threads."""

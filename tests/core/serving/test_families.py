@@ -55,3 +55,30 @@ def test_a_transformers_model_is_served_by_llama_cpp_with_the_same_text(studio, 
     ids = loaded.tokenizer.encode_chat(messages)
     want = "".join(stream_ids(loaded.model, loaded.tokenizer, ids, SamplingConfig(max_new_tokens=8, greedy=True)))
     assert chat.choices[0].message.content == want and chat.usage.prompt_tokens == len(ids)
+
+
+def test_a_back_end_that_cannot_serve_a_version_is_refused_before_anything_is_decrypted(studio, make_user, tmp_path,
+                                                                                         monkeypatch):
+    """serving.backend_refusal (the check `studio serve --backend` and the Serving pane share) reads the
+    version's metadata only: GPT-NeoX has no GGUF architecture, so llama.cpp refuses it with the reason and
+    no model.read is recorded; Qwen2 is served; without llama-cpp-python every model is refused llama.cpp."""
+    from studio.core.errors import StudioError
+    from studio.core.serving import backends
+
+    owner = make_user("trainer")
+    studio.vault.import_path(owner, save_folder("gpt_neox", tmp_path / "n"), name="neox")
+    studio.vault.import_path(owner, save_folder("qwen2", tmp_path / "q"), name="q")
+    assert studio.serving.backend_refusal(owner, "neox", "torch") is None
+    assert studio.serving.backend_refusal(owner, "q:1", "llama.cpp") is None
+    reason = studio.serving.backend_refusal(owner, "neox:1", "llama.cpp")
+    assert "'gpt_neox'" in str(reason) and "torch back-end serves it" in str(reason)
+    before = {e.seq for e in studio.audit_store.page(limit=1000)}
+    with pytest.raises(StudioError, match="neox:1 is a 'gpt_neox' model"):
+        studio.serving.start(owner, ["neox"], ServeOptions(port=0, backend="llama.cpp"))
+    new = [e.action for e in studio.audit_store.page(limit=1000) if e.seq not in before]
+    assert "model.read" not in new
+
+    monkeypatch.setattr(backends, "llama_cpp_available", lambda: False)
+    for ref in (None, "q", "neox"):
+        assert "llama.cpp is not installed" in str(studio.serving.backend_refusal(owner, ref, "llama.cpp"))
+    assert studio.serving.backend_refusal(owner, "q", "torch") is None

@@ -153,6 +153,7 @@ def test_pickle_weights_are_refused_unread_with_the_conversion_command(studio, a
     with pytest.raises(ValidationError, match=rf"old\{suffix} is a PyTorch pickle file.*never unpickles") as refused:
         studio.vault.import_path(alice, path, name="old")
     assert f"save_file(torch.load('old{suffix}'), 'old.safetensors')" in str(refused.value)
+    assert "weights_only=False" not in str(refused.value) and "\x1b" not in str(refused.value)  # never advised
     assert studio.vault.list_models(admin) == [] and blob_files(studio) == []
 
 

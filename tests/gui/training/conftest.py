@@ -20,8 +20,8 @@ def fake(monkeypatch):
     monkeypatch.setattr(pane_module, "ask_about_live_runs", lambda parent, names: answers.pop(0) if answers else "leave")
     backend.close_answers = answers
     yield backend
-    # The GUI thread never called the service, except to stop runs as the window closed (asked for).
-    assert set(backend.gui_thread_calls) <= {"control"}, backend.gui_thread_calls
+    # The GUI thread never called the service (closing reads the runs and stops them off it too).
+    assert backend.gui_thread_calls == [], backend.gui_thread_calls
     for run in list(backend._runs.values()):
         if run.status in ("running", "paused", "queued"):
             backend._update(run.id, control="kill")
@@ -32,6 +32,10 @@ def fake(monkeypatch):
 def training(make_window, data_dir, fake, qtbot):
     """A signed-in window showing the Training pane, polling fast."""
 
+    from tests.gui.closing import close_windows
+
+    windows = []
+
     def open_window():
         window = make_window(data_dir, theme_mode="light", language="en")
         window.resize(1200, 800)
@@ -39,6 +43,8 @@ def training(make_window, data_dir, fake, qtbot):
         qtbot.waitExposed(window)
         pane = window.show_pane("training")
         pane.timer.setInterval(100)
+        windows.append(window)
         return window, pane
 
-    return open_window
+    yield open_window
+    close_windows(qtbot, windows)

@@ -9,6 +9,8 @@ import threading
 import numpy as np
 import pytest
 
+from tests.gui.closing import close_windows
+
 TINY = {"n_layer": 2, "n_head": 2, "n_embd": 32, "block_size": 32, "batch_size": 8, "warmup_steps": 5,
         "eval_batches": 2, "device": "cpu", "precision": "fp32", "threads": 1}
 
@@ -71,7 +73,9 @@ def real(make_window, data_dir, qtbot, monkeypatch):
         for run in studio.runs.live_runs(session):
             studio.runs.kill(session, run.id)
         break
+    close_windows(qtbot, windows)
     assert noted == [], f"the GUI thread called the run service: {noted}"
+
 
 
 def start_from_form(pane, qtbot, name, steps, **fields):
@@ -131,7 +135,7 @@ def test_a_real_run_from_the_form_live_paused_resumed_stopped_then_reopened(real
     assert paused_at + 20 <= final < 5000
     qtbot.waitUntil(lambda: drawn_steps(pane, run.id) == final, timeout=5000)
     window.close()
-    assert not pane.timer.isActive()
+    qtbot.waitUntil(lambda: not pane.timer.isActive(), timeout=5000)
 
     # Reopened: the run is listed and its whole curve is drawn again, as the store holds it.
     window2, pane2 = real()

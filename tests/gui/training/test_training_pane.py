@@ -122,7 +122,7 @@ def test_reopening_the_window_finds_the_run_with_its_full_curve(training, fake, 
     run = start_from_form(pane, qtbot, steps=120)
     qtbot.waitUntil(lambda: current(pane, run.id).status == "completed", timeout=10_000)
     window.close()
-    assert not pane.timer.isActive()  # the pane shut down with the window
+    qtbot.waitUntil(lambda: not pane.timer.isActive(), timeout=3000)  # the pane shut down with the window
 
     window2, pane2 = training()
     qtbot.waitUntil(lambda: any(r.id == run.id for r in pane2._runs), timeout=3000)
@@ -140,11 +140,45 @@ def test_closing_with_live_runs_asks_and_can_stop_them(training, fake, qtbot):
     qtbot.waitUntil(lambda: current(pane, run.id).status == "running", timeout=3000)
     fake.close_answers.extend(["cancel", "stop"])
     window.close()
+    qtbot.waitUntil(lambda: fake.close_answers == ["stop"], timeout=3000)  # asked once the runs were read again
+    qtbot.wait(100)
     assert window.isVisible() and pane.timer.isActive()  # cancelled
     window.close()
-    assert not window.isVisible()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)  # once the stop was sent (off the GUI thread)
     assert ("stop", run.id) in fake.calls
     qtbot.waitUntil(lambda: fake._runs[run.id].status == "stopped", timeout=5000)
+
+
+def test_closing_asks_only_about_runs_that_still_train_and_never_waits_on_the_gui_thread(training, fake, qtbot,
+                                                                                      monkeypatch):
+    import threading
+
+    from studio.gui.panes.training import pane as pane_module
+
+    window, pane = training()
+    ended = start_from_form(pane, qtbot, name="ended", steps=100_000)
+    going = start_from_form(pane, qtbot, name="going", steps=100_000)
+    qtbot.waitUntil(lambda: {current(pane, r.id).status for r in (ended, going)} == {"running"}, timeout=3000)
+    pane.timer.stop()  # the pane's last poll says both train ...
+    fake._update(ended.id, control="stop")  # as another window or the CLI would
+    qtbot.waitUntil(lambda: fake._runs[ended.id].status == "stopped", timeout=5000)  # ... one ended since
+    assert current(pane, ended.id).status == "running"
+    asked: list[list[str]] = []
+    monkeypatch.setattr(pane_module, "ask_about_live_runs", lambda parent, names: asked.append(names) or "cancel")
+    gate, real_runs = threading.Event(), fake.runs
+    monkeypatch.setattr(fake, "runs", lambda actor: (gate.wait(10), real_runs(actor))[1])  # a slow database
+    window.close()
+    qtbot.wait(200)
+    assert window.isVisible() and asked == []  # the GUI thread went on while the runs were read
+    gate.set()
+    qtbot.waitUntil(lambda: asked == [["going"]], timeout=3000)  # not about the run that ended
+    assert window.isVisible() and current(pane, ended.id).status == "stopped"  # the table was updated too
+
+    fake._update(going.id, control="stop")
+    qtbot.waitUntil(lambda: fake._runs[going.id].status == "stopped", timeout=5000)
+    window.close()  # nothing trains now: no question
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+    assert asked == [["going"]]
 
 
 def test_compare_two_runs(training, fake, qtbot):

@@ -9,12 +9,15 @@ belongs to the user who started it: it stops when they sign out or another user 
 
 from __future__ import annotations
 
+import html
 import time
 from collections import deque
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -31,18 +34,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.serving.backends import BACKENDS
 from studio.core.serving.options import DEFAULT_PORT, ServeOptions, is_loopback
 from studio.gui.concurrent import Task
 from studio.gui.context import AppContext
+from studio.gui.i18n import core_text, error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.serving.requests_model import RequestsModel
+from studio.gui.version_text import architecture_text
 
 POLL_MS = 250
 RATE_WINDOW_S = 3.0
 
 
-def _models(vault, actor, *, state):
-    return [m for m in vault.list_models(actor) if m.latest is not None]
+def _models(vault, serving, actor, *, state):
+    """The servable models, and for each back-end but torch why it cannot serve each of them (serving's own
+    check, which `studio serve --backend` and Start go through): None where it can."""
+    models = [m for m in vault.list_models(actor) if m.latest is not None]
+    refusals = {}
+    for backend in BACKENDS:
+        missing = serving.backend_refusal(actor, None, backend)
+        refusals[backend] = {"": missing} | {
+            f"{m.name}:{m.latest.number}": missing or serving.backend_refusal(actor, f"{m.name}:{m.latest.number}",
+                                                                              backend) for m in models}
+    return models, refusals
 
 
 def _start(serving, actor, refs, options, *, state):
@@ -54,6 +69,11 @@ def _stop(serving, actor, server, *, state):
     return server
 
 
+def _wrapped(*paragraphs: str) -> str:
+    """Rich text, so that Qt wraps a long tooltip instead of showing one screen-wide line."""
+    return "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+
+
 class ServingPane(Pane):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -62,6 +82,7 @@ class ServingPane(Pane):
         self._seen_at = 0.0
         self._samples: deque[tuple[float, int]] = deque()
         self._operator = None
+        self._refusals: dict[str, dict[str, object]] = {}  # back-end -> ref ("" = installed?) -> Message
 
         heading = QLabel(self.tr("Serving"))
         font = heading.font()
@@ -83,6 +104,12 @@ class ServingPane(Pane):
         self.batch = QSpinBox()
         self.batch.setRange(1, 64)
         self.batch.setValue(ServeOptions().max_batch)
+        self.backend = QComboBox()
+        self.backend.setObjectName("servingBackend")
+        names = {"torch": self.tr("torch (the studio's own numerics)"),
+                 "llama.cpp": self.tr("llama.cpp (GGUF in memory; faster on a CPU)")}
+        for name in BACKENDS:
+            self.backend.addItem(names.get(name, name), name)
         self.start_button = QPushButton(self.tr("Start"))
         self.stop_button = QPushButton(self.tr("Stop"))
         self.refresh_button = QPushButton(self.tr("Refresh models"))
@@ -98,6 +125,7 @@ class ServingPane(Pane):
         form.addRow(self.tr("Address"), self.host)
         form.addRow(self.tr("Port"), self.port)
         form.addRow(self.tr("Batch size"), self.batch)
+        form.addRow(self.tr("Back-end"), self.backend)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
@@ -156,6 +184,8 @@ class ServingPane(Pane):
         self.stop_button.clicked.connect(self.stop)
         self.refresh_button.clicked.connect(self.load_models)
         self.host.textChanged.connect(self._host_changed)
+        self.models_list.itemChanged.connect(lambda _item: self._update_backends())
+        self.backend.currentIndexChanged.connect(lambda _i: self._update_backends())
         ctx.sig_session_changed.connect(self._session_changed)
         self._update_buttons()
         self.load_models()
@@ -164,19 +194,24 @@ class ServingPane(Pane):
     def load_models(self) -> Task | None:
         if self.ctx.session is None or self._task is not None:
             return None
-        return self._run(_models, self.ctx.studio.vault, self.ctx.actor, done=self._models_loaded)
+        return self._run(_models, self.ctx.studio.vault, self.ctx.studio.serving, self.ctx.actor,
+                         done=self._models_loaded)
 
-    def _models_loaded(self, models: list) -> None:
+    def _models_loaded(self, result: tuple) -> None:
+        models, self._refusals = result
         checked = set(self.chosen())
+        self.models_list.blockSignals(True)
         self.models_list.clear()
         for m in models:
             ref = f"{m.name}:{m.latest.number}"
-            item = QListWidgetItem(f"{ref}  —  {m.latest.architecture or ''}".rstrip(" —"))
+            item = QListWidgetItem(f"{ref}  —  {architecture_text(m.latest)}".rstrip(" —"))
             item.setData(Qt.ItemDataRole.UserRole, ref)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if ref in checked or (not checked and len(models) == 1)
                                else Qt.CheckState.Unchecked)
             self.models_list.addItem(item)
+        self.models_list.blockSignals(False)
+        self._update_backends()
         if not models:
             self.status.setText(self.tr("No model to serve: train one, or import one into the Vault."))
 
@@ -194,10 +229,35 @@ class ServingPane(Pane):
             on = item.data(Qt.ItemDataRole.UserRole) in refs
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
+    def backend_refusal(self, backend: str) -> str | None:
+        """Why `backend` cannot serve the ticked models (the first reason, translated), None when it can."""
+        reasons = self._refusals.get(backend, {})
+        for ref in ["", *self.chosen()]:
+            if reasons.get(ref) is not None:
+                return core_text(reasons[ref])
+        return None
+
+    def _update_backends(self) -> None:
+        """Each back-end that cannot serve the ticked models is disabled, its reason as the tooltip; a
+        disabled choice falls back to torch."""
+        items: QStandardItemModel = self.backend.model()
+        for i in range(self.backend.count()):
+            reason = self.backend_refusal(self.backend.itemData(i))
+            item = items.item(i)
+            item.setEnabled(reason is None)
+            item.setToolTip(_wrapped(reason) if reason else "")
+            if reason is not None and self.backend.currentIndex() == i:
+                self.backend.setCurrentIndex(self.backend.findData("torch"))
+        chosen = self.backend.currentData()
+        unavailable = [r for b in BACKENDS if b != chosen and (r := self.backend_refusal(b))]
+        self.backend.setToolTip(_wrapped(*unavailable) if unavailable else _wrapped(
+            self.tr("The torch back-end computes exactly what the studio's own generation does; llama.cpp runs the "
+                    "model's GGUF, written into memory only.")))
+
     # -- start and stop ----------------------------------------------------------------------------------------
     def options(self) -> ServeOptions:
         return ServeOptions(host=self.host.text().strip() or "127.0.0.1", port=self.port.value(),
-                            max_batch=self.batch.value())
+                            max_batch=self.batch.value(), backend=self.backend.currentData())
 
     def start(self) -> Task | None:
         refs = self.chosen()
@@ -251,7 +311,7 @@ class ServingPane(Pane):
 
     def _failed(self, error: Exception) -> None:
         self._task = None
-        self.status.setText(self.tr("Could not do it: {error}").format(error=str(error)))
+        self.status.setText(self.tr("Could not do it: {error}").format(error=error_text(error)))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -260,7 +320,7 @@ class ServingPane(Pane):
         self.start_button.setEnabled(idle and signed_in and self.server is None)
         self.stop_button.setEnabled(idle and self.server is not None)
         self.refresh_button.setEnabled(idle and signed_in)
-        for w in (self.host, self.port, self.batch, self.models_list):
+        for w in (self.host, self.port, self.batch, self.backend, self.models_list):
             w.setEnabled(self.server is None)
 
     def _host_changed(self, text: str) -> None:

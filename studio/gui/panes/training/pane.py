@@ -341,21 +341,50 @@ class TrainingPane(Pane):
     def live_runs(self) -> list[Any]:
         return [r for r in self._runs if r.status in LIVE]
 
-    def close_requested(self) -> bool:
-        live = self.live_runs()
-        if not live or not self._signed_in():
-            return True
+    def close_check(self, done) -> None:
+        """Asks about the runs that train *now*: the last poll may be a second old (a run that had just ended
+        was asked about), so when it saw one live, their state is read again off the GUI thread first; the
+        stops, if asked for, are sent off it too, and the window closes once they are. With none live in the
+        last poll the window closes at once (a run started elsewhere meanwhile keeps training: runs never need
+        the window)."""
+        if self.backend is None or not self._signed_in() or not self.live_runs():
+            done(True)
+            return
+        actor = self.ctx.actor
+
+        def read(runs: list[Any]) -> None:
+            self._runs_loaded(runs)
+            self._ask_about([r for r in runs if r.status in LIVE], actor, done)
+
+        def unread(error: BaseException) -> None:  # the database is busy or gone: the last poll's answer
+            log.warning("closing: could not read the runs again: %s", error)
+            self._ask_about(self.live_runs(), actor, done)
+
+        if self.calls.run(self.backend.runs, actor, done=read, failed=unread) is None:
+            done(True)  # the pane has shut down: nothing of it keeps the window
+
+    def _ask_about(self, live: list[Any], actor: Any, done) -> None:
+        if not live:
+            done(True)
+            return
         answer = ask_about_live_runs(self, [r.name for r in live])
         if answer == "cancel":
-            return False
-        if answer == "stop":
-            actor = self.ctx.actor
-            for run in live:
-                try:
-                    self.backend.control(actor, run.id, "stop")  # a quick write; the window is closing
-                except StudioError as error:
-                    log.warning("could not stop run %s: %s", run.id, error)
-        return True
+            done(False)
+        elif answer == "stop":
+            ids = [r.id for r in live]
+            if self.calls.run(self._stop_all, actor, ids, done=lambda _: done(True),
+                              failed=lambda error: done(True)) is None:
+                done(True)
+        else:
+            done(True)
+
+    def _stop_all(self, actor: Any, run_ids: list[int]) -> None:
+        """(A worker thread.) Ask each run to stop; one that cannot be asked is logged, the others still are."""
+        for run_id in run_ids:
+            try:
+                self.backend.control(actor, run_id, "stop")
+            except StudioError as error:
+                log.warning("could not stop run %s: %s", run_id, error)
 
     def shutdown(self) -> None:
         if self._shut:
