@@ -198,16 +198,32 @@
         <translation>来源</translation>
     </message>
     <message>
+        <source>The version compressed</source>
+        <translation>被压缩的版本</translation>
+    </message>
+    <message>
         <source>To</source>
         <translation>结果</translation>
     </message>
     <message>
-        <source>Size</source>
-        <translation>大小</translation>
+        <source>The version stored</source>
+        <translation>存储的版本</translation>
     </message>
     <message>
-        <source>Perplexity change</source>
-        <translation>困惑度变化</translation>
+        <source>Size ×</source>
+        <translation>大小 ×</translation>
+    </message>
+    <message>
+        <source>File size against the original</source>
+        <translation>文件大小相对原模型</translation>
+    </message>
+    <message>
+        <source>ΔPPL %</source>
+        <translation>Δ困惑度 %</translation>
+    </message>
+    <message>
+        <source>Perplexity change against the original, percent</source>
+        <translation>困惑度相对原模型的变化，百分比</translation>
     </message>
     <message>
         <source>Dataset</source>
@@ -216,6 +232,10 @@
     <message>
         <source>By</source>
         <translation>操作者</translation>
+    </message>
+    <message>
+        <source>The dataset and split measured on</source>
+        <translation>评测所用的数据集和划分</translation>
     </message>
     <message>
         <source>ppl {value}</source>
@@ -271,6 +291,10 @@
     <message>
         <source>SparseGPT</source>
         <translation>SparseGPT</translation>
+    </message>
+    <message>
+        <source>ADMM</source>
+        <translation>ADMM</translation>
     </message>
     <message>
         <source>Method</source>
@@ -437,8 +461,12 @@
         <translation>按输入的大小为每个权重加权（逐输出行）；需要校准数据，耗时几秒。</translation>
     </message>
     <message>
-        <source>Prunes and updates the remaining weights to make up for the removed ones; needs calibration data. The most accurate, above all at 2:4.</source>
-        <translation>剪枝并更新剩余权重以弥补被移除的权重；需要校准数据。精度最高，2:4 时尤其如此。</translation>
+        <source>Prunes and updates the remaining weights to make up for the removed ones; needs calibration data. Far ahead of magnitude, above all at 2:4.</source>
+        <translation>剪枝并更新剩余权重以弥补被移除的权重；需要校准数据。远胜幅值剪枝，2:4 时尤其如此。</translation>
+    </message>
+    <message>
+        <source>Prunes and solves for the best remaining weights of every layer; needs calibration data. The most accurate, at 50% and at 2:4.</source>
+        <translation>剪枝并为每一层求解最优的剩余权重；需要校准数据。精度最高，50% 和 2:4 皆然。</translation>
     </message>
     <message>
         <source>Rounds every weight to the nearest step. No data needed; fine for int8.</source>

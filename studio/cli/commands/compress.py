@@ -47,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--structured", action="store_true", help="remove whole attention heads and MLP neurons")
     parser.add_argument("--scope", choices=SCOPES, default="layer", help="unstructured pruning: per matrix or global")
     parser.add_argument("--method", choices=PRUNE_METHODS, default="magnitude",
-                        help="unstructured / N:M pruning: by |weight| (magnitude), |weight| x input norm (wanda), or "
-                             "with the remaining weights updated to compensate (sparsegpt); the last two calibrate")
+                        help="unstructured / N:M pruning: by |weight| (magnitude), |weight| x input norm (wanda), "
+                             "with the remaining weights updated to compensate (sparsegpt), or solved for the best "
+                             "remaining weights per layer (admm); all but magnitude calibrate")
     parser.add_argument("--pattern", choices=PATTERNS, default="unstructured",
                         help="N:M semi-structured sparsity (2:4 keeps 2 of every 4 inputs; --prune then defaults to 0.5)")
     parser.add_argument("--quant", choices=QUANT_METHODS + WEIGHT_QUANTIZERS, default="none",

@@ -1,6 +1,6 @@
 """Magnitude masks over several matrices (the "global" scope), and structured pruning of the native GPT.
 
-Unstructured pruning of any family is in methods/ (magnitude, wanda, sparsegpt) over the family's Linear
+Unstructured pruning of any family is in methods/ (magnitude, wanda, sparsegpt, admm) over the family's Linear
 layers; `magnitude_masks` ranks matrices together for the global scope (one threshold over all of them). The
 zeros shrink nothing by themselves; storage.py keeps such matrices in sparse form when that is smaller.
 

@@ -23,9 +23,9 @@ from studio.core.messages import msg
 from studio.core.models.config import GPTConfig
 
 QUANT_METHODS = ("none", "int8", "int4", "dynamic-int8")  # the stored format
-PRUNE_METHODS = ("magnitude", "wanda", "sparsegpt")  # methods/<name>.py
+PRUNE_METHODS = ("magnitude", "wanda", "sparsegpt", "admm")  # methods/<name>.py
 WEIGHT_QUANTIZERS = ("rtn", "gptq", "awq")  # how int8 / int4 values are chosen (methods/<name>.py)
-CALIBRATED = frozenset({"wanda", "sparsegpt", "gptq", "awq"})
+CALIBRATED = frozenset({"wanda", "sparsegpt", "admm", "gptq", "awq"})
 PATTERNS = ("unstructured", "2:4", "4:8")
 SPLITS = ("train", "val", "test")
 DEFAULT_CALIB_SAMPLES = 128
@@ -48,11 +48,11 @@ class Recipe:
     group_size: int = 64  # int4 only: weights per scale
     quantize_embeddings: bool = True  # int8/int4 also store the token and position embeddings as integers
     kernel: str = "auto"  # how quantized layers run (see runtime.py); auto picks the fastest measured here
-    method: str = "magnitude"  # unstructured / N:M pruning: magnitude | wanda | sparsegpt
+    method: str = "magnitude"  # unstructured / N:M pruning: magnitude | wanda | sparsegpt | admm
     pattern: str = "unstructured"  # or "2:4" / "4:8": keep N non-zeros in every M inputs (sparsity 1 - N/M)
     quant_method: str = "rtn"  # int8 / int4: rtn | gptq | awq
     act_order: bool = False  # GPTQ: columns by decreasing Hessian diagonal
-    calib_dataset: str | None = None  # calibration data for wanda, sparsegpt, gptq, awq (None: the run's dataset)
+    calib_dataset: str | None = None  # calibration data for wanda, sparsegpt, admm, gptq, awq (None: the run's dataset)
     calib_split: str = "train"
     calib_samples: int = DEFAULT_CALIB_SAMPLES  # windows of calib_seq_len tokens
     calib_seq_len: int = 0  # 0: the model's context, at most MAX_CALIB_SEQ_LEN

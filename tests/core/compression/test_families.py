@@ -7,7 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from studio.core.compression import target
-from studio.core.compression.calibration import CalibrationSet, calibration_windows, capture
+from studio.core.compression.calibration import CalibrationSet, calibration_windows, capture, for_each_block
 from studio.core.compression.load import load_model
 from studio.core.compression.methods import pruner_named, quantizer_named
 from studio.core.compression.methods.base import QuantSpec
@@ -65,6 +65,9 @@ def test_defining_properties_on_the_familys_layers(hf):
         rows, cols = w.shape
         assert (keep.reshape(rows, cols // 4, 4).sum(-1) == 2).all(), name
         assert float(err(sgpt - w)) < float(err(mag - w)), name
+        admm, keep = pruner_named("admm").prune(w, stats[name], 0.5, (2, 4))
+        assert (keep.reshape(rows, cols // 4, 4).sum(-1) == 2).all() and not admm[~keep].any(), name
+        assert float(err(admm - w)) < float(err(sgpt - w)), name
         _, keep = pruner_named("wanda").prune(w, stats[name], 0.5)
         assert (keep.sum(dim=1) == cols - cols // 2).all(), name
         spec = QuantSpec(4, 32, True)
@@ -73,6 +76,33 @@ def test_defining_properties_on_the_familys_layers(hf):
         awq = quantizer_named("awq").quantize(w, stats[name], spec).dequantize()
         assert float(err(gptq - w)) < float(err(rtn - w)), name
         assert float(err(awq - w)) <= float(err(rtn - w)) * (1 + 1e-5), name
+
+
+def test_block_by_block_calibration_sees_what_the_whole_model_computes(hf):
+    """Each block's layers are calibrated on the inputs the full transformers forward gives them (rotary
+    positions, causal mask and all): the hidden state entering layer i, through its input norm, for q/k/v, and
+    the attention output for o_proj, as a plain forward of the model with its own hooks records them."""
+    _, config, tensors, windows = hf
+    model = family_for_config(config).build(config, tensors).eval()
+    layers = target.linear_layers(model)
+    seen = {}
+    for_each_block(model, lambda x: target.logits(model, x), layers, windows,
+                   lambda name, layer, inputs: seen.setdefault(name, inputs))
+    attention_in: dict[int, list] = {}
+    hooks = [model.model.layers[i].self_attn.o_proj.register_forward_hook(
+        lambda _m, args, _o, i=i: attention_in.setdefault(i, []).append(args[0])) for i in range(2)]
+    with torch.no_grad():
+        hidden = [model(windows[j:j + 8], output_hidden_states=True).hidden_states for j in range(0, 16, 8)]
+    for h in hooks:
+        h.remove()
+    for i in range(2):
+        with torch.no_grad():
+            normed = torch.cat([model.model.layers[i].input_layernorm(h[i]) for h in hidden])
+        for name, x in ((f"model.layers.{i}.self_attn.q_proj", normed),
+                        (f"model.layers.{i}.self_attn.o_proj", torch.cat(attention_in[i]))):
+            x = x.reshape(-1, x.shape[-1]).double()
+            expected = 2.0 / x.shape[0] * x.t() @ x
+            assert torch.allclose(seen[name].hessian.double(), expected, rtol=1e-4, atol=1e-6), name
 
 
 def test_pruned_and_quantized_versions_store_load_and_run_compressed(hf):

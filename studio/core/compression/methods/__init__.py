@@ -1,7 +1,7 @@
 """Compression methods, one module each behind the interface in base.py (a function over one Linear layer's
 weight and its calibration inputs). The registry is static: a new method is a new module here, listed below.
 
-Pruning: magnitude (baseline), wanda, sparsegpt. Quantization: rtn (baseline), gptq, awq.
+Pruning: magnitude (baseline), wanda, sparsegpt, admm. Quantization: rtn (baseline), gptq, awq.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import importlib
 
 from studio.core.errors import ValidationError
 
-PRUNERS = ("magnitude", "wanda", "sparsegpt")
+PRUNERS = ("magnitude", "wanda", "sparsegpt", "admm")
 QUANTIZERS = ("rtn", "gptq", "awq")
 # Imported by name when chosen; the frozen build's spec lists these (PyInstaller cannot see a dynamic import).
 METHOD_MODULES = tuple(f"studio.core.compression.methods.{name}" for name in PRUNERS + QUANTIZERS)
