@@ -13,9 +13,9 @@ changes between steps:
 
 Each layer of the batch's cache writes a decode step's keys and values in place, into room kept at the end
 of its buffer (`_RowsLayer`), where transformers' DynamicLayer concatenates, copying the whole cache every
-step (15% of a 6 x 384 Llama's 8-row step). The cache has only full-attention layers (no `config`): a sliding-window model's window is kept by its mask
-(transformers builds it from the positions of the padded layout, the same distance for every row), at the
-cost of caching the whole row. `supports(model)` says whether a model can be batched this way (its forward
+step (15-20% of a 6 x 384 Llama's 8-row step). The cache has only full-attention layers (no `config`): a
+sliding-window model's window is kept by its mask (transformers builds it from the positions of the padded
+layout, the same distance for every row), at the cost of caching the whole row. `supports(model)` says whether a model can be batched this way (its forward
 takes an attention mask and positions, and no layer keeps a recurrent state that padding would corrupt);
 other models are served row by row (family_runner.FamilyRunner).
 """
