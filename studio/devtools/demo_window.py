@@ -44,8 +44,11 @@ def populate_datasets(studio, li, sam):
 def populate_vault(studio, li, sam, dataset=None) -> dict[str, int]:
     """A few tiny models with lineage: li.wei's GPT, a checkpoint of it, its int8 version; sam's experiment,
     shared with li.wei. Returns model ids by name."""
+    import json
+
     import torch
 
+    from studio.core.services.compression.sources import architecture_label
     from studio.core.stores.vault import LineageEdge
 
     data = LineageEdge("dataset", str(dataset.id), dataset.name) if dataset else LineageEdge("dataset", "", "stories")
@@ -56,19 +59,22 @@ def populate_vault(studio, li, sam, dataset=None) -> dict[str, int]:
         return {f"h.{i}.attn.weight": torch.randn(64 * scale, 64, generator=g) for i in range(4)}
 
     vault = studio.vault
-    base = vault.add_version(li, None, weights(4), name="shakespeare-gpt", kind="trained",
-                             architecture="GPT (4 layers, 128 wide)", tags=["char", "demo"],
+    # no hand-written architecture: the studio labels each version from its config ("GPT 4L/128d") as for real ones
+    base = vault.add_version(li, None, weights(4), name="shakespeare-gpt", kind="trained", tags=["char", "demo"],
                              config=CONFIG, tokenizer={"model": {"type": "char"}},
                              lineage=[data, LineageEdge("run", "1", "shakespeare-base")])
     ckpt = vault.add_version(li, "shakespeare-gpt", weights(4), kind="checkpoint", config=CONFIG,
                              lineage=[data, LineageEdge("run", "2", "shakespeare-finetune"),
                                       LineageEdge("source_version", str(base.id))])
+    recipe = {"sparsity": 0.3, "quant": "int8"}  # as the compressor describes its versions (compression/sources.py)
+    compressed = {"label": "prune 30% + int8", "recipe": recipe}
     vault.add_version(li, None, {k: v.to(torch.int8) for k, v in weights(4).items()}, name="shakespeare-gpt-int8",
-                      kind="compressed", architecture="GPT (4 layers, 128 wide)", tags=["int8"],
-                      lineage=[LineageEdge("source_version", str(ckpt.id)), LineageEdge("recipe", "", '{"quantize": "int8"}')])
-    sams = vault.add_version(sam, None, weights(8), name="sams-experiment", kind="trained", architecture="GPT (8 layers)",
-                             config={**CONFIG, "n_layer": 8},
-                             tags=["wip"])
+                      kind="compressed", architecture=architecture_label(CONFIG, compressed), tags=["int8"],
+                      config=CONFIG, metadata={"compression": compressed},
+                      lineage=[LineageEdge("source_version", str(ckpt.id), "shakespeare-gpt v2"),
+                               LineageEdge("recipe", "", json.dumps(recipe, sort_keys=True))])
+    sams = vault.add_version(sam, None, weights(8), name="sams-experiment", kind="trained",
+                             config={**CONFIG, "n_layer": 8}, tags=["wip"])
     vault.share(sam, "sams-experiment", "li.wei")
     return {"shakespeare-gpt": base.model_id, "sams-experiment": sams.model_id}
 

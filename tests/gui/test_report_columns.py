@@ -116,3 +116,36 @@ def test_hidden_columns_are_shown_from_the_header_menu_and_remembered(qtbot, pan
     reset = next(a for a in later.table.column_menu().actions() if a.text() == "Default columns")
     reset.trigger()
     assert later.table.shown_keys() == report_columns.default_keys()
+
+
+def _report(i, label, result_model="tiny", kind="compress"):
+    from datetime import UTC, datetime
+
+    from studio.core.stores.compression import CompressionReport
+
+    return CompressionReport(
+        id=i, kind=kind, model_id=1, model_name="tiny", source_version=3, result_model_id=1,
+        result_model_name=result_model, result_version=3 + i, label=label, recipe={}, dataset="tiny-stories",
+        split="val", results=(RESULTS[0].to_dict(), RESULTS[min(i, 4)].to_dict()), log=(), created_by=1,
+        created_by_name="li.wei", created_at=datetime(2026, 12, 3, 13, 42, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_earlier_results_fit_at_1280x800(qtbot, make_window, data_dir, language):
+    window = make_window(data_dir, theme_mode="light", language=language)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    p = window.show_pane("compression")
+    p.tabs.setCurrentWidget(p.history)
+    p.history.set_reports([_report(3, "prune 50% + int8"), _report(2, "int4-g32", result_model="tiny-int4"),
+                           _report(1, "int8")])
+    qtbot.wait(50)
+    table = p.history
+    assert not table.horizontalScrollBar().isVisible()
+    assert table.horizontalHeader().length() <= table.viewport().width()
+    # versions of the chosen model by number, another model's by name; the full names in the tooltips
+    assert [table.item(r, 2).text() for r in range(3)] == ["v3"] * 3
+    assert [table.item(r, 3).text() for r in range(3)] == ["v6", "tiny-int4 v5", "v4"]
+    assert table.item(0, 2).toolTip() == "tiny v3" and table.item(0, 3).toolTip() == "tiny v6"
+    assert table.item(0, 4).text() == "0.203" and table.item(0, 5).text() == "+0.37"

@@ -365,3 +365,34 @@ def test_a_runs_model_is_being_written_only_while_its_worker_lives(qtbot, setup)
     assert pane.select_model("doomed (run 1)")
     assert pane.details.fields["version"].text() == "1"
     assert studio.runs.store.get(run_id).status == "interrupted"
+
+
+def test_the_studios_labels_are_shown_in_the_interface_language_and_a_users_as_typed(make_window, data_dir, qtbot):
+    """The compressor writes a version's recipe in a short notation, stored so in every language: the Vault
+    translates its words where it shows them (architecture, what the version is); an architecture someone typed
+    stays as typed."""
+    from studio.core.services.compression.sources import architecture_label
+
+    window = make_window(data_dir, theme_mode="light", language="zh_CN")
+    window.show()
+    qtbot.waitExposed(window)
+    pane = _sign_in(window, window.ctx.session)
+    config = {"n_layer": 2, "n_head": 2, "n_embd": 16, "block_size": 16, "vocab_size": 65}
+    compressed = {"label": "structured 25% + int8", "recipe": {"sparsity": 0.25, "structured": True, "quant": "int8"}}
+    pane.vault.add_version(window.ctx.session, None, {"w": torch.ones(4, 4)}, name="small", kind="compressed",
+                           config=config, architecture=architecture_label(config, compressed),
+                           metadata={"compression": compressed})
+    pane.vault.add_version(window.ctx.session, None, {"w": torch.ones(4, 4)}, name="typed",
+                           architecture="GPT (8 layers)")
+    pane.refresh()
+
+    def row(name):
+        r = next(r for r in range(pane.models.rowCount()) if pane.models.row_at(r).name == name)
+        return [pane.models.index(r, c).data() for c in range(3)]
+
+    assert row("small") == ["small", "1", "GPT 2L/16d 结构化 25% + int8"]
+    assert row("typed") == ["typed", "1", "GPT (8 layers)"]
+    assert pane.select_model("small")
+    assert pane.details.fields["architecture"].text() == "GPT 2L/16d 结构化 25% + int8"
+    versions = pane.details.versions
+    assert versions.index(0, 2).data() == "结构化 25% + int8"  # the "What" column

@@ -198,16 +198,32 @@
         <translation>来源</translation>
     </message>
     <message>
+        <source>The version compressed</source>
+        <translation>被压缩的版本</translation>
+    </message>
+    <message>
         <source>To</source>
         <translation>结果</translation>
     </message>
     <message>
-        <source>Size</source>
-        <translation>大小</translation>
+        <source>The version stored</source>
+        <translation>存储的版本</translation>
     </message>
     <message>
-        <source>Perplexity change</source>
-        <translation>困惑度变化</translation>
+        <source>Size ×</source>
+        <translation>大小 ×</translation>
+    </message>
+    <message>
+        <source>File size against the original</source>
+        <translation>文件大小相对原模型</translation>
+    </message>
+    <message>
+        <source>ΔPPL %</source>
+        <translation>Δ困惑度 %</translation>
+    </message>
+    <message>
+        <source>Perplexity change against the original, percent</source>
+        <translation>困惑度相对原模型的变化，百分比</translation>
     </message>
     <message>
         <source>Dataset</source>
@@ -216,6 +232,10 @@
     <message>
         <source>By</source>
         <translation>操作者</translation>
+    </message>
+    <message>
+        <source>The dataset and split measured on</source>
+        <translation>评测所用的数据集和划分</translation>
     </message>
     <message>
         <source>ppl {value}</source>

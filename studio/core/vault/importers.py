@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.core.errors import ValidationError
+from studio.core.errors import StudioError, ValidationError
 from studio.core.vault import safetensors_io
 from studio.core.vault.safetensors_io import Layout
 
@@ -276,7 +276,8 @@ def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | 
         plan.parameter_count = counted
     if config:
         archs = config.get("architectures")
-        plan.architecture = str(archs[0]) if isinstance(archs, list) and archs else str(config.get("model_type", ""))
+        plan.architecture = (str(archs[0]) if isinstance(archs, list) and archs else str(config.get("model_type", ""))
+                             ) or _described_architecture(config)
         summary = {k: config[k] for k in ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
                                           "vocab_size", "torch_dtype", "n_layer", "n_head", "n_embd", "block_size")
                    if k in config and isinstance(config[k], str | int | float)}
@@ -284,6 +285,17 @@ def summarise(plan: ImportPlan, layouts: list[Layout], config: dict[str, Any] | 
             plan.metadata["config"] = summary
     elif layouts and layouts[0].metadata.get("architecture"):
         plan.architecture = layouts[0].metadata["architecture"]
+
+
+def _described_architecture(config: dict[str, Any]) -> str:
+    """The family's notation for a config that names no architecture (the studio's own GPT: "GPT 4L/128d"), as
+    the runs and the compressor label their versions; "" when no family describes it."""
+    from studio.core.models.family import describe
+
+    try:
+        return describe(config).architecture
+    except (StudioError, KeyError, TypeError, ValueError):
+        return ""
 
 
 def _gpt_parameters(config: Mapping[str, Any] | None) -> int | None:

@@ -40,6 +40,20 @@ def test_bundle_for_a_user_of_this_studio(studio, people, hf_folder, tmp_path, h
         studio.vault.bundle(alice, "gpt", tmp_path / "gpt.msbundle", to_user="bob")
 
 
+def test_a_bundles_lineage_keeps_the_senders_labels_and_no_words_of_ours(studio, people, tmp_path):
+    from studio.core.stores.vault import LineageEdge
+
+    alice, bob = people
+    studio.vault.add_version(alice, None, {"w": torch.ones(4)}, name="trained", kind="checkpoint",
+                             lineage=[LineageEdge("dataset", "3", "stories"), LineageEdge("run", "7", "lr-sweep"),
+                                      LineageEdge("recipe", "", '{"quant": "int8"}'), LineageEdge("dataset", "4", "")])
+    studio.vault.bundle(alice, "trained", tmp_path / "t.msbundle", to_user="bob")
+    v = studio.vault.unbundle(bob, tmp_path / "t.msbundle", name="from-alice")
+    assert v.kind == "bundle"  # what the Vault shows, translated, as "from a bundle"
+    assert [(e.kind, e.ref, e.label) for e in v.lineage] == [
+        ("dataset", "", "stories"), ("run", "", "lr-sweep"), ("recipe", "", '{"quant": "int8"}'), ("dataset", "", "4")]
+
+
 def test_bundle_to_another_studio_by_public_key(studio, people, st_file, tmp_path, tensors):
     alice, _ = people
     studio.vault.import_path(alice, st_file, name="tiny")

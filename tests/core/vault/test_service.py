@@ -83,6 +83,18 @@ def test_add_version_from_tensors_with_lineage_and_load_any_version(studio, alic
         studio.vault.add_version(alice, "tiny", newer, lineage=[LineageEdge("source_version", "999")])
 
 
+def test_a_version_of_the_studios_gpt_is_labelled_from_its_config_in_notation(studio, alice):
+    """Not a blank architecture, and no English prose a caller wrote: the family's notation, as runs and the
+    compressor label theirs (the GUI translates words, never this)."""
+    config = {"n_layer": 8, "n_head": 4, "n_embd": 128, "block_size": 64, "vocab_size": 65}
+    v = studio.vault.add_version(alice, None, tiny_tensors(), name="gpt-8", config=config)
+    assert v.architecture == "GPT 8L/128d"
+    hf = studio.vault.add_version(alice, None, tiny_tensors(), name="hf", config={"model_type": "llama"})
+    assert hf.architecture == "llama"  # a config that names its type keeps it
+    odd = studio.vault.add_version(alice, None, tiny_tensors(), name="odd", config={"a": 1})
+    assert odd.architecture == ""  # nothing describes it: unknown rather than a guess
+
+
 def test_a_failed_tag_anywhere_hands_nothing_over(studio, alice, monkeypatch):
     v = studio.vault.add_version(alice, None, tiny_tensors(), name="m", config={"a": 1})
     weights = next(a for a in v.artifacts if a.role == "weights")

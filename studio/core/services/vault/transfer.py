@@ -234,7 +234,9 @@ class TransferMixin(VaultBase):
                     parameter_count=version["parameter_count"], dtype=version["dtype"], size_bytes=total,
                     notes=version["notes"], metadata={**version["metadata"], "bundle_from": manifest["sender"]},
                     created_by=actor.user_id,
-                    lineage=[LineageEdge(e["kind"], "", f"{e['kind']} {e['ref']} {e['label']}".strip() + " (from a bundle)")
+                    # the sender's labels as they were; no ref (an id of the other studio means nothing here) and no
+                    # words of ours: the version's kind says it came in a bundle, in the reader's language
+                    lineage=[LineageEdge(e["kind"], "", str(e["label"] or e["ref"]))
                              for e in version["lineage"] if e["kind"] in ("dataset", "run", "recipe")])
                 publics = keyring.public_keys(recipients)
                 for art, uid, new_key, blob in sealed:

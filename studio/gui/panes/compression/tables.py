@@ -190,15 +190,23 @@ class SamplesTable(_Table):
 
 
 class HistoryTable(_Table):
-    """Earlier reports of the chosen model, newest first."""
+    """Earlier reports of the chosen model, newest first. Versions of the chosen model are written "v3" (its
+    name is in the Model box), another model's with its name; the full names are in the cells' tooltips."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        headers = [self.tr("When"), self.tr("What"), self.tr("From"), self.tr("To"), self.tr("Size"),
-                   self.tr("Perplexity change"), self.tr("Dataset"), self.tr("By")]
+        self.setWordWrap(False)
+        headers = [(self.tr("When"), ""), (self.tr("What"), ""), (self.tr("From"), self.tr("The version compressed")),
+                   (self.tr("To"), self.tr("The version stored")),
+                   (self.tr("Size ×"), self.tr("File size against the original")),
+                   (self.tr("ΔPPL %"), self.tr("Perplexity change against the original, percent")),
+                   (self.tr("Dataset"), self.tr("The dataset and split measured on")), (self.tr("By"), "")]
         self.setColumnCount(len(headers))
-        self.setHorizontalHeaderLabels(headers)
+        for i, (text, tip) in enumerate(headers):
+            item = QTableWidgetItem(text)
+            item.setToolTip(tip)
+            self.setHorizontalHeaderItem(i, item)
         self.reports: list[CompressionReport] = []
 
     def set_reports(self, reports: Sequence[CompressionReport]) -> None:
@@ -209,18 +217,24 @@ class HistoryTable(_Table):
             size = ppl = "–"
             if len(results) >= 2:
                 row = table_rows(results)[-1]
-                size = _fmt(row["size_ratio"], ".3f", "x")
-                ppl = _fmt(row["ppl_change_pct"], "+.2f", "%")
+                size = _fmt(row["size_ratio"], ".3f")
+                ppl = _fmt(row["ppl_change_pct"], "+.2f")
             elif results and results[0].perplexity is not None:
                 ppl = self.tr("ppl {value}").format(value=f"{results[0].perplexity:.4g}")
             label = shown_label(rep.label)
             what = label if rep.kind == "compress" else self.tr("evaluation of {label}").format(label=label)
-            to = f"{rep.result_model_name} v{rep.result_version}" if rep.result_version is not None else "–"
+            source = (f"v{rep.source_version}", f"{rep.model_name} v{rep.source_version}")
+            result = ("–", "")
+            if rep.result_version is not None:
+                full = f"{rep.result_model_name} v{rep.result_version}"
+                result = (f"v{rep.result_version}" if rep.result_model_name == rep.model_name else full, full)
             dataset = f"{rep.dataset} ({rep.split})" if rep.dataset else "–"
-            cells = [rep.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), what,
-                     f"{rep.model_name} v{rep.source_version}", to, size, ppl, dataset, rep.created_by_name]
-            for j, text in enumerate(cells):
-                self.setItem(i, j, _item(text, align_right=j in (4, 5)))
+            cells = [(rep.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), ""), (what, what), source, result,
+                     (size, ""), (ppl, ""), (dataset, ""), (rep.created_by_name, "")]
+            for j, (text, tip) in enumerate(cells):
+                item = _item(text, align_right=j in (4, 5))
+                item.setToolTip(tip)
+                self.setItem(i, j, item)
 
     def selected_report(self) -> CompressionReport | None:
         rows = self.selectionModel().selectedRows() if self.selectionModel() else []

@@ -41,6 +41,7 @@ from studio.gui.context import AppContext
 from studio.gui.i18n import core_text, error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.serving.requests_model import RequestsModel
+from studio.gui.version_text import architecture_text
 
 POLL_MS = 250
 RATE_WINDOW_S = 3.0
@@ -203,7 +204,7 @@ class ServingPane(Pane):
         self.models_list.clear()
         for m in models:
             ref = f"{m.name}:{m.latest.number}"
-            item = QListWidgetItem(f"{ref}  —  {m.latest.architecture or ''}".rstrip(" —"))
+            item = QListWidgetItem(f"{ref}  —  {architecture_text(m.latest)}".rstrip(" —"))
             item.setData(Qt.ItemDataRole.UserRole, ref)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if ref in checked or (not checked and len(models) == 1)

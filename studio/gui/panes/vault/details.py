@@ -27,6 +27,7 @@ from studio.gui.panes.vault.adapters import AdaptersTab
 from studio.gui.panes.vault.facts_text import chat_text, context_text, family_long, tokenizer_text
 from studio.gui.panes.vault.lineage import Graph, LineageGraph, build_graph
 from studio.gui.panes.vault.tables import VersionsTable
+from studio.gui.version_text import architecture_text
 
 
 class DetailsPanel(QTabWidget):
@@ -117,7 +118,7 @@ class DetailsPanel(QTabWidget):
             "notes": m.notes or "—", "created": m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
             "version": (self.tr("{n} (being written by its run)").format(n=v.number) if writing else str(v.number))
             if v else "—",
-            "architecture": (v.architecture if v else "") or "—",
+            "architecture": architecture_text(v) or "—",
             "parameters": f"{human_count(v.parameter_count)} ({v.parameter_count:,})" if v and v.parameter_count
             else "—",
             "dtype": (v.dtype if v else "") or "—", "size": human_size(v.size_bytes) if v and not writing else "—",

@@ -11,6 +11,7 @@ from studio.core.stores.vault import ModelInfo, VersionInfo
 from studio.core.units import human_count, human_size
 from studio.core.vault.facts import version_facts
 from studio.gui.panes.vault.facts_text import UNKNOWN, family_short
+from studio.gui.version_text import architecture_text, variant_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -93,7 +94,7 @@ class ModelsTable(_ListTable):
         values = (
             m.name,
             (self.tr("being written") if writing else str(v.number)) if v else "",
-            v.architecture if v else "",
+            architecture_text(v),
             family_short(facts) if v else "",
             f"{facts.context_length:,}" if facts.context_length else (UNKNOWN if v else ""),
             (human_count(v.parameter_count) if v.parameter_count else UNKNOWN) if v else "",
@@ -159,7 +160,7 @@ class VersionsTable(_ListTable):
                 parts.append(self.tr("best"))
         compression = meta.get("compression")
         if isinstance(compression, dict) and compression.get("label"):
-            parts.append(str(compression["label"]))
+            parts.append(variant_text(str(compression["label"])))
         source = next((e.label for e in v.lineage if e.kind == "source_version" and e.label), "")
         if source and v.kind == "compressed":
             parts.append(self.tr("from {source}").format(source=source))
