@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from studio.core.db.tables.accounts import GrantRow
 from studio.core.db.tables.vault import (
     VaultArtifactRow,
     VaultLineageRow,
@@ -169,8 +170,18 @@ class VaultStore:
             raise not_found(model)
         return row
 
-    def models_named(self, s: Session, name: str) -> list[VaultModelRow]:
-        return list(s.scalars(select(VaultModelRow).where(VaultModelRow.name == name).order_by(VaultModelRow.id)))
+    def models_named(self, s: Session, name: str, seen_by: int | None = None) -> list[VaultModelRow]:
+        """The models called `name` (every one for seen_by None) that user `seen_by` owns, is a recipient of or
+        holds a grant on, as written (the caller verifies them): only that user's rows are looked at, so the
+        queries do not depend on models of that name that others own."""
+        query = select(VaultModelRow).where(VaultModelRow.name == name).order_by(VaultModelRow.id)
+        if seen_by is not None:
+            granted = {int(i) for i in s.scalars(select(GrantRow.obj_id).where(
+                GrantRow.user_id == seen_by, GrantRow.obj_type == "model")) if i.isdigit()}
+            query = query.where(or_(VaultModelRow.owner_id == seen_by, VaultModelRow.id.in_(granted),
+                                    VaultModelRow.id.in_(select(VaultRecipientRow.model_id).where(
+                                        VaultRecipientRow.user_id == seen_by))))
+        return list(s.scalars(query))
 
     def find_model(self, s: Session, name: str, owner_id: int) -> VaultModelRow | None:
         """The owner's model of that name (names are unique per owner)."""

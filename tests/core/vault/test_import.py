@@ -247,13 +247,15 @@ def test_a_model_you_cannot_see_does_not_exist_for_you(studio, make_user, st_fil
 
     alice, bob = make_user(), make_user()
     studio.vault.import_path(alice, st_file, name="secret-project")
+    from tests.core.datasets.test_access import statements_of
+
     answers = {}
     for name in ("secret-project", "no-such-model"):
         for verb in ("show", "load", "verify", "rotate", "delete"):
-            with pytest.raises(NotFoundError) as info:
-                getattr(studio.vault, verb)(bob, name)
-            answers.setdefault(verb, []).append(str(info.value).replace(name, "NAME"))
-    assert all(a == b for a, b in answers.values()), answers
+            statements, error = statements_of(studio, lambda verb=verb, name=name: getattr(studio.vault, verb)(bob, name))
+            assert isinstance(error, NotFoundError), (verb, name, error)
+            answers.setdefault(verb, []).append((str(error).replace(name, "NAME"), statements))
+    assert all(a == b for a, b in answers.values()), answers  # same message, same queries
     mine = studio.vault.import_path(bob, st_file, name="secret-project")  # the name is free for him
     assert (mine.version.number, [m.name for m in studio.vault.list_models(bob)]) == (1, ["secret-project"])
     assert studio.vault.show(alice, "secret-project").model.owner_id == alice.user_id

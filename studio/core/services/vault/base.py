@@ -217,9 +217,11 @@ class VaultBase(Service):
         decides (and records a denial)."""
         if isinstance(model, int):
             return self.store.model_row(s, model)
-        rows = self.store.models_named(s, model)
-        if not self.is_admin(s, actor):
-            rows = [r for r in rows if self._may_see(s, actor, r.id)]
+        if self.is_admin(s, actor):
+            rows = self.store.models_named(s, model)
+        else:  # only the actor's own rows are read: invisible models of the name cost nothing (store.models_named)
+            rows = [r for r in self.store.models_named(s, model, getattr(actor, "user_id", None))
+                    if self._may_see(s, actor, r.id)]
         own = [r for r in rows if r.owner_id == getattr(actor, "user_id", None)]
         if own or len(rows) == 1:
             return (own or rows)[0]
