@@ -727,10 +727,6 @@
         <source>How the quantized layers ran</source>
         <translation>量化层的运行方式</translation>
     </message>
-    <message>
-        <source>Default columns</source>
-        <translation>默认列</translation>
-    </message>
 </context>
 <context>
     <name>SizePerplexityChart</name>

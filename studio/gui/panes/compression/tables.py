@@ -14,6 +14,7 @@ from studio.core.stores.compression import CompressionReport
 from studio.gui.panes.compression import report_columns
 from studio.gui.panes.compression.report_columns import fmt as _fmt
 from studio.gui.panes.compression.report_columns import shown_label
+from studio.gui.widgets.column_choice import ColumnChoice
 
 __all__ = ["HistoryTable", "ReportTable", "SamplesTable", "shown_label"]
 
@@ -59,13 +60,13 @@ class ReportTable(_Table):
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # fitted by _fit_variant
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._header_menu)
         header.sectionResized.connect(self._section_resized)
         self._fitting = False
-        self._menu: QMenu | None = None
+        self.choice = ColumnChoice(self, self.keys, lambda: [(c.key, c.name, c.tip) for c in self.columns],
+                                   report_columns.default_keys(), settings, self.SETTINGS_KEY, always={"variant"},
+                                   on_change=self._fit_variant)
         self._set_headers()
-        self.set_shown(self._stored_keys(), remember=False)
+        self.choice.set_shown(self.choice.stored_keys(), remember=False)
 
     # --- columns ----------------------------------------------------------------------------------------------
 
@@ -73,52 +74,17 @@ class ReportTable(_Table):
         return self.keys.index(key)
 
     def shown_keys(self) -> tuple[str, ...]:
-        return tuple(k for i, k in enumerate(self.keys) if not self.isColumnHidden(i))
+        return self.choice.shown_keys()
 
     def set_shown(self, keys, remember: bool = True) -> None:
         """Show these columns (the Variant column always), hide the others."""
-        wanted = set(keys) | {"variant"}
-        for i, key in enumerate(self.keys):
-            self.setColumnHidden(i, key not in wanted)
-        if remember and self.settings is not None:
-            self.settings.setValue(self.SETTINGS_KEY, ",".join(self.shown_keys()))
-        self._fit_variant()
-
-    def _stored_keys(self) -> tuple[str, ...]:
-        raw = self.settings.value(self.SETTINGS_KEY) if self.settings is not None else None
-        if isinstance(raw, list):  # QSettings reads "a,b" back from an INI file as a list
-            raw = ",".join(raw)
-        keys = tuple(k for k in str(raw or "").split(",") if k in self.keys)
-        return keys or report_columns.default_keys()
+        self.choice.set_shown(keys, remember)
 
     def fill_column_menu(self, menu: QMenu) -> QMenu:
-        """One checkable entry per column, by its full name, and a way back to the default set."""
-        menu.clear()
-        shown = set(self.shown_keys())
-        for column in self.columns[1:]:
-            action = menu.addAction(column.name)
-            action.setCheckable(True)
-            action.setChecked(column.key in shown)
-            action.setToolTip(column.tip)
-            action.setData(column.key)
-            action.toggled.connect(lambda on, key=column.key: self._toggle(key, on))
-        menu.setToolTipsVisible(True)
-        menu.addSeparator()
-        menu.addAction(self.tr("Default columns")).triggered.connect(
-            lambda: self.set_shown(report_columns.default_keys()))
-        return menu
+        return self.choice.fill_menu(menu)
 
     def column_menu(self) -> QMenu:
-        if self._menu is None:
-            self._menu = QMenu(self)
-        return self.fill_column_menu(self._menu)
-
-    def _header_menu(self, pos) -> None:
-        self.column_menu().popup(self.horizontalHeader().mapToGlobal(pos))  # popup, not exec: never blocks
-
-    def _toggle(self, key: str, on: bool) -> None:
-        shown = set(self.shown_keys()) - {key} | ({key} if on else set())
-        self.set_shown([k for k in self.keys if k in shown])
+        return self.choice.menu()
 
     def _set_headers(self) -> None:
         self.columns = report_columns.columns(self.rows)

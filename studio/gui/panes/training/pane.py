@@ -78,7 +78,7 @@ class TrainingPane(Pane):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #d64545;")
         self.notice.hide()
-        self.runs_table = RunsTable()
+        self.runs_table = RunsTable(settings=ctx.settings)
         self.runs_table.sig_selection_changed.connect(self._selection_changed)
         self.actions = RunActions(self, self.backend, self.calls, lambda: self.ctx.actor)
         self.actions.sig_changed.connect(self.refresh)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,22 +19,29 @@ from PySide6.QtWidgets import (
 from studio.gui.panes.training.progress_delegate import ProgressDelegate
 from studio.gui.panes.training.runs_model import (
     COLUMN,
+    COLUMNS,
     STATUS_FILTERS,
     RunRole,
     RunsFilter,
     RunsTableModel,
     tr,
 )
+from studio.gui.widgets.column_choice import ColumnChoice
 
-_WIDTHS = {"name": 160, "status": 90, "dataset": 110, "size": 105, "progress": 130, "best": 90, "speed": 80,
-           "eta": 100, "started": 125, "duration": 100, "owner": 80, "group": 90}
+# Shown before the user chooses: what fits a 1280x800 window without scrolling sideways, in English and Chinese;
+# the others (duration, owner, group, tags) are a right-click on the header away.
+DEFAULT_COLUMNS = ("name", "status", "dataset", "size", "progress", "best", "speed", "eta", "started")
+_WIDTHS = {"name": 160, "status": 90, "dataset": 110, "size": 110, "progress": 130, "best": 120, "speed": 95,
+           "eta": 90, "started": 125, "duration": 100, "owner": 80, "group": 90}
 
 
 class RunsTable(QWidget):
     sig_selection_changed = Signal(list)  # the selected RunInfos, in table order
     sig_run_activated = Signal(object)  # double-click
 
-    def __init__(self, parent: QWidget | None = None):
+    SETTINGS_KEY = "training/runs_columns"
+
+    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None):
         super().__init__(parent)
         self._last: list[Any] = []
         self.model = RunsTableModel(self)
@@ -73,6 +80,10 @@ class RunsTable(QWidget):
         for key, width in _WIDTHS.items():
             header.resizeSection(COLUMN[key], width)
         header.setStretchLastSection(True)
+        self.columns = ColumnChoice(self.view, [key for key, _ in COLUMNS],
+                                    lambda: [(key, tr(label), "") for key, label in COLUMNS], DEFAULT_COLUMNS,
+                                    settings, self.SETTINGS_KEY, always={"name"})
+        self.columns.set_shown(self.columns.stored_keys(), remember=False)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._emit_selection())
         self.view.doubleClicked.connect(lambda index: self.sig_run_activated.emit(index.data(RunRole)))
 
