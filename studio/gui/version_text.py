@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from studio.gui.recipe_words import shown_label
+
 
 def architecture_text(v: Any) -> str:
     """A version's architecture in the shown language. The studio writes it in notation ("GPT 4L/128d",
     "LlamaForCausalLM"); a compressed version's is followed by its recipe's short label, stored so in every
     language (studio.core.services.compression.sources.architecture_label) and kept beside it in the metadata:
-    that part's words are translated here, as the Compression pane shows them. A name a user gave stays as it is."""
+    that part's words are translated here, as the Compression pane shows them (recipe_words). A name a user gave stays as it is."""
     if v is None:
         return ""
     text = v.architecture or ""
@@ -26,7 +28,4 @@ def architecture_text(v: Any) -> str:
 
 def variant_text(label: str) -> str:
     """A compression recipe's label ("prune 50% + int8") in the shown language."""
-    # the recipe words and their translations (context "CompressionReport") belong to the Compression pane
-    from studio.gui.panes.compression.tables import shown_label
-
     return shown_label(label)

@@ -41,7 +41,8 @@ def _cells(table, column):
 
 def test_the_report_names_its_variants_and_kernels_in_the_interface_language(qtbot, qapp):
     from studio.gui.i18n import install_translations
-    from studio.gui.panes.compression.tables import ReportTable, SamplesTable, shown_label
+    from studio.gui.panes.compression.tables import ReportTable, SamplesTable
+    from studio.gui.recipe_words import shown_label
 
     results = [_result("original", "float", 4000), _result("prune 50% + int8", "dynamic x9", 1000),
                _result("original (v3)", "float", 4000)]

@@ -125,6 +125,41 @@
     </message>
 </context>
 <context>
+    <name>CompressionReport</name>
+    <message>
+        <source>original</source>
+        <translation>原模型</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>prune</source>
+        <translation>剪枝</translation>
+    </message>
+    <message>
+        <source>structured</source>
+        <translation>结构化</translation>
+    </message>
+    <message>
+        <source>global</source>
+        <translation>全局</translation>
+    </message>
+    <message>
+        <source>recover</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>magnitude</source>
+        <translation>幅值</translation>
+    </message>
+    <message>
+        <source>act-order</source>
+        <translation>按激活排序</translation>
+    </message>
+</context>
+<context>
     <name>CrashReporter</name>
     <message>
         <source>Something went wrong</source>

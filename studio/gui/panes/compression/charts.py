@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from studio.core.compression.report import PALETTE, ratios
 from studio.core.compression.results import EvalResult
 from studio.gui import theme
-from studio.gui.panes.compression.tables import shown_label
+from studio.gui.recipe_words import shown_label
 
 
 class _Chart(QWidget):

@@ -36,7 +36,8 @@ from studio.gui.i18n import error_text
 from studio.gui.panes.base import Pane
 from studio.gui.panes.compression.charts import SizePerplexityChart, SpeedChart
 from studio.gui.panes.compression.recipe_form import RecipeForm
-from studio.gui.panes.compression.tables import HistoryTable, ReportTable, SamplesTable, shown_label
+from studio.gui.panes.compression.tables import HistoryTable, ReportTable, SamplesTable
+from studio.gui.recipe_words import shown_label
 from studio.gui.widgets.layout import keep_place
 from studio.gui.widgets.task_progress import TaskProgress
 

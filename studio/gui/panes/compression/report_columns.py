@@ -12,26 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-
-def _words() -> dict[str, str]:
-    # each call spelled out: pyside6-lupdate reads only literal QCoreApplication.translate calls
-    return {"original": QCoreApplication.translate("CompressionReport", "original"),
-            "float": QCoreApplication.translate("CompressionReport", "float"),
-            "prune": QCoreApplication.translate("CompressionReport", "prune"),
-            "structured": QCoreApplication.translate("CompressionReport", "structured"),
-            "global": QCoreApplication.translate("CompressionReport", "global"),
-            "recover": QCoreApplication.translate("CompressionReport", "recover"),
-            "magnitude": QCoreApplication.translate("CompressionReport", "magnitude"),
-            "act-order": QCoreApplication.translate("CompressionReport", "act-order")}
-
-
-def shown_label(label: str) -> str:
-    """A variant's label or kernel in the interface language. The core writes them in a short notation,
-    stored so in every language ("original", "prune 50% + int8", "int4-g32", kernel "float" or "dynamic x9");
-    its words are translated here, where they are shown; numbers, formats and method names (int8, gptq,
-    wanda) stay as they are."""
-    words = _words()
-    return " ".join(words.get(token, token) for token in label.split(" "))
+from studio.gui.recipe_words import shown_label
 
 
 def finite(v: Any) -> Any:

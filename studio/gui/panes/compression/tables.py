@@ -13,10 +13,10 @@ from studio.core.compression.results import EvalResult
 from studio.core.stores.compression import CompressionReport
 from studio.gui.panes.compression import report_columns
 from studio.gui.panes.compression.report_columns import fmt as _fmt
-from studio.gui.panes.compression.report_columns import shown_label
+from studio.gui.recipe_words import shown_label
 from studio.gui.widgets.column_choice import ColumnChoice
 
-__all__ = ["HistoryTable", "ReportTable", "SamplesTable", "shown_label"]
+__all__ = ["HistoryTable", "ReportTable", "SamplesTable"]
 
 
 def _item(text: str, sort_value: float | None = None, align_right: bool = True) -> QTableWidgetItem:
