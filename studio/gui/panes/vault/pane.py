@@ -45,6 +45,7 @@ from studio.gui.panes.base import Pane
 from studio.gui.panes.vault.details import DetailsPanel
 from studio.gui.panes.vault.dialogs import ExportDialog, ImportDialog, MergeDialog, ShareDialog
 from studio.gui.panes.vault.tables import SORT_ROLE, ModelsTable
+from studio.gui.widgets.column_choice import ColumnChoice
 from studio.gui.widgets.layout import keep_place
 from studio.gui.widgets.task_progress import TaskProgress
 
@@ -137,8 +138,15 @@ class VaultPane(Pane):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the name takes the room the figures leave (elided, whole in its tooltip): no sideways scrolling
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.columns = ColumnChoice(
+            self.table, ModelsTable.KEYS,
+            lambda: [(key, self.models.header_text(i), "") for i, key in enumerate(ModelsTable.KEYS)],
+            ModelsTable.DEFAULT_COLUMNS, self.ctx.settings, "vault/models_columns", always={"name"})
+        self.columns.set_shown(self.columns.stored_keys(), remember=False)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.details = DetailsPanel(self.vault.user_label)
         self.details.sig_revoke_requested.connect(self.revoke)
