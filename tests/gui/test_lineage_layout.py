@@ -41,3 +41,19 @@ def test_a_cycle_in_bad_data_does_not_hang():
     graph = Graph((Node("a", "version", "a"), Node("b", "version", "b")), (("a", "b"), ("b", "a")))
     rows = layered(graph)
     assert sorted(k for row in rows for k in row) == ["a", "b"]
+
+
+def test_a_long_label_gets_room_and_is_whole_in_its_tooltip(qtbot):
+    """The walk showed a compressed version's box cut short ("shakespeare-gpt-int8 v1 · compressed ·…")."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QFontMetrics
+
+    from studio.gui.panes.vault.lineage import LineageGraph
+
+    label = "shakespeare-gpt-int8 v1 · compressed · prune 30% + int8"
+    view = LineageGraph()
+    qtbot.addWidget(view)
+    view.set_graph(Graph((Node("v", "version", "v2 · checkpoint"), Node("x", "derived", label)), (("v", "x"),)))
+    box = view.boxes()["x"]
+    assert box.width() - 10 >= QFontMetrics(view.font()).horizontalAdvance(label)  # drawn whole, not elided
+    assert view.label_at(box.center()) == label and view.label_at(QPointF(box.right() + 5, box.center().y())) is None

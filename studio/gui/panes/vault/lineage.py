@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from studio.core.stores.vault import ModelDetails
 
@@ -122,7 +122,7 @@ class LineageGraph(QWidget):
     BOX_H = 26
     GAP_X = 14
     GAP_Y = 30
-    MAX_W = 260
+    MAX_W = 380  # wider labels are elided: whole in the box's tooltip
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -158,6 +158,25 @@ class LineageGraph(QWidget):
 
     def boxes(self) -> dict[str, QRectF]:
         return dict(self._boxes)
+
+    def label_at(self, point: QPointF) -> str | None:
+        """The whole label of the box under `point` (what its tooltip says), or None."""
+        for node in self.graph.nodes:
+            box = self._boxes.get(node.key)
+            if box is not None and box.contains(point):
+                return node.label
+        return None
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt override: a box's tooltip is its whole label
+        if event.type() == QEvent.Type.ToolTip:
+            label = self.label_at(QPointF(event.pos()))
+            if label:
+                QToolTip.showText(event.globalPos(), label, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def sizeHint(self) -> QSize:
         if not self._boxes:
