@@ -13,6 +13,14 @@ import torch
 from studio.core.errors import ValidationError
 
 
+def admit(n: int, context_length: int, rows: int, max_rows: int) -> None:
+    """A new row's prompt of `n` tokens: within the context and a row free (shared by the batch runners)."""
+    if not 0 < n <= context_length:
+        raise ValidationError(f"The prompt has {n} tokens; this model takes 1 to {context_length}.")
+    if rows >= max_rows:
+        raise RuntimeError("no free row")
+
+
 class FamilyRunner:
     def __init__(self, model: Any, max_rows: int):
         from studio.core.models.family import family_of
@@ -46,10 +54,7 @@ class FamilyRunner:
 
     def add(self, prompt_ids: list[int]) -> tuple[int, torch.Tensor]:
         n = len(prompt_ids)
-        if not 0 < n <= self.context_length:
-            raise ValidationError(f"The prompt has {n} tokens; this model takes 1 to {self.context_length}.")
-        if self.rows >= self.max_rows:
-            raise RuntimeError("no free row")
+        admit(n, self.context_length, self.rows, self.max_rows)
         cache = self.family.new_cache(self.model, 1)
         logits = self._forward(list(prompt_ids), cache)
         self._caches.append(cache)

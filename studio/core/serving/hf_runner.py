@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import ValidationError
+from studio.core.serving.family_runner import admit
 
 # Layer kinds whose cache is keys and values over positions (paddable); others (linear attention, mamba
 # states) keep a running state that left padding would feed with garbage.
@@ -128,10 +129,7 @@ class PaddedRunner:
         from transformers.cache_utils import DynamicLayer
 
         n = len(prompt_ids)
-        if not 0 < n <= self.context_length:
-            raise ValidationError(f"The prompt has {n} tokens; this model takes 1 to {self.context_length}.")
-        if self.rows >= self.max_rows:
-            raise RuntimeError("no free row")
+        admit(n, self.context_length, self.rows, self.max_rows)
         cache = DynamicCache()
         logits = self._run(torch.tensor([prompt_ids], dtype=torch.long, device=self.device), cache)[0]
         if any(type(layer) is not DynamicLayer for layer in cache.layers):
